@@ -1,0 +1,91 @@
+/** The one ToolContext implementation: a flat object per call, derived copies share the call's state. */
+import type { Clock } from './clock.js';
+import type { ContextChanges, Key, ToolArgs, ToolContext, ToolExtra, ToolInfo } from './contract.js';
+import type { EventChannel, MiddlewareEvent } from './events.js';
+
+class CallContext implements ToolContext {
+  readonly tool: ToolInfo;
+  readonly args: ToolArgs;
+  readonly signal: AbortSignal;
+  readonly extra: ToolExtra;
+  readonly clock: Clock;
+  readonly #channel: EventChannel;
+  // The first context of a call owns the state; derived contexts point at it.
+  readonly #root: CallContext | undefined;
+  #state: Map<Key<unknown>, unknown> | undefined;
+
+  constructor(
+    tool: ToolInfo,
+    args: ToolArgs,
+    signal: AbortSignal,
+    extra: ToolExtra,
+    clock: Clock,
+    channel: EventChannel,
+    root: CallContext | undefined,
+  ) {
+    this.tool = tool;
+    this.args = args;
+    this.signal = signal;
+    this.extra = extra;
+    this.clock = clock;
+    this.#channel = channel;
+    this.#root = root;
+  }
+
+  get requestId(): string | number {
+    return this.extra.requestId;
+  }
+  get sessionId(): string | undefined {
+    return this.extra.sessionId;
+  }
+  get authInfo(): ToolExtra['authInfo'] {
+    return this.extra.authInfo;
+  }
+  get meta(): ToolExtra['_meta'] {
+    return this.extra._meta;
+  }
+  get requestInfo(): ToolExtra['requestInfo'] {
+    return this.extra.requestInfo;
+  }
+
+  get<T>(key: Key<T>): T | undefined {
+    return (this.#root ?? this).#state?.get(key) as T | undefined;
+  }
+
+  set<T>(key: Key<T>, value: T): void {
+    const owner = this.#root ?? this;
+    (owner.#state ??= new Map()).set(key, value);
+  }
+
+  with(changes: ContextChanges): ToolContext {
+    return new CallContext(
+      this.tool,
+      'args' in changes ? changes.args : this.args,
+      changes.signal ?? this.signal,
+      this.extra,
+      this.clock,
+      this.#channel,
+      this.#root ?? this,
+    );
+  }
+
+  emit(event: MiddlewareEvent): void {
+    if (this.#channel.active) this.#channel.emit(event, this);
+  }
+}
+
+/** Creates the first context of a call. Used by the runner and the testing kit. */
+export function createContext(
+  tool: ToolInfo,
+  args: ToolArgs,
+  extra: ToolExtra,
+  clock: Clock,
+  channel: EventChannel,
+): ToolContext {
+  return new CallContext(tool, args, extra.signal, extra, clock, channel, undefined);
+}
+
+/** The `extra` to hand the tool handler: the SDK's object, with only `signal` replaced when it changed. */
+export function extraFor(ctx: ToolContext): ToolExtra {
+  return ctx.signal === ctx.extra.signal ? ctx.extra : { ...ctx.extra, signal: ctx.signal };
+}

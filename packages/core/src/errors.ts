@@ -1,0 +1,89 @@
+/** One error taxonomy for every middleware: a stable code, retryability, and a cause. */
+
+/** Every code a middleware may throw. Extend with care: clients match on these strings. */
+export const ERROR_CODES = [
+  'INVALID_ARGUMENTS',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'CONCURRENCY_LIMITED',
+  'CIRCUIT_OPEN',
+  'TIMEOUT',
+  'CANCELLED',
+  'UPSTREAM_ERROR',
+  'OUTPUT_INVALID',
+  'INTERNAL',
+] as const;
+
+/** A stable, machine-readable error code. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const RETRYABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set([
+  'RATE_LIMITED',
+  'CONCURRENCY_LIMITED',
+  'CIRCUIT_OPEN',
+  'TIMEOUT',
+  'UPSTREAM_ERROR',
+]);
+
+// A global symbol, so two installed copies of core recognise each other's errors.
+const BRAND = Symbol.for('io.github.mcp-middleware/error');
+
+/** Options of {@link MiddlewareError}. */
+export interface MiddlewareErrorOptions {
+  /** @default true for RATE_LIMITED, CONCURRENCY_LIMITED, CIRCUIT_OPEN, TIMEOUT, UPSTREAM_ERROR */
+  readonly retryable?: boolean | undefined;
+  /** When the caller may try again, in milliseconds. */
+  readonly retryAfterMs?: number | undefined;
+  /** Client-visible detail (sent in `_meta`): never put secrets, tokens or raw args here. */
+  readonly data?: Readonly<Record<string, unknown>> | undefined;
+  readonly cause?: unknown;
+}
+
+/** What a middleware throws to reject or fail a call; `toToolResult` turns it into what the client sees. */
+export class MiddlewareError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly data: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: MiddlewareErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
+    this.retryAfterMs = options.retryAfterMs;
+    this.data = options.data;
+  }
+}
+Object.defineProperty(MiddlewareError.prototype, 'name', { value: 'MiddlewareError' });
+Object.defineProperty(MiddlewareError.prototype, BRAND, { value: true });
+
+/** The shape any copy of core's `MiddlewareError` has. */
+export interface MiddlewareErrorLike extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly data: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** True for a `MiddlewareError` from any installed copy of core, optionally with the given code. */
+export function isMiddlewareError(error: unknown, code?: ErrorCode): error is MiddlewareErrorLike {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[BRAND] === true &&
+    (code === undefined || (error as MiddlewareErrorLike).code === code)
+  );
+}
+
+/** An invalid option, thrown when a factory runs (never per call). `path` names the option. */
+export class ConfigError extends Error {
+  readonly path: string;
+
+  constructor(path: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.path = path;
+  }
+}
+Object.defineProperty(ConfigError.prototype, 'name', { value: 'ConfigError' });

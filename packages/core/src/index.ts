@@ -1,0 +1,41 @@
+/** @mcp-middleware/core: the middleware contract, compose, errors, events and the SDK adapter. */
+export { createKey } from './contract.js';
+export type {
+  AuthInfo,
+  CallToolResult,
+  ContextChanges,
+  Key,
+  Middleware,
+  Next,
+  ToolAnnotations,
+  ToolArgs,
+  ToolContext,
+  ToolExtra,
+  ToolInfo,
+} from './contract.js';
+export { sleep, systemClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { childrenOf, compose, withChildren } from './compose.js';
+export type { ComposeOptions } from './compose.js';
+export { createContext, extraFor } from './context.js';
+export { ConfigError, ERROR_CODES, MiddlewareError, isMiddlewareError } from './errors.js';
+export type { ErrorCode, MiddlewareErrorLike, MiddlewareErrorOptions } from './errors.js';
+export { EventChannel } from './events.js';
+export type { EventListener, MiddlewareEvent, MiddlewareEventType } from './events.js';
+export { OptionReader, didYouMean, readOptions } from './options.js';
+export { errorTypeOf, outcomeOfError, outcomeOfResult } from './outcome.js';
+export type { Outcome, OutcomeKind } from './outcome.js';
+export {
+  ERROR_META_KEY,
+  describeValue,
+  errorDetailOf,
+  isToolResult,
+  redactSecrets,
+  toToolResult,
+} from './result.js';
+export type { ErrorDetail } from './result.js';
+export { createToolRunner } from './runner.js';
+export type { Pipeline, RunnerOptions, ToolHandler, ToolRunner } from './runner.js';
+export { globToRegExp, toolMatcher, when } from './selector.js';
+export type { ToolSelector } from './selector.js';
+export { withMiddleware, wrapTool } from './server.js';

@@ -1,0 +1,60 @@
+/** The outcome classifier shared by resilience and observability: what happened to one call. */
+import type { CallToolResult } from './contract.js';
+import { isMiddlewareError, type ErrorCode } from './errors.js';
+import { errorDetailOf } from './result.js';
+
+/**
+ * `success`: a normal result. `tool_error`: the tool answered `isError: true` (it worked, the answer is
+ * "no"). `error`: something threw — a middleware rejection (with `code`) or an unknown failure (no code).
+ */
+export type OutcomeKind = 'success' | 'tool_error' | 'error';
+
+/** One call's outcome. Each middleware decides which outcomes count as failures. */
+export interface Outcome {
+  readonly kind: OutcomeKind;
+  /** The middleware code, when a middleware produced the failure. */
+  readonly code: ErrorCode | undefined;
+  /** From the error; unknown thrown errors count as transient (retryable). */
+  readonly retryable: boolean;
+  readonly result: CallToolResult | undefined;
+  readonly error: unknown;
+}
+
+const SUCCESS: Outcome = Object.freeze({
+  kind: 'success',
+  code: undefined,
+  retryable: false,
+  result: undefined,
+  error: undefined,
+});
+
+/** Classifies a returned result. Success needs no allocation. */
+export function outcomeOfResult(result: CallToolResult): Outcome {
+  if (result.isError !== true) return SUCCESS;
+  const detail = errorDetailOf(result);
+  return {
+    kind: detail === undefined ? 'tool_error' : 'error',
+    code: detail?.code,
+    retryable: detail?.retryable ?? false,
+    result,
+    error: undefined,
+  };
+}
+
+/** Classifies a thrown value. */
+export function outcomeOfError(error: unknown): Outcome {
+  if (isMiddlewareError(error)) {
+    return { kind: 'error', code: error.code, retryable: error.retryable, result: undefined, error };
+  }
+  return { kind: 'error', code: undefined, retryable: true, result: undefined, error };
+}
+
+/**
+ * The `error.type` of the OpenTelemetry MCP conventions: undefined on success, `tool_error` for an
+ * `isError` answer, the middleware code for a rejection, `_OTHER` otherwise.
+ */
+export function errorTypeOf(outcome: Outcome): string | undefined {
+  if (outcome.kind === 'success') return undefined;
+  if (outcome.kind === 'tool_error') return 'tool_error';
+  return outcome.code ?? '_OTHER';
+}

@@ -1,0 +1,102 @@
+/** The one mapping from an error to what the client sees, and the checks on what a pipeline returns. */
+import type { CallToolResult } from './contract.js';
+import { isMiddlewareError, type ErrorCode } from './errors.js';
+
+/** The `_meta` key under which the machine-readable error detail travels. */
+export const ERROR_META_KEY = 'io.github.mcp-middleware/error';
+
+/** The machine-readable detail of a failed call, in `result._meta[ERROR_META_KEY]`. */
+export interface ErrorDetail {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+const MAX_MESSAGE_LENGTH = 2000;
+// Bearer credentials, JWTs and key=value secrets must never reach a client through an error text.
+const SECRET_PATTERNS: readonly RegExp[] = [
+  /\bBearer\s+[\w\-.~+/]+=*/gi,
+  /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g,
+  /\b(password|passwd|secret|token|api[_-]?key|authorization)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
+];
+
+/** Removes credentials from a message and bounds its length. */
+export function redactSecrets(message: string): string {
+  let text = message;
+  for (const pattern of SECRET_PATTERNS) {
+    text = text.replace(pattern, (match: string, key?: string, sep?: string) =>
+      key !== undefined && sep !== undefined && !match.startsWith('Bearer') && !match.startsWith('eyJ')
+        ? `${key}${sep}[redacted]`
+        : '[redacted]',
+    );
+  }
+  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return `non-Error value thrown: ${JSON.stringify(error) ?? String(error)}`;
+  } catch {
+    return 'non-Error value thrown';
+  }
+}
+
+/**
+ * Turns any error into an `isError` tool result: text a model can act on, plus
+ * `_meta["io.github.mcp-middleware/error"] = { code, retryable, retryAfterMs?, data? }`.
+ * Unknown errors keep their message (secrets redacted) and get code `INTERNAL`; stacks never leave.
+ */
+export function toToolResult(error: unknown): CallToolResult {
+  let detail: ErrorDetail;
+  if (isMiddlewareError(error)) {
+    detail = {
+      code: error.code,
+      retryable: error.retryable,
+      ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
+      ...(error.data !== undefined && { data: error.data }),
+    };
+  } else {
+    detail = { code: 'INTERNAL', retryable: false };
+  }
+  return {
+    content: [{ type: 'text', text: redactSecrets(messageOf(error)) }],
+    isError: true,
+    _meta: { [ERROR_META_KEY]: detail },
+  };
+}
+
+/** Reads the error detail a result carries, if a middleware (here or upstream) produced it. */
+export function errorDetailOf(result: CallToolResult): ErrorDetail | undefined {
+  const detail = result._meta?.[ERROR_META_KEY];
+  return typeof detail === 'object' && detail !== null && typeof (detail as ErrorDetail).code === 'string'
+    ? (detail as ErrorDetail)
+    : undefined;
+}
+
+/** True when `value` has the shape of a `CallToolResult` (an object whose `content`, if any, is an array). */
+export function isToolResult(value: unknown): value is CallToolResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const content = (value as { content?: unknown }).content;
+  return content === undefined || Array.isArray(content);
+}
+
+/** A short, secret-free description of a value, for error texts. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') {
+    const content = (value as { content?: unknown }).content;
+    return content === undefined ? 'an object' : `an object whose content is ${describeValue(content)}`;
+  }
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'function') return 'a function';
+  return typeof value === 'symbol' ? value.toString() : `${value as number | boolean | bigint | undefined}`;
+}
+
+/** SDK 1.x lets exactly this error escape a tool callback as a JSON-RPC error; we must not swallow it. */
+export function isProtocolEscape(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === -32042;
+}

@@ -1,0 +1,7 @@
+/** @mcp-middleware/core/testing: test your middlewares the way this project tests its own. */
+export { manualClock } from './manual-clock.js';
+export type { ManualClock } from './manual-clock.js';
+export { createTestContext, stubHandler, textResult } from './context.js';
+export type { StubHandler, TestContext, TestContextOptions } from './context.js';
+export { connectInMemory } from './in-memory.js';
+export type { ConnectOptions, InMemoryConnection } from './in-memory.js';

@@ -1,0 +1,14 @@
+// One test run for the whole workspace; packages resolve to their TypeScript sources.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['@mcp-middleware/source', 'import', 'module', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['@mcp-middleware/source', 'import', 'module', 'node', 'default'] } },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    pool: 'forks',
+  },
+});
