@@ -35,7 +35,8 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
   const events: MiddlewareEvent[] = [];
   channel.subscribe((event) => events.push(event));
   const ctx = createContext(tool, options.args ?? {}, extra, options.clock ?? systemClock, channel);
-  return Object.assign(Object.create(ctx) as ToolContext, { events });
+  Object.defineProperty(ctx, 'events', { value: events, enumerable: true });
+  return ctx as TestContext;
 }
 
 /** A handler double: answers with `impl` (default: a text result) and records every call. */
