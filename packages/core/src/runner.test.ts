@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { compose } from './compose.js';
+import type { Middleware, Next, ToolContext } from './contract.js';
+import { when } from './selector.js';
+import { MiddlewareError } from './errors.js';
+import { EventChannel } from './events.js';
+import { ERROR_META_KEY } from './result.js';
+import { createToolRunner } from './runner.js';
+import { textResult } from './testing/index.js';
+import type { ToolExtra } from './contract.js';
+
+const extra = (): ToolExtra => ({
+  signal: new AbortController().signal,
+  requestId: 7,
+  sendNotification: () => Promise.resolve(),
+  sendRequest: () => Promise.reject(new Error('no')),
+});
+
+const tool = { name: 'search' };
+
+describe('createToolRunner', () => {
+  it('runs a raw tools/call through the pipeline and the handler', async () => {
+    const seen: unknown[] = [];
+    const spy: Middleware = (ctx, next) => {
+      seen.push(ctx.tool.name, ctx.args, ctx.requestId);
+      return next();
+    };
+    const result = await createToolRunner([spy]).run(tool, { q: 1 }, extra(), (ctx) =>
+      textResult(JSON.stringify(ctx.args)),
+    );
+    expect(result).toEqual(textResult('{"q":1}'));
+    expect(seen).toEqual(['search', { q: 1 }, 7]);
+  });
+
+  it('maps a rejection to an isError result with the error code in _meta', async () => {
+    const reject: Middleware = () =>
+      Promise.reject(new MiddlewareError('FORBIDDEN', 'tool `search` needs scope admin'));
+    const result = await createToolRunner(reject).run(tool, {}, extra(), () => textResult('never'));
+    expect(result.isError).toBe(true);
+    expect(result._meta?.[ERROR_META_KEY]).toEqual({ code: 'FORBIDDEN', retryable: false });
+  });
+
+  it('maps a synchronous throw from the handler', async () => {
+    const result = await createToolRunner([]).run(tool, {}, extra(), () => {
+      throw new Error('sync failure');
+    });
+    expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: 'sync failure' }] });
+  });
+
+  it('answers INTERNAL when the handler returns something that is not a tool result', async () => {
+    const result = await createToolRunner([], { debug: false }).run(
+      tool,
+      {},
+      extra(),
+      () => 'not a result' as never,
+    );
+    expect(result.isError).toBe(true);
+    expect(result._meta?.[ERROR_META_KEY]).toMatchObject({ code: 'INTERNAL' });
+    expect(JSON.stringify(result.content)).toContain(
+      'tool `search` (or a middleware around it) returned a string',
+    );
+  });
+
+  it('lets the URL-elicitation error escape as the SDK requires', async () => {
+    const escape = Object.assign(new Error('elicit'), { code: -32042 });
+    await expect(
+      createToolRunner([]).run(tool, {}, extra(), () => {
+        throw escape;
+      }),
+    ).rejects.toBe(escape);
+  });
+
+  it('attaches every middleware, nested ones included, to the pipeline channel once', () => {
+    const attached: EventChannel[] = [];
+    const observer: Middleware = Object.assign(
+      async function observe(_ctx: ToolContext, next: Next) {
+        return next();
+      },
+      { attach: (channel: EventChannel) => void attached.push(channel) },
+    );
+    const events = new EventChannel();
+    const runner = createToolRunner([observer, compose([when('x', observer)])], { events });
+    expect(runner.events).toBe(events);
+    expect(attached).toEqual([events]);
+  });
+});
