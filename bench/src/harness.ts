@@ -14,7 +14,7 @@ export interface BenchCase {
   readonly group: 'baseline' | 'middleware' | 'pipeline' | 'round-trip' | 'throughput' | 'scale';
   readonly description: string;
   readonly quick?: boolean;
-  /** Calls per timed batch; lower it for slow cases (round trips). @default 2000 */
+  /** Calls per timed batch; lower it for slow cases (round trips). @default 20000 */
   readonly batch?: number;
   setup(): Promise<BenchOp> | BenchOp;
 }
@@ -31,7 +31,8 @@ export const benchArgs = Object.freeze({ query: 'mcp middleware', limit: 10 });
 const RESULT: CallToolResult = { content: [{ type: 'text', text: 'ok' }] };
 
 /** The raw handler the ratios are taken against: `await handler(args, extra)`. */
-export const rawHandler = (_args: unknown, _extra: ToolExtra): Promise<CallToolResult> => Promise.resolve(RESULT);
+export const rawHandler = (_args: unknown, _extra: ToolExtra): Promise<CallToolResult> =>
+  Promise.resolve(RESULT);
 
 /** A fresh SDK-shaped `extra` with a live signal, as one server would hand many calls. */
 export function benchExtra(overrides: Partial<ToolExtra> = {}): ToolExtra {
@@ -41,7 +42,7 @@ export function benchExtra(overrides: Partial<ToolExtra> = {}): ToolExtra {
     sendNotification: () => Promise.resolve(),
     sendRequest: () => Promise.reject(new Error('not available in benchmarks')),
     ...overrides,
-  } as ToolExtra;
+  };
 }
 
 /** A case that runs `pipeline` around the raw handler through the real runner (the per-call fast path). */

@@ -57,19 +57,25 @@ export function compose(middlewares: readonly Middleware[], options: ComposeOpti
   return withChildren(composed, list);
 }
 
+// Module-level, so a call allocates one small arrow per layer and nothing else.
+function dispatch(
+  list: readonly Middleware[],
+  i: number,
+  ctx: ToolContext,
+  next: Next,
+): Promise<CallToolResult> {
+  if (i === list.length) return next(ctx);
+  try {
+    return (list[i] as Middleware)(ctx, (c) => dispatch(list, i + 1, c ?? ctx, next));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 function chain(list: readonly Middleware[]): Middleware {
-  const n = list.length;
-  if (n === 0) return (ctx, next) => next(ctx);
+  if (list.length === 0) return (ctx, next) => next(ctx);
   return function composed(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-    function dispatch(i: number, c: ToolContext): Promise<CallToolResult> {
-      if (i === n) return next(c);
-      try {
-        return (list[i] as Middleware)(c, (c2) => dispatch(i + 1, c2 ?? c));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return dispatch(0, ctx);
+    return dispatch(list, 0, ctx, next);
   };
 }
 

@@ -1,0 +1,53 @@
+/** Core cases: what composition and the SDK adapter cost per call. */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { withMiddleware, type Middleware } from '@mcp-middleware/core';
+import { connectInMemory } from '@mcp-middleware/core/testing';
+import { pipelineCase, type BenchCase } from '../harness.js';
+
+const noop = (): Middleware =>
+  function noop(_ctx, next) {
+    return next();
+  };
+const noops = (n: number): Middleware[] => Array.from({ length: n }, noop);
+
+function roundTrip(name: string, description: string, pipeline: Middleware[] | undefined): BenchCase {
+  return {
+    name,
+    group: 'round-trip',
+    description,
+    quick: true,
+    batch: 200,
+    async setup() {
+      const server = new McpServer({ name: 'bench', version: '1.0.0' });
+      if (pipeline !== undefined) withMiddleware(server, pipeline, { debug: false });
+      server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
+        content: [{ type: 'text', text }],
+      }));
+      const { client, close } = await connectInMemory(server);
+      const params = { name: 'echo', arguments: { text: 'hello' } };
+      return { run: () => client.callTool(params), teardown: close };
+    },
+  };
+}
+
+export const cases: BenchCase[] = [
+  pipelineCase('runner-empty', 'the runner with an empty pipeline (context, result check)', () => [], {
+    group: 'pipeline',
+    quick: true,
+  }),
+  pipelineCase('compose-1-noop', 'one pass-through middleware', () => noops(1), {
+    group: 'pipeline',
+    quick: true,
+  }),
+  pipelineCase('compose-10-noop', 'ten pass-through middlewares', () => noops(10), {
+    group: 'pipeline',
+    quick: true,
+  }),
+  roundTrip(
+    'inmemory-bare',
+    'SDK Client.callTool round trip over InMemoryTransport, no middleware',
+    undefined,
+  ),
+  roundTrip('inmemory-10-noop', 'the same round trip with withMiddleware and ten pass-throughs', noops(10)),
+];
