@@ -1,0 +1,19 @@
+/** @mcp-middleware/metrics: Prometheus metrics for MCP tool calls, named after the OpenTelemetry MCP conventions. */
+export { metrics } from './metrics.js';
+export type { MetricsMiddleware, MetricsOptions } from './metrics.js';
+export { metricsHandler, negotiateFormat } from './handler.js';
+export type { MetricsRequestHandler } from './handler.js';
+export { formatMetrics } from './exposition.js';
+export type { ExpositionFormat, MetricsJson } from './exposition.js';
+export type { AnyRegistry } from './instruments.js';
+export {
+  CACHE_REQUESTS,
+  CALLS_IN_FLIGHT,
+  CIRCUIT_BREAKERS,
+  DEFAULT_BUCKETS,
+  METRIC_NAMES,
+  OPERATION_DURATION,
+  OTHER_TOOL,
+  REJECTIONS,
+  RETRIES,
+} from './names.js';

@@ -1,0 +1,249 @@
+/** The prom-client instruments of one registry, with label children prebound per tool for the hot path. */
+import { ConfigError, type MiddlewareEvent } from '@mcp-middleware/core';
+import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
+import {
+  CACHE_REQUESTS,
+  CALLS_IN_FLIGHT,
+  CIRCUIT_BREAKERS,
+  METRIC_NAMES,
+  OPERATION_DURATION,
+  OTHER_TOOL,
+  REJECTIONS,
+  RETRIES,
+} from './names.js';
+
+/** A registry of any content type. */
+export type AnyRegistry = Registry<RegistryContentType>;
+
+type BreakerState = Extract<MiddlewareEvent, { type: 'breaker' }>['state'];
+
+/** True for a prom-client Registry (checked by shape, so a second installed copy also passes). */
+export function isRegistry(value: unknown): value is AnyRegistry {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AnyRegistry).metrics === 'function' &&
+    typeof (value as AnyRegistry).getMetricsAsJSON === 'function' &&
+    typeof (value as AnyRegistry).getSingleMetric === 'function'
+  );
+}
+
+const METHOD = 'tools/call';
+// Breakers keyed by something unbounded (a principal) must not grow memory without end.
+const MAX_TRACKED_BREAKERS = 10_000;
+
+interface Observer {
+  observe(value: number): void;
+}
+
+/** One tool's series. The per-call path touches only this object: no label hashing, no allocation. */
+export class ToolSeries {
+  /** The `gen_ai_tool_name` value (the tool name, or `_other` beyond `maxTools`). */
+  readonly label: string;
+  /** Calls of this tool running now; read at scrape time. */
+  inFlight = 0;
+  /** The success child of the duration histogram (no `error_type` label, as the conventions say). */
+  readonly ok: Observer;
+  readonly #histogram: Histogram<'mcp_method_name' | 'gen_ai_tool_name' | 'error_type'>;
+  readonly #failed = new Map<string, Observer>();
+
+  constructor(label: string, histogram: Histogram<'mcp_method_name' | 'gen_ai_tool_name' | 'error_type'>) {
+    this.label = label;
+    this.#histogram = histogram;
+    this.ok = histogram.labels({ mcp_method_name: METHOD, gen_ai_tool_name: label });
+  }
+
+  /** Records a failed call; `errorType` comes from core's `errorTypeOf` (a small fixed set). */
+  failed(errorType: string, seconds: number): void {
+    let child = this.#failed.get(errorType);
+    if (child === undefined) {
+      child = this.#histogram.labels({
+        mcp_method_name: METHOD,
+        gen_ai_tool_name: this.label,
+        error_type: errorType,
+      });
+      this.#failed.set(errorType, child);
+    }
+    child.observe(seconds);
+  }
+}
+
+function checkFree(registry: AnyRegistry): void {
+  for (const name of METRIC_NAMES) {
+    if (registry.getSingleMetric(name) !== undefined) {
+      throw new ConfigError(
+        'registry',
+        `metrics: the registry already holds a metric named ${name} that this package did not create; ` +
+          'pass a registry without it, or omit registry to get a fresh one',
+      );
+    }
+  }
+}
+
+/** Every instrument of one registry; shared by all `metrics()` middlewares that use that registry. */
+export class Instruments {
+  readonly registry: AnyRegistry;
+  readonly #maxTools: number;
+  readonly #series = new Map<string, ToolSeries>();
+  readonly #other: ToolSeries;
+  readonly #histogram: Histogram<'mcp_method_name' | 'gen_ai_tool_name' | 'error_type'>;
+  readonly #rejections: Counter<'gen_ai_tool_name' | 'error_type'>;
+  readonly #retries: Counter<'gen_ai_tool_name'>;
+  readonly #cache: Counter<'gen_ai_tool_name' | 'result'>;
+  // Breaker key → its tool label and state; closed breakers are forgotten.
+  readonly #breakers = new Map<string, { readonly label: string | undefined; state: BreakerState }>();
+  readonly #breakerTools = new Set<string | undefined>();
+  readonly #channels = new WeakSet<object>();
+
+  constructor(registry: AnyRegistry, buckets: readonly number[], maxTools: number) {
+    checkFree(registry);
+    this.registry = registry;
+    this.#maxTools = maxTools;
+    const registers = [registry];
+    this.#histogram = new Histogram({
+      name: OPERATION_DURATION,
+      help: 'Duration of MCP requests handled by the server (mcp.server.operation.duration), in seconds.',
+      labelNames: ['mcp_method_name', 'gen_ai_tool_name', 'error_type'] as const,
+      buckets: [...buckets],
+      registers,
+    });
+    this.#other = new ToolSeries(OTHER_TOOL, this.#histogram);
+    const series = this.#series;
+    const other = this.#other;
+    new Gauge({
+      name: CALLS_IN_FLIGHT,
+      help: 'Tool calls running now, by tool.',
+      labelNames: ['gen_ai_tool_name'] as const,
+      registers,
+      collect() {
+        for (const s of series.values()) this.set({ gen_ai_tool_name: s.label }, s.inFlight);
+        if (other.inFlight !== 0 || series.size >= maxTools) {
+          this.set({ gen_ai_tool_name: OTHER_TOOL }, other.inFlight);
+        }
+      },
+    });
+    this.#rejections = new Counter({
+      name: REJECTIONS,
+      help: 'Tool calls a middleware rejected, by tool and error code.',
+      labelNames: ['gen_ai_tool_name', 'error_type'] as const,
+      registers,
+    });
+    this.#retries = new Counter({
+      name: RETRIES,
+      help: 'Retry attempts after the first attempt, by tool.',
+      labelNames: ['gen_ai_tool_name'] as const,
+      registers,
+    });
+    this.#cache = new Counter({
+      name: CACHE_REQUESTS,
+      help: 'Cache lookups by tool and result (hit, miss, stale, bypass).',
+      labelNames: ['gen_ai_tool_name', 'result'] as const,
+      registers,
+    });
+    const breakers = this.#breakers;
+    const breakerTools = this.#breakerTools;
+    new Gauge({
+      name: CIRCUIT_BREAKERS,
+      help: 'Circuit breakers of a tool in each non-closed state (open, half-open).',
+      labelNames: ['gen_ai_tool_name', 'state'] as const,
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string | undefined, { open: number; 'half-open': number }>();
+        for (const label of breakerTools) counts.set(label, { open: 0, 'half-open': 0 });
+        for (const { label, state } of breakers.values()) {
+          if (state !== 'closed') (counts.get(label) as { open: number; 'half-open': number })[state]++;
+        }
+        for (const [label, count] of counts) {
+          for (const state of ['open', 'half-open'] as const) {
+            this.set(label === undefined ? { state } : { gen_ai_tool_name: label, state }, count[state]);
+          }
+        }
+      },
+    });
+  }
+
+  /** The prebound series of a tool; beyond `maxTools` distinct names, the shared `_other` series. */
+  series(tool: string): ToolSeries {
+    const found = this.#series.get(tool);
+    if (found !== undefined) return found;
+    if (this.#series.size >= this.#maxTools) return this.#other;
+    const created = new ToolSeries(tool, this.#histogram);
+    this.#series.set(tool, created);
+    return created;
+  }
+
+  /** True the first time `channel` is seen, so one channel never counts an event twice. */
+  adopt(channel: object): boolean {
+    if (this.#channels.has(channel)) return false;
+    this.#channels.add(channel);
+    return true;
+  }
+
+  /** Counts one event from the pipeline's channel; `tool` is the call's tool, when there is a call. */
+  record(event: MiddlewareEvent, tool: string | undefined): void {
+    switch (event.type) {
+      case 'reject':
+        this.#rejections.inc(this.#labels(tool, { error_type: event.code }));
+        break;
+      case 'retry':
+        this.#retries.inc(this.#labels(tool, {}));
+        break;
+      case 'cache':
+        this.#cache.inc(this.#labels(tool, { result: event.result }));
+        break;
+      case 'breaker':
+        this.#breaker(event.key, event.tool ?? tool, event.state);
+        break;
+      case 'give-up':
+      case 'timeout':
+      case 'warning':
+        // Give-ups and timeouts show in the duration histogram's error_type; warnings are not metrics.
+        break;
+    }
+  }
+
+  #labels<L extends Record<string, string>>(tool: string | undefined, labels: L): L {
+    return tool === undefined ? labels : { gen_ai_tool_name: this.series(tool).label, ...labels };
+  }
+
+  #breaker(key: string, tool: string | undefined, state: BreakerState): void {
+    const label = tool === undefined ? undefined : this.series(tool).label;
+    this.#breakerTools.add(label);
+    if (state === 'closed') {
+      this.#breakers.delete(key);
+      return;
+    }
+    const known = this.#breakers.get(key);
+    if (known !== undefined) known.state = state;
+    else if (this.#breakers.size < MAX_TRACKED_BREAKERS) this.#breakers.set(key, { label, state });
+  }
+}
+
+const shared = new WeakMap<AnyRegistry, { readonly signature: string; readonly instruments: Instruments }>();
+
+/**
+ * The instruments of `registry`, created on first use. Two `metrics()` on one registry share them, so
+ * they must agree on buckets and `maxTools`.
+ */
+export function instrumentsFor(
+  registry: AnyRegistry,
+  buckets: readonly number[],
+  maxTools: number,
+): Instruments {
+  const signature = `${buckets.join(',')}|${maxTools}`;
+  const known = shared.get(registry);
+  if (known !== undefined) {
+    if (known.signature !== signature) {
+      throw new ConfigError(
+        'registry',
+        'metrics: another metrics() already uses this registry with other buckets or maxTools; ' +
+          'give both the same options, or each its own registry',
+      );
+    }
+    return known.instruments;
+  }
+  const instruments = new Instruments(registry, buckets, maxTools);
+  shared.set(registry, { signature, instruments });
+  return instruments;
+}
