@@ -1,0 +1,282 @@
+/** cache(): results of read-only tools, partitioned by principal, single-flight, memory or Redis. */
+import {
+  MiddlewareError,
+  isMiddlewareError,
+  principalIdOf,
+  type CallToolResult,
+  type Middleware,
+  type Next,
+  type ToolContext,
+  type ToolInfo,
+} from '@mcp-middleware/core';
+import { CanonicalError, canonicalJson } from './canonical.js';
+import {
+  ANONYMOUS_PARTITION,
+  SEPARATOR,
+  SHARED_PARTITION,
+  argsPart,
+  keyFilter,
+  principalPart,
+  toolPart,
+} from './keys.js';
+import { resolveOptions, type CacheOptions } from './options.js';
+import { SingleFlight, type Flight } from './single-flight.js';
+import type { CacheEntry } from './store.js';
+
+/** The `_meta` key that marks a result served from the cache. */
+export const CACHE_META_KEY = 'io.github.mcp-middleware/cache';
+
+/** What a served-from-cache result carries in `_meta[CACHE_META_KEY]`. */
+export interface CacheMeta {
+  readonly hit: true;
+  /** How long ago the result was stored, by the pipeline's clock. */
+  readonly ageMs: number;
+  /** Present when the result is past `ttlMs` and a refresh runs in the background. */
+  readonly stale?: true;
+}
+
+/** Which entries {@link CacheMiddleware.invalidate} removes; an empty filter removes all. */
+export interface InvalidateFilter {
+  /** A tool name. */
+  readonly tool?: string | undefined;
+  /** A principal id, as `principalIdOf(ctx)` gives it (the principal's id, or `client:<clientId>`). */
+  readonly principal?: string | undefined;
+}
+
+/** The cache middleware, plus invalidation. */
+export interface CacheMiddleware extends Middleware {
+  /** Removes entries, and keeps calls in flight from storing results; answers how many entries went. */
+  invalidate(filter?: InvalidateFilter): Promise<number>;
+}
+
+interface ToolPlan {
+  /** The tool part and a separator. */
+  readonly prefix: string;
+  readonly shared: boolean;
+}
+
+const STORE_ERROR = 'store-error';
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+function marked(value: CallToolResult, ageMs: number, stale: boolean): CallToolResult {
+  const meta: CacheMeta = stale ? { hit: true, ageMs, stale: true } : { hit: true, ageMs };
+  return { ...value, _meta: { ...value._meta, [CACHE_META_KEY]: meta } };
+}
+
+/**
+ * Caches successful results of tools with `readOnlyHint: true` (or those `cacheable` picks) for `ttlMs`,
+ * keyed by tool, canonical parsed args and principal. Concurrent misses of one key run the handler once.
+ * A result served from the cache carries `_meta["io.github.mcp-middleware/cache"] = { hit: true, ageMs }`.
+ */
+export function cache(options: CacheOptions = {}): CacheMiddleware {
+  const { ttlMs, staleWhileRevalidateMs, maxEntryBytes, maxArgsChars, scope, cacheable, store } =
+    resolveOptions(options);
+  const servableMs = ttlMs + staleWhileRevalidateMs;
+  const flights = new SingleFlight<CallToolResult>();
+  const plans = new WeakMap<ToolInfo, ToolPlan | null>();
+
+  function warn(ctx: ToolContext, message: string, cause?: unknown): void {
+    ctx.emit({ type: 'warning', source: 'cache', message, ...(cause !== undefined && { cause }) });
+  }
+
+  function planFor(ctx: ToolContext): ToolPlan | null {
+    const tool = ctx.tool;
+    let plan: ToolPlan | null = null;
+    try {
+      if (cacheable(tool)) {
+        const chosen = scope(tool);
+        if (chosen !== 'shared' && chosen !== 'principal') {
+          warn(
+            ctx,
+            `cache: scope for tool \`${tool.name}\` is neither "principal" nor "shared"; using "principal"`,
+          );
+        }
+        plan = { prefix: toolPart(tool.name) + SEPARATOR, shared: chosen === 'shared' };
+      }
+    } catch (error) {
+      warn(
+        ctx,
+        `cache: the cacheable or scope option threw for tool \`${tool.name}\`; not caching it`,
+        error,
+      );
+    }
+    plans.set(tool, plan);
+    return plan;
+  }
+
+  function cancelled(ctx: ToolContext): (reason: unknown) => unknown {
+    return (reason) =>
+      isMiddlewareError(reason)
+        ? reason
+        : new MiddlewareError('CANCELLED', `the call to tool \`${ctx.tool.name}\` was cancelled`, {
+            cause: reason,
+          });
+  }
+
+  function storeFailed(ctx: ToolContext, what: string, error: unknown): void {
+    warn(ctx, `cache: the ${store.name} store failed to ${what}; the call goes on without the cache`, error);
+  }
+
+  // Stores the flight's result when it may be, then lets later callers start afresh.
+  function keep(ctx: ToolContext, flight: Flight<CallToolResult>, result: CallToolResult): void {
+    if (result.isError === true || flight.invalidated) return flights.release(flight);
+    let json: string;
+    try {
+      json = JSON.stringify(result);
+    } catch (error) {
+      warn(ctx, `cache: the result of tool \`${ctx.tool.name}\` is not JSON; not cached`, error);
+      return flights.release(flight);
+    }
+    const bytes = Buffer.byteLength(json);
+    if (bytes > maxEntryBytes) {
+      warn(
+        ctx,
+        `cache: the result of tool \`${ctx.tool.name}\` is ${bytes} bytes, over maxEntryBytes; not cached`,
+      );
+      return flights.release(flight);
+    }
+    try {
+      const written = store.set(
+        flight.key,
+        { value: result, json, bytes, storedAt: ctx.clock.now() },
+        servableMs,
+      );
+      if (isPromise(written)) {
+        // The flight stays joinable until the write lands, so no caller misses in between.
+        written.then(
+          () => flights.release(flight),
+          (error: unknown) => {
+            storeFailed(ctx, 'store a result', error);
+            flights.release(flight);
+          },
+        );
+        return;
+      }
+    } catch (error) {
+      storeFailed(ctx, 'store a result', error);
+    }
+    flights.release(flight);
+  }
+
+  function launch(ctx: ToolContext, next: Next, key: string, detached: boolean): Flight<CallToolResult> {
+    const flight = flights.start(key, (signal) => next(ctx.with({ signal })), detached);
+    flight.promise.then(
+      (result) => keep(ctx, flight, result),
+      (error: unknown) => {
+        if (detached) warn(ctx, `cache: the background refresh of tool \`${ctx.tool.name}\` failed`, error);
+        flights.release(flight);
+      },
+    );
+    return flight;
+  }
+
+  // `counted`: a bypass event already told observers about this call.
+  function miss(ctx: ToolContext, next: Next, key: string, counted = false): Promise<CallToolResult> {
+    const running = flights.get(key);
+    if (running !== undefined) {
+      if (!counted) ctx.emit({ type: 'cache', result: 'miss', reason: 'inflight' });
+      return flights.join(running, ctx.signal, cancelled(ctx));
+    }
+    if (!counted) ctx.emit({ type: 'cache', result: 'miss' });
+    if (ctx.signal.aborted) return Promise.reject(cancelled(ctx)(ctx.signal.reason));
+    return flights.join(launch(ctx, next, key, false), ctx.signal, cancelled(ctx));
+  }
+
+  function answer(
+    ctx: ToolContext,
+    next: Next,
+    key: string,
+    entry: CacheEntry | undefined,
+  ): Promise<CallToolResult> {
+    if (entry !== undefined) {
+      const ageMs = Math.max(0, ctx.clock.now() - entry.storedAt);
+      if (ageMs < ttlMs) {
+        ctx.emit({ type: 'cache', result: 'hit', ageMs });
+        return Promise.resolve(marked(entry.value, ageMs, false));
+      }
+      if (ageMs < servableMs) {
+        ctx.emit({ type: 'cache', result: 'stale', ageMs });
+        if (flights.get(key) === undefined) launch(ctx, next, key, true);
+        return Promise.resolve(marked(entry.value, ageMs, true));
+      }
+      try {
+        const deleted = store.delete?.(key);
+        if (isPromise(deleted))
+          deleted.catch((error: unknown) => storeFailed(ctx, 'delete an expired entry', error));
+      } catch (error) {
+        storeFailed(ctx, 'delete an expired entry', error);
+      }
+    }
+    return miss(ctx, next, key);
+  }
+
+  function bypassStore(ctx: ToolContext, next: Next, key: string, error: unknown): Promise<CallToolResult> {
+    ctx.emit({ type: 'cache', result: 'bypass', reason: STORE_ERROR });
+    storeFailed(ctx, 'read', error);
+    return miss(ctx, next, key, true);
+  }
+
+  const middleware = function cache(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    let plan = plans.get(ctx.tool);
+    if (plan === undefined) plan = planFor(ctx);
+    if (plan === null) return next(ctx);
+
+    let args: string;
+    try {
+      args = canonicalJson(ctx.args, maxArgsChars);
+    } catch (error) {
+      const reason = error instanceof CanonicalError ? error.reason : 'args-unserialisable';
+      ctx.emit({ type: 'cache', result: 'bypass', reason });
+      const what =
+        reason === 'args-too-large'
+          ? `are longer than maxArgsChars (${maxArgsChars}) as canonical JSON`
+          : `hold ${error instanceof CanonicalError ? error.message : 'a value'} that has no canonical JSON`;
+      warn(ctx, `cache: the args of tool \`${ctx.tool.name}\` ${what}; the call bypasses the cache`);
+      return next(ctx);
+    }
+    let partition: string;
+    if (plan.shared) partition = SHARED_PARTITION;
+    else {
+      const principal = principalIdOf(ctx);
+      partition = principal === undefined ? ANONYMOUS_PARTITION : principalPart(principal);
+    }
+    const key = plan.prefix + partition + SEPARATOR + argsPart(args);
+
+    // Join a run in progress first: no store round trip for callers that will share it anyway.
+    const running = flights.size === 0 ? undefined : flights.get(key);
+    if (running !== undefined && !running.detached) {
+      ctx.emit({ type: 'cache', result: 'miss', reason: 'inflight' });
+      return flights.join(running, ctx.signal, cancelled(ctx));
+    }
+    let found: CacheEntry | undefined | Promise<CacheEntry | undefined>;
+    try {
+      found = store.get(key);
+    } catch (error) {
+      return bypassStore(ctx, next, key, error);
+    }
+    if (isPromise(found)) {
+      return found.then(
+        (entry) => answer(ctx, next, key, entry),
+        (error: unknown) => bypassStore(ctx, next, key, error),
+      );
+    }
+    return answer(ctx, next, key, found);
+  };
+
+  async function invalidate(filter: InvalidateFilter = {}): Promise<number> {
+    for (const field of ['tool', 'principal'] as const) {
+      const value = filter[field];
+      if (value !== undefined && (typeof value !== 'string' || value === '')) {
+        throw new TypeError(`cache.invalidate: ${field} must be a non-empty string`);
+      }
+    }
+    const selected = keyFilter(filter.tool, filter.principal);
+    flights.invalidate((key) => selected.matches(key));
+    return store.invalidate(selected);
+  }
+
+  return Object.assign(middleware, { invalidate });
+}

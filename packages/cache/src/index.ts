@@ -1,0 +1,10 @@
+/** @mcp-middleware/cache: results of read-only tools, identity-partitioned and single-flight, in memory or Redis. */
+export { CACHE_META_KEY, cache } from './cache.js';
+export type { CacheMeta, CacheMiddleware, InvalidateFilter } from './cache.js';
+export type { CacheOptions, CacheScope } from './options.js';
+export { memoryStore } from './memory-store.js';
+export type { MemoryStore, MemoryStoreOptions } from './memory-store.js';
+export { redisStore } from './redis-store.js';
+export type { RedisClientLike, RedisStoreOptions } from './redis-store.js';
+export type { CacheEntry, CacheStore, StoredResult } from './store.js';
+export type { KeyFilter } from './keys.js';

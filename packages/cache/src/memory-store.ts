@@ -1,0 +1,82 @@
+/** The default store: an in-process LRU (lru-cache 11) bounded by entry count and bytes. */
+import { readOptions, type CallToolResult } from '@mcp-middleware/core';
+import { LRUCache } from 'lru-cache';
+import type { KeyFilter } from './keys.js';
+import type { CacheEntry, CacheStore, StoredResult } from './store.js';
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Most entries kept; the least recently used goes first.
+   * @default 10000
+   */
+  readonly maxEntries?: number;
+  /**
+   * Most bytes kept, counted as the UTF-8 JSON of each result plus its key (the heap holds more).
+   * @default 67108864 (64 MiB)
+   */
+  readonly maxBytes?: number;
+}
+
+/** The memory store: every operation answers synchronously. */
+export interface MemoryStore extends CacheStore {
+  get(key: string): CacheEntry | undefined;
+  set(key: string, result: StoredResult, ttlMs: number): void;
+  delete(key: string): void;
+  invalidate(filter: KeyFilter): number;
+  /** Entries held now. */
+  readonly size: number;
+}
+
+/** Defaults shared with `cache()`, which builds this store when none is given. */
+export const MEMORY_DEFAULTS = Object.freeze({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 });
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Reads memory-store options for `factory`, so `cache()` and `memoryStore()` check them alike. */
+export function readMemoryOptions(
+  factory: string,
+  options: MemoryStoreOptions,
+): { maxEntries: number; maxBytes: number } {
+  const read = readOptions(factory, options, ['maxEntries', 'maxBytes']);
+  return {
+    maxEntries: read.integer('maxEntries', { min: 1, max: 2 ** 24, default: MEMORY_DEFAULTS.maxEntries }),
+    maxBytes: read.integer('maxBytes', { min: 1, default: MEMORY_DEFAULTS.maxBytes }),
+  };
+}
+
+/**
+ * An in-process store. Each value is a frozen copy parsed from the result's JSON, so nothing the handler
+ * or a caller does to its own object reaches the cache. Expiry is the middleware's (it reads `ctx.clock`).
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const { maxEntries, maxBytes } = readMemoryOptions('memoryStore', options);
+  const lru = new LRUCache<string, CacheEntry>({ max: maxEntries, maxSize: maxBytes });
+  return {
+    name: 'memory',
+    get size() {
+      return lru.size;
+    },
+    get: (key) => lru.get(key),
+    set(key: string, result: StoredResult): void {
+      const value = deepFreeze(JSON.parse(result.json) as CallToolResult);
+      // lru-cache refuses (and drops any old value) when one entry alone exceeds maxBytes.
+      lru.set(key, { value, storedAt: result.storedAt }, { size: result.bytes + key.length });
+    },
+    delete(key: string): void {
+      lru.delete(key);
+    },
+    invalidate(filter: KeyFilter): number {
+      const doomed: string[] = [];
+      for (const key of lru.keys()) if (filter.matches(key)) doomed.push(key);
+      for (const key of doomed) lru.delete(key);
+      return doomed.length;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/** The options of `cache()`, checked once when the factory runs. */
+import {
+  ConfigError,
+  describeValue,
+  readOptions,
+  toolMatcher,
+  type ToolInfo,
+  type ToolSelector,
+} from '@mcp-middleware/core';
+import { memoryStore, readMemoryOptions } from './memory-store.js';
+import type { CacheStore } from './store.js';
+
+/** Whose calls share a cached result: the caller's principal only, or everyone. */
+export type CacheScope = 'principal' | 'shared';
+
+/** Options of `cache()`. */
+export interface CacheOptions {
+  /**
+   * How long a result is served as fresh.
+   * @default 60000
+   */
+  readonly ttlMs?: number;
+  /**
+   * After `ttlMs`, how long the old result is still served (marked stale) while one background call
+   * refreshes it.
+   * @default 0
+   */
+  readonly staleWhileRevalidateMs?: number;
+  /**
+   * Most entries of the default memory store (with `store`, size that store instead).
+   * @default 10000
+   */
+  readonly maxEntries?: number;
+  /**
+   * Most bytes of the default memory store: UTF-8 JSON of each result plus its key.
+   * @default 67108864 (64 MiB)
+   */
+  readonly maxBytes?: number;
+  /**
+   * Results whose JSON is larger are never cached.
+   * @default 1048576 (1 MiB)
+   */
+  readonly maxEntryBytes?: number;
+  /**
+   * Args whose canonical JSON is longer bypass the cache (with a warning); keys stay bounded regardless.
+   * @default 65536
+   */
+  readonly maxArgsChars?: number;
+  /**
+   * `'principal'`: each principal (else each OAuth client, else the anonymous callers together) has its
+   * own results. `'shared'`: one result for everyone; choose it per tool, e.g. with a function.
+   * @default 'principal'
+   */
+  readonly scope?: CacheScope | ((tool: ToolInfo) => CacheScope);
+  /**
+   * Which tools are cached: a name glob, a list of globs, annotations, or a predicate over the tool.
+   * @default { readOnlyHint: true }
+   */
+  readonly cacheable?: ToolSelector;
+  /**
+   * Where results live.
+   * @default memoryStore({ maxEntries, maxBytes })
+   */
+  readonly store?: CacheStore;
+}
+
+/** Options after checking, with defaults applied. */
+export interface ResolvedOptions {
+  readonly ttlMs: number;
+  readonly staleWhileRevalidateMs: number;
+  readonly maxEntryBytes: number;
+  readonly maxArgsChars: number;
+  readonly scope: (tool: ToolInfo) => unknown;
+  readonly cacheable: (tool: ToolInfo) => boolean;
+  readonly store: CacheStore;
+}
+
+const KNOWN = [
+  'ttlMs',
+  'staleWhileRevalidateMs',
+  'maxEntries',
+  'maxBytes',
+  'maxEntryBytes',
+  'maxArgsChars',
+  'scope',
+  'cacheable',
+  'store',
+];
+
+const SCOPES: readonly unknown[] = ['principal', 'shared'];
+
+function readStore(store: unknown): CacheStore {
+  const shaped =
+    typeof store === 'object' &&
+    store !== null &&
+    ['get', 'set', 'invalidate'].every((m) => typeof (store as Record<string, unknown>)[m] === 'function');
+  if (!shaped) {
+    throw new ConfigError(
+      'store',
+      `cache: store must be a CacheStore (memoryStore(), redisStore() or an object with get, set and ` +
+        `invalidate), got ${describeValue(store)}`,
+    );
+  }
+  return store as CacheStore;
+}
+
+/** Checks `options` (a `ConfigError` naming the bad option) and applies defaults. */
+export function resolveOptions(options: CacheOptions): ResolvedOptions {
+  const read = readOptions('cache', options, KNOWN);
+  const ttlMs = read.integer('ttlMs', { min: 1, default: 60_000 });
+  const staleWhileRevalidateMs = read.integer('staleWhileRevalidateMs', { min: 0, default: 0 });
+  const maxEntryBytes = read.integer('maxEntryBytes', { min: 1, default: 1024 * 1024 });
+  const maxArgsChars = read.integer('maxArgsChars', { min: 16, default: 65_536 });
+
+  const scope = read.raw('scope') ?? 'principal';
+  if (typeof scope !== 'function' && !SCOPES.includes(scope)) {
+    read.fail('scope', '"principal", "shared" or a function of the tool');
+  }
+
+  let cacheable: (tool: ToolInfo) => boolean;
+  try {
+    cacheable = toolMatcher((read.raw('cacheable') as ToolSelector | undefined) ?? { readOnlyHint: true });
+  } catch (error) {
+    throw new ConfigError(
+      'cacheable',
+      `cache: cacheable must be a glob, a list of globs, annotations or a predicate over the tool`,
+      { cause: error },
+    );
+  }
+
+  let store: CacheStore;
+  if (read.has('store')) {
+    if (read.has('maxEntries') || read.has('maxBytes')) {
+      throw new ConfigError(
+        read.has('maxEntries') ? 'maxEntries' : 'maxBytes',
+        'cache: maxEntries and maxBytes size the default memory store; with store, pass them to ' +
+          'memoryStore({ maxEntries, maxBytes }) instead',
+      );
+    }
+    store = readStore(read.raw('store'));
+  } else {
+    store = memoryStore(
+      readMemoryOptions('cache', {
+        ...(read.has('maxEntries') && { maxEntries: read.raw('maxEntries') as number }),
+        ...(read.has('maxBytes') && { maxBytes: read.raw('maxBytes') as number }),
+      }),
+    );
+  }
+
+  return {
+    ttlMs,
+    staleWhileRevalidateMs,
+    maxEntryBytes,
+    maxArgsChars,
+    scope: typeof scope === 'function' ? (scope as (tool: ToolInfo) => unknown) : () => scope,
+    cacheable,
+    store,
+  };
+}
