@@ -1,0 +1,348 @@
+/** tracing(): one OpenTelemetry SERVER span per tool call, named and attributed per the MCP semantic conventions. */
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type SpanOptions,
+  type SpanStatus,
+  type TextMapPropagator,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import {
+  errorTypeOf,
+  isMiddlewareError,
+  outcomeOfError,
+  outcomeOfResult,
+  readOptions,
+  type OptionReader,
+  redactSecrets,
+  spanKey,
+  type CallToolResult,
+  type Middleware,
+  type MiddlewareEvent,
+  type Next,
+  type ToolArgs,
+  type ToolContext,
+} from '@mcp-middleware/core';
+import { captureValue, metaGetter } from './carrier.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_PROTOCOL_NAME,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  MCP_METHOD_NAME_VALUE_TOOLS_CALL,
+  NETWORK_TRANSPORTS,
+  type NetworkTransport,
+} from './semconv.js';
+import { spanEventOf } from './span-events.js';
+
+/** The instrumentation scope of every span this package starts. */
+export const TRACER_NAME = '@mcp-middleware/tracing';
+/** This package's version, the scope version of its tracer. */
+export const TRACER_VERSION = '0.1.0';
+
+/** Options of {@link tracing}. */
+export interface TracingOptions {
+  /**
+   * Where spans go. Without it the global provider is used, through the API's proxy: an SDK registered
+   * after `tracing()` ran is picked up.
+   * @default the global tracer provider
+   */
+  readonly tracerProvider?: TracerProvider | undefined;
+  /**
+   * Reads the parent (`traceparent`, `tracestate`, `baggage`) from the request's `params._meta`.
+   * @default the globally registered propagator (W3C trace context and baggage with the Node SDK)
+   */
+  readonly propagator?: TextMapPropagator | undefined;
+  /**
+   * The `network.transport` attribute.
+   * @default "tcp" when the request came over HTTP (`ctx.requestInfo` is set), else "pipe" (stdio)
+   */
+  readonly networkTransport?: NetworkTransport | undefined;
+  /**
+   * Record the arguments as `gen_ai.tool.call.arguments` (JSON, credentials redacted, bounded by
+   * `maxCaptureLength`). A function chooses what to record (return a redacted copy, or undefined for nothing).
+   * @default false
+   */
+  readonly captureArguments?: boolean | ((args: ToolArgs, ctx: ToolContext) => unknown) | undefined;
+  /**
+   * Record the result (`structuredContent`, else `content`) as `gen_ai.tool.call.result`, like
+   * `captureArguments`. A function chooses what to record.
+   * @default false
+   */
+  readonly captureResult?: boolean | ((result: CallToolResult, ctx: ToolContext) => unknown) | undefined;
+  /**
+   * The most characters of JSON a capture keeps (then `…`), from 1 to 2000.
+   * @default 1024
+   */
+  readonly maxCaptureLength?: number | undefined;
+}
+
+const KNOWN_OPTIONS = [
+  'tracerProvider',
+  'propagator',
+  'networkTransport',
+  'captureArguments',
+  'captureResult',
+  'maxCaptureLength',
+] as const;
+
+// Span names and start options are built once per tool; past this many tools they are built per call.
+const MAX_CACHED_TOOLS = 1000;
+const ERROR_STATUS: SpanStatus = { code: SpanStatusCode.ERROR };
+// The one JSON-RPC error SDK 1.x lets escape a tool callback (UrlElicitationRequired).
+const PROTOCOL_ESCAPE_CODE = -32042;
+
+interface ToolSpan {
+  readonly name: string;
+  readonly options: SpanOptions;
+}
+
+type Extractor = Pick<TextMapPropagator, 'extract'>;
+type Capture<T> = ((value: T, ctx: ToolContext) => unknown) | undefined;
+
+function hasMethod(value: unknown, method: string): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Record<string, unknown>)[method] === 'function'
+  );
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : 'non-Error value thrown';
+}
+
+function captureOption<T>(reader: OptionReader, key: string, whole: (value: T) => unknown): Capture<T> {
+  const value = reader.raw(key);
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return whole;
+  if (typeof value === 'function') return value as (value: T, ctx: ToolContext) => unknown;
+  return reader.fail(key, 'true, false or a function');
+}
+
+/**
+ * One SERVER span per tool call, named `tools/call {tool}`, with the MCP attributes, `error.type` and status
+ * ERROR on failure. The parent comes from `params._meta` (then the ambient span, e.g. an HTTP server span,
+ * is linked), else from the ambient context. The span is active while the rest of the pipeline and the
+ * handler run, is stored under `spanKey`, and collects the pipeline's events (retries, cache results,
+ * breaker moves, rejections). Place it outermost.
+ */
+export function tracing(options: TracingOptions = {}): Middleware {
+  const reader = readOptions('tracing', options, KNOWN_OPTIONS);
+  const provider = reader.raw('tracerProvider');
+  if (provider !== undefined && !hasMethod(provider, 'getTracer')) {
+    reader.fail('tracerProvider', 'a TracerProvider (an object with getTracer())');
+  }
+  const propagatorOption = reader.raw('propagator');
+  if (propagatorOption !== undefined && !hasMethod(propagatorOption, 'extract')) {
+    reader.fail('propagator', 'a TextMapPropagator (an object with extract())');
+  }
+  const networkTransport: NetworkTransport | undefined = reader.has('networkTransport')
+    ? reader.oneOf('networkTransport', NETWORK_TRANSPORTS, 'pipe')
+    : undefined;
+  const captureArguments = captureOption<ToolArgs>(reader, 'captureArguments', (args) => args);
+  const captureResult = captureOption<CallToolResult>(
+    reader,
+    'captureResult',
+    (result) => result.structuredContent ?? result.content,
+  );
+  const maxCaptureLength = reader.integer('maxCaptureLength', { min: 1, max: 2000, default: 1024 });
+
+  const tracer =
+    provider === undefined
+      ? trace.getTracer(TRACER_NAME, TRACER_VERSION)
+      : (provider as TracerProvider).getTracer(TRACER_NAME, TRACER_VERSION);
+  // The global API object reads the registered propagator on every call, so a late SDK is honoured.
+  const propagator: Extractor = (propagatorOption as TextMapPropagator | undefined) ?? propagation;
+  const toolSpans = new Map<string, ToolSpan>();
+  const reported = new Set<string>();
+
+  function toolSpanOf(tool: string): ToolSpan {
+    let info = toolSpans.get(tool);
+    if (info === undefined) {
+      info = {
+        name: `${MCP_METHOD_NAME_VALUE_TOOLS_CALL} ${tool}`,
+        options: {
+          kind: SpanKind.SERVER,
+          attributes: {
+            [ATTR_MCP_METHOD_NAME]: MCP_METHOD_NAME_VALUE_TOOLS_CALL,
+            [ATTR_GEN_AI_TOOL_NAME]: tool,
+            [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+          },
+        },
+      };
+      if (toolSpans.size < MAX_CACHED_TOOLS) toolSpans.set(tool, info);
+    }
+    return info;
+  }
+
+  // A broken SDK, propagator or capture function never fails a call: it is reported once per kind.
+  function warn(ctx: ToolContext, what: string, error: unknown): void {
+    if (reported.has(what)) return;
+    reported.add(what);
+    ctx.emit({
+      type: 'warning',
+      source: 'tracing',
+      message: redactSecrets(`tracing: ${what}: ${messageOf(error)}`),
+      cause: error,
+    });
+  }
+
+  function capture<T>(span: Span, ctx: ToolContext, attribute: string, pick: Capture<T>, value: T): void {
+    if (pick === undefined) return;
+    try {
+      const text = captureValue(pick(value, ctx), maxCaptureLength);
+      if (text !== undefined) span.setAttribute(attribute, text);
+    } catch (error) {
+      warn(ctx, `could not capture ${attribute}`, error);
+    }
+  }
+
+  // The spec: when the parent comes from _meta, the server SHOULD link the ambient context (an HTTP span).
+  function startOptions(info: ToolSpan, active: Context, parent: Context): SpanOptions {
+    if (parent === active) return info.options;
+    const ambient = trace.getSpanContext(active);
+    if (ambient === undefined || ambient === trace.getSpanContext(parent) || !isSpanContextValid(ambient)) {
+      return info.options;
+    }
+    return { ...info.options, links: [{ context: ambient }] };
+  }
+
+  function annotate(span: Span, ctx: ToolContext): void {
+    try {
+      span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(ctx.requestId));
+      const overHttp = ctx.requestInfo !== undefined;
+      span.setAttribute(ATTR_NETWORK_TRANSPORT, networkTransport ?? (overHttp ? 'tcp' : 'pipe'));
+      if (overHttp) span.setAttribute(ATTR_NETWORK_PROTOCOL_NAME, 'http');
+      const sessionId = ctx.sessionId;
+      if (sessionId !== undefined) span.setAttribute(ATTR_MCP_SESSION_ID, sessionId);
+    } catch (error) {
+      warn(ctx, 'could not set span attributes', error);
+    }
+    capture(span, ctx, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, captureArguments, ctx.args);
+  }
+
+  function end(span: Span, ctx: ToolContext): void {
+    try {
+      span.end();
+    } catch (error) {
+      warn(ctx, 'could not end the span', error);
+    }
+  }
+
+  function succeed(span: Span, ctx: ToolContext, result: CallToolResult): void {
+    try {
+      const errorType = errorTypeOf(outcomeOfResult(result));
+      if (errorType !== undefined) {
+        span.setAttribute(ATTR_ERROR_TYPE, errorType);
+        span.setStatus(ERROR_STATUS);
+      }
+    } catch (error) {
+      warn(ctx, 'could not record the result', error);
+    }
+    capture(span, ctx, ATTR_GEN_AI_TOOL_CALL_RESULT, captureResult, result);
+    end(span, ctx);
+  }
+
+  function fail(span: Span, ctx: ToolContext, error: unknown): void {
+    try {
+      const escaped =
+        typeof error === 'object' &&
+        error !== null &&
+        (error as { code?: unknown }).code === PROTOCOL_ESCAPE_CODE;
+      span.setAttribute(
+        ATTR_ERROR_TYPE,
+        escaped ? String(PROTOCOL_ESCAPE_CODE) : (errorTypeOf(outcomeOfError(error)) ?? '_OTHER'),
+      );
+      if (escaped) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(PROTOCOL_ESCAPE_CODE));
+      const message = redactSecrets(messageOf(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+      // Rejections are expected outcomes (error.type names them); only unexpected errors get an exception
+      // event. No stack: its first line repeats the unredacted message.
+      if (!isMiddlewareError(error) && !escaped) {
+        span.recordException({ name: error instanceof Error ? error.name : typeof error, message });
+      }
+    } catch (recordError) {
+      warn(ctx, 'could not record the error', recordError);
+    }
+    end(span, ctx);
+  }
+
+  function run(ctx: ToolContext, next: Next, active: Context): Promise<CallToolResult> {
+    try {
+      return context.with(active, next, undefined, ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  function onEvent(event: MiddlewareEvent, ctx: ToolContext | undefined): void {
+    const span = ctx?.get(spanKey) as Partial<Span> | undefined;
+    if (span?.isRecording?.() !== true || typeof span.addEvent !== 'function') return;
+    const { name, attributes } = spanEventOf(event);
+    span.addEvent(name, attributes);
+  }
+
+  const middleware: Middleware = function tracing(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    const active = context.active();
+    let parent = active;
+    const meta = ctx.meta;
+    if (meta !== undefined) {
+      try {
+        parent = propagator.extract(active, meta, metaGetter);
+      } catch (error) {
+        warn(ctx, 'could not read the trace context from _meta', error);
+      }
+    }
+    const info = toolSpanOf(ctx.tool.name);
+    let span: Span;
+    try {
+      span = tracer.startSpan(info.name, startOptions(info, active, parent), parent);
+    } catch (error) {
+      warn(ctx, 'could not start a span', error);
+      return run(ctx, next, parent);
+    }
+
+    if (!span.isRecording()) {
+      // No SDK (or tracing suppressed): nothing to record or propagate beyond the parent.
+      if (span.spanContext() === INVALID_SPAN_CONTEXT)
+        return parent === active ? next(ctx) : run(ctx, next, parent);
+      // Sampled out: record nothing, but keep the trace id flowing to the handler's own calls.
+      ctx.set(spanKey, span);
+      return run(ctx, next, trace.setSpan(parent, span));
+    }
+
+    annotate(span, ctx);
+    ctx.set(spanKey, span);
+    return run(ctx, next, trace.setSpan(parent, span)).then(
+      (result) => {
+        succeed(span, ctx, result);
+        return result;
+      },
+      (error: unknown) => {
+        fail(span, ctx, error);
+        return Promise.reject(error);
+      },
+    );
+  };
+  middleware.attach = (channel) => {
+    channel.subscribe(onEvent);
+  };
+  return middleware;
+}
