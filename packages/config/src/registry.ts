@@ -1,0 +1,33 @@
+/** What a middleware contributes to config files: its name, its option schema, and how to build it. */
+import type { Middleware } from '@mcp-middleware/core';
+import type { z } from 'zod';
+
+/** What a factory may ask of the pipeline being built. */
+export interface BuildContext {
+  /** A named shared store from the file's `stores` section. */
+  store(name: string): SharedStore;
+}
+
+/** A store declared once in `stores:` and shared by every middleware naming it. */
+export type SharedStore =
+  { readonly type: 'memory' } | { readonly type: 'redis'; readonly client: unknown; readonly prefix: string };
+
+/** One middleware a config file can name in `pipeline:` and `tools:`. */
+export interface RegistryEntry {
+  /** The key in the file, e.g. `rateLimit`. */
+  readonly name: string;
+  readonly description: string;
+  /** Options as they may appear in a file (JSON-serialisable). Objects are strict: unknown keys are errors. */
+  readonly schema: z.ZodObject;
+  /** Builds the middleware from checked options; may throw the factory's ConfigError. */
+  create(options: Record<string, unknown>, context: BuildContext): Middleware | Promise<Middleware>;
+}
+
+/** A middleware package outside this project: `pipeline: [{ use: 'my-package', options: {…} }]` loads this. */
+export interface ThirdPartyModule {
+  /** The factory, called with the entry's options. */
+  readonly default?: (options: unknown) => Middleware;
+  readonly factory?: (options: unknown) => Middleware;
+  /** Optional zod schema for the options; checked like a built-in's. */
+  readonly schema?: z.ZodType;
+}

@@ -1,0 +1,295 @@
+/** Checks a parsed config against the registry, collecting every problem with its path and line. */
+import { didYouMean } from '@mcp-middleware/core';
+import type { z } from 'zod';
+import { describeInput, formatPath, type ConfigProblem } from './errors.js';
+import { isPlainObject } from './merge.js';
+import type { RegistryEntry } from './registry.js';
+
+/** One checked pipeline entry. */
+export interface PipelineEntry {
+  /** The registry name, or the module specifier of a third-party middleware. */
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Set for `{ use: specifier }` entries. */
+  readonly use?: string | undefined;
+}
+
+/** A store shared by middlewares. */
+export type StoreConfig =
+  | { readonly type: 'memory' }
+  | { readonly type: 'redis'; readonly url: string; readonly prefix?: string | undefined };
+
+/** Per-tool settings: for each middleware, options merged over the pipeline's, or `false` to turn it off. */
+export type ToolOverrides = Readonly<Record<string, Readonly<Record<string, unknown>> | false>>;
+
+/** A checked config. */
+export interface McpMiddlewareConfig {
+  readonly pipeline: readonly PipelineEntry[];
+  /** Keyed by tool name or glob (`db_*`). */
+  readonly tools: Readonly<Record<string, ToolOverrides>>;
+  readonly stores: Readonly<Record<string, StoreConfig>>;
+  /** The file it came from, if any. */
+  readonly file?: string | undefined;
+}
+
+const ROOT_KEYS = ['$schema', 'pipeline', 'tools', 'stores'];
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+// The keys an object schema accepts at `path` inside `schema`, for did-you-mean on unknown keys.
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: unknown = schema;
+  for (const key of [...path, undefined]) {
+    for (let i = 0; i < 5; i++) {
+      const def = (
+        current as { def?: { type?: string; innerType?: unknown; element?: unknown; options?: unknown[] } }
+      ).def;
+      if (def?.type === 'optional' || def?.type === 'default' || def?.type === 'nullable')
+        current = def.innerType;
+      else if (def?.type === 'union')
+        current = def.options?.find((o) => (o as { shape?: unknown }).shape !== undefined);
+      else break;
+    }
+    if (key === undefined) break;
+    const shape = (current as { shape?: Record<string, unknown> }).shape;
+    const def = (current as { def?: { type?: string; element?: unknown; valueType?: unknown } }).def;
+    if (typeof key === 'number' && def?.type === 'array') current = def.element;
+    else if (def?.type === 'record') current = def.valueType;
+    else if (shape !== undefined && typeof key === 'string') current = shape[key];
+    else return [];
+  }
+  const shape = (current as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape === undefined ? [] : Object.keys(shape);
+}
+
+/** Turns zod issues for the value at `prefix` into problems. */
+export function problemsFromZod(
+  error: z.ZodError,
+  schema: z.ZodType,
+  prefix: readonly PropertyKey[],
+  input: unknown,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      const known = keysAt(schema, issue.path);
+      for (const key of issue.keys) {
+        const guess = didYouMean(key, known);
+        problems.push({
+          path: formatPath([...path, key]),
+          message: `unknown option${guess === undefined ? '' : ` (did you mean ${guess}?)`}; known: ${known.join(', ')}`,
+        });
+      }
+      continue;
+    }
+    const message = issue.message.replace(/^Invalid input: /, '');
+    problems.push({
+      path: formatPath(path),
+      message: `${message}, got ${describeInput(valueAt(input, issue.path))}`,
+    });
+  }
+  return problems;
+}
+
+function checkKeys(value: unknown, path: PropertyKey[], problems: ConfigProblem[]): void {
+  if (Array.isArray(value)) value.forEach((item, i) => checkKeys(item, [...path, i], problems));
+  else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (FORBIDDEN_KEYS.has(key))
+        problems.push({ path: formatPath([...path, key]), message: `the key "${key}" is not allowed` });
+      else checkKeys(item, [...path, key], problems);
+    }
+  }
+}
+
+function entryOf(
+  raw: unknown,
+  index: number,
+  registry: ReadonlyMap<string, RegistryEntry>,
+  problems: ConfigProblem[],
+): PipelineEntry | undefined {
+  const path = ['pipeline', index];
+  const names = [...registry.keys()];
+  if (typeof raw === 'string') raw = { [raw]: {} };
+  if (!isPlainObject(raw)) {
+    problems.push({
+      path: formatPath(path),
+      message: `expected a middleware such as { rateLimit: { … } }, got ${describeInput(raw)}`,
+    });
+    return undefined;
+  }
+  if ('use' in raw) {
+    const { use, options = {}, ...rest } = raw;
+    if (typeof use !== 'string' || use === '') {
+      problems.push({
+        path: formatPath([...path, 'use']),
+        message: `expected a module specifier, got ${describeInput(use)}`,
+      });
+    }
+    for (const key of Object.keys(rest))
+      problems.push({
+        path: formatPath([...path, key]),
+        message: 'unknown key beside use; known: use, options',
+      });
+    if (!isPlainObject(options))
+      problems.push({
+        path: formatPath([...path, 'options']),
+        message: `expected an object, got ${describeInput(options)}`,
+      });
+    return { name: String(use), use: String(use), options: isPlainObject(options) ? options : {} };
+  }
+  const keys = Object.keys(raw);
+  if (keys.length !== 1) {
+    problems.push({
+      path: formatPath(path),
+      message: `expected exactly one middleware name as key, got ${keys.length === 0 ? 'none' : keys.join(', ')}`,
+    });
+    return undefined;
+  }
+  const name = keys[0] as string;
+  const entry = registry.get(name);
+  if (entry === undefined) {
+    const guess = didYouMean(name, names);
+    problems.push({
+      path: formatPath([...path, name]),
+      message: `unknown middleware${guess === undefined ? '' : ` (did you mean ${guess}?)`}; known: ${names.join(', ')}, or { use: "module" }`,
+    });
+    return undefined;
+  }
+  let options = raw[name] ?? {};
+  if (options === true) options = {};
+  const parsed = entry.schema.safeParse(options);
+  if (!parsed.success) {
+    problems.push(...problemsFromZod(parsed.error, entry.schema, [...path, name], options));
+    return undefined;
+  }
+  return { name, options: parsed.data };
+}
+
+/** Checks `raw` (already interpolated) and returns the config, or the problems found. */
+export function validateConfig(
+  raw: unknown,
+  registry: ReadonlyMap<string, RegistryEntry>,
+): { config?: McpMiddlewareConfig; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  checkKeys(raw, [], problems);
+  if (!isPlainObject(raw))
+    return {
+      problems: [{ path: '', message: `expected an object with a pipeline, got ${describeInput(raw)}` }],
+    };
+  for (const key of Object.keys(raw)) {
+    if (!ROOT_KEYS.includes(key)) {
+      const guess = didYouMean(key, ROOT_KEYS);
+      problems.push({
+        path: formatPath([key]),
+        message: `unknown key${guess === undefined ? '' : ` (did you mean ${guess}?)`}; known: ${ROOT_KEYS.join(', ')}`,
+      });
+    }
+  }
+  const pipeline: PipelineEntry[] = [];
+  if (!Array.isArray(raw.pipeline)) {
+    problems.push({
+      path: 'pipeline',
+      message: `expected a list of middlewares (outermost first), got ${describeInput(raw.pipeline)}`,
+    });
+  } else {
+    raw.pipeline.forEach((item, i) => {
+      const entry = entryOf(item, i, registry, problems);
+      if (entry !== undefined) pipeline.push(entry);
+    });
+  }
+  const inPipeline = new Set(pipeline.map((e) => e.name));
+
+  const stores: Record<string, StoreConfig> = {};
+  const rawStores = raw.stores ?? {};
+  if (!isPlainObject(rawStores))
+    problems.push({
+      path: 'stores',
+      message: `expected an object of named stores, got ${describeInput(rawStores)}`,
+    });
+  else {
+    for (const [name, store] of Object.entries(rawStores)) {
+      const path = formatPath(['stores', name]);
+      if (!isPlainObject(store) || (store.type !== 'memory' && store.type !== 'redis')) {
+        problems.push({
+          path: `${path}.type`,
+          message: `expected "memory" or "redis", got ${describeInput(isPlainObject(store) ? store.type : store)}`,
+        });
+      } else if (store.type === 'redis') {
+        if (typeof store.url !== 'string' || !/^rediss?:\/\//.test(store.url)) {
+          problems.push({
+            path: `${path}.url`,
+            message: `expected a redis:// or rediss:// URL, got ${describeInput(store.url)}`,
+          });
+        }
+        if (store.prefix !== undefined && typeof store.prefix !== 'string') {
+          problems.push({
+            path: `${path}.prefix`,
+            message: `expected a string, got ${describeInput(store.prefix)}`,
+          });
+        }
+        for (const key of Object.keys(store)) {
+          if (!['type', 'url', 'prefix'].includes(key))
+            problems.push({ path: `${path}.${key}`, message: 'unknown option; known: type, url, prefix' });
+        }
+        stores[name] = {
+          type: 'redis',
+          url: String(store.url),
+          prefix: typeof store.prefix === 'string' ? store.prefix : undefined,
+        };
+      } else stores[name] = { type: 'memory' };
+    }
+  }
+
+  const tools: Record<string, ToolOverrides> = {};
+  const rawTools = raw.tools ?? {};
+  if (!isPlainObject(rawTools))
+    problems.push({
+      path: 'tools',
+      message: `expected an object keyed by tool name or glob, got ${describeInput(rawTools)}`,
+    });
+  else {
+    for (const [glob, overrides] of Object.entries(rawTools)) {
+      const path = ['tools', glob];
+      if (!isPlainObject(overrides)) {
+        problems.push({
+          path: formatPath(path),
+          message: `expected an object of middleware settings, got ${describeInput(overrides)}`,
+        });
+        continue;
+      }
+      const checked: Record<string, Record<string, unknown> | false> = {};
+      for (const [name, options] of Object.entries(overrides)) {
+        const entry = registry.get(name);
+        if (entry === undefined || !inPipeline.has(name)) {
+          const guess = didYouMean(name, [...inPipeline]);
+          problems.push({
+            path: formatPath([...path, name]),
+            message: `${entry === undefined ? 'unknown middleware' : `${name} is not in the pipeline; add it there to set it per tool`}${guess === undefined || guess === name ? '' : ` (did you mean ${guess}?)`}`,
+          });
+          continue;
+        }
+        if (options === false) {
+          checked[name] = false;
+          continue;
+        }
+        const partial = entry.schema.partial();
+        const parsed = partial.safeParse(options ?? {});
+        if (!parsed.success)
+          problems.push(...problemsFromZod(parsed.error, partial, [...path, name], options));
+        else checked[name] = parsed.data;
+      }
+      tools[glob] = checked;
+    }
+  }
+  return problems.length > 0 ? { problems } : { config: { pipeline, tools, stores }, problems };
+}
