@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, principalKey, type Principal, type ToolContext } from '@mcp-middleware/core';
+import { createTestContext, type TestContextOptions } from '@mcp-middleware/core/testing';
+import { DEFAULT_KEY_BY, compileKeyBy } from './key-by.js';
+
+const principal = (id: string, clientId?: string): Principal => ({
+  id,
+  clientId,
+  scopes: [],
+  roles: [],
+  claims: {},
+});
+
+function ctx(options: TestContextOptions & { principal?: Principal } = {}) {
+  const c = createTestContext({ tool: { name: 'search' }, ...options });
+  if (options.principal !== undefined) c.set(principalKey, options.principal);
+  return c;
+}
+
+const authInfo = (clientId: string) => ({ token: 'secret-token', clientId, scopes: [] });
+
+describe('compileKeyBy', () => {
+  const byDefault = compileKeyBy('test', DEFAULT_KEY_BY);
+
+  it('keys the default on principal and tool', () => {
+    const alice = byDefault(ctx({ principal: principal('alice') }));
+    const bob = byDefault(ctx({ principal: principal('bob') }));
+    const aliceOther = byDefault(ctx({ principal: principal('alice'), tool: { name: 'fetch' } }));
+    expect(new Set([alice, bob, aliceOther]).size).toBe(3);
+  });
+
+  it('falls back to the OAuth client id when auth set no principal', () => {
+    const viaClient = byDefault(ctx({ extra: { authInfo: authInfo('app-1') } }));
+    expect(viaClient).toBe(byDefault(ctx({ principal: principal('client:app-1') })));
+  });
+
+  it('puts callers with neither principal nor client in one shared anonymous key', () => {
+    expect(byDefault(ctx())).toBe(byDefault(ctx()));
+    expect(byDefault(ctx())).not.toBe(byDefault(ctx({ principal: principal('anonymous') })));
+  });
+
+  it('never lets two different part values run together into one key', () => {
+    const both = compileKeyBy('test', ['principal', 'client']);
+    const a = both(ctx({ principal: principal('a:b'), extra: { authInfo: authInfo('c') } }));
+    const b = both(ctx({ principal: principal('a'), extra: { authInfo: authInfo('b:c') } }));
+    expect(a).not.toBe(b);
+  });
+
+  it('keys "client" on authInfo, else on the principal\'s client', () => {
+    const byClient = compileKeyBy('test', 'client');
+    expect(byClient(ctx({ extra: { authInfo: authInfo('app') } }))).toBe(
+      byClient(ctx({ principal: principal('someone', 'app') })),
+    );
+  });
+
+  it('keys "session" on the session id and puts calls without one together', () => {
+    const bySession = compileKeyBy('test', 'session');
+    expect(bySession(ctx({ extra: { sessionId: 's1' } }))).not.toBe(
+      bySession(ctx({ extra: { sessionId: 's2' } })),
+    );
+    expect(bySession(ctx())).toBe(bySession(ctx()));
+  });
+
+  it('gives every call the same key with "global"', () => {
+    const global = compileKeyBy('test', 'global');
+    expect(global(ctx({ principal: principal('a') }))).toBe(global(ctx({ tool: { name: 'other' } })));
+  });
+
+  it('combines a custom function with built-in parts', () => {
+    const byTenant = compileKeyBy('test', [(c: ToolContext) => String(c.args?.['tenant']), 'tool']);
+    expect(byTenant(ctx({ args: { tenant: 't1' } }))).not.toBe(byTenant(ctx({ args: { tenant: 't2' } })));
+  });
+
+  it('fails the call when a custom function returns something other than a string', () => {
+    const broken = compileKeyBy('test', () => 42 as unknown as string);
+    expect(() => broken(ctx())).toThrow('keyBy function returned 42; it must return a string');
+  });
+
+  it('rejects an unknown part at factory time with a suggestion', () => {
+    expect(() => compileKeyBy('rateLimit', ['principle'])).toThrow(ConfigError);
+    expect(() => compileKeyBy('rateLimit', ['principle'])).toThrow('did you mean "principal"?');
+  });
+
+  it('rejects an empty list and "global" combined with other parts', () => {
+    expect(() => compileKeyBy('rateLimit', [])).toThrow(ConfigError);
+    expect(() => compileKeyBy('rateLimit', ['global', 'tool'])).toThrow('"global" stands alone');
+  });
+});

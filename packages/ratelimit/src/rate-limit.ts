@@ -1,0 +1,330 @@
+/** rateLimit(): at most `limit` points per `windowMs` per key, rejected or queued, in memory or on Redis. */
+import {
+  ConfigError,
+  MiddlewareError,
+  isMiddlewareError,
+  readOptions,
+  redactSecrets,
+  sleep,
+  type CallToolResult,
+  type Clock,
+  type Middleware,
+  type Next,
+  type ToolContext,
+} from '@mcp-middleware/core';
+import { formatRetryAfter, formatWindow } from './format.js';
+import { DEFAULT_KEY_BY, compileKeyBy, type KeyBy } from './key-by.js';
+import { MemoryWindowCounter, memoryStore } from './memory-store.js';
+import type { RateLimitStore, WindowCounter, WindowState } from './store.js';
+
+/** What to do when a shared store (Redis) fails or does not answer in time. */
+export type StoreErrorPolicy = 'memory-fallback' | 'fail-open' | 'fail-closed';
+
+/** Options of {@link rateLimit}. */
+export interface RateLimitOptions {
+  /** Points each key may spend per window; with the default cost of 1, calls per window. Required. */
+  readonly limit: number;
+  /** Length of a key's window, which starts at the key's first call. @default 60_000 */
+  readonly windowMs?: number;
+  /**
+   * Points one call spends: a whole number ≥ 0, or a function of the call (per tool, per args). A cost
+   * of 0 is never counted; a cost above `limit` is rejected as never admissible. @default 1
+   */
+  readonly cost?: number | ((ctx: ToolContext) => number);
+  /** Which calls share a limit. @default ['principal', 'tool'] */
+  readonly keyBy?: KeyBy;
+  /** `'reject'` answers RATE_LIMITED at once; `'queue'` waits for room up to `maxWaitMs`. @default 'reject' */
+  readonly mode?: 'reject' | 'queue';
+  /** Queue mode only: the longest a call waits before it is rejected. @default 10_000 */
+  readonly maxWaitMs?: number;
+  /** Where counters live. @default memoryStore() */
+  readonly store?: RateLimitStore;
+  /**
+   * When the store fails: count in this process's memory instead (`'memory-fallback'`), admit
+   * (`'fail-open'`) or reject (`'fail-closed'`). Each emits a `warning` event. @default 'memory-fallback'
+   */
+  readonly onStoreError?: StoreErrorPolicy;
+  /** Names this limiter's counters in a shared store; two limiters on one store need different names. @default `<limit>-per-<windowMs>ms` */
+  readonly name?: string;
+  /** The time source for windows and queue waits. @default the call's `ctx.clock` */
+  readonly clock?: Clock;
+  /** Called for every rejected call; a throwing hook never fails a call. @default none */
+  readonly onReject?: (rejection: RateLimitRejection, ctx: ToolContext) => void;
+}
+
+/** What {@link RateLimitOptions.onReject} receives. */
+export interface RateLimitRejection {
+  /** Why: the limit was reached, the store failed under `'fail-closed'`, or the call costs more than `limit`. */
+  readonly reason: 'limit' | 'store-unavailable' | 'too-costly';
+  /** The limiter key (contains the principal id: fine for your own alerting, never a metric label). */
+  readonly key: string;
+  readonly cost: number;
+  readonly remaining: number;
+  readonly retryAfterMs: number | undefined;
+}
+
+const KNOWN = [
+  'limit',
+  'windowMs',
+  'cost',
+  'keyBy',
+  'mode',
+  'maxWaitMs',
+  'store',
+  'onStoreError',
+  'name',
+  'clock',
+  'onReject',
+] as const;
+
+const SOURCE = 'rateLimit';
+const FAIL_CLOSED_RETRY_MS = 1000;
+const WARN_EVERY_MS = 10_000;
+const ADMITTED: WindowState = Object.freeze({ allowed: true, remaining: 0, resetInMs: 0 });
+
+const isPromise = (value: WindowState | Promise<WindowState>): value is Promise<WindowState> =>
+  typeof (value as Promise<WindowState>).then === 'function';
+
+function readStore(value: unknown): RateLimitStore {
+  const store = value as RateLimitStore;
+  if (typeof store !== 'object' || store === null || typeof store.bind !== 'function') {
+    throw new ConfigError('store', 'rateLimit: store must be memoryStore() or redisStore({ client })');
+  }
+  return store;
+}
+
+function readClock(value: unknown): Clock | undefined {
+  if (value === undefined) return undefined;
+  const clock = value as Clock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
+    throw new ConfigError('clock', 'rateLimit: clock must be a Clock (systemClock, manualClock())');
+  }
+  return clock;
+}
+
+/**
+ * Limits each key (default: principal + tool) to `limit` points per `windowMs`. Over the limit a call
+ * is rejected with RATE_LIMITED (retryable, `retryAfterMs`, `{ limit, remaining, windowMs }` in
+ * `_meta`), or in `'queue'` mode waits for room.
+ */
+export function rateLimit(options: RateLimitOptions): Middleware {
+  const read = readOptions('rateLimit', options, KNOWN);
+  if (!read.has('limit')) read.fail('limit', 'an integer ≥ 1 (points per window)');
+  const limit = read.integer('limit', { min: 1, max: 1e9, default: 1 });
+  const windowMs = read.integer('windowMs', { min: 1, default: 60_000 });
+  const costOption = read.raw('cost');
+  let fixedCost = 1;
+  let costOf: ((ctx: ToolContext) => number) | undefined;
+  if (typeof costOption === 'function') costOf = costOption as (ctx: ToolContext) => number;
+  else fixedCost = read.integer('cost', { min: 0, default: 1 });
+  const keyOf = compileKeyBy('rateLimit', read.raw('keyBy') ?? DEFAULT_KEY_BY);
+  const queue = read.oneOf('mode', ['reject', 'queue'], 'reject') === 'queue';
+  if (!queue && read.has('maxWaitMs')) {
+    throw new ConfigError('maxWaitMs', 'rateLimit: maxWaitMs applies only with mode: "queue"');
+  }
+  const maxWaitMs = read.integer('maxWaitMs', { min: 0, default: 10_000 });
+  const store = read.has('store') ? readStore(read.raw('store')) : memoryStore();
+  const policy = read.oneOf<StoreErrorPolicy>(
+    'onStoreError',
+    ['memory-fallback', 'fail-open', 'fail-closed'],
+    'memory-fallback',
+  );
+  const name = read.string('name', `${limit}-per-${windowMs}ms`);
+  const fixedClock = readClock(read.raw('clock'));
+  const onReject = read.function<(rejection: RateLimitRejection, ctx: ToolContext) => void>('onReject');
+
+  const settings = { limit, windowMs, name };
+  const counter: WindowCounter = store.bind(settings);
+  const fallback =
+    store.kind !== 'memory' && policy === 'memory-fallback' ? new MemoryWindowCounter(settings) : undefined;
+  const unit = costOf === undefined && fixedCost === 1 ? 'calls' : 'points';
+  const window = formatWindow(windowMs);
+  let failing = false;
+  let lastWarningAt = -Infinity;
+
+  function reject(
+    ctx: ToolContext,
+    error: MiddlewareError,
+    rejection: RateLimitRejection,
+  ): Promise<CallToolResult> {
+    ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
+    if (onReject !== undefined) {
+      try {
+        onReject(rejection, ctx);
+      } catch (hookError) {
+        ctx.emit({ type: 'warning', source: SOURCE, message: 'onReject hook threw', cause: hookError });
+      }
+    }
+    return Promise.reject(error);
+  }
+
+  function limited(ctx: ToolContext, key: string, cost: number, state: WindowState): Promise<CallToolResult> {
+    const retryAfterMs = Math.max(1, Math.ceil(state.resetInMs));
+    const detail =
+      unit === 'calls'
+        ? `${limit} calls per ${window}`
+        : `this call costs ${cost} of ${limit} points per ${window}, ${state.remaining} left`;
+    const error = new MiddlewareError(
+      'RATE_LIMITED',
+      `rate limit for tool \`${ctx.tool.name}\` exceeded (${detail}); retry after ${formatRetryAfter(retryAfterMs)}`,
+      { retryAfterMs, data: { limit, remaining: state.remaining, windowMs } },
+    );
+    return reject(ctx, error, { reason: 'limit', key, cost, remaining: state.remaining, retryAfterMs });
+  }
+
+  // Store failures: warn (at most every WARN_EVERY_MS while they last), then apply the policy.
+  function storeFailed(
+    ctx: ToolContext,
+    key: string,
+    cost: number,
+    nowMs: number,
+    error: unknown,
+  ): WindowState {
+    if (!failing || nowMs - lastWarningAt >= WARN_EVERY_MS) {
+      lastWarningAt = nowMs;
+      const action =
+        policy === 'memory-fallback'
+          ? 'counting in this process until it answers'
+          : policy === 'fail-open'
+            ? 'admitting calls unchecked until it answers'
+            : 'rejecting calls until it answers';
+      const reason = error instanceof Error ? `: ${redactSecrets(error.message)}` : '';
+      ctx.emit({
+        type: 'warning',
+        source: SOURCE,
+        message: `rate limit store "${store.kind}" failed${reason}; ${action}`,
+        cause: error,
+      });
+    }
+    failing = true;
+    if (fallback !== undefined) return fallback.consume(key, cost, nowMs);
+    if (policy === 'fail-open') return ADMITTED;
+    throw new MiddlewareError(
+      'RATE_LIMITED',
+      `rate limiting for tool \`${ctx.tool.name}\` is unavailable right now; retry after ${formatRetryAfter(FAIL_CLOSED_RETRY_MS)}`,
+      {
+        retryAfterMs: FAIL_CLOSED_RETRY_MS,
+        data: { limit, windowMs, reason: 'store-unavailable' },
+        cause: error,
+      },
+    );
+  }
+
+  function check(
+    ctx: ToolContext,
+    key: string,
+    cost: number,
+    nowMs: number,
+  ): WindowState | Promise<WindowState> {
+    let state: WindowState | Promise<WindowState>;
+    try {
+      state = counter.consume(key, cost, nowMs);
+    } catch (error) {
+      return storeFailed(ctx, key, cost, nowMs, error);
+    }
+    if (!isPromise(state)) return state;
+    return state.then(
+      (answered) => {
+        failing = false;
+        return answered;
+      },
+      (error: unknown) => storeFailed(ctx, key, cost, nowMs, error),
+    );
+  }
+
+  function failClosed(ctx: ToolContext, key: string, cost: number, error: unknown): Promise<CallToolResult> {
+    if (!isMiddlewareError(error, 'RATE_LIMITED')) return Promise.reject(error);
+    return reject(ctx, error, {
+      reason: 'store-unavailable',
+      key,
+      cost,
+      remaining: 0,
+      retryAfterMs: FAIL_CLOSED_RETRY_MS,
+    });
+  }
+
+  async function waitForRoom(
+    ctx: ToolContext,
+    next: Next,
+    key: string,
+    cost: number,
+    first: WindowState,
+  ): Promise<CallToolResult> {
+    const clock = fixedClock ?? ctx.clock;
+    const deadline = clock.now() + maxWaitMs;
+    let state = first;
+    for (;;) {
+      const waitMs = Math.max(1, Math.ceil(state.resetInMs));
+      if (clock.now() + waitMs > deadline) return limited(ctx, key, cost, state);
+      try {
+        await sleep(clock, waitMs, ctx.signal);
+      } catch (reason) {
+        const error = isMiddlewareError(reason)
+          ? reason
+          : new MiddlewareError(
+              'CANCELLED',
+              `call to tool \`${ctx.tool.name}\` was cancelled while waiting for its rate limit`,
+              { cause: reason },
+            );
+        ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
+        throw error;
+      }
+      try {
+        state = await check(ctx, key, cost, clock.now());
+      } catch (error) {
+        return failClosed(ctx, key, cost, error);
+      }
+      if (state.allowed) return next(ctx);
+    }
+  }
+
+  function decide(
+    ctx: ToolContext,
+    next: Next,
+    key: string,
+    cost: number,
+    state: WindowState,
+  ): Promise<CallToolResult> {
+    if (state.allowed) return next(ctx);
+    return queue ? waitForRoom(ctx, next, key, cost, state) : limited(ctx, key, cost, state);
+  }
+
+  return function rateLimit(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    let key: string;
+    let cost = fixedCost;
+    try {
+      key = keyOf(ctx);
+      if (costOf !== undefined) {
+        const value: unknown = costOf(ctx);
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+          throw new TypeError(
+            `rateLimit: cost function returned ${String(value)}; it must return an integer ≥ 0`,
+          );
+        }
+        cost = value;
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (cost === 0) return next(ctx);
+    if (cost > limit) {
+      const error = new MiddlewareError(
+        'RATE_LIMITED',
+        `tool \`${ctx.tool.name}\` costs ${cost} points but the limit is ${limit} per ${window}; this call can never be admitted`,
+        { retryable: false, data: { limit, remaining: 0, windowMs } },
+      );
+      return reject(ctx, error, { reason: 'too-costly', key, cost, remaining: 0, retryAfterMs: undefined });
+    }
+    let state: WindowState | Promise<WindowState>;
+    try {
+      state = check(ctx, key, cost, (fixedClock ?? ctx.clock).now());
+    } catch (error) {
+      return failClosed(ctx, key, cost, error);
+    }
+    if (!isPromise(state)) return decide(ctx, next, key, cost, state);
+    return state.then(
+      (answered) => decide(ctx, next, key, cost, answered),
+      (error: unknown) => failClosed(ctx, key, cost, error),
+    );
+  };
+}

@@ -1,0 +1,110 @@
+/** redisStore(): counters shared by every replica, on rate-limiter-flexible's atomic Redis script. */
+import { ConfigError, readOptions } from '@mcp-middleware/core';
+import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimitStore, WindowCounter, WindowSettings, WindowState } from './store.js';
+
+/**
+ * The part of an ioredis client (`Redis` or `Cluster`, v5 or v6) the store relies on; typed
+ * structurally so users of the memory store need not install ioredis.
+ */
+export interface RedisClientLike {
+  readonly status: string;
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
+}
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** Your ioredis client; the store never connects, quits or listens to it. Required. */
+  readonly client: RedisClientLike;
+  /** Prefix of every key the store writes. @default 'mcp-middleware:ratelimit' */
+  readonly prefix?: string;
+  /** A call whose Redis round trip takes longer counts as a store failure (`onStoreError`). @default 500 */
+  readonly timeoutMs?: number;
+}
+
+const KNOWN = ['client', 'prefix', 'timeoutMs'] as const;
+
+class StoreTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`Redis did not answer within ${timeoutMs} ms`);
+  }
+}
+Object.defineProperty(StoreTimeoutError.prototype, 'name', { value: 'StoreTimeoutError' });
+
+class RedisWindowCounter implements WindowCounter {
+  readonly #limiter: RateLimiterRedis;
+  readonly #limit: number;
+  readonly #timeoutMs: number;
+
+  constructor(limiter: RateLimiterRedis, limit: number, timeoutMs: number) {
+    this.#limiter = limiter;
+    this.#limit = limit;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  consume(key: string, cost: number): Promise<WindowState> {
+    const limit = this.#limit;
+    const timeoutMs = this.#timeoutMs;
+    return new Promise((resolve, reject) => {
+      // Network I/O gets a real-time deadline: ioredis holds commands sent before a disconnect until it
+      // reconnects, which would otherwise hang the call for as long as Redis is away.
+      const timer = setTimeout(() => reject(new StoreTimeoutError(timeoutMs)), timeoutMs);
+      timer.unref();
+      this.#limiter.consume(key, cost).then(
+        (res: RateLimiterRes) => {
+          clearTimeout(timer);
+          resolve({ allowed: true, remaining: res.remainingPoints, resetInMs: res.msBeforeNext });
+        },
+        (res: unknown) => {
+          clearTimeout(timer);
+          // rate-limiter-flexible rejects with a RateLimiterRes when the limit is reached, an Error otherwise.
+          if (res instanceof Error || typeof res !== 'object' || res === null) {
+            reject(res);
+            return;
+          }
+          const over = res as RateLimiterRes;
+          resolve({
+            allowed: false,
+            remaining: Math.max(0, limit - (over.consumedPoints - cost)),
+            resetInMs: over.msBeforeNext,
+          });
+        },
+      );
+    });
+  }
+}
+
+/**
+ * Counts in Redis so every replica shares each limit: one atomic script (INCRBY + TTL) per call, one
+ * round trip. Windows are whole seconds (Redis key expiry). If Redis is down or slow the limiter's
+ * `onStoreError` policy applies; the client is yours to configure and close.
+ */
+export function redisStore(options: RedisStoreOptions): RateLimitStore {
+  const read = readOptions('redisStore', options, KNOWN);
+  const client = read.raw('client') as RedisClientLike | undefined;
+  if (typeof client !== 'object' || client === null || typeof client.defineCommand !== 'function') {
+    read.fail('client', 'an ioredis client (new Redis(url))');
+  }
+  const prefix = read.string('prefix', 'mcp-middleware:ratelimit');
+  const timeoutMs = read.integer('timeoutMs', { min: 1, default: 500 });
+  return {
+    kind: 'redis',
+    bind(settings: WindowSettings): WindowCounter {
+      if (settings.windowMs % 1000 !== 0) {
+        throw new ConfigError(
+          'windowMs',
+          `rateLimit: windowMs must be a whole number of seconds with redisStore (Redis expires keys in seconds), got ${settings.windowMs}`,
+        );
+      }
+      const limiter = new RateLimiterRedis({
+        storeClient: client,
+        keyPrefix: `${prefix}:${settings.name}`,
+        points: settings.limit,
+        duration: settings.windowMs / 1000,
+        // Fail at once while ioredis is reconnecting instead of queueing behind the outage.
+        rejectIfRedisNotReady: true,
+      });
+      return new RedisWindowCounter(limiter, settings.limit, timeoutMs);
+    },
+  };
+}
