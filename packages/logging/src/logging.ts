@@ -1,0 +1,245 @@
+/** logging(): one structured pino line per failed or rejected tool call (successes at debug), on stderr by default. */
+import {
+  ConfigError,
+  describeValue,
+  outcomeOfError,
+  outcomeOfResult,
+  principalIdOf,
+  readOptions,
+  redactSecrets,
+  spanKey,
+  type CallToolResult,
+  type EventChannel,
+  type Middleware,
+  type MiddlewareEvent,
+  type Next,
+  type OptionReader,
+  type Outcome,
+  type ToolContext,
+} from '@mcp-middleware/core';
+import { pino, type Logger } from 'pino';
+import { parsePaths, redactArgs } from './redact.js';
+
+/** How a call ended, as its log line says in `outcome`. */
+export type LogOutcome = 'success' | 'tool_error' | 'rejected' | 'failed';
+
+/** The level of each outcome's line (any level of the logger, or `silent` for none). */
+export interface LogLevels {
+  /** @default 'debug' */
+  readonly success?: string | undefined;
+  /** A tool answered `isError: true` on its own. @default 'warn' */
+  readonly toolError?: string | undefined;
+  /** A middleware refused or ended the call with a code (auth, limits, breaker, timeout…). @default 'warn' */
+  readonly rejected?: string | undefined;
+  /** An unknown error, or `INTERNAL`. @default 'error' */
+  readonly failed?: string | undefined;
+}
+
+/** Options of {@link logging}. */
+export interface LoggingOptions {
+  /**
+   * The pino logger to write to; its level, destination and redaction stay the user's.
+   * @default a pino logger writing to stderr (fd 2), never stdout: a stdio server owns stdout
+   */
+  readonly logger?: Logger | undefined;
+  /** Level of the default logger; set a given logger's level on that logger instead. @default 'info' */
+  readonly level?: string | undefined;
+  /** The level of each outcome's line. @default { success: 'debug', toolError: 'warn', rejected: 'warn', failed: 'error' } */
+  readonly levels?: LogLevels | undefined;
+  /** Add the call's arguments, redacted, to each line. @default false */
+  readonly includeArgs?: boolean | undefined;
+  /**
+   * More argument paths to redact, dot-separated, `*` for any key or index (`card.number`, `items.*.ssn`).
+   * Keys that name credentials (authorization, tokens, passwords, secrets, API keys, cookies) are always
+   * redacted, at any depth.
+   * @default []
+   */
+  readonly redact?: readonly string[] | undefined;
+}
+
+const KNOWN = ['logger', 'level', 'levels', 'includeArgs', 'redact'] as const;
+const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const INVALID_TRACE_ID = '00000000000000000000000000000000';
+const MESSAGES: Readonly<Record<LogOutcome, string>> = {
+  success: 'tool call completed',
+  tool_error: 'tool returned an error',
+  rejected: 'tool call rejected',
+  failed: 'tool call failed',
+};
+// Keeps a slow or stalled stderr reader from growing memory without bound; lines past it are dropped.
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+type LogMethod = (object: Record<string, unknown>, message: string) => void;
+
+function defaultLogger(level: string): Logger {
+  const destination = pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFERED_BYTES });
+  // A broken stderr must never crash the server or fail a call: drop the line.
+  destination.on('error', () => {});
+  return pino({ level }, destination);
+}
+
+function isLogger(value: unknown): value is Logger {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Logger).isLevelEnabled === 'function' &&
+    typeof (value as Logger).child === 'function' &&
+    typeof (value as { levels?: { values?: unknown } }).levels?.values === 'object'
+  );
+}
+
+function kindOf(outcome: Outcome): LogOutcome {
+  if (outcome.kind === 'success') return 'success';
+  if (outcome.kind === 'tool_error') return 'tool_error';
+  return outcome.code === undefined || outcome.code === 'INTERNAL' ? 'failed' : 'rejected';
+}
+
+function describeError(error: unknown, withStack: boolean): Record<string, unknown> | undefined {
+  if (error === undefined) return undefined;
+  if (!(error instanceof Error)) {
+    const text = typeof error === 'string' ? error : `non-Error value thrown: ${describeValue(error)}`;
+    return { message: redactSecrets(text) };
+  }
+  const described: Record<string, unknown> = { type: error.name, message: redactSecrets(error.message) };
+  if (withStack && error.stack !== undefined) described.stack = redactSecrets(error.stack);
+  return described;
+}
+
+/**
+ * Logs each tool call as one structured line: `tool`, `outcome`, `code`, `durationMs`, `requestId`,
+ * `sessionId`, `principalId`, and `trace_id`/`span_id` when tracing runs. Failures and rejections at
+ * warn or error; successes at debug, so the success path at the default level only checks the level.
+ * Never logs a token; a failing logger never fails a call; every error is rethrown unchanged.
+ */
+export function logging(options: LoggingOptions = {}): Middleware {
+  const read: OptionReader = readOptions('logging', options, KNOWN);
+  const given = read.raw('logger');
+  if (given !== undefined && !isLogger(given)) read.fail('logger', 'a pino logger');
+  if (given !== undefined && read.has('level')) {
+    throw new ConfigError(
+      'level',
+      'logging: level applies to the default logger; set it on the logger you pass',
+    );
+  }
+  const level = read.oneOf('level', PINO_LEVELS, 'info');
+  const log: Logger = given ?? defaultLogger(level);
+  const known = Object.keys(log.levels.values).concat('silent');
+  const levelsRead = read.object('levels', ['success', 'toolError', 'rejected', 'failed']);
+  const levelOf = (key: string, fallback: string): string =>
+    levelsRead === undefined ? fallback : levelsRead.oneOf(key, known, fallback);
+  const levels: Readonly<Record<LogOutcome, string>> = {
+    success: levelOf('success', 'debug'),
+    tool_error: levelOf('toolError', 'warn'),
+    rejected: levelOf('rejected', 'warn'),
+    failed: levelOf('failed', 'error'),
+  };
+  const includeArgs = read.boolean('includeArgs', false);
+  const redactOption = read.raw('redact');
+  if (
+    redactOption !== undefined &&
+    (!Array.isArray(redactOption) ||
+      !redactOption.every((p) => typeof p === 'string' && p.split('.').every((s) => s !== '')))
+  ) {
+    read.fail('redact', 'an array of dot-separated argument paths');
+  }
+  const paths = parsePaths((redactOption as string[] | undefined) ?? []);
+  const successLevel = levels.success;
+
+  function write(levelName: string, record: Record<string, unknown>, message: string): void {
+    try {
+      (log[levelName as 'info'] as LogMethod).call(log, record, message);
+    } catch {
+      // A throwing destination or serializer must never fail the call.
+    }
+  }
+
+  function callRecord(ctx: ToolContext, start: number): Record<string, unknown> {
+    const record: Record<string, unknown> = {
+      tool: ctx.tool.name,
+      durationMs: Math.round((performance.now() - start) * 1000) / 1000,
+      requestId: ctx.requestId,
+    };
+    if (ctx.sessionId !== undefined) record.sessionId = ctx.sessionId;
+    const principalId = principalIdOf(ctx);
+    if (principalId !== undefined) record.principalId = principalId;
+    const span = ctx.get(spanKey);
+    if (span !== undefined) {
+      const { traceId, spanId } = span.spanContext();
+      if (traceId !== INVALID_TRACE_ID) {
+        record.trace_id = traceId;
+        record.span_id = spanId;
+      }
+    }
+    if (includeArgs) record.args = redactArgs(ctx.args, paths);
+    return record;
+  }
+
+  function logCall(ctx: ToolContext, start: number, outcome: Outcome): void {
+    try {
+      const kind = kindOf(outcome);
+      const record = callRecord(ctx, start);
+      record.outcome = kind;
+      if (outcome.code !== undefined) record.code = outcome.code;
+      const error = describeError(outcome.error, kind === 'failed');
+      if (error !== undefined) record.error = error;
+      write(levels[kind], record, MESSAGES[kind]);
+    } catch {
+      // Building the line touched something broken (a span, a getter); the call goes on.
+    }
+  }
+
+  const middleware = async function logging(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    const start = performance.now();
+    let result: CallToolResult;
+    try {
+      result = await next();
+    } catch (error) {
+      logCall(ctx, start, outcomeOfError(error));
+      throw error;
+    }
+    // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
+    if ((result as CallToolResult | undefined)?.isError === true)
+      logCall(ctx, start, outcomeOfResult(result));
+    else if (log.isLevelEnabled(successLevel)) logCall(ctx, start, outcomeOfResult(result));
+    return result;
+  };
+
+  function logEvent(event: MiddlewareEvent, ctx: ToolContext | undefined): void {
+    const base: Record<string, unknown> =
+      ctx === undefined ? {} : { tool: ctx.tool.name, requestId: ctx.requestId };
+    switch (event.type) {
+      case 'breaker':
+        write(
+          event.state === 'open' ? 'warn' : 'info',
+          { ...base, tool: event.tool ?? base.tool, breaker: event.key, state: event.state },
+          `circuit breaker ${event.state}`,
+        );
+        break;
+      case 'retry':
+        write(
+          'debug',
+          { ...base, attempt: event.attempt, delayMs: event.delayMs, code: event.code },
+          'retrying tool call',
+        );
+        break;
+      case 'warning':
+        write('warn', { ...base, source: event.source }, redactSecrets(event.message));
+        break;
+      case 'give-up':
+      case 'reject':
+      case 'cache':
+      case 'timeout':
+        // The call's own line reports these.
+        break;
+    }
+  }
+
+  const channels = new WeakSet<EventChannel>();
+  return Object.assign(middleware, {
+    attach(channel: EventChannel): void {
+      if (channels.has(channel)) return;
+      channels.add(channel);
+      channel.subscribe(logEvent);
+    },
+  });
+}
