@@ -123,8 +123,10 @@ function visit(
       top++;
       bytes += 2;
       return OK;
-    default:
-      // undefined, functions and symbols: JSON drops them.
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      // JSON drops them.
       return OK;
   }
 }
@@ -299,7 +301,9 @@ export function estimateJsonBytes(value: unknown, cap: PayloadLimits): number {
       if (value === null) return 4;
       runWalk(value, cap, false);
       return walkedBytes + 2;
-    default:
+    case 'undefined':
+    case 'function':
+    case 'symbol':
       return 0;
   }
 }
