@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRetryAfter, formatWindow } from './format.js';
+import { count, formatRetryAfter, formatWindow } from './format.js';
 
 describe('formatWindow', () => {
   it.each([
@@ -21,5 +21,15 @@ describe('formatRetryAfter', () => {
 
   it('never says less than 1 s', () => {
     expect(formatRetryAfter(20)).toBe('1 s');
+  });
+});
+
+describe('count', () => {
+  it('uses the singular for one and the plural otherwise', () => {
+    expect([count(1, 'call'), count(2, 'call'), count(0, 'point')]).toEqual([
+      '1 call',
+      '2 calls',
+      '0 points',
+    ]);
   });
 });

@@ -13,3 +13,8 @@ export function formatWindow(ms: number): string {
 export function formatRetryAfter(ms: number): string {
   return `${Math.max(1, Math.ceil(ms / 1000))} s`;
 }
+
+/** "1 call", "2 calls". */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

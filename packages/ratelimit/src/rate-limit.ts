@@ -12,7 +12,7 @@ import {
   type Next,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { formatRetryAfter, formatWindow } from './format.js';
+import { count, formatRetryAfter, formatWindow } from './format.js';
 import { DEFAULT_KEY_BY, compileKeyBy, type KeyBy } from './key-by.js';
 import { MemoryWindowCounter, memoryStore } from './memory-store.js';
 import type { RateLimitStore, WindowCounter, WindowState } from './store.js';
@@ -137,7 +137,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const counter: WindowCounter = store.bind(settings);
   const fallback =
     store.kind !== 'memory' && policy === 'memory-fallback' ? new MemoryWindowCounter(settings) : undefined;
-  const unit = costOf === undefined && fixedCost === 1 ? 'calls' : 'points';
+  const unit = costOf === undefined && fixedCost === 1 ? 'call' : 'point';
   const window = formatWindow(windowMs);
   let failing = false;
   let lastWarningAt = -Infinity;
@@ -161,9 +161,9 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   function limited(ctx: ToolContext, key: string, cost: number, state: WindowState): Promise<CallToolResult> {
     const retryAfterMs = Math.max(1, Math.ceil(state.resetInMs));
     const detail =
-      unit === 'calls'
-        ? `${limit} calls per ${window}`
-        : `this call costs ${cost} of ${limit} points per ${window}, ${state.remaining} left`;
+      unit === 'call'
+        ? `${count(limit, 'call')} per ${window}`
+        : `this call costs ${cost} of ${count(limit, 'point')} per ${window}, ${state.remaining} left`;
     const error = new MiddlewareError(
       'RATE_LIMITED',
       `rate limit for tool \`${ctx.tool.name}\` exceeded (${detail}); retry after ${formatRetryAfter(retryAfterMs)}`,

@@ -1,0 +1,217 @@
+/** concurrencyLimit(): a bulkhead per key: at most `max` calls in progress, an optional bounded queue. */
+import {
+  MiddlewareError,
+  isMiddlewareError,
+  readOptions,
+  type CallToolResult,
+  type Clock,
+  type Middleware,
+  type Next,
+  type TimerHandle,
+  type ToolContext,
+} from '@mcp-middleware/core';
+import { count, formatWindow } from './format.js';
+import { compileKeyBy, type KeyBy } from './key-by.js';
+
+/** Options of {@link concurrencyLimit}. */
+export interface ConcurrencyLimitOptions {
+  /** Calls per key that may run at once. Required. */
+  readonly max: number;
+  /** Calls per key that may wait for a free slot; 0 rejects as soon as `max` are running. @default 0 */
+  readonly queue?: number;
+  /** The longest a queued call waits before it is rejected. @default 10_000 */
+  readonly queueTimeoutMs?: number;
+  /** Which calls share a bulkhead. @default 'tool' */
+  readonly keyBy?: KeyBy;
+  /** The time source for queue timeouts. @default the call's `ctx.clock` */
+  readonly clock?: Clock;
+  /** Called for every rejected call; a throwing hook never fails a call. @default none */
+  readonly onReject?: (rejection: ConcurrencyRejection, ctx: ToolContext) => void;
+}
+
+/** What {@link ConcurrencyLimitOptions.onReject} receives. */
+export interface ConcurrencyRejection {
+  /** `full`: `max` running and the queue full; `queue-timeout`: waited `queueTimeoutMs`. */
+  readonly reason: 'full' | 'queue-timeout';
+  readonly key: string;
+  readonly active: number;
+  readonly queued: number;
+}
+
+const KNOWN = ['max', 'queue', 'queueTimeoutMs', 'keyBy', 'clock', 'onReject'] as const;
+const SOURCE = 'concurrencyLimit';
+
+interface Waiter {
+  readonly ctx: ToolContext;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  timer: TimerHandle;
+  clock: Clock;
+  onAbort: () => void;
+  prev: Waiter | undefined;
+  next: Waiter | undefined;
+}
+
+/** One key's slots and its FIFO of waiters (a linked list, so a cancelled waiter leaves in O(1)). */
+class Bulkhead {
+  active = 0;
+  queued = 0;
+  head: Waiter | undefined;
+  tail: Waiter | undefined;
+
+  push(waiter: Waiter): void {
+    waiter.prev = this.tail;
+    if (this.tail === undefined) this.head = waiter;
+    else this.tail.next = waiter;
+    this.tail = waiter;
+    this.queued++;
+  }
+
+  remove(waiter: Waiter): void {
+    if (waiter.prev === undefined) this.head = waiter.next;
+    else waiter.prev.next = waiter.next;
+    if (waiter.next === undefined) this.tail = waiter.prev;
+    else waiter.next.prev = waiter.prev;
+    waiter.prev = waiter.next = undefined;
+    this.queued--;
+  }
+}
+
+/**
+ * Lets at most `max` calls per key (default: per tool) run at once. Further calls wait in a FIFO of
+ * `queue` places for up to `queueTimeoutMs`, or are rejected with CONCURRENCY_LIMITED. A queued call
+ * whose request is cancelled leaves the queue at once.
+ */
+export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
+  const read = readOptions('concurrencyLimit', options, KNOWN);
+  if (!read.has('max')) read.fail('max', 'an integer ≥ 1 (calls in progress per key)');
+  const max = read.integer('max', { min: 1, default: 1 });
+  const queueSize = read.integer('queue', { min: 0, default: 0 });
+  const queueTimeoutMs = read.integer('queueTimeoutMs', { min: 1, default: 10_000 });
+  const keyOf = compileKeyBy('concurrencyLimit', read.raw('keyBy') ?? 'tool');
+  const clockOption = read.raw('clock') as Clock | undefined;
+  if (clockOption !== undefined && typeof clockOption?.setTimeout !== 'function') {
+    read.fail('clock', 'a Clock (systemClock, manualClock())');
+  }
+  const onReject = read.function<(rejection: ConcurrencyRejection, ctx: ToolContext) => void>('onReject');
+  const bulkheads = new Map<string, Bulkhead>();
+
+  function rejected(
+    ctx: ToolContext,
+    key: string,
+    bulkhead: Bulkhead,
+    reason: ConcurrencyRejection['reason'],
+  ): MiddlewareError {
+    const text =
+      reason === 'full'
+        ? `tool \`${ctx.tool.name}\` is at its concurrency limit (${count(max, 'call')} in progress${queueSize > 0 ? `, ${queueSize} waiting` : ''}); retry shortly`
+        : `tool \`${ctx.tool.name}\` stayed at its concurrency limit (${count(max, 'call')} in progress) for ${formatWindow(queueTimeoutMs)}; retry shortly`;
+    const error = new MiddlewareError('CONCURRENCY_LIMITED', text, {
+      data: { max, active: bulkhead.active, queued: bulkhead.queued },
+    });
+    ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
+    if (onReject !== undefined) {
+      try {
+        onReject({ reason, key, active: bulkhead.active, queued: bulkhead.queued }, ctx);
+      } catch (hookError) {
+        ctx.emit({ type: 'warning', source: SOURCE, message: 'onReject hook threw', cause: hookError });
+      }
+    }
+    return error;
+  }
+
+  function cancelled(ctx: ToolContext): MiddlewareError {
+    const reason: unknown = ctx.signal.reason;
+    const error = isMiddlewareError(reason)
+      ? reason
+      : new MiddlewareError(
+          'CANCELLED',
+          `call to tool \`${ctx.tool.name}\` was cancelled while waiting for a free slot`,
+          { cause: reason },
+        );
+    ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
+    return error;
+  }
+
+  // Hands the slot to the first waiter, or frees it (and forgets an idle key).
+  function release(key: string, bulkhead: Bulkhead): void {
+    const waiter = bulkhead.head;
+    if (waiter !== undefined) {
+      bulkhead.remove(waiter);
+      waiter.clock.clearTimeout(waiter.timer);
+      waiter.ctx.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve();
+      return;
+    }
+    if (--bulkhead.active === 0) bulkheads.delete(key);
+  }
+
+  function run(ctx: ToolContext, next: Next, key: string, bulkhead: Bulkhead): Promise<CallToolResult> {
+    let pending: Promise<CallToolResult>;
+    try {
+      pending = next(ctx);
+    } catch (error) {
+      release(key, bulkhead);
+      return Promise.reject(error);
+    }
+    return pending.then(
+      (result) => {
+        release(key, bulkhead);
+        return result;
+      },
+      (error: unknown) => {
+        release(key, bulkhead);
+        throw error;
+      },
+    );
+  }
+
+  function enqueue(ctx: ToolContext, key: string, bulkhead: Bulkhead): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const clock = clockOption ?? ctx.clock;
+      const waiter: Waiter = {
+        ctx,
+        resolve,
+        reject,
+        clock,
+        timer: undefined,
+        prev: undefined,
+        next: undefined,
+        onAbort: () => {
+          bulkhead.remove(waiter);
+          clock.clearTimeout(waiter.timer);
+          reject(cancelled(ctx));
+        },
+      };
+      bulkhead.push(waiter);
+      waiter.timer = clock.setTimeout(() => {
+        bulkhead.remove(waiter);
+        ctx.signal.removeEventListener('abort', waiter.onAbort);
+        reject(rejected(ctx, key, bulkhead, 'queue-timeout'));
+      }, queueTimeoutMs);
+      ctx.signal.addEventListener('abort', waiter.onAbort, { once: true });
+    });
+  }
+
+  return function concurrencyLimit(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    let key: string;
+    try {
+      key = keyOf(ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let bulkhead = bulkheads.get(key);
+    if (bulkhead === undefined) {
+      bulkhead = new Bulkhead();
+      bulkheads.set(key, bulkhead);
+    }
+    if (bulkhead.active < max) {
+      bulkhead.active++;
+      return run(ctx, next, key, bulkhead);
+    }
+    if (bulkhead.queued >= queueSize) return Promise.reject(rejected(ctx, key, bulkhead, 'full'));
+    if (ctx.signal.aborted) return Promise.reject(cancelled(ctx));
+    const admitted = bulkhead;
+    return enqueue(ctx, key, admitted).then(() => run(ctx, next, key, admitted));
+  };
+}
