@@ -1,0 +1,106 @@
+/** The default resolver: trust `extra.authInfo` from the HTTP layer, re-checking expiry and audience. */
+import { readOptions, type AuthInfo, type Principal, type ToolContext } from '@mcp-middleware/core';
+import { credentialError } from './problems.js';
+import { freezePrincipal, PRINCIPAL_EXTRA_KEY, type PrincipalResolver } from './resolver.js';
+
+/** Options of {@link fromAuthInfo}. */
+export interface FromAuthInfoOptions {
+  /**
+   * The canonical URI of this server (RFC 8707). When set, `authInfo.resource` must be present and name it
+   * (fragment and one trailing slash aside); a token for another resource is refused as `wrong_audience`.
+   * @default undefined: the HTTP layer that set `authInfo` owns the audience check
+   */
+  readonly resource?: string | URL | undefined;
+  /**
+   * Maps `authInfo` to a principal.
+   * @default the principal this package's verifiers left in `authInfo.extra`, else `id` = `extra.sub` or
+   * `client:<clientId>`, `scopes` = `authInfo.scopes`, `roles` = `extra.roles`, `claims` = `extra`
+   */
+  readonly principal?: ((authInfo: AuthInfo) => Principal) | undefined;
+}
+
+const KNOWN = ['resource', 'principal'] as const;
+
+/** The serialized resource without its fragment and one trailing slash, for comparison. */
+export function comparableResource(resource: string | URL): string {
+  const text = typeof resource === 'string' ? resource : resource.href;
+  const hash = text.indexOf('#');
+  return (hash === -1 ? text : text.slice(0, hash)).replace(/\/$/, '');
+}
+
+/** `value` as an absolute URL, or undefined when it is not one. */
+export function toUrl(value: unknown): URL | undefined {
+  if (value instanceof URL) return value;
+  return typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+}
+
+function isStringArray(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function isPrincipal(value: unknown): value is Principal {
+  if (typeof value !== 'object' || value === null) return false;
+  const p = value as Partial<Principal>;
+  return (
+    typeof p.id === 'string' &&
+    isStringArray(p.scopes) &&
+    isStringArray(p.roles) &&
+    typeof p.claims === 'object' &&
+    p.claims !== null
+  );
+}
+
+/** The default mapping from `authInfo` to a principal. */
+export function principalFromAuthInfo(authInfo: AuthInfo): Principal {
+  const extra = authInfo.extra;
+  const left = extra?.[PRINCIPAL_EXTRA_KEY];
+  if (isPrincipal(left)) return left;
+  const sub = extra?.['sub'];
+  const roles = extra?.['roles'];
+  const claims: Record<string, unknown> = { ...extra };
+  delete claims[PRINCIPAL_EXTRA_KEY];
+  return freezePrincipal({
+    id: typeof sub === 'string' && sub !== '' ? sub : `client:${authInfo.clientId}`,
+    clientId: authInfo.clientId,
+    scopes: isStringArray(authInfo.scopes) ? authInfo.scopes : [],
+    roles: isStringArray(roles) ? roles : [],
+    claims,
+  });
+}
+
+/**
+ * Resolves the principal from `extra.authInfo`, which an HTTP layer (such as {@link bearerGate}) set after
+ * verifying the token. Refuses an `expiresAt` in the past (by `ctx.clock`) and, with `resource`, a token for
+ * another resource. Answers synchronously: a principal is mapped once per `authInfo` object.
+ */
+export function fromAuthInfo(options: FromAuthInfoOptions = {}): PrincipalResolver {
+  const reader = readOptions('fromAuthInfo', options, KNOWN);
+  const resourceOption = reader.raw('resource');
+  let expected: string | undefined;
+  if (resourceOption !== undefined) {
+    expected = comparableResource(toUrl(resourceOption) ?? reader.fail('resource', 'an absolute URL'));
+  }
+  const toPrincipal =
+    reader.function<(authInfo: AuthInfo) => Principal>('principal') ?? principalFromAuthInfo;
+  // One authInfo object per verified token (bearerGate caches them), so mapping and the audience check run once.
+  const seen = new WeakMap<AuthInfo, Principal>();
+
+  return function fromAuthInfo(ctx: ToolContext): Principal | undefined {
+    const authInfo = ctx.authInfo;
+    if (authInfo === undefined) return undefined;
+    const expiresAt = authInfo.expiresAt;
+    if (typeof expiresAt === 'number' && expiresAt * 1000 <= ctx.clock.now())
+      throw credentialError('expired');
+    let principal = seen.get(authInfo);
+    if (principal !== undefined) return principal;
+    if (expected !== undefined) {
+      const resource = authInfo.resource;
+      if (resource === undefined || comparableResource(resource) !== expected) {
+        throw credentialError('wrong_audience');
+      }
+    }
+    principal = toPrincipal(authInfo);
+    seen.set(authInfo, principal);
+    return principal;
+  };
+}

@@ -1,0 +1,252 @@
+/** Bearer gates for Streamable HTTP servers: 401/403 with a spec-shaped challenge, `req.auth` for the SDK. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ConfigError,
+  describeValue,
+  isMiddlewareError,
+  readOptions,
+  type AuthInfo,
+} from '@mcp-middleware/core';
+import { bearerToken, headerValue, type HeaderBag } from './credentials.js';
+import { comparableResource, toUrl } from './from-auth-info.js';
+import { resourceMetadataUrl } from './metadata.js';
+import { credentialError, describeProblem, problemOf } from './problems.js';
+import { compileRequirements, shortfallOf, type ToolRequirements } from './requirements.js';
+import { readVerifier, type TokenVerifier } from './resolver.js';
+
+/** Options of {@link bearerGate} and {@link fetchBearerGate}. */
+export interface BearerGateOptions {
+  /** Checks the token: `jwt({ … })`, `apiKeys({ keys, header: 'authorization' })` or your own. Required. */
+  readonly verifier: TokenVerifier;
+  /**
+   * This server's canonical URI (RFC 8707). Required: a token must be issued for it (its `authInfo.resource`
+   * must name it), so tokens meant for another service are refused. There is no way to turn this off.
+   */
+  readonly resource: string | URL;
+  /** Where clients find the protected-resource metadata. @default the RFC 9728 well-known URL of `resource` */
+  readonly resourceMetadataUrl?: string | URL | undefined;
+  /** Scopes every request needs; advertised in every challenge. @default [] */
+  readonly scopes?: readonly string[] | undefined;
+  /**
+   * Scopes per tool-name glob (the same map auth() takes), checked before dispatch when the JSON-RPC body is
+   * already parsed (`req.body`, or the fetch gate's `parsedBody`): a `tools/call` that lacks any gets one
+   * 403 naming every scope it needs. Roles are not in a token's `authInfo`; auth() checks those.
+   * @default {}
+   */
+  readonly tools?: ToolRequirements | undefined;
+}
+
+/** A node:http / Express request the gate may annotate for `StreamableHTTPServerTransport`. */
+export type GatedRequest = IncomingMessage & { auth?: AuthInfo; body?: unknown };
+
+/** node:http / Express gate: resolves true (and calls `next`) when the request may proceed. */
+export type NodeBearerGate = (
+  req: GatedRequest,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => Promise<boolean>;
+
+/** Fetch-style gate: the verified `AuthInfo` to hand the transport, or the refusal to send. */
+export type FetchBearerGate = (request: Request, parsedBody?: unknown) => Promise<AuthInfo | Response>;
+
+interface Refusal {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+type Outcome = { readonly authInfo: AuthInfo } | Refusal;
+
+const KNOWN = ['verifier', 'resource', 'resourceMetadataUrl', 'scopes', 'tools'] as const;
+
+function quoted(value: string): string {
+  return `"${value.replace(/["\\]/g, '')}"`;
+}
+
+/** A `WWW-Authenticate: Bearer …` challenge (RFC 6750 §3, RFC 9728 §5.1). */
+export function bearerChallenge(params: {
+  readonly error?: string | undefined;
+  readonly description?: string | undefined;
+  readonly scopes?: readonly string[] | undefined;
+  readonly resourceMetadata: string;
+}): string {
+  const parts: string[] = [];
+  if (params.error !== undefined) parts.push(`error=${quoted(params.error)}`);
+  if (params.description !== undefined) parts.push(`error_description=${quoted(params.description)}`);
+  if (params.scopes !== undefined && params.scopes.length > 0)
+    parts.push(`scope=${quoted(params.scopes.join(' '))}`);
+  parts.push(`resource_metadata=${quoted(params.resourceMetadata)}`);
+  return `Bearer ${parts.join(', ')}`;
+}
+
+function toolNamesOf(body: unknown): string[] {
+  const messages: readonly unknown[] = Array.isArray(body) ? body : [body];
+  const names: string[] = [];
+  for (const message of messages) {
+    if (typeof message !== 'object' || message === null) continue;
+    const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
+    if (method === 'tools/call' && typeof params?.name === 'string') names.push(params.name);
+  }
+  return names;
+}
+
+function createGate(
+  factory: string,
+  options: BearerGateOptions,
+): (headers: HeaderBag, body: unknown) => Promise<Outcome> {
+  const reader = readOptions(factory, options, KNOWN);
+  const verifier = readVerifier(reader, 'verifier');
+  if (!reader.has('resource')) {
+    reader.fail('resource', "this server's canonical URI (the audience tokens must be issued for)");
+  }
+  const resourceUrl = toUrl(reader.raw('resource')) ?? reader.fail('resource', 'an absolute URL');
+  const resource = comparableResource(resourceUrl);
+  const audiences = verifier.audiences;
+  if (
+    audiences !== undefined &&
+    !audiences.some((a) => URL.canParse(a) && comparableResource(a) === resource)
+  ) {
+    throw new ConfigError(
+      'resource',
+      `${factory}: resource ${resourceUrl.href} is not among the verifier's audiences (${audiences.join(', ')}); ` +
+        'every token would be refused',
+    );
+  }
+  const metadataUrl = reader.has('resourceMetadataUrl')
+    ? (toUrl(reader.raw('resourceMetadataUrl')) ?? reader.fail('resourceMetadataUrl', 'an absolute URL')).href
+    : resourceMetadataUrl(resourceUrl);
+  const scopes = reader.raw('scopes') ?? [];
+  if (
+    !Array.isArray(scopes) ||
+    !scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
+  ) {
+    throw new ConfigError(
+      'scopes',
+      `${factory}: scopes must be a list of scope names, got ${describeValue(scopes)}`,
+    );
+  }
+  const baseScopes = scopes as readonly string[];
+  const requirementOf = compileRequirements(factory, reader.raw('tools'));
+  const hasTools = reader.has('tools');
+  const issuedHere = verifier.issuedHere === true;
+
+  const refuse = (
+    status: 401 | 403,
+    error: string | undefined,
+    description: string,
+    needed: readonly string[],
+  ): Refusal => ({
+    status,
+    headers: {
+      // RFC 6750 §3.1: a request without credentials gets no error code (nor its description).
+      'www-authenticate': bearerChallenge({
+        error,
+        description: error === undefined ? undefined : description,
+        scopes: needed,
+        resourceMetadata: metadataUrl,
+      }),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(
+      error === undefined
+        ? { error: 'unauthorized', error_description: description }
+        : { error, error_description: description },
+    ),
+  });
+
+  const fromError = (error: unknown): Refusal => {
+    if (isMiddlewareError(error, 'UNAUTHENTICATED')) {
+      const problem = problemOf(error) ?? 'malformed';
+      return refuse(
+        401,
+        problem === 'missing_credentials' ? undefined : 'invalid_token',
+        describeProblem(problem),
+        baseScopes,
+      );
+    }
+    if (isMiddlewareError(error, 'UPSTREAM_ERROR')) {
+      return {
+        status: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': '5' },
+        body: JSON.stringify({
+          error: 'temporarily_unavailable',
+          error_description: 'the token cannot be checked right now',
+        }),
+      };
+    }
+    return {
+      status: 500,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: 'server_error', error_description: 'the token could not be checked' }),
+    };
+  };
+
+  return async function gate(headers, body) {
+    let authInfo: AuthInfo;
+    try {
+      const token = bearerToken(headerValue(headers, 'authorization'));
+      if (token === undefined) throw credentialError('missing_credentials');
+      ({ authInfo } = await verifier.verify(token));
+      const reported = authInfo.resource;
+      const forUs = reported === undefined ? issuedHere : comparableResource(reported) === resource;
+      if (!forUs) throw credentialError('wrong_audience');
+    } catch (error) {
+      return fromError(error);
+    }
+    let required = baseScopes;
+    if (hasTools) {
+      const needed = new Set(baseScopes);
+      for (const name of toolNamesOf(body))
+        for (const scope of requirementOf(name)?.scopes ?? []) needed.add(scope);
+      if (needed.size > baseScopes.length) required = [...needed];
+    }
+    if (
+      required.length > 0 &&
+      shortfallOf({ scopes: required, roleGroups: [] }, { scopes: authInfo.scopes, roles: [] }) !== undefined
+    ) {
+      return refuse(
+        403,
+        'insufficient_scope',
+        `this request needs the scopes ${required.join(', ')}`,
+        required,
+      );
+    }
+    return { authInfo };
+  };
+}
+
+/**
+ * A bearer gate for node:http and Express in front of `StreamableHTTPServerTransport`: verifies the
+ * `Authorization: Bearer` token, checks it was issued for `resource`, sets `req.auth` (which the transport
+ * hands tools as `extra.authInfo`) and calls `next`. Otherwise answers 401 or 403 with
+ * `WWW-Authenticate: Bearer error=…, scope=…, resource_metadata=…` and never echoes the token.
+ */
+export function bearerGate(options: BearerGateOptions): NodeBearerGate {
+  const gate = createGate('bearerGate', options);
+  return async function bearerGate(req, res, next) {
+    const outcome = await gate(req.headers, req.body);
+    if ('authInfo' in outcome) {
+      req.auth = outcome.authInfo;
+      next?.();
+      return true;
+    }
+    res.writeHead(outcome.status, outcome.headers).end(outcome.body);
+    return false;
+  };
+}
+
+/**
+ * The fetch-style bearer gate (web-standard transport, Hono, workers): the verified `AuthInfo` to pass as
+ * `handleRequest(request, { authInfo })`, or the 401/403 `Response` to return.
+ */
+export function fetchBearerGate(options: BearerGateOptions): FetchBearerGate {
+  const gate = createGate('fetchBearerGate', options);
+  return async function fetchBearerGate(request, parsedBody) {
+    const headers: Record<string, string> = {};
+    const authorization = request.headers.get('authorization');
+    if (authorization !== null) headers['authorization'] = authorization;
+    const outcome = await gate(headers, parsedBody);
+    if ('authInfo' in outcome) return outcome.authInfo;
+    return new Response(outcome.body, { status: outcome.status, headers: outcome.headers });
+  };
+}

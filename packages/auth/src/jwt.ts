@@ -1,0 +1,382 @@
+/** jwt(): bearer JWTs verified with jose against a JWKS endpoint or a fixed key, with a verified-token cache. */
+import { KeyObject } from 'node:crypto';
+import {
+  ConfigError,
+  describeValue,
+  readOptions,
+  systemClock,
+  type Clock,
+  type MiddlewareError,
+  type Principal,
+  type ToolContext,
+} from '@mcp-middleware/core';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  jwtVerify,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from 'jose';
+import { bearerTokenOf } from './credentials.js';
+import { credentialError, keysUnavailableError, type CredentialProblem } from './problems.js';
+import { authInfoFor, freezePrincipal, type TokenVerifier, type VerifiedToken } from './resolver.js';
+import { TokenCache } from './token-cache.js';
+
+/** The signature algorithms jwt() accepts (never `none`). */
+export const JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'HS256',
+  'HS384',
+  'HS512',
+] as const;
+
+/** One accepted signature algorithm. */
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** A fixed verification key: a public key, a shared secret (HS*), one JWK, or a local key set. */
+export type JwtKey = CryptoKey | KeyObject | Uint8Array | JWK | JSONWebKeySet;
+
+/** Options of {@link jwt}. `issuer`, `audience`, `algorithms` and one of `jwksUri` / `key` are required. */
+export interface JwtOptions {
+  /** The `iss` values to trust. Required. */
+  readonly issuer: string | readonly string[];
+  /** This server's identifiers (its canonical URI, RFC 8707); `aud` must name one. Required. */
+  readonly audience: string | readonly string[];
+  /** The allowed signature algorithms, e.g. `['RS256', 'ES256']`. Required, non-empty; `none` is refused. */
+  readonly algorithms: readonly JwtAlgorithm[];
+  /** Where the issuer publishes its keys (https, or http on loopback). Exactly one of `jwksUri` and `key`. */
+  readonly jwksUri?: string | URL | undefined;
+  /** A fixed key or key set. Exactly one of `jwksUri` and `key`. */
+  readonly key?: JwtKey | undefined;
+  /** Allowed clock skew for `exp`, `nbf` and `iat`, in seconds. @default 5 */
+  readonly clockToleranceSec?: number | undefined;
+  /** Refuse tokens issued longer ago than this (needs `iat`), in seconds. @default undefined (no limit) */
+  readonly maxTokenAgeSec?: number | undefined;
+  /** The required `typ` header, e.g. `at+jwt` (RFC 9068). @default undefined (not checked) */
+  readonly typ?: string | undefined;
+  /** Longer tokens are refused before any parsing, in bytes. @default 8192 */
+  readonly maxTokenBytes?: number | undefined;
+  /** Verified tokens kept in memory; 0 disables the cache. @default 1000 */
+  readonly cacheSize?: number | undefined;
+  /** How long a verified token is served from the cache at most (never past its `exp`), in ms. @default 60000 */
+  readonly cacheMaxAgeMs?: number | undefined;
+  /** Timeout of one JWKS fetch, in ms. @default 5000 */
+  readonly jwksTimeoutMs?: number | undefined;
+  /** Minimum gap between refetches that an unknown `kid` triggers, in ms. @default 30000 */
+  readonly jwksCooldownMs?: number | undefined;
+  /** How long fetched keys are trusted before a refetch, in ms. @default 600000 */
+  readonly jwksCacheMaxAgeMs?: number | undefined;
+  /**
+   * Maps verified claims to a principal.
+   * @default `id` = `sub`, `clientId` = `client_id` or `azp`, `scopes` from `scope` or `scp`, `roles` from
+   * `roles`, `claims` = the payload
+   */
+  readonly principal?: ((claims: JWTPayload) => Principal) | undefined;
+  /** Time for expiry checks and the cache. @default systemClock */
+  readonly clock?: Clock | undefined;
+}
+
+/** A JWT strategy: a resolver for auth() and a verifier for the bearer gates. */
+export interface JwtStrategy extends TokenVerifier {
+  (ctx: ToolContext): Principal | undefined | Promise<Principal | undefined>;
+  readonly audiences: readonly string[];
+  /** Drops every cached verification (for instance after revoking a key). */
+  clearCache(): void;
+}
+
+const KNOWN = [
+  'issuer',
+  'audience',
+  'algorithms',
+  'jwksUri',
+  'key',
+  'clockToleranceSec',
+  'maxTokenAgeSec',
+  'typ',
+  'maxTokenBytes',
+  'cacheSize',
+  'cacheMaxAgeMs',
+  'jwksTimeoutMs',
+  'jwksCooldownMs',
+  'jwksCacheMaxAgeMs',
+  'principal',
+  'clock',
+] as const;
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function stringList(path: string, value: unknown, what: string): readonly string[] {
+  const list: readonly unknown[] | undefined =
+    typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
+  if (value === undefined) {
+    throw new ConfigError(path, `jwt: ${path} is required (${what}); it cannot be left out`);
+  }
+  if (list === undefined || list.length === 0 || !list.every((v) => typeof v === 'string' && v !== '')) {
+    throw new ConfigError(
+      path,
+      `jwt: ${path} must be ${what}: a non-empty string or list of them, got ${describeValue(value)}`,
+    );
+  }
+  return Object.freeze([...(list as string[])]);
+}
+
+function readAlgorithms(value: unknown): readonly JwtAlgorithm[] {
+  const expected = `a non-empty list of ${JWT_ALGORITHMS.join(', ')}`;
+  if (value === undefined) {
+    throw new ConfigError('algorithms', `jwt: algorithms is required (${expected}); it cannot be left out`);
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ConfigError('algorithms', `jwt: algorithms must be ${expected}, got ${describeValue(value)}`);
+  }
+  for (const alg of value as unknown[]) {
+    if (!(JWT_ALGORITHMS as readonly unknown[]).includes(alg)) {
+      const shown = typeof alg === 'string' ? `"${alg}"` : describeValue(alg);
+      throw new ConfigError('algorithms', `jwt: algorithms must be ${expected}; ${shown} is not allowed`);
+    }
+  }
+  return Object.freeze([...(value as JwtAlgorithm[])]);
+}
+
+function isKeySet(value: unknown): value is JSONWebKeySet {
+  return typeof value === 'object' && value !== null && 'keys' in value;
+}
+
+function readJwksUri(value: unknown): URL {
+  let url: URL;
+  try {
+    url = new URL(value as string | URL);
+  } catch {
+    throw new ConfigError('jwksUri', `jwt: jwksUri must be an absolute URL, got ${describeValue(value)}`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw new ConfigError(
+      'jwksUri',
+      `jwt: jwksUri must use https (plain http only on localhost), got ${url.protocol}//${url.host}`,
+    );
+  }
+  return url;
+}
+
+function readKey(value: unknown): JwtKey | JWTVerifyGetKey {
+  if (isKeySet(value)) {
+    if (!Array.isArray(value.keys) || value.keys.length === 0) {
+      throw new ConfigError('key', 'jwt: key is an empty key set; it must hold at least one key');
+    }
+    return createLocalJWKSet(value);
+  }
+  if (value instanceof Uint8Array) {
+    if (value.length < 32)
+      throw new ConfigError('key', 'jwt: key as a shared secret must be at least 32 bytes');
+    return value;
+  }
+  if (value instanceof KeyObject || Object.prototype.toString.call(value) === '[object CryptoKey]') {
+    return value as KeyObject;
+  }
+  if (typeof value === 'object' && value !== null && typeof (value as JWK).kty === 'string') {
+    return createLocalJWKSet({ keys: [value] });
+  }
+  throw new ConfigError(
+    'key',
+    `jwt: key must be a KeyObject, CryptoKey, JWK, key set or shared secret, got ${describeValue(value)}`,
+  );
+}
+
+function scopesOf(payload: JWTPayload): readonly string[] {
+  const scope = payload['scope'] ?? payload['scp'];
+  if (typeof scope === 'string') return scope.split(' ').filter((s) => s !== '');
+  if (Array.isArray(scope)) return scope.filter((s): s is string => typeof s === 'string');
+  return [];
+}
+
+/** The default mapping from verified claims to a principal. */
+export function principalFromClaims(payload: JWTPayload): Principal {
+  const clientId = payload['client_id'] ?? payload['azp'];
+  const roles = payload['roles'];
+  return {
+    id: payload.sub as string,
+    ...(typeof clientId === 'string' && { clientId }),
+    scopes: scopesOf(payload),
+    roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+    claims: payload,
+  };
+}
+
+// A credential-free copy of a library error: its code and message, never the payload it may carry.
+function sanitized(error: unknown): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : 'verification failed';
+  return new Error(`${typeof code === 'string' ? code : 'error'}: ${message}`);
+}
+
+function claimProblem(error: { claim?: unknown; reason?: unknown }): CredentialProblem {
+  if (error.reason === 'missing') return 'missing_claim';
+  switch (error.claim) {
+    case 'nbf':
+    case 'iat':
+      return 'not_yet_valid';
+    case 'iss':
+      return 'wrong_issuer';
+    case 'aud':
+      return 'wrong_audience';
+    default:
+      return 'invalid_claim';
+  }
+}
+
+function isFetchFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    (error instanceof TypeError && error.message === 'fetch failed') ||
+    error.name === 'AbortError' ||
+    error.name === 'TimeoutError'
+  );
+}
+
+function translate(error: unknown, remote: boolean): MiddlewareError {
+  const cause = sanitized(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return credentialError('expired', cause);
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return credentialError(claimProblem(error as { claim?: unknown; reason?: unknown }), cause);
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return credentialError('algorithm_not_allowed', cause);
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return credentialError('invalid_signature', cause);
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return credentialError('unknown_key', cause);
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+    case 'ERR_JWK_INVALID':
+      return remote ? keysUnavailableError(cause) : credentialError('unknown_key', cause);
+    case 'ERR_JOSE_GENERIC':
+      // jose raises the generic error only for a JWKS response that is not 200 or not JSON.
+      return remote ? keysUnavailableError(cause) : credentialError('malformed', cause);
+    default:
+      return remote && isFetchFailure(error)
+        ? keysUnavailableError(cause)
+        : credentialError('malformed', cause);
+  }
+}
+
+/**
+ * Verifies bearer JWTs with jose: `issuer`, `audience` and `algorithms` are mandatory, `exp` and `sub` are
+ * required claims, keys come from a JWKS endpoint (fetched with a timeout, cached, refetched when an
+ * unknown `kid` shows up, so rotations need no restart) or a fixed key. Verified tokens are cached until
+ * their `exp` (at most `cacheMaxAgeMs`), so a repeated token costs one Map lookup.
+ */
+export function jwt(options: JwtOptions): JwtStrategy {
+  const reader = readOptions('jwt', options, KNOWN);
+  if (options === undefined) {
+    throw new ConfigError(
+      'options',
+      'jwt: options are required (issuer, audience, algorithms, jwksUri or key)',
+    );
+  }
+  const issuer = stringList('issuer', reader.raw('issuer'), 'the trusted token issuer');
+  const audiences = stringList('audience', reader.raw('audience'), "this server's canonical URI");
+  const algorithms = readAlgorithms(reader.raw('algorithms'));
+  const clockToleranceSec = reader.number('clockToleranceSec', { min: 0, max: 300, default: 5 });
+  const maxTokenAgeSec = reader.number('maxTokenAgeSec', { min: 1 });
+  const typ = reader.string('typ');
+  const maxTokenBytes = reader.integer('maxTokenBytes', { min: 256, max: 1_048_576, default: 8192 });
+  const cacheSize = reader.integer('cacheSize', { min: 0, max: 10_000_000, default: 1000 });
+  const cacheMaxAgeMs = reader.integer('cacheMaxAgeMs', { min: 0, default: 60_000 });
+  const jwksTimeoutMs = reader.integer('jwksTimeoutMs', { min: 1, max: 60_000, default: 5000 });
+  const jwksCooldownMs = reader.integer('jwksCooldownMs', { min: 0, default: 30_000 });
+  const jwksCacheMaxAgeMs = reader.integer('jwksCacheMaxAgeMs', { min: 0, default: 600_000 });
+  const toPrincipal = reader.function<(claims: JWTPayload) => Principal>('principal') ?? principalFromClaims;
+  const clock = (reader.raw('clock') as Clock | undefined) ?? systemClock;
+  if (typeof clock.now !== 'function') reader.fail('clock', 'a Clock (an object with now())');
+
+  const hasUri = reader.has('jwksUri');
+  const hasKey = reader.has('key');
+  if (hasUri === hasKey) {
+    throw new ConfigError(
+      hasUri ? 'key' : 'jwksUri',
+      `jwt: give exactly one of jwksUri (the issuer's key set) and key (a fixed key), ${hasUri ? 'not both' : 'got neither'}`,
+    );
+  }
+  const symmetric = algorithms.filter((alg) => alg.startsWith('HS'));
+  if (hasUri && symmetric.length > 0) {
+    throw new ConfigError(
+      'algorithms',
+      `jwt: ${symmetric.join(', ')} need a shared secret and cannot come from a public key set (jwksUri)`,
+    );
+  }
+  const key: JwtKey | JWTVerifyGetKey = hasUri
+    ? createRemoteJWKSet(readJwksUri(reader.raw('jwksUri')), {
+        timeoutDuration: jwksTimeoutMs,
+        cooldownDuration: jwksCooldownMs,
+        cacheMaxAge: jwksCacheMaxAgeMs,
+      })
+    : readKey(reader.raw('key'));
+
+  const verifyOptions: JWTVerifyOptions = {
+    issuer: [...issuer],
+    audience: [...audiences],
+    algorithms: [...algorithms],
+    clockTolerance: clockToleranceSec,
+    requiredClaims: ['exp', 'sub'],
+    ...(typ !== undefined && { typ }),
+    ...(maxTokenAgeSec !== undefined && { maxTokenAge: maxTokenAgeSec }),
+  };
+  const cache = new TokenCache<VerifiedToken>(cacheSize, cacheMaxAgeMs);
+
+  async function verifyFresh(token: string, nowMs: number): Promise<VerifiedToken> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
+        ...verifyOptions,
+        currentDate: new Date(nowMs),
+      }));
+    } catch (error) {
+      throw translate(error, hasUri);
+    }
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw credentialError('invalid_claim');
+    // jose only checks iat with maxTokenAge; a token minted in the future is refused either way.
+    if (typeof payload.iat === 'number' && payload.iat > nowMs / 1000 + clockToleranceSec) {
+      throw credentialError('not_yet_valid');
+    }
+    const principal = freezePrincipal(toPrincipal(payload));
+    const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+    const matched = aud.find((a) => audiences.includes(a));
+    const resource = matched !== undefined && URL.canParse(matched) ? new URL(matched) : undefined;
+    const verified: VerifiedToken = Object.freeze({
+      principal,
+      authInfo: authInfoFor(token, principal, payload.exp, resource),
+    });
+    cache.set(token, verified, (payload.exp as number) * 1000, clock.now());
+    return verified;
+  }
+
+  function verify(token: string): VerifiedToken | Promise<VerifiedToken> {
+    if (token.length > maxTokenBytes) throw credentialError('too_large');
+    const nowMs = clock.now();
+    return cache.get(token, nowMs) ?? verifyFresh(token, nowMs);
+  }
+
+  const strategy = function jwt(ctx: ToolContext): Principal | undefined | Promise<Principal | undefined> {
+    const token = bearerTokenOf(ctx);
+    if (token === undefined) return undefined;
+    const verified = verify(token);
+    return verified instanceof Promise ? verified.then((v) => v.principal) : verified.principal;
+  };
+  return Object.assign(strategy, { verify, audiences, clearCache: () => cache.clear() });
+}

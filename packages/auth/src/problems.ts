@@ -1,0 +1,71 @@
+/** Why a credential was refused: stable reason codes, model-readable texts, and the errors that carry them. */
+import { MiddlewareError } from '@mcp-middleware/core';
+
+/** Why a call was refused as `UNAUTHENTICATED`; sent to the client as `data.reason`. */
+export type CredentialProblem =
+  | 'missing_credentials'
+  | 'malformed'
+  | 'too_large'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'invalid_signature'
+  | 'algorithm_not_allowed'
+  | 'unknown_key'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'missing_claim'
+  | 'invalid_claim'
+  | 'unknown_api_key';
+
+const TEXT: Readonly<Record<CredentialProblem, string>> = {
+  missing_credentials: 'no credentials were presented',
+  malformed: 'the credential is malformed',
+  too_large: 'the credential is larger than this server accepts',
+  expired: 'the token has expired',
+  not_yet_valid: 'the token is not valid yet',
+  invalid_signature: 'the token signature does not verify',
+  algorithm_not_allowed: 'the token is signed with an algorithm this server does not accept',
+  unknown_key: 'the token is signed with a key this server does not know',
+  wrong_issuer: 'the token comes from an issuer this server does not trust',
+  wrong_audience: 'the token was not issued for this server',
+  missing_claim: 'the token lacks a required claim',
+  invalid_claim: 'the token has an invalid claim',
+  unknown_api_key: 'the API key is not recognised',
+};
+
+/** The sentence that explains `problem` (never contains the credential). */
+export function describeProblem(problem: CredentialProblem): string {
+  return TEXT[problem];
+}
+
+/**
+ * An `UNAUTHENTICATED` error for `problem`. `cause` must already be free of credentials and claims: callers
+ * pass a fresh Error carrying only a library's code and message.
+ */
+export function credentialError(problem: CredentialProblem, cause?: Error): MiddlewareError {
+  const hint =
+    problem === 'missing_credentials'
+      ? 'send a bearer token or API key with the request'
+      : 'obtain a new credential and retry';
+  return new MiddlewareError('UNAUTHENTICATED', `authentication failed: ${TEXT[problem]}; ${hint}`, {
+    data: { reason: problem },
+    cause: cause ?? new Error(`credential refused: ${problem}`),
+  });
+}
+
+/** The problem an `UNAUTHENTICATED` error carries, if it came from this package. */
+export function problemOf(error: {
+  readonly data?: Readonly<Record<string, unknown>> | undefined;
+}): CredentialProblem | undefined {
+  const reason = error.data?.['reason'];
+  return typeof reason === 'string' && reason in TEXT ? (reason as CredentialProblem) : undefined;
+}
+
+/** An `UPSTREAM_ERROR` for a key set that could not be fetched: the caller is not at fault and may retry. */
+export function keysUnavailableError(cause: Error): MiddlewareError {
+  return new MiddlewareError(
+    'UPSTREAM_ERROR',
+    'authentication is temporarily unavailable: the signing keys could not be fetched; retry shortly',
+    { data: { reason: 'keys_unavailable' }, retryable: true, cause },
+  );
+}

@@ -1,0 +1,71 @@
+/** The strategy contracts: a resolver finds who is calling; a verifier checks one token. */
+import type { AuthInfo, OptionReader, Principal, ToolContext } from '@mcp-middleware/core';
+
+/**
+ * Finds who is calling. Returns undefined when the call carries no credential of its kind (so the next
+ * resolver may try), throws a `MiddlewareError` (`UNAUTHENTICATED`) when the credential is bad. May answer
+ * synchronously; auth() then adds no await.
+ */
+export type PrincipalResolver = (
+  ctx: ToolContext,
+) => Principal | undefined | PromiseLike<Principal | undefined>;
+
+/** A token that passed verification: who it names, and the `AuthInfo` an HTTP layer hands the SDK. */
+export interface VerifiedToken {
+  readonly principal: Principal;
+  /** Set as `req.auth`; carries the principal so `fromAuthInfo()` need not map it again. */
+  readonly authInfo: AuthInfo;
+}
+
+/** Checks one presented token; the bearer gates and `envCredential()` take any verifier. */
+export interface TokenVerifier {
+  /** Resolves the verified token, or throws `UNAUTHENTICATED` (never echoing the token). */
+  verify(token: string): VerifiedToken | Promise<VerifiedToken>;
+  /** The audiences this verifier accepts, when it knows them (lets a gate check its `resource` at startup). */
+  readonly audiences?: readonly string[] | undefined;
+  /**
+   * True when its credentials are minted by and valid only for this server (API keys in its config), so no
+   * audience applies. Otherwise a gate requires `authInfo.resource` to name the gate's resource.
+   * @default false
+   */
+  readonly issuedHere?: boolean | undefined;
+}
+
+/** The `authInfo.extra` key under which this package's verifiers leave the principal they resolved. */
+export const PRINCIPAL_EXTRA_KEY = 'io.github.mcp-middleware/principal';
+
+/** Builds the `AuthInfo` for a verified principal. */
+export function authInfoFor(
+  token: string,
+  principal: Principal,
+  expiresAtSec: number | undefined,
+  resource: URL | undefined,
+): AuthInfo {
+  return {
+    token,
+    clientId: principal.clientId ?? principal.id,
+    scopes: [...principal.scopes],
+    ...(expiresAtSec !== undefined && { expiresAt: expiresAtSec }),
+    ...(resource !== undefined && { resource }),
+    extra: { [PRINCIPAL_EXTRA_KEY]: principal },
+  };
+}
+
+/** Freezes a principal and its lists, so no middleware can widen another's view of it. */
+export function freezePrincipal(principal: Principal): Principal {
+  return Object.freeze({
+    id: principal.id,
+    ...(principal.clientId !== undefined && { clientId: principal.clientId }),
+    scopes: Object.freeze([...principal.scopes]),
+    roles: Object.freeze([...principal.roles]),
+    claims: Object.freeze({ ...principal.claims }),
+  });
+}
+
+/** Reads a required verifier option. */
+export function readVerifier(reader: OptionReader, key: string): TokenVerifier {
+  const value = reader.raw(key) as Partial<TokenVerifier> | undefined;
+  return typeof value?.verify === 'function'
+    ? (value as TokenVerifier)
+    : reader.fail(key, 'a token verifier such as jwt({ … }) or apiKeys({ keys })');
+}
