@@ -1,0 +1,3 @@
+/** @mcp-middleware/timeout: a per-call deadline with an AbortSignal down the chain. */
+export { timeout } from './timeout.js';
+export type { TimeoutInfo, TimeoutOptions } from './timeout.js';

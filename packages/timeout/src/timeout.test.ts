@@ -1,0 +1,179 @@
+import { getEventListeners } from 'node:events';
+import { ConfigError, isMiddlewareError, type CallToolResult } from '@mcp-middleware/core';
+import { createTestContext, manualClock, stubHandler, textResult } from '@mcp-middleware/core/testing';
+import { describe, expect, it } from 'vitest';
+import { timeout } from './timeout.js';
+
+const never = (): Promise<CallToolResult> => new Promise<CallToolResult>(() => undefined);
+
+function setup(timeoutMs = 1000) {
+  const clock = manualClock();
+  const request = new AbortController();
+  const ctx = createTestContext({ clock, signal: request.signal, tool: { name: 'search' } });
+  return { clock, request, ctx, middleware: timeout({ timeoutMs }) };
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.fail('expected a rejection'),
+    (error: unknown) => error,
+  );
+}
+
+describe('timeout()', () => {
+  it('is a middleware named timeout, so stack traces name it', () => {
+    expect(timeout().name).toBe('timeout');
+  });
+
+  it('passes the answer through and leaves no timer or listener behind', async () => {
+    const { clock, request, ctx, middleware } = setup();
+    const result = await middleware(
+      ctx,
+      stubHandler(() => textResult('fine')),
+    );
+    expect(result).toEqual(textResult('fine'));
+    expect(clock.pending).toBe(0);
+    expect(getEventListeners(request.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('hands the layers below a new signal that aborts at the deadline with the TIMEOUT error', async () => {
+    const { clock, request, ctx, middleware } = setup(1000);
+    const handler = stubHandler(never);
+    const call = rejectionOf(middleware(ctx, handler));
+    await clock.advance(999);
+    const seen = handler.calls[0]!.signal;
+    expect(seen).not.toBe(request.signal);
+    expect(seen.aborted).toBe(false);
+    await clock.advance(1);
+    expect(seen.aborted).toBe(true);
+    expect(isMiddlewareError(seen.reason, 'TIMEOUT')).toBe(true);
+    expect(await call).toBe(seen.reason);
+  });
+
+  it('rejects with a retryable TIMEOUT at the deadline even when the handler ignores its signal', async () => {
+    const { clock, ctx, middleware } = setup(250);
+    const call = rejectionOf(middleware(ctx, stubHandler(never)));
+    await clock.advance(250);
+    const error = await call;
+    expect(isMiddlewareError(error, 'TIMEOUT')).toBe(true);
+    expect(error).toMatchObject({ retryable: true, data: { timeoutMs: 250 } });
+    expect((error as Error).message).toContain('`search` did not answer within 250 ms');
+  });
+
+  it('publishes a timeout event and a TIMEOUT reject event at the deadline', async () => {
+    const { clock, ctx, middleware } = setup(100);
+    const call = rejectionOf(middleware(ctx, stubHandler(never)));
+    await clock.advance(100);
+    await call;
+    expect(ctx.events).toEqual([
+      { type: 'timeout', timeoutMs: 100 },
+      { type: 'reject', code: 'TIMEOUT', source: 'timeout' },
+    ]);
+  });
+
+  it('calls onTimeout at the deadline with the context and the limit', async () => {
+    const clock = manualClock();
+    const ctx = createTestContext({ clock });
+    const seen: number[] = [];
+    const middleware = timeout({ timeoutMs: 10, onTimeout: (info) => seen.push(info.timeoutMs) });
+    const call = rejectionOf(middleware(ctx, stubHandler(never)));
+    await clock.advance(10);
+    await call;
+    expect(seen).toEqual([10]);
+  });
+
+  it('still rejects with TIMEOUT when onTimeout throws, and reports the hook as a warning', async () => {
+    const clock = manualClock();
+    const ctx = createTestContext({ clock });
+    const middleware = timeout({
+      timeoutMs: 10,
+      onTimeout: () => {
+        throw new Error('hook failed');
+      },
+    });
+    const call = rejectionOf(middleware(ctx, stubHandler(never)));
+    await clock.advance(10);
+    expect(isMiddlewareError(await call, 'TIMEOUT')).toBe(true);
+    expect(ctx.events).toContainEqual(expect.objectContaining({ type: 'warning', source: 'timeout' }));
+  });
+
+  it('aborts the signal below and rejects with CANCELLED as soon as the client cancels', async () => {
+    const { clock, request, ctx, middleware } = setup(1000);
+    const handler = stubHandler(never);
+    const call = rejectionOf(middleware(ctx, handler));
+    await clock.advance(1);
+    request.abort(new Error('client went away'));
+    const error = await call;
+    expect(isMiddlewareError(error, 'CANCELLED')).toBe(true);
+    expect(handler.calls[0]!.signal.aborted).toBe(true);
+    expect(handler.calls[0]!.signal.reason).toBe(error);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('rejects with CANCELLED without calling the handler when the request is already cancelled', async () => {
+    const { request, ctx, middleware } = setup();
+    request.abort();
+    const handler = stubHandler();
+    expect(isMiddlewareError(await rejectionOf(middleware(ctx, handler)), 'CANCELLED')).toBe(true);
+    expect(handler.calls).toHaveLength(0);
+  });
+
+  it('passes a handler failure through unchanged and clears its timer', async () => {
+    const { clock, request, ctx, middleware } = setup();
+    const failure = new Error('upstream down');
+    const error = await rejectionOf(
+      middleware(
+        ctx,
+        stubHandler(() => {
+          throw failure;
+        }),
+      ),
+    );
+    expect(error).toBe(failure);
+    expect(clock.pending).toBe(0);
+    expect(getEventListeners(request.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('drops an answer that arrives after the deadline without an unhandled rejection', async () => {
+    const { clock, ctx, middleware } = setup(10);
+    let fail: (error: Error) => void = () => undefined;
+    const late = new Promise<CallToolResult>((_, reject) => {
+      fail = reject;
+    });
+    const call = rejectionOf(middleware(ctx, () => late));
+    await clock.advance(10);
+    fail(new Error('too late'));
+    expect(isMiddlewareError(await call, 'TIMEOUT')).toBe(true);
+  });
+
+  it('rejects and leaves no timer when the next layer throws synchronously', async () => {
+    const { clock, ctx, middleware } = setup();
+    const error = await rejectionOf(
+      middleware(ctx, () => {
+        throw new Error('sync throw');
+      }),
+    );
+    expect((error as Error).message).toBe('sync throw');
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each([0, -5, 1.5, Number.NaN, 2 ** 31, '1000'])(
+    'rejects timeoutMs %s with a ConfigError naming the range',
+    (value) => {
+      expect(() => timeout({ timeoutMs: value as number })).toThrow(ConfigError);
+      expect(() => timeout({ timeoutMs: value as number })).toThrow(
+        /timeoutMs must be an integer from 1 to 2147483647/,
+      );
+    },
+  );
+
+  it('rejects an unknown option with a did-you-mean', () => {
+    expect(() => timeout({ timeout: 5 } as never)).toThrow(
+      /unknown option timeout \(did you mean timeoutMs\?\)/,
+    );
+  });
+
+  it('rejects an onTimeout that is not a function', () => {
+    expect(() => timeout({ onTimeout: 'log' as never })).toThrow(/onTimeout must be a function/);
+  });
+});

@@ -1,0 +1,119 @@
+/** timeout(): a deadline per call, with a signal that aborts at the deadline or on client cancel. */
+import {
+  MiddlewareError,
+  readOptions,
+  type CallToolResult,
+  type Middleware,
+  type Next,
+  type ToolContext,
+} from '@mcp-middleware/core';
+
+/** What `onTimeout` receives. */
+export interface TimeoutInfo {
+  readonly ctx: ToolContext;
+  readonly timeoutMs: number;
+}
+
+/** Options of {@link timeout}. */
+export interface TimeoutOptions {
+  /**
+   * How long one call (one attempt, below `retry()`) may run before the caller gets `TIMEOUT` and the
+   * signal below aborts. Per-tool values go through `when(selector, timeout({ timeoutMs }))`.
+   * @default 30000
+   */
+  readonly timeoutMs?: number;
+  /** Called at the deadline, before the caller gets `TIMEOUT`. A throwing hook never fails a call. @default none */
+  readonly onTimeout?: ((info: TimeoutInfo) => void) | undefined;
+}
+
+const KNOWN_OPTIONS = ['timeoutMs', 'onTimeout'] as const;
+// setTimeout fires at once for delays above 2^31 - 1 ms.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A per-call deadline. The middlewares below and the handler see a signal that aborts at the deadline or
+ * when the client cancels; the caller gets `TIMEOUT` at the deadline (or `CANCELLED` on cancel) even if
+ * the handler ignores its signal. No timer or listener outlives the call.
+ */
+export function timeout(options: TimeoutOptions = {}): Middleware {
+  const reader = readOptions('timeout', options, KNOWN_OPTIONS);
+  const timeoutMs = reader.integer('timeoutMs', { min: 1, max: MAX_TIMER_MS, default: 30_000 });
+  const onTimeout = reader.function<(info: TimeoutInfo) => void>('onTimeout');
+
+  const timedOut = (ctx: ToolContext): MiddlewareError => {
+    const error = new MiddlewareError(
+      'TIMEOUT',
+      `tool \`${ctx.tool.name}\` did not answer within ${timeoutMs} ms; try again, or ask for less work per call`,
+      { data: { timeoutMs } },
+    );
+    ctx.emit({ type: 'timeout', timeoutMs });
+    ctx.emit({ type: 'reject', code: 'TIMEOUT', source: 'timeout' });
+    if (onTimeout !== undefined) {
+      try {
+        onTimeout({ ctx, timeoutMs });
+      } catch (cause) {
+        ctx.emit({ type: 'warning', source: 'timeout', message: 'onTimeout hook threw', cause });
+      }
+    }
+    return error;
+  };
+
+  return function timeout(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    const parent = ctx.signal;
+    if (parent.aborted) return Promise.reject(cancelled(ctx, parent.reason));
+    return new Promise<CallToolResult>((resolve, reject) => {
+      const clock = ctx.clock;
+      const controller = new AbortController();
+      let settled = false;
+      // Every exit runs this once: the timer and the listener on the request's signal go with the call.
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clock.clearTimeout(timer);
+        parent.removeEventListener('abort', onCancel);
+        return true;
+      };
+      const onCancel = (): void => {
+        if (!finish()) return;
+        const error = cancelled(ctx, parent.reason);
+        controller.abort(error);
+        reject(error);
+      };
+      const timer = clock.setTimeout(() => {
+        if (!finish()) return;
+        const error = timedOut(ctx);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+      parent.addEventListener('abort', onCancel, { once: true });
+
+      let pending: Promise<CallToolResult>;
+      try {
+        pending = next(ctx.with({ signal: controller.signal }));
+      } catch (error) {
+        finish();
+        reject(error);
+        return;
+      }
+      // After the deadline the handler may still settle; its answer is dropped, never left unhandled.
+      pending.then(
+        (result) => {
+          if (finish()) resolve(result);
+        },
+        (error: unknown) => {
+          if (finish()) reject(error);
+        },
+      );
+    });
+  };
+}
+
+function cancelled(ctx: ToolContext, reason: unknown): MiddlewareError {
+  return new MiddlewareError(
+    'CANCELLED',
+    `the call to tool \`${ctx.tool.name}\` was cancelled by the client`,
+    {
+      cause: reason,
+    },
+  );
+}
