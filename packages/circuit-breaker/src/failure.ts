@@ -1,0 +1,30 @@
+/** What counts against a breaker, and what a short-circuited caller is told: pure helpers. */
+import type { Outcome, ToolContext } from '@mcp-middleware/core';
+
+/** A breaker's state, as `states()` and the `breaker` event report it. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * The default failure rule: a thrown error without a code (the handler or its dependency broke), or a
+ * `TIMEOUT` or `UPSTREAM_ERROR`. Not a failure: a tool's own `isError` answer, a rejection that is the
+ * caller's fault (`INVALID_ARGUMENTS`, `FORBIDDEN`, …), and anything after the client cancelled.
+ */
+export function isDependencyFailure(outcome: Outcome, ctx: ToolContext): boolean {
+  if (outcome.kind !== 'error' || ctx.signal.aborted) return false;
+  const code = outcome.code;
+  return code === undefined || code === 'TIMEOUT' || code === 'UPSTREAM_ERROR';
+}
+
+/** How long until an open breaker lets a probe through, from when it opened. Never negative. */
+export function retryAfterMs(openedAt: number, resetTimeoutMs: number, now: number): number {
+  return Math.max(0, openedAt + resetTimeoutMs - now);
+}
+
+/** The text a model reads when a breaker short-circuits its call. */
+export function openMessage(tool: string, state: BreakerState, waitMs: number | undefined): string {
+  if (state === 'half-open' || waitMs === undefined) {
+    return `tool \`${tool}\` is failing and one trial call is testing whether it recovered; retry shortly`;
+  }
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return `tool \`${tool}\` is failing repeatedly and is paused to let it recover; retry after ${seconds} s`;
+}
