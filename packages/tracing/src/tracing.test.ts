@@ -427,6 +427,18 @@ describe('tracing(): without an SDK, and SDK choices', () => {
     expect(toolSpan().name).toBe('tools/call echo');
   });
 
+  it('follows the global provider when it is replaced after trace.disable()', async () => {
+    const conn = await serve(tracing());
+    await call(conn);
+    const first = exporter.getFinishedSpans().length;
+    await provider.shutdown();
+    unregisterSdk();
+    registerSdk();
+    await call(conn);
+    expect(first).toBe(1);
+    expect(toolSpan().name).toBe('tools/call echo');
+  });
+
   it('keeps the trace id flowing to the handler when the sampler drops the span', async () => {
     await provider.shutdown();
     unregisterSdk();

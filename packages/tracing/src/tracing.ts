@@ -12,6 +12,7 @@ import {
   type SpanOptions,
   type SpanStatus,
   type TextMapPropagator,
+  type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
 import {
@@ -58,8 +59,8 @@ export const TRACER_VERSION = '0.1.0';
 /** Options of {@link tracing}. */
 export interface TracingOptions {
   /**
-   * Where spans go. Without it the global provider is used, through the API's proxy: an SDK registered
-   * after `tracing()` ran is picked up.
+   * Where spans go. Without it the global provider is read on every call, so an SDK registered (or
+   * replaced) after `tracing()` ran is used.
    * @default the global tracer provider
    */
   readonly tracerProvider?: TracerProvider | undefined;
@@ -164,10 +165,20 @@ export function tracing(options: TracingOptions = {}): Middleware {
   );
   const maxCaptureLength = reader.integer('maxCaptureLength', { min: 1, max: 2000, default: 1024 });
 
-  const tracer =
-    provider === undefined
-      ? trace.getTracer(TRACER_NAME, TRACER_VERSION)
-      : (provider as TracerProvider).getTracer(TRACER_NAME, TRACER_VERSION);
+  const ownTracer = (provider as TracerProvider | undefined)?.getTracer(TRACER_NAME, TRACER_VERSION);
+  // The global provider is looked up per call (one property read): it changes when an app or a test
+  // calls trace.disable() and registers another, and a tracer from the old one would go nowhere.
+  let globalProvider: TracerProvider | undefined;
+  let globalTracer: Tracer | undefined;
+  function tracerNow(): Tracer {
+    if (ownTracer !== undefined) return ownTracer;
+    const current = trace.getTracerProvider();
+    if (current !== globalProvider || globalTracer === undefined) {
+      globalProvider = current;
+      globalTracer = current.getTracer(TRACER_NAME, TRACER_VERSION);
+    }
+    return globalTracer;
+  }
   // The global API object reads the registered propagator on every call, so a late SDK is honoured.
   const propagator: Extractor = (propagatorOption as TextMapPropagator | undefined) ?? propagation;
   const toolSpans = new Map<string, ToolSpan>();
@@ -313,7 +324,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
     const info = toolSpanOf(ctx.tool.name);
     let span: Span;
     try {
-      span = tracer.startSpan(info.name, startOptions(info, active, parent), parent);
+      span = tracerNow().startSpan(info.name, startOptions(info, active, parent), parent);
     } catch (error) {
       warn(ctx, 'could not start a span', error);
       return run(ctx, next, parent);
