@@ -1,0 +1,59 @@
+/** Backoff strategies: the delay before each retry, pure, with the randomness injected. */
+import { readOptions } from '@mcp-middleware/core';
+
+/** The delay in milliseconds before retry `retry` (1 for the first retry). */
+export type Backoff = (retry: number) => number;
+
+/** Options of {@link exponentialBackoff}. */
+export interface ExponentialBackoffOptions {
+  /** The ceiling of the first retry's delay. @default 100 */
+  readonly baseDelayMs?: number;
+  /** No delay exceeds this. @default 10000 */
+  readonly maxDelayMs?: number;
+  /** Each retry's ceiling is the previous one times this. @default 2 */
+  readonly factor?: number;
+  /** A number in [0, 1); inject a fixed one in tests. @default Math.random */
+  readonly random?: () => number;
+}
+
+const KNOWN_OPTIONS = ['baseDelayMs', 'maxDelayMs', 'factor', 'random'] as const;
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The largest delay retry `retry` may wait: `baseDelayMs * factor^(retry - 1)`, capped at `maxDelayMs`.
+ * Pure; the ceiling {@link exponentialBackoff} draws under.
+ */
+export function backoffCeiling(
+  retry: number,
+  baseDelayMs: number,
+  maxDelayMs: number,
+  factor: number,
+): number {
+  return Math.min(maxDelayMs, baseDelayMs * factor ** (retry - 1));
+}
+
+/**
+ * Full jitter: a uniform draw in `[0, ceiling)` rounded to whole milliseconds. Spreads the retries of many
+ * callers that failed together, so they do not hit a recovering dependency in one wave.
+ */
+export function fullJitter(ceiling: number, random: () => number): number {
+  return Math.floor(random() * ceiling);
+}
+
+/** Exponential backoff with full jitter. `factory` and `prefix` name the options in errors. */
+export function exponentialBackoff(
+  options: ExponentialBackoffOptions = {},
+  factory = 'exponentialBackoff',
+  prefix = '',
+): Backoff {
+  const reader = readOptions(factory, options, KNOWN_OPTIONS, prefix);
+  const baseDelayMs = reader.integer('baseDelayMs', { min: 0, max: MAX_TIMER_MS, default: 100 });
+  const maxDelayMs = reader.integer('maxDelayMs', {
+    min: baseDelayMs,
+    max: MAX_TIMER_MS,
+    default: Math.max(10_000, baseDelayMs),
+  });
+  const factor = reader.number('factor', { min: 1, max: 100, default: 2 });
+  const random = reader.function<() => number>('random') ?? Math.random;
+  return (retry) => fullJitter(backoffCeiling(retry, baseDelayMs, maxDelayMs, factor), random);
+}
