@@ -1,0 +1,12 @@
+/** @mcp-middleware/validation: payload guards, schemas, business rules and output checks for MCP tools. */
+export { validation } from './validation.js';
+export type {
+  RuleProblem,
+  RuleVerdict,
+  ToolValidation,
+  ValidationOptions,
+  ValidationRule,
+} from './validation.js';
+export type { ValidationIssue } from './issues.js';
+export type { PathSegment } from './payload.js';
+export type { AjvCompiler, JsonSchema, RawShape, SchemaSpec, StandardSchemaLike } from './schemas.js';
