@@ -596,6 +596,31 @@ describe('cache: store failures', () => {
   });
 });
 
+describe('cache: asynchronous stores', () => {
+  it('serves a result as a hit while its write to the store is still landing', async () => {
+    const inner = memoryStore();
+    let land: (() => void) | undefined;
+    const slow: CacheStore = {
+      name: 'slow',
+      get: (key) => Promise.resolve(inner.get(key)),
+      set: (key, result, ttlMs) =>
+        new Promise<void>((resolve) => {
+          land = () => {
+            inner.set(key, result, ttlMs);
+            resolve();
+          };
+        }),
+      invalidate: (filter) => inner.invalidate(filter),
+    };
+    const h = harness({ store: slow });
+    await h.call({});
+    const second = await h.call({});
+    land?.();
+    expect(metaOf(second)).toEqual({ hit: true, ageMs: 0 });
+    expect(h.handled).toHaveLength(1);
+  });
+});
+
 describe('cache: options', () => {
   it.each([
     [{ ttlMs: 0 }, 'ttlMs'],

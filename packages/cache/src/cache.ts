@@ -76,6 +76,8 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     resolveOptions(options);
   const servableMs = ttlMs + staleWhileRevalidateMs;
   const flights = new SingleFlight<CallToolResult>();
+  // Results whose asynchronous write is still landing: callers who find their flight get them as hits.
+  const landing = new WeakMap<Flight<CallToolResult>, CacheEntry>();
   const plans = new WeakMap<ToolInfo, ToolPlan | null>();
 
   function warn(ctx: ToolContext, message: string, cause?: unknown): void {
@@ -139,12 +141,10 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
       return flights.release(flight);
     }
     try {
-      const written = store.set(
-        flight.key,
-        { value: result, json, bytes, storedAt: ctx.clock.now() },
-        servableMs,
-      );
+      const storedAt = ctx.clock.now();
+      const written = store.set(flight.key, { value: result, json, bytes, storedAt }, servableMs);
       if (isPromise(written)) {
+        landing.set(flight, { value: result, storedAt });
         // The flight stays joinable until the write lands, so no caller misses in between.
         written.then(
           () => flights.release(flight),
@@ -173,13 +173,32 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     return flight;
   }
 
+  function hit(ctx: ToolContext, entry: CacheEntry, ageMs: number): Promise<CallToolResult> {
+    ctx.emit({ type: 'cache', result: 'hit', ageMs });
+    return Promise.resolve(marked(entry.value, ageMs, false));
+  }
+
+  // A caller who finds a run waits for it, or gets its result as a hit while the write lands;
+  // undefined when that result has meanwhile expired.
+  function share(
+    ctx: ToolContext,
+    running: Flight<CallToolResult>,
+    counted: boolean,
+  ): Promise<CallToolResult> | undefined {
+    const written = running.settled ? landing.get(running) : undefined;
+    if (written !== undefined) {
+      const ageMs = Math.max(0, ctx.clock.now() - written.storedAt);
+      return ageMs < ttlMs ? hit(ctx, written, ageMs) : undefined;
+    }
+    if (!counted) ctx.emit({ type: 'cache', result: 'miss', reason: 'inflight' });
+    return flights.join(running, ctx.signal, cancelled(ctx));
+  }
+
   // `counted`: a bypass event already told observers about this call.
   function miss(ctx: ToolContext, next: Next, key: string, counted = false): Promise<CallToolResult> {
     const running = flights.get(key);
-    if (running !== undefined) {
-      if (!counted) ctx.emit({ type: 'cache', result: 'miss', reason: 'inflight' });
-      return flights.join(running, ctx.signal, cancelled(ctx));
-    }
+    const shared = running === undefined ? undefined : share(ctx, running, counted);
+    if (shared !== undefined) return shared;
     if (!counted) ctx.emit({ type: 'cache', result: 'miss' });
     if (ctx.signal.aborted) return Promise.reject(cancelled(ctx)(ctx.signal.reason));
     return flights.join(launch(ctx, next, key, false), ctx.signal, cancelled(ctx));
@@ -193,10 +212,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   ): Promise<CallToolResult> {
     if (entry !== undefined) {
       const ageMs = Math.max(0, ctx.clock.now() - entry.storedAt);
-      if (ageMs < ttlMs) {
-        ctx.emit({ type: 'cache', result: 'hit', ageMs });
-        return Promise.resolve(marked(entry.value, ageMs, false));
-      }
+      if (ageMs < ttlMs) return hit(ctx, entry, ageMs);
       if (ageMs < servableMs) {
         ctx.emit({ type: 'cache', result: 'stale', ageMs });
         if (flights.get(key) === undefined) launch(ctx, next, key, true);
@@ -248,8 +264,8 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     // Join a run in progress first: no store round trip for callers that will share it anyway.
     const running = flights.size === 0 ? undefined : flights.get(key);
     if (running !== undefined && !running.detached) {
-      ctx.emit({ type: 'cache', result: 'miss', reason: 'inflight' });
-      return flights.join(running, ctx.signal, cancelled(ctx));
+      const shared = share(ctx, running, false);
+      if (shared !== undefined) return shared;
     }
     let found: CacheEntry | undefined | Promise<CacheEntry | undefined>;
     try {

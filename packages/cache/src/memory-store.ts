@@ -10,12 +10,12 @@ export interface MemoryStoreOptions {
    * Most entries kept; the least recently used goes first.
    * @default 10000
    */
-  readonly maxEntries?: number;
+  readonly maxEntries?: number | undefined;
   /**
    * Most bytes kept, counted as the UTF-8 JSON of each result plus its key (the heap holds more).
    * @default 67108864 (64 MiB)
    */
-  readonly maxBytes?: number;
+  readonly maxBytes?: number | undefined;
 }
 
 /** The memory store: every operation answers synchronously. */

@@ -19,49 +19,49 @@ export interface CacheOptions {
    * How long a result is served as fresh.
    * @default 60000
    */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /**
    * After `ttlMs`, how long the old result is still served (marked stale) while one background call
    * refreshes it.
    * @default 0
    */
-  readonly staleWhileRevalidateMs?: number;
+  readonly staleWhileRevalidateMs?: number | undefined;
   /**
    * Most entries of the default memory store (with `store`, size that store instead).
    * @default 10000
    */
-  readonly maxEntries?: number;
+  readonly maxEntries?: number | undefined;
   /**
    * Most bytes of the default memory store: UTF-8 JSON of each result plus its key.
    * @default 67108864 (64 MiB)
    */
-  readonly maxBytes?: number;
+  readonly maxBytes?: number | undefined;
   /**
    * Results whose JSON is larger are never cached.
    * @default 1048576 (1 MiB)
    */
-  readonly maxEntryBytes?: number;
+  readonly maxEntryBytes?: number | undefined;
   /**
    * Args whose canonical JSON is longer bypass the cache (with a warning); keys stay bounded regardless.
    * @default 65536
    */
-  readonly maxArgsChars?: number;
+  readonly maxArgsChars?: number | undefined;
   /**
    * `'principal'`: each principal (else each OAuth client, else the anonymous callers together) has its
    * own results. `'shared'`: one result for everyone; choose it per tool, e.g. with a function.
    * @default 'principal'
    */
-  readonly scope?: CacheScope | ((tool: ToolInfo) => CacheScope);
+  readonly scope?: CacheScope | ((tool: ToolInfo) => CacheScope) | undefined;
   /**
    * Which tools are cached: a name glob, a list of globs, annotations, or a predicate over the tool.
    * @default { readOnlyHint: true }
    */
-  readonly cacheable?: ToolSelector;
+  readonly cacheable?: ToolSelector | undefined;
   /**
    * Where results live.
    * @default memoryStore({ maxEntries, maxBytes })
    */
-  readonly store?: CacheStore;
+  readonly store?: CacheStore | undefined;
 }
 
 /** Options after checking, with defaults applied. */

@@ -25,12 +25,12 @@ export interface RedisStoreOptions {
    * Prepended to every key; give each application its own.
    * @default "mcp-middleware:cache:"
    */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /**
    * Keys asked for per SCAN step when invalidating.
    * @default 500
    */
-  readonly scanCount?: number;
+  readonly scanCount?: number | undefined;
 }
 
 const GLOB_SPECIAL = /[*?[\]\\]/g;

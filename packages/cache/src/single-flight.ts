@@ -9,6 +9,8 @@ export interface Flight<T> {
   readonly detached: boolean;
   /** Set when an invalidation hit the key during the run: its result must not be stored. */
   readonly invalidated: boolean;
+  /** True once the run has settled (its owner may keep it joinable a little longer, e.g. while storing). */
+  readonly settled: boolean;
 }
 
 interface FlightState<T> extends Flight<T> {
