@@ -1,0 +1,212 @@
+/** Command-line parsing for `mcp-middleware`: pure, so every usage error is tested without a process. */
+import { parseArgs } from 'node:util';
+import { CliError, EXIT_CODES } from './errors.js';
+import type { UpstreamSpec } from './upstream.js';
+
+/** What `mcp-middleware proxy` was asked to do. */
+export interface ProxyArgs {
+  readonly config: string | undefined;
+  readonly listen: string;
+  readonly upstream: UpstreamSpec;
+  readonly restart: boolean;
+  readonly drainTimeoutMs: number | undefined;
+  readonly connectTimeoutMs: number | undefined;
+  readonly requestTimeoutMs: number | undefined;
+}
+
+/** A parsed command line. */
+export type Command =
+  | { readonly name: 'help'; readonly topic: 'main' | 'proxy' | 'check' | 'schema' }
+  | { readonly name: 'version' }
+  | { readonly name: 'proxy'; readonly args: ProxyArgs }
+  | { readonly name: 'check'; readonly config: string }
+  | { readonly name: 'schema' };
+
+export const MAIN_HELP = `Usage: mcp-middleware <command> [options]
+
+Put a middleware pipeline (auth, rate limits, retry, timeouts, caching, metrics, …)
+in front of any MCP server.
+
+Commands:
+  proxy    run the gateway in front of an MCP server (stdio command or HTTP URL)
+  check    validate a config file and print the pipeline each tool gets
+  schema   print the JSON Schema of the config file format
+
+Options:
+  -h, --help     show help (also: mcp-middleware <command> --help)
+  -v, --version  print the version
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 upstream failed to start.
+`;
+
+export const PROXY_HELP = `Usage: mcp-middleware proxy [options] -- COMMAND [ARGS…]
+       mcp-middleware proxy [options] --upstream http://host:port/mcp
+
+Connects to an MCP server as a client and serves its tools, resources and prompts,
+running every tools/call through the pipeline.
+
+Options:
+  -c, --config FILE            pipeline config (YAML or JSON); without it the gateway passes calls through
+  -l, --listen stdio|URL       where clients connect (default: stdio); a URL such as
+                               http://127.0.0.1:8080/mcp serves Streamable HTTP there plus
+                               /healthz, /readyz and /metrics
+  -u, --upstream URL           a Streamable HTTP upstream instead of a command
+  -H, --header "NAME: VALUE"   header for an HTTP upstream (repeatable); \${VAR} reads the environment
+      --restart                restart (stdio) or reconnect (HTTP) the upstream when it goes away,
+                               instead of exiting with code 1
+      --drain-timeout-ms MS    on SIGTERM/SIGINT, how long calls in flight may finish (default 10000)
+      --connect-timeout-ms MS  bound on starting the upstream and the handshake (default 10000)
+      --request-timeout-ms MS  bound on each upstream request, reset by progress (default 60000)
+  -h, --help                   show this help
+
+The command after -- runs with the gateway's environment. In stdio mode nothing but
+JSON-RPC is written to stdout; diagnostics go to stderr. A second SIGTERM/SIGINT stops at once.
+`;
+
+export const CHECK_HELP = `Usage: mcp-middleware check --config FILE
+
+Validates the config file and prints, for each tool, the pipeline it gets.
+Exits 0 when the file is valid, 2 when it is not.
+`;
+
+export const SCHEMA_HELP = `Usage: mcp-middleware schema
+
+Prints the JSON Schema of the config file format, for editor completion.
+`;
+
+const usage = (message: string, topic: string): CliError =>
+  new CliError(EXIT_CODES.usage, `${message}\nRun \`mcp-middleware ${topic}--help\` for usage.`);
+
+function milliseconds(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value))
+    throw usage(`--${name} must be a whole number of milliseconds, got "${value}"`, 'proxy ');
+  return Number(value);
+}
+
+/** Parses `NAME: VALUE` header flags, expanding `${VAR}` from `env`. */
+export function parseHeaders(values: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const raw of values) {
+    const colon = raw.indexOf(':');
+    const name = colon < 1 ? '' : raw.slice(0, colon).trim();
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw usage(`--header must look like "Name: value", got "${raw.slice(0, 40)}"`, 'proxy ');
+    }
+    headers[name] = raw
+      .slice(colon + 1)
+      .trim()
+      .replace(/\$\{(\w+)\}/g, (_match, variable: string) => {
+        const value = env[variable];
+        if (value === undefined)
+          throw usage(`--header ${name} uses \${${variable}}, which is not set`, 'proxy ');
+        return value;
+      });
+  }
+  return headers;
+}
+
+function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        listen: { type: 'string', short: 'l' },
+        upstream: { type: 'string', short: 'u' },
+        header: { type: 'string', short: 'H', multiple: true },
+        restart: { type: 'boolean' },
+        'drain-timeout-ms': { type: 'string' },
+        'connect-timeout-ms': { type: 'string' },
+        'request-timeout-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw usage(`${message}; put the upstream command and its own options after --`, 'proxy ');
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return { name: 'help', topic: 'proxy' };
+  const [command, ...commandArgs] = positionals;
+  let upstream: UpstreamSpec;
+  if (values.upstream !== undefined) {
+    if (command !== undefined)
+      throw usage('give either --upstream URL or a command after --, not both', 'proxy ');
+    if (!URL.canParse(values.upstream) || !/^https?:$/.test(new URL(values.upstream).protocol)) {
+      throw usage(`--upstream must be an http:// or https:// URL, got "${values.upstream}"`, 'proxy ');
+    }
+    upstream = { url: values.upstream, headers: parseHeaders(values.header ?? [], env) };
+  } else {
+    if (command === undefined) {
+      throw usage('no upstream: put the server command after --, or pass --upstream URL', 'proxy ');
+    }
+    if (values.header !== undefined) throw usage('--header applies only to an --upstream URL', 'proxy ');
+    upstream = { command, args: commandArgs };
+  }
+  const listen = values.listen ?? 'stdio';
+  if (listen !== 'stdio' && (!URL.canParse(listen) || new URL(listen).protocol !== 'http:')) {
+    throw usage(
+      `--listen must be "stdio" or an http:// URL such as http://127.0.0.1:8080/mcp, got "${listen}"`,
+      'proxy ',
+    );
+  }
+  return {
+    name: 'proxy',
+    args: {
+      config: values.config,
+      listen,
+      upstream,
+      restart: values.restart === true,
+      drainTimeoutMs: milliseconds('drain-timeout-ms', values['drain-timeout-ms']),
+      connectTimeoutMs: milliseconds('connect-timeout-ms', values['connect-timeout-ms']),
+      requestTimeoutMs: milliseconds('request-timeout-ms', values['request-timeout-ms']),
+    },
+  };
+}
+
+function parseSimple(name: 'check' | 'schema', argv: readonly string[]): Command {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        ...(name === 'check' && { config: { type: 'string', short: 'c' } }),
+      },
+    }));
+  } catch (error) {
+    throw usage((error as Error).message, `${name} `);
+  }
+  if (values.help === true) return { name: 'help', topic: name };
+  if (name === 'schema') return { name };
+  const config = (values as { config?: string }).config;
+  if (config === undefined) throw usage('check needs --config FILE', 'check ');
+  return { name, config };
+}
+
+/** Parses the arguments after `mcp-middleware`. Throws a CliError (exit code 2) on bad usage. */
+export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      return { name: 'help', topic: 'main' };
+    case '-v':
+    case '--version':
+      return { name: 'version' };
+    case 'proxy':
+      return parseProxy(rest, env);
+    case 'check':
+    case 'schema':
+      return parseSimple(first, rest);
+    default:
+      throw usage(`unknown command "${first}"`, '');
+  }
+}

@@ -1,0 +1,416 @@
+/** createGateway(): one upstream MCP server, mirrored to any number of clients, every tools/call through a pipeline. */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  ListToolsResultSchema,
+  LoggingLevelSchema,
+  LoggingMessageNotificationSchema,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolRequest,
+  type LoggingLevel,
+  type ServerNotification,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import {
+  MiddlewareError,
+  createToolRunner,
+  toToolResult,
+  type CallToolResult,
+  type EventChannel,
+  type ToolArgs,
+  type ToolExtra,
+} from '@mcp-middleware/core';
+import type { Registry } from 'prom-client';
+import { defaultAllowedHosts, listenHttp, type HttpListener } from './http-listener.js';
+import { registerGatewayMetrics } from './metrics.js';
+import { createMirrorServer, type MirrorHost, type Session } from './mirror.js';
+import { resolveOptions, type GatewayEvent, type GatewayOptions } from './options.js';
+import { toolInfoOf, upstreamToolHandler } from './tool-call.js';
+import { connectUpstream, describeError, describeUpstream, type UpstreamConnection } from './upstream.js';
+import { VERSION } from './version.js';
+
+/** Why a gateway stopped. */
+export type GatewayExit =
+  { readonly reason: 'closed' } | { readonly reason: 'upstream-lost'; readonly message: string };
+
+/** A running gateway. */
+export interface Gateway {
+  /** The registry `/metrics` serves; register your own series here. */
+  readonly registry: Registry;
+  /** The pipeline's event channel (retries, rejections, breaker changes, …). */
+  readonly events: EventChannel;
+  /** The bound address in HTTP mode (port 0 resolved), else undefined. */
+  readonly url: URL | undefined;
+  /** True while the upstream is connected and the gateway is not shutting down. */
+  readonly ready: boolean;
+  /** Serves one more client on any transport (in-memory, a socket, …). */
+  connect(transport: Transport): Promise<void>;
+  /** Stops taking new work, lets calls in flight finish up to the drain deadline, then closes everything. */
+  close(options?: { readonly drainTimeoutMs?: number }): Promise<void>;
+  /** Settles once the gateway has stopped, saying why. */
+  readonly closed: Promise<GatewayExit>;
+}
+
+type Run = (args: ToolArgs, extra: ToolExtra) => Promise<CallToolResult>;
+type State = 'ready' | 'restarting' | 'closing' | 'closed';
+
+const SEVERITY = new Map(LoggingLevelSchema.options.map((level, index) => [level, index]));
+const TOOLS_CHANGED: ServerNotification = { method: 'notifications/tools/list_changed' };
+const MAX_TOOL_PAGES = 100;
+
+// A ref'd timer: a gateway waiting to restart its upstream must stay alive.
+function wait(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Connects to the upstream MCP server, mirrors its tools, resources and prompts, and starts listening.
+ * Rejects with a GatewayError (upstream could not start, address unusable) or a ConfigError (bad option).
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const o = resolveOptions(options);
+  const runner = createToolRunner(o.pipeline, o.runner);
+  const label = describeUpstream(o.upstream);
+  const lifetime = new AbortController();
+  const sessions = new Set<Session>();
+  let state: State = 'ready';
+  let current: UpstreamConnection | undefined;
+  // The last connection's capabilities and identity: what new sessions mirror, even during a restart.
+  let identity: UpstreamConnection | undefined;
+  let tools: readonly Tool[] = [];
+  let runs = new Map<string, Run>();
+  let inFlight = 0;
+  let onDrained: (() => void) | undefined;
+  let retryAfterMs: number | undefined;
+  let forwardedLevel: LoggingLevel | undefined;
+  let exit: GatewayExit | undefined;
+  let closing: Promise<void> | undefined;
+  let http: HttpListener | undefined;
+  let resolveClosed: (exit: GatewayExit) => void = () => undefined;
+  const closed = new Promise<GatewayExit>((resolve) => {
+    resolveClosed = resolve;
+  });
+
+  const emit = (event: GatewayEvent): void => {
+    try {
+      o.onEvent(event);
+    } catch {
+      // An observer must never break the gateway.
+    }
+  };
+  const counters = registerGatewayMetrics(o.registry, {
+    upstreamUp: () => current !== undefined,
+    sessions: () => sessions.size,
+    callsInFlight: () => inFlight,
+  });
+
+  const handler = upstreamToolHandler(
+    {
+      connection: () => current,
+      unavailable: (name) =>
+        new MiddlewareError(
+          'UPSTREAM_ERROR',
+          state === 'restarting'
+            ? `the upstream MCP server is restarting; tool \`${name}\` was not called; retry in a few seconds`
+            : `the upstream MCP server is not connected; tool \`${name}\` was not called`,
+          { retryAfterMs: state === 'restarting' ? retryAfterMs : undefined },
+        ),
+    },
+    o.requestTimeoutMs,
+  );
+
+  async function fetchTools(connection: UpstreamConnection): Promise<Tool[]> {
+    if (connection.capabilities.tools === undefined) return [];
+    const all: Tool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+      const result = await connection.client.request(
+        { method: 'tools/list', params: cursor === undefined ? {} : { cursor } },
+        ListToolsResultSchema,
+        { timeout: o.requestTimeoutMs },
+      );
+      all.push(...result.tools);
+      cursor = result.nextCursor;
+      if (cursor === undefined) break;
+    }
+    return all;
+  }
+
+  // ToolInfo objects and bound runs are built once per tool list, never per call.
+  function install(list: readonly Tool[]): void {
+    tools = list;
+    runs = new Map(list.map((tool) => [tool.name, runner.bind(toolInfoOf(tool), handler)]));
+  }
+
+  let refreshing: Promise<void> | undefined;
+  let refreshAgain = false;
+  function refreshTools(): Promise<void> {
+    if (refreshing !== undefined) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      do {
+        refreshAgain = false;
+        const connection = current;
+        if (connection === undefined) return;
+        try {
+          install(await fetchTools(connection));
+        } catch (error) {
+          emit({
+            type: 'warning',
+            message: `could not refresh the upstream tool list: ${describeError(error)}`,
+          });
+        }
+      } while (refreshAgain);
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  function broadcast(notification: ServerNotification, level?: LoggingLevel): void {
+    for (const session of sessions) {
+      if (level !== undefined && session.level !== undefined) {
+        if ((SEVERITY.get(level) ?? 0) < (SEVERITY.get(session.level) ?? 0)) continue;
+      }
+      session.server.notification(notification).catch(() => undefined);
+    }
+  }
+
+  async function forwardLevel(): Promise<void> {
+    const connection = current;
+    let wanted: LoggingLevel | undefined;
+    for (const session of sessions) {
+      const level = session.level;
+      if (
+        level !== undefined &&
+        (wanted === undefined || (SEVERITY.get(level) ?? 0) < (SEVERITY.get(wanted) ?? 0))
+      ) {
+        wanted = level;
+      }
+    }
+    if (wanted === undefined || connection?.capabilities.logging === undefined) return;
+    forwardedLevel = wanted;
+    await connection.client.setLoggingLevel(wanted, { timeout: o.requestTimeoutMs });
+  }
+
+  function adopt(connection: UpstreamConnection): void {
+    const { client } = connection;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      await refreshTools();
+      broadcast(TOOLS_CHANGED);
+    });
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => broadcast(n));
+    client.setNotificationHandler(PromptListChangedNotificationSchema, (n) => broadcast(n));
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => broadcast(n, n.params.level));
+    connection.onlost = (reason) => void lost(connection, reason);
+    current = connection;
+    identity = connection;
+  }
+
+  async function lost(connection: UpstreamConnection, reason: string): Promise<void> {
+    if (connection !== current) return;
+    current = undefined;
+    emit({ type: 'upstream-lost', reason, inFlight });
+    if (state !== 'ready') return;
+    const restart = o.restart;
+    if (restart === undefined) {
+      exit = { reason: 'upstream-lost', message: `upstream ${label}: ${reason}` };
+      void close();
+      return;
+    }
+    state = 'restarting';
+    for (let attempt = 1; attempt <= restart.maxAttempts; attempt++) {
+      const delayMs = Math.min(restart.delayMs * 2 ** (attempt - 1), restart.maxDelayMs);
+      retryAfterMs = delayMs;
+      emit({ type: 'upstream-restarting', attempt, delayMs });
+      if (!(await wait(delayMs, lifetime.signal))) return;
+      let next: UpstreamConnection;
+      try {
+        next = await connect();
+      } catch (error) {
+        emit({ type: 'upstream-restart-failed', attempt, reason: describeError(error) });
+        continue;
+      }
+      if (lifetime.signal.aborted) {
+        await next.close();
+        return;
+      }
+      adopt(next);
+      state = 'ready';
+      counters.restarts.inc();
+      await refreshTools();
+      if (forwardedLevel !== undefined) await forwardLevel().catch(() => undefined);
+      emit({ type: 'upstream-connected', server: serverName(next), tools: tools.length, restart: true });
+      broadcast(TOOLS_CHANGED);
+      if (next.capabilities.resources !== undefined)
+        broadcast({ method: 'notifications/resources/list_changed' });
+      if (next.capabilities.prompts !== undefined)
+        broadcast({ method: 'notifications/prompts/list_changed' });
+      return;
+    }
+    exit = {
+      reason: 'upstream-lost',
+      message: `upstream ${label}: ${reason}; gave up after ${restart.maxAttempts} restart attempts`,
+    };
+    void close();
+  }
+
+  const connect = (): Promise<UpstreamConnection> =>
+    connectUpstream(o.upstream, {
+      clientInfo: { name: 'mcp-middleware-gateway', version: VERSION },
+      connectTimeoutMs: o.connectTimeoutMs,
+      probeTimeoutMs: Math.min(o.requestTimeoutMs, 5000),
+    });
+
+  async function callTool(params: CallToolRequest['params'], extra: ToolExtra): Promise<CallToolResult> {
+    if (state === 'closing' || state === 'closed') {
+      return toToolResult(
+        new MiddlewareError(
+          'UPSTREAM_ERROR',
+          `the gateway is shutting down; tool \`${params.name}\` was not called; retry on another instance`,
+        ),
+      );
+    }
+    // A tool the cached list does not know still goes upstream (which answers "not found" itself).
+    const run = runs.get(params.name) ?? runner.bind(Object.freeze({ name: params.name }), handler);
+    inFlight++;
+    try {
+      return await run(params.arguments, extra);
+    } finally {
+      if (--inFlight === 0) onDrained?.();
+    }
+  }
+
+  const mirrorHost: MirrorHost = {
+    connection: () => current,
+    tools: () => tools,
+    callTool,
+    async setLevel(session, level) {
+      session.level = level;
+      await forwardLevel();
+    },
+    requestTimeoutMs: o.requestTimeoutMs,
+  };
+
+  function openSession(): Session | undefined {
+    if (state === 'closing' || state === 'closed' || identity === undefined) return undefined;
+    const session = createMirrorServer(mirrorHost, identity);
+    sessions.add(session);
+    session.server.onclose = () => {
+      sessions.delete(session);
+    };
+    return session;
+  }
+
+  function drained(ms: number): Promise<boolean> {
+    if (inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        onDrained = undefined;
+        resolve(false);
+      }, ms);
+      onDrained = () => {
+        clearTimeout(timer);
+        onDrained = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  function close(closeOptions: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
+    closing ??= (async () => {
+      state = 'closing';
+      lifetime.abort();
+      emit({ type: 'draining', inFlight });
+      http?.stopAccepting();
+      if (!(await drained(closeOptions.drainTimeoutMs ?? o.drainTimeoutMs))) {
+        emit({ type: 'drain-timeout', inFlight });
+      }
+      // Let the last results reach their transports before the sessions close.
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.allSettled([...sessions].map((session) => session.server.close()));
+      const connection = current;
+      current = undefined;
+      if (connection !== undefined) {
+        connection.onlost = undefined;
+        await connection.close().catch(() => undefined);
+      }
+      await http?.close();
+      state = 'closed';
+      emit({ type: 'closed' });
+      resolveClosed(exit ?? { reason: 'closed' });
+    })();
+    return closing;
+  }
+
+  const first = await connect();
+  try {
+    adopt(first);
+    install(await fetchTools(first));
+  } catch (error) {
+    await first.close().catch(() => undefined);
+    throw error;
+  }
+  emit({ type: 'upstream-connected', server: serverName(first), tools: tools.length, restart: false });
+
+  const gateway: Gateway = {
+    registry: o.registry,
+    events: runner.events,
+    get url() {
+      return http?.url;
+    },
+    get ready() {
+      return state === 'ready' && current !== undefined;
+    },
+    async connect(transport) {
+      const session = openSession();
+      if (session === undefined) throw new Error('the gateway is shutting down');
+      await session.server.connect(transport);
+    },
+    close,
+    closed,
+  };
+
+  try {
+    if (o.listen === 'stdio') {
+      await gateway.connect(new StdioServerTransport());
+      // The client closing our stdin is the normal end of a stdio session; a broken stdout ends it too.
+      process.stdin.once('end', () => void close());
+      process.stdout.once('error', () => void close({ drainTimeoutMs: 0 }));
+    } else if (o.listen !== undefined) {
+      http = await listenHttp(
+        o.listen,
+        {
+          openSession,
+          ready: () => gateway.ready,
+          draining: () => state === 'closing',
+          registry: o.registry,
+        },
+        { allowedHosts: o.allowedHosts ?? defaultAllowedHosts(o.listen), maxBodyBytes: o.maxBodyBytes },
+      );
+      emit({ type: 'listening', url: http.url.href });
+    }
+  } catch (error) {
+    await close({ drainTimeoutMs: 0 });
+    throw error;
+  }
+  return gateway;
+}
+
+function serverName(connection: UpstreamConnection): string {
+  return `${connection.serverInfo.name} ${connection.serverInfo.version}`;
+}

@@ -1,0 +1,124 @@
+/** The innermost step of every gateway pipeline: forward one `tools/call` to the upstream server. */
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  type CallToolRequest,
+  type Progress,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { MiddlewareError, type CallToolResult, type ToolContext, type ToolInfo } from '@mcp-middleware/core';
+import { describeError, type UpstreamConnection } from './upstream.js';
+
+/** The ToolInfo a pipeline sees for an upstream tool: its JSON Schemas and annotations, untouched. */
+export function toolInfoOf(tool: Tool): ToolInfo {
+  return Object.freeze({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    annotations: tool.annotations,
+    inputSchema: tool.inputSchema,
+    outputSchema: tool.outputSchema,
+    _meta: tool._meta,
+  });
+}
+
+type RequestMeta = NonNullable<CallToolRequest['params']['_meta']>;
+
+/**
+ * The request `_meta` to send upstream: the client's, minus its progress token. The SDK sets its own
+ * token when we ask for progress; forwarding the client's could collide with another call's.
+ */
+export function forwardMeta(meta: RequestMeta | undefined): RequestMeta | undefined {
+  if (meta === undefined) return undefined;
+  if (meta.progressToken === undefined) return meta;
+  const { progressToken: _client, ...rest } = meta;
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}
+
+/** Turns a failed upstream request into the error the pipeline sees. */
+export function upstreamFailure(error: unknown, ctx: ToolContext, requestTimeoutMs: number): unknown {
+  // A cancelled or deadline-bound call: hand the signal's own reason back, so `timeout()` recognises it.
+  if (ctx.signal.aborted) return error;
+  const code = (error as { code?: unknown }).code;
+  const name = ctx.tool.name;
+  if (code === ErrorCode.ConnectionClosed) {
+    return new MiddlewareError(
+      'UPSTREAM_ERROR',
+      `the upstream MCP server went away while tool \`${name}\` was running; the call may or may not have ` +
+        'taken effect',
+      { cause: error },
+    );
+  }
+  if (code === ErrorCode.RequestTimeout) {
+    return new MiddlewareError(
+      'TIMEOUT',
+      `the upstream MCP server did not answer tool \`${name}\` within ${requestTimeoutMs} ms`,
+      { cause: error },
+    );
+  }
+  // The SDK lets exactly this protocol error through to the client; the gateway must not swallow it.
+  if (code === ErrorCode.UrlElicitationRequired) return error;
+  if (typeof code === 'number') {
+    return new MiddlewareError(
+      'UPSTREAM_ERROR',
+      `the upstream MCP server rejected the call to tool \`${name}\`: ${(error as Error).message}`,
+      { retryable: false, data: { rpcCode: code }, cause: error },
+    );
+  }
+  return new MiddlewareError(
+    'UPSTREAM_ERROR',
+    `the call to tool \`${name}\` could not reach the upstream MCP server: ${describeError(error)}`,
+    { cause: error },
+  );
+}
+
+/** What the tool handler needs from the gateway at call time. */
+export interface UpstreamHandlerHost {
+  /** The live connection, or undefined while the upstream is down or restarting. */
+  connection(): UpstreamConnection | undefined;
+  /** Why there is no connection, for the error text; includes when to retry. */
+  unavailable(toolName: string): MiddlewareError;
+}
+
+/**
+ * The handler every tool's pipeline ends in: calls the tool upstream with the pipeline's args and signal,
+ * forwards progress to the client that asked for it, and cancels upstream when the signal aborts.
+ */
+export function upstreamToolHandler(
+  host: UpstreamHandlerHost,
+  requestTimeoutMs: number,
+): (ctx: ToolContext) => Promise<CallToolResult> {
+  const plain: RequestOptions = { timeout: requestTimeoutMs };
+  return function callUpstream(ctx) {
+    const connection = host.connection();
+    if (connection === undefined) return Promise.reject(host.unavailable(ctx.tool.name));
+    const meta = forwardMeta(ctx.meta);
+    const params: CallToolRequest['params'] =
+      meta === undefined
+        ? { name: ctx.tool.name, arguments: ctx.args }
+        : { name: ctx.tool.name, arguments: ctx.args, _meta: meta };
+    const token = ctx.meta?.progressToken;
+    const options: RequestOptions =
+      token === undefined
+        ? { ...plain, signal: ctx.signal }
+        : {
+            ...plain,
+            signal: ctx.signal,
+            resetTimeoutOnProgress: true,
+            onprogress: (progress: Progress) => {
+              ctx.extra
+                .sendNotification({
+                  method: 'notifications/progress',
+                  params: { ...progress, progressToken: token },
+                })
+                .catch(() => undefined);
+            },
+          };
+    return connection.client
+      .request({ method: 'tools/call', params }, CallToolResultSchema, options)
+      .then(undefined, (error: unknown) => {
+        throw upstreamFailure(error, ctx, requestTimeoutMs);
+      });
+  };
+}

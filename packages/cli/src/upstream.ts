@@ -1,0 +1,224 @@
+/** The upstream MCP server the gateway fronts: a spawned command on stdio, or a Streamable HTTP endpoint. */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { redactSecrets } from '@mcp-middleware/core';
+import { ArrivalOrderTransport } from './arrival-order.js';
+import { GatewayError } from './errors.js';
+
+/** An upstream server started as a child process and spoken to over its stdin/stdout. */
+export interface StdioUpstream {
+  readonly command: string;
+  /** @default [] */
+  readonly args?: readonly string[] | undefined;
+  /** Added to the gateway's own environment, which the child inherits in full. @default {} */
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  /** @default the gateway's working directory */
+  readonly cwd?: string | undefined;
+  /** Where the child's stderr goes: the gateway's stderr, or nowhere. @default "inherit" */
+  readonly stderr?: 'inherit' | 'ignore' | undefined;
+}
+
+/** An upstream server reached over Streamable HTTP. */
+export interface HttpUpstream {
+  readonly url: string | URL;
+  /** Sent with every request (e.g. `Authorization`); never logged. @default {} */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Which upstream server to front. */
+export type UpstreamSpec = StdioUpstream | HttpUpstream;
+
+/** One live connection to the upstream; a restart makes a new one. */
+export interface UpstreamConnection {
+  readonly client: Client;
+  readonly capabilities: ServerCapabilities;
+  readonly serverInfo: Implementation;
+  readonly instructions: string | undefined;
+  /** Called once when the connection ends without `close()`: the process exited, the server went away. */
+  onlost: ((reason: string) => void) | undefined;
+  close(): Promise<void>;
+}
+
+/** Options of {@link connectUpstream}. */
+export interface ConnectOptions {
+  readonly clientInfo: Implementation;
+  /** Bound on the MCP handshake. */
+  readonly connectTimeoutMs: number;
+  /** Bound on the liveness ping an HTTP transport error triggers. */
+  readonly probeTimeoutMs: number;
+}
+
+const STDERR_TAIL_CHARS = 600;
+// Errors the SDK reports about single messages; they say nothing about whether the upstream is alive.
+const PROTOCOL_NOISE =
+  /^(Received a (progress notification|response) for an unknown|Uncaught error in notification handler)/;
+
+/** True for a spec that names an HTTP endpoint. */
+export function isHttpUpstream(spec: UpstreamSpec): spec is HttpUpstream {
+  return 'url' in spec;
+}
+
+/** A short label for messages on stderr: the command line, or the URL without credentials or query. */
+export function describeUpstream(spec: UpstreamSpec): string {
+  if (isHttpUpstream(spec)) {
+    try {
+      const url = new URL(spec.url);
+      return `${url.origin}${url.pathname}`;
+    } catch {
+      return 'an HTTP upstream with an invalid URL';
+    }
+  }
+  return redactSecrets([spec.command, ...(spec.args ?? [])].join(' '));
+}
+
+/** The message of an error and of its causes, e.g. `fetch failed: connect ECONNREFUSED 127.0.0.1:9`. */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
+    const message =
+      current instanceof Error
+        ? current.message
+        : typeof current === 'string'
+          ? current
+          : JSON.stringify(current);
+    if (message !== '' && !parts.some((p) => p.includes(message))) parts.push(message);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return redactSecrets(parts.join(': ') || 'unknown error');
+}
+
+function environment(extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  return { ...env, ...extra };
+}
+
+function stdioTransport(spec: StdioUpstream, stderrTail: { text: string }): StdioClientTransport {
+  const transport = new StdioClientTransport({
+    command: spec.command,
+    args: [...(spec.args ?? [])],
+    // The SDK passes only a few safe variables by default; a wrapper in front of an unmodified server
+    // must behave like running the command directly, so the child sees the gateway's environment.
+    env: environment(spec.env),
+    ...(spec.cwd !== undefined && { cwd: spec.cwd }),
+    stderr: 'pipe',
+  });
+  const inherit = (spec.stderr ?? 'inherit') === 'inherit';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    if (inherit) process.stderr.write(chunk);
+    stderrTail.text = (stderrTail.text + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+  });
+  return transport;
+}
+
+function httpTransport(spec: HttpUpstream): StreamableHTTPClientTransport {
+  const url = new URL(spec.url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new GatewayError('UPSTREAM_START', `upstream URL must be http: or https:, got ${url.protocol}`);
+  }
+  const headers = spec.headers ?? {};
+  return new StreamableHTTPClientTransport(url, { requestInit: { headers: { ...headers } } });
+}
+
+function lastLines(text: string): string {
+  const lines = text.trim().split('\n').slice(-3).join(' | ');
+  return lines === '' ? '' : `; its last stderr output: ${redactSecrets(lines)}`;
+}
+
+function startFailure(spec: UpstreamSpec, error: unknown, stderrTail: string): GatewayError {
+  const label = describeUpstream(spec);
+  const code = (error as { code?: unknown }).code;
+  let message: string;
+  if (!isHttpUpstream(spec) && code === 'ENOENT') {
+    message = `could not start the upstream server: command \`${spec.command}\` was not found (check PATH and spelling)`;
+  } else if (!isHttpUpstream(spec) && code === 'EACCES') {
+    message = `could not start the upstream server: command \`${spec.command}\` is not executable`;
+  } else if (!isHttpUpstream(spec) && code === -32000) {
+    message = `the upstream server \`${label}\` exited before completing the MCP handshake${lastLines(stderrTail)}`;
+  } else if (code === -32001) {
+    message = `the upstream server ${label} did not complete the MCP handshake in time (is it an MCP server on ${isHttpUpstream(spec) ? 'this URL' : 'stdio'}?)`;
+  } else {
+    message = `could not connect to the upstream server ${label}: ${describeError(error)}${lastLines(stderrTail)}`;
+  }
+  return new GatewayError('UPSTREAM_START', message, { cause: error });
+}
+
+/**
+ * Connects to the upstream as an MCP client and completes the handshake. Throws a GatewayError with a
+ * message a person can act on when the server cannot be started or reached.
+ */
+export async function connectUpstream(
+  spec: UpstreamSpec,
+  options: ConnectOptions,
+): Promise<UpstreamConnection> {
+  const stderrTail = { text: '' };
+  const http = isHttpUpstream(spec);
+  let transport: Transport;
+  try {
+    transport = http ? httpTransport(spec) : stdioTransport(spec, stderrTail);
+  } catch (error) {
+    throw error instanceof GatewayError ? error : startFailure(spec, error, '');
+  }
+  const client = new Client(options.clientInfo, { capabilities: {} });
+  try {
+    await client.connect(new ArrivalOrderTransport(transport), { timeout: options.connectTimeoutMs });
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw startFailure(spec, error, stderrTail.text);
+  }
+
+  let state: 'open' | 'closing' | 'lost' = 'open';
+  let lostReason: string | undefined;
+  let probing = false;
+  const connection: UpstreamConnection = {
+    client,
+    capabilities: client.getServerCapabilities() ?? {},
+    serverInfo: client.getServerVersion() ?? { name: 'upstream', version: '0.0.0' },
+    instructions: client.getInstructions(),
+    onlost: undefined,
+    async close() {
+      if (state !== 'open') return;
+      state = 'closing';
+      if (transport instanceof StreamableHTTPClientTransport) await terminate(transport);
+      await client.close();
+    },
+  };
+  client.onclose = () => {
+    if (state !== 'open') return;
+    state = 'lost';
+    connection.onlost?.(
+      lostReason ?? (http ? 'the upstream closed the connection' : 'the upstream process exited'),
+    );
+  };
+  // An HTTP server that dies leaves its streams erroring but no close event: a failed ping decides.
+  // Closing the client then rejects every call in flight, so none waits for its timeout.
+  client.onerror = (error) => {
+    if (!http || state !== 'open' || probing || PROTOCOL_NOISE.test(error.message)) return;
+    probing = true;
+    client.ping({ timeout: options.probeTimeoutMs }).then(
+      () => {
+        probing = false;
+      },
+      (pingError: unknown) => {
+        lostReason = `the upstream stopped answering (${describeError(error)}; ping: ${describeError(pingError)})`;
+        void client.close();
+      },
+    );
+  };
+  return connection;
+}
+
+// Ends the HTTP session politely, without letting a dead server hold up shutdown.
+async function terminate(transport: StreamableHTTPClientTransport): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 1000);
+    timer.unref();
+  });
+  await Promise.race([transport.terminateSession().catch(() => undefined), deadline]);
+  clearTimeout(timer);
+}
