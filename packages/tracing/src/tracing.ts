@@ -3,7 +3,6 @@ import {
   context,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
-  propagation,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -11,7 +10,6 @@ import {
   type Span,
   type SpanOptions,
   type SpanStatus,
-  type TextMapPropagator,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
@@ -20,15 +18,12 @@ import {
   isMiddlewareError,
   outcomeOfError,
   outcomeOfResult,
-  readOptions,
-  type OptionReader,
   redactSecrets,
   spanKey,
   type CallToolResult,
   type Middleware,
   type MiddlewareEvent,
   type Next,
-  type ToolArgs,
   type ToolContext,
 } from '@mcp-middleware/core';
 import { captureValue, metaGetter } from './carrier.js';
@@ -46,61 +41,14 @@ import {
   ATTR_RPC_RESPONSE_STATUS_CODE,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   MCP_METHOD_NAME_VALUE_TOOLS_CALL,
-  NETWORK_TRANSPORTS,
-  type NetworkTransport,
 } from './semconv.js';
+import { resolveOptions, type Capture, type TracingOptions } from './options.js';
 import { spanEventOf } from './span-events.js';
 
 /** The instrumentation scope of every span this package starts. */
 export const TRACER_NAME = '@mcp-middleware/tracing';
 /** This package's version, the scope version of its tracer. */
 export const TRACER_VERSION = '0.1.0';
-
-/** Options of {@link tracing}. */
-export interface TracingOptions {
-  /**
-   * Where spans go. Without it the global provider is read on every call, so an SDK registered (or
-   * replaced) after `tracing()` ran is used.
-   * @default the global tracer provider
-   */
-  readonly tracerProvider?: TracerProvider | undefined;
-  /**
-   * Reads the parent (`traceparent`, `tracestate`, `baggage`) from the request's `params._meta`.
-   * @default the globally registered propagator (W3C trace context and baggage with the Node SDK)
-   */
-  readonly propagator?: TextMapPropagator | undefined;
-  /**
-   * The `network.transport` attribute.
-   * @default "tcp" when the request came over HTTP (`ctx.requestInfo` is set), else "pipe" (stdio)
-   */
-  readonly networkTransport?: NetworkTransport | undefined;
-  /**
-   * Record the arguments as `gen_ai.tool.call.arguments` (JSON, credentials redacted, bounded by
-   * `maxCaptureLength`). A function chooses what to record (return a redacted copy, or undefined for nothing).
-   * @default false
-   */
-  readonly captureArguments?: boolean | ((args: ToolArgs, ctx: ToolContext) => unknown) | undefined;
-  /**
-   * Record the result (`structuredContent`, else `content`) as `gen_ai.tool.call.result`, like
-   * `captureArguments`. A function chooses what to record.
-   * @default false
-   */
-  readonly captureResult?: boolean | ((result: CallToolResult, ctx: ToolContext) => unknown) | undefined;
-  /**
-   * The most characters of JSON a capture keeps (then `…`), from 1 to 2000.
-   * @default 1024
-   */
-  readonly maxCaptureLength?: number | undefined;
-}
-
-const KNOWN_OPTIONS = [
-  'tracerProvider',
-  'propagator',
-  'networkTransport',
-  'captureArguments',
-  'captureResult',
-  'maxCaptureLength',
-] as const;
 
 // Span names and start options are built once per tool; past this many tools they are built per call.
 const MAX_CACHED_TOOLS = 1000;
@@ -113,28 +61,9 @@ interface ToolSpan {
   readonly options: SpanOptions;
 }
 
-type Extractor = Pick<TextMapPropagator, 'extract'>;
-type Capture<T> = ((value: T, ctx: ToolContext) => unknown) | undefined;
-
-function hasMethod(value: unknown, method: string): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Record<string, unknown>)[method] === 'function'
-  );
-}
-
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return typeof error === 'string' ? error : 'non-Error value thrown';
-}
-
-function captureOption<T>(reader: OptionReader, key: string, whole: (value: T) => unknown): Capture<T> {
-  const value = reader.raw(key);
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return whole;
-  if (typeof value === 'function') return value as (value: T, ctx: ToolContext) => unknown;
-  return reader.fail(key, 'true, false or a function');
 }
 
 /**
@@ -145,27 +74,9 @@ function captureOption<T>(reader: OptionReader, key: string, whole: (value: T) =
  * breaker moves, rejections). Place it outermost.
  */
 export function tracing(options: TracingOptions = {}): Middleware {
-  const reader = readOptions('tracing', options, KNOWN_OPTIONS);
-  const provider = reader.raw('tracerProvider');
-  if (provider !== undefined && !hasMethod(provider, 'getTracer')) {
-    reader.fail('tracerProvider', 'a TracerProvider (an object with getTracer())');
-  }
-  const propagatorOption = reader.raw('propagator');
-  if (propagatorOption !== undefined && !hasMethod(propagatorOption, 'extract')) {
-    reader.fail('propagator', 'a TextMapPropagator (an object with extract())');
-  }
-  const networkTransport: NetworkTransport | undefined = reader.has('networkTransport')
-    ? reader.oneOf('networkTransport', NETWORK_TRANSPORTS, 'pipe')
-    : undefined;
-  const captureArguments = captureOption<ToolArgs>(reader, 'captureArguments', (args) => args);
-  const captureResult = captureOption<CallToolResult>(
-    reader,
-    'captureResult',
-    (result) => result.structuredContent ?? result.content,
-  );
-  const maxCaptureLength = reader.integer('maxCaptureLength', { min: 1, max: 2000, default: 1024 });
-
-  const ownTracer = (provider as TracerProvider | undefined)?.getTracer(TRACER_NAME, TRACER_VERSION);
+  const { tracerProvider, propagator, networkTransport, captureArguments, captureResult, maxCaptureLength } =
+    resolveOptions(options);
+  const ownTracer = tracerProvider?.getTracer(TRACER_NAME, TRACER_VERSION);
   // The global provider is looked up per call (one property read): it changes when an app or a test
   // calls trace.disable() and registers another, and a tracer from the old one would go nowhere.
   let globalProvider: TracerProvider | undefined;
@@ -179,8 +90,6 @@ export function tracing(options: TracingOptions = {}): Middleware {
     }
     return globalTracer;
   }
-  // The global API object reads the registered propagator on every call, so a late SDK is honoured.
-  const propagator: Extractor = (propagatorOption as TextMapPropagator | undefined) ?? propagation;
   const toolSpans = new Map<string, ToolSpan>();
   const reported = new Set<string>();
 
