@@ -1,54 +1,36 @@
 /** jwt(): bearer JWTs verified with jose against a JWKS endpoint or a fixed key, with a verified-token cache. */
-import { KeyObject } from 'node:crypto';
 import {
   ConfigError,
-  describeValue,
   readOptions,
   systemClock,
   type Clock,
-  type MiddlewareError,
   type Principal,
   type ToolContext,
 } from '@mcp-middleware/core';
 import {
-  createLocalJWKSet,
   createRemoteJWKSet,
   jwtVerify,
-  type CryptoKey,
-  type JSONWebKeySet,
-  type JWK,
   type JWTPayload,
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
+import { principalFromClaims } from './claims.js';
 import { bearerTokenOf } from './credentials.js';
-import { credentialError, keysUnavailableError, type CredentialProblem } from './problems.js';
+import { fromJoseError } from './jose-errors.js';
+import {
+  readAlgorithms,
+  readJwksUri,
+  readKey,
+  stringList,
+  type JwtAlgorithm,
+  type JwtKey,
+} from './jwt-keys.js';
+import { credentialError } from './problems.js';
 import { authInfoFor, freezePrincipal, type TokenVerifier, type VerifiedToken } from './resolver.js';
 import { TokenCache } from './token-cache.js';
 
-/** The signature algorithms jwt() accepts (never `none`). */
-export const JWT_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'HS256',
-  'HS384',
-  'HS512',
-] as const;
-
-/** One accepted signature algorithm. */
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-
-/** A fixed verification key: a public key, a shared secret (HS*), one JWK, or a local key set. */
-export type JwtKey = CryptoKey | KeyObject | Uint8Array | JWK | JSONWebKeySet;
+export { JWT_ALGORITHMS, type JwtAlgorithm, type JwtKey } from './jwt-keys.js';
+export { principalFromClaims } from './claims.js';
 
 /** Options of {@link jwt}. `issuer`, `audience`, `algorithms` and one of `jwksUri` / `key` are required. */
 export interface JwtOptions {
@@ -116,164 +98,6 @@ const KNOWN = [
   'principal',
   'clock',
 ] as const;
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-function stringList(path: string, value: unknown, what: string): readonly string[] {
-  const list: readonly unknown[] | undefined =
-    typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
-  if (value === undefined) {
-    throw new ConfigError(path, `jwt: ${path} is required (${what}); it cannot be left out`);
-  }
-  if (list === undefined || list.length === 0 || !list.every((v) => typeof v === 'string' && v !== '')) {
-    throw new ConfigError(
-      path,
-      `jwt: ${path} must be ${what}: a non-empty string or list of them, got ${describeValue(value)}`,
-    );
-  }
-  return Object.freeze([...(list as string[])]);
-}
-
-function readAlgorithms(value: unknown): readonly JwtAlgorithm[] {
-  const expected = `a non-empty list of ${JWT_ALGORITHMS.join(', ')}`;
-  if (value === undefined) {
-    throw new ConfigError('algorithms', `jwt: algorithms is required (${expected}); it cannot be left out`);
-  }
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new ConfigError('algorithms', `jwt: algorithms must be ${expected}, got ${describeValue(value)}`);
-  }
-  for (const alg of value as unknown[]) {
-    if (!(JWT_ALGORITHMS as readonly unknown[]).includes(alg)) {
-      const shown = typeof alg === 'string' ? `"${alg}"` : describeValue(alg);
-      throw new ConfigError('algorithms', `jwt: algorithms must be ${expected}; ${shown} is not allowed`);
-    }
-  }
-  return Object.freeze([...(value as JwtAlgorithm[])]);
-}
-
-function isKeySet(value: unknown): value is JSONWebKeySet {
-  return typeof value === 'object' && value !== null && 'keys' in value;
-}
-
-function readJwksUri(value: unknown): URL {
-  let url: URL;
-  try {
-    url = new URL(value as string | URL);
-  } catch {
-    throw new ConfigError('jwksUri', `jwt: jwksUri must be an absolute URL, got ${describeValue(value)}`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw new ConfigError(
-      'jwksUri',
-      `jwt: jwksUri must use https (plain http only on localhost), got ${url.protocol}//${url.host}`,
-    );
-  }
-  return url;
-}
-
-function readKey(value: unknown): JwtKey | JWTVerifyGetKey {
-  if (isKeySet(value)) {
-    if (!Array.isArray(value.keys) || value.keys.length === 0) {
-      throw new ConfigError('key', 'jwt: key is an empty key set; it must hold at least one key');
-    }
-    return createLocalJWKSet(value);
-  }
-  if (value instanceof Uint8Array) {
-    if (value.length < 32)
-      throw new ConfigError('key', 'jwt: key as a shared secret must be at least 32 bytes');
-    return value;
-  }
-  if (value instanceof KeyObject || Object.prototype.toString.call(value) === '[object CryptoKey]') {
-    return value as KeyObject;
-  }
-  if (typeof value === 'object' && value !== null && typeof (value as JWK).kty === 'string') {
-    return createLocalJWKSet({ keys: [value] });
-  }
-  throw new ConfigError(
-    'key',
-    `jwt: key must be a KeyObject, CryptoKey, JWK, key set or shared secret, got ${describeValue(value)}`,
-  );
-}
-
-function scopesOf(payload: JWTPayload): readonly string[] {
-  const scope = payload['scope'] ?? payload['scp'];
-  if (typeof scope === 'string') return scope.split(' ').filter((s) => s !== '');
-  if (Array.isArray(scope)) return scope.filter((s): s is string => typeof s === 'string');
-  return [];
-}
-
-/** The default mapping from verified claims to a principal. */
-export function principalFromClaims(payload: JWTPayload): Principal {
-  const clientId = payload['client_id'] ?? payload['azp'];
-  const roles = payload['roles'];
-  return {
-    id: payload.sub as string,
-    ...(typeof clientId === 'string' && { clientId }),
-    scopes: scopesOf(payload),
-    roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
-    claims: payload,
-  };
-}
-
-// A credential-free copy of a library error: its code and message, never the payload it may carry.
-function sanitized(error: unknown): Error {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : 'verification failed';
-  return new Error(`${typeof code === 'string' ? code : 'error'}: ${message}`);
-}
-
-function claimProblem(error: { claim?: unknown; reason?: unknown }): CredentialProblem {
-  if (error.reason === 'missing') return 'missing_claim';
-  switch (error.claim) {
-    case 'nbf':
-    case 'iat':
-      return 'not_yet_valid';
-    case 'iss':
-      return 'wrong_issuer';
-    case 'aud':
-      return 'wrong_audience';
-    default:
-      return 'invalid_claim';
-  }
-}
-
-function isFetchFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (
-    (error instanceof TypeError && error.message === 'fetch failed') ||
-    error.name === 'AbortError' ||
-    error.name === 'TimeoutError'
-  );
-}
-
-function translate(error: unknown, remote: boolean): MiddlewareError {
-  const cause = sanitized(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return credentialError('expired', cause);
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return credentialError(claimProblem(error as { claim?: unknown; reason?: unknown }), cause);
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return credentialError('algorithm_not_allowed', cause);
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return credentialError('invalid_signature', cause);
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return credentialError('unknown_key', cause);
-    case 'ERR_JWKS_TIMEOUT':
-    case 'ERR_JWKS_INVALID':
-    case 'ERR_JWK_INVALID':
-      return remote ? keysUnavailableError(cause) : credentialError('unknown_key', cause);
-    case 'ERR_JOSE_GENERIC':
-      // jose raises the generic error only for a JWKS response that is not 200 or not JSON.
-      return remote ? keysUnavailableError(cause) : credentialError('malformed', cause);
-    default:
-      return remote && isFetchFailure(error)
-        ? keysUnavailableError(cause)
-        : credentialError('malformed', cause);
-  }
-}
 
 /**
  * Verifies bearer JWTs with jose: `issuer`, `audience` and `algorithms` are mandatory, `exp` and `sub` are
@@ -347,7 +171,7 @@ export function jwt(options: JwtOptions): JwtStrategy {
         currentDate: new Date(nowMs),
       }));
     } catch (error) {
-      throw translate(error, hasUri);
+      throw fromJoseError(error, hasUri);
     }
     if (typeof payload.sub !== 'string' || payload.sub === '') throw credentialError('invalid_claim');
     // jose only checks iat with maxTokenAge; a token minted in the future is refused either way.
