@@ -52,21 +52,25 @@ beforeAll(async () => {
     const span = httpTracer.startSpan(`${req.method ?? 'GET'} /mcp`, { kind: SpanKind.SERVER });
     httpSpanIds.add(span.spanContext().spanId);
     res.on('close', () => span.end());
-    void context.with(trace.setSpan(ROOT_CONTEXT, span), async () => {
-      const sessionId = req.headers['mcp-session-id'];
-      let transport = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
-      if (transport === undefined) {
-        const created = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => void transports.set(id, created),
-        });
-        const server = makeServer();
-        servers.push(server);
-        await server.connect(created);
-        transport = created;
-      }
-      await transport.handleRequest(req, res);
-    });
+    context
+      .with(trace.setSpan(ROOT_CONTEXT, span), async () => {
+        const sessionId = req.headers['mcp-session-id'];
+        let transport = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
+        if (transport === undefined) {
+          const created = new StreamableHTTPServerTransport({
+            sessionIdGenerator: () => randomUUID(),
+            onsessioninitialized: (id) => void transports.set(id, created),
+          });
+          const server = makeServer();
+          servers.push(server);
+          await server.connect(created);
+          transport = created;
+        }
+        await transport.handleRequest(req, res);
+      })
+      .catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(error));
+      });
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
