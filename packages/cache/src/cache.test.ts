@@ -12,7 +12,8 @@ import {
 } from '@mcp-middleware/core';
 import { manualClock, textResult, type ManualClock } from '@mcp-middleware/core/testing';
 import { describe, expect, it } from 'vitest';
-import { CACHE_META_KEY, cache, type CacheMiddleware } from './cache.js';
+import { cache, type CacheMiddleware } from './cache.js';
+import { CACHE_META_KEY } from './marked.js';
 import { memoryStore } from './memory-store.js';
 import type { CacheOptions } from './options.js';
 import type { CacheStore } from './store.js';

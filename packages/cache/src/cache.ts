@@ -19,21 +19,10 @@ import {
   principalPart,
   toolPart,
 } from './keys.js';
+import { isPromise, marked } from './marked.js';
 import { resolveOptions, type CacheOptions } from './options.js';
 import { SingleFlight, type Flight } from './single-flight.js';
 import type { CacheEntry } from './store.js';
-
-/** The `_meta` key that marks a result served from the cache. */
-export const CACHE_META_KEY = 'io.github.mcp-middleware/cache';
-
-/** What a served-from-cache result carries in `_meta[CACHE_META_KEY]`. */
-export interface CacheMeta {
-  readonly hit: true;
-  /** How long ago the result was stored, by the pipeline's clock. */
-  readonly ageMs: number;
-  /** Present when the result is past `ttlMs` and a refresh runs in the background. */
-  readonly stale?: true;
-}
 
 /** Which entries {@link CacheMiddleware.invalidate} removes; an empty filter removes all. */
 export interface InvalidateFilter {
@@ -56,15 +45,6 @@ interface ToolPlan {
 }
 
 const STORE_ERROR = 'store-error';
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
-}
-
-function marked(value: CallToolResult, ageMs: number, stale: boolean): CallToolResult {
-  const meta: CacheMeta = stale ? { hit: true, ageMs, stale: true } : { hit: true, ageMs };
-  return { ...value, _meta: { ...value._meta, [CACHE_META_KEY]: meta } };
-}
 
 /**
  * Caches successful results of tools with `readOnlyHint: true` (or those `cacheable` picks) for `ttlMs`,

@@ -1,6 +1,8 @@
 /** @mcp-middleware/cache: results of read-only tools, identity-partitioned and single-flight, in memory or Redis. */
-export { CACHE_META_KEY, cache } from './cache.js';
-export type { CacheMeta, CacheMiddleware, InvalidateFilter } from './cache.js';
+export { cache } from './cache.js';
+export type { CacheMiddleware, InvalidateFilter } from './cache.js';
+export { CACHE_META_KEY } from './marked.js';
+export type { CacheMeta } from './marked.js';
 export type { CacheOptions, CacheScope } from './options.js';
 export { memoryStore } from './memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './memory-store.js';

@@ -38,7 +38,7 @@ describe('principalPart', () => {
     expect(principalPart('user-42')).toBe('p:user-42');
   });
 
-  it('hashes a long id and an id with control characters', () => {
+  it('hashes a long id and an id holding the separator', () => {
     expect(principalPart('u'.repeat(500))).toMatch(/^h:[\w-]{43}$/);
     expect(principalPart(`a${SEPARATOR}b`)).toMatch(/^h:/);
   });

@@ -36,9 +36,12 @@ export function toolPart(name: string): string {
   return hasControlOr(name, QUOTE) || name.startsWith('#') ? JSON.stringify(name) : name;
 }
 
-/** The partition of a principal id: `p:<id>` for short plain ids, `h:<sha256>` otherwise. */
+/**
+ * The partition of a principal id: `p:<id>` for short ids, `h:<sha256>` for long ones and for ids holding
+ * the separator (so no part of a key ever holds it raw). Runs on every call: one native scan at most.
+ */
 export function principalPart(id: string): string {
-  return id.length > MAX_INLINE_NAME_CHARS || hasControlOr(id, -1) ? `h:${digest(id)}` : `p:${id}`;
+  return id.length > MAX_INLINE_NAME_CHARS || id.includes(SEPARATOR) ? `h:${digest(id)}` : `p:${id}`;
 }
 
 /** The args part: canonical JSON up to 128 characters, else `#` and its SHA-256 (JSON never starts with `#`). */
@@ -64,7 +67,7 @@ export function keyFilter(tool: string | undefined, principal: string | undefine
     tool: toolEncoded,
     partition,
     matches(key) {
-      // No part holds a raw separator (JSON escapes it, ids with control characters are hashed).
+      // No part holds a raw separator (JSON escapes it; names and ids holding it are quoted or hashed).
       const first = key.indexOf(SEPARATOR);
       const last = key.lastIndexOf(SEPARATOR);
       if (first < 0 || last <= first) return false;
