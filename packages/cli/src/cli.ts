@@ -100,6 +100,7 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
   const stopListening = io.onSignal((signal) => {
     if (signalled) {
       log(`second ${signal}: stopping without waiting for calls in flight`);
+      void gateway.close({ drainTimeoutMs: 0 });
       forced?.();
       return;
     }

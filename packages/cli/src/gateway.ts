@@ -47,7 +47,10 @@ export interface Gateway {
   readonly ready: boolean;
   /** Serves one more client on any transport (in-memory, a socket, …). */
   connect(transport: Transport): Promise<void>;
-  /** Stops taking new work, lets calls in flight finish up to the drain deadline, then closes everything. */
+  /**
+   * Stops taking new work, lets calls in flight finish up to the drain deadline, then closes everything.
+   * Calling it again returns the same promise; a shorter `drainTimeoutMs` brings the deadline forward.
+   */
   close(options?: { readonly drainTimeoutMs?: number }): Promise<void>;
   /** Settles once the gateway has stopped, saying why. */
   readonly closed: Promise<GatewayExit>;
@@ -316,22 +319,35 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return session;
   }
 
+  // The drain ends when the last call settles or at the deadline; a later close() may bring the deadline forward.
+  let drainDeadline = Infinity;
+  let drainTimer: NodeJS.Timeout | undefined;
+  let endDrain: ((drained: boolean) => void) | undefined;
+  function setDrainDeadline(ms: number): void {
+    const deadline = Date.now() + ms;
+    if (deadline >= drainDeadline) return;
+    drainDeadline = deadline;
+    clearTimeout(drainTimer);
+    drainTimer = setTimeout(() => endDrain?.(false), ms);
+  }
   function drained(ms: number): Promise<boolean> {
     if (inFlight === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      endDrain = (done) => {
+        clearTimeout(drainTimer);
         onDrained = undefined;
-        resolve(false);
-      }, ms);
-      onDrained = () => {
-        clearTimeout(timer);
-        onDrained = undefined;
-        resolve(true);
+        endDrain = undefined;
+        resolve(done);
       };
+      onDrained = () => endDrain?.(true);
+      setDrainDeadline(ms);
     });
   }
 
   function close(closeOptions: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
+    if (closing !== undefined && closeOptions.drainTimeoutMs !== undefined) {
+      setDrainDeadline(closeOptions.drainTimeoutMs);
+    }
     closing ??= (async () => {
       state = 'closing';
       lifetime.abort();
