@@ -2,8 +2,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  resolve: { conditions: ['@mcp-middleware/source', 'import', 'module', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['@mcp-middleware/source', 'import', 'module', 'node', 'default'] } },
+  resolve: { conditions: ['@mcp-middleware/source', 'import', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['@mcp-middleware/source', 'import', 'node', 'default'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
     environment: 'node',
