@@ -194,6 +194,22 @@ describe('when the private Redis fails', () => {
     await redis.kill();
   });
 
+  it('counts calls made while the client is still making its first connection', async () => {
+    const starting = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    const early = await replica({
+      limit: 5,
+      keyBy: 'global',
+      store: redisStore({ client: starting, prefix }),
+      name: 'early',
+      onStoreError: 'fail-closed',
+    });
+    const result = await early.call();
+    await early.close();
+    await starting.quit();
+    expect(codeOf(result)).toBe('ok');
+    expect(await admin.get(`${prefix}:early:g`)).toBe('1');
+  });
+
   it('counts a call in Redis while Redis is up', async () => {
     const result = await closed.call();
     expect(codeOf(result)).toBe('ok');
@@ -255,7 +271,7 @@ describe('when the private Redis fails', () => {
           type: 'warning',
           source: 'rateLimit',
           message:
-            'rate limit store "redis" failed: Redis connection is not ready; counting in this process until it answers',
+            'rate limit store "redis" failed: Redis is not connected (client status "reconnecting"); counting in this process until it answers',
           cause: expect.any(Error) as Error,
         },
       ]);

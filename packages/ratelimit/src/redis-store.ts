@@ -31,12 +31,17 @@ class StoreTimeoutError extends Error {
 }
 Object.defineProperty(StoreTimeoutError.prototype, 'name', { value: 'StoreTimeoutError' });
 
+// ioredis states in which a command would wait in its offline queue for the duration of an outage.
+const DOWN: ReadonlySet<string> = new Set(['reconnecting', 'close', 'end']);
+
 class RedisWindowCounter implements WindowCounter {
+  readonly #client: RedisClientLike;
   readonly #limiter: RateLimiterRedis;
   readonly #limit: number;
   readonly #timeoutMs: number;
 
-  constructor(limiter: RateLimiterRedis, limit: number, timeoutMs: number) {
+  constructor(client: RedisClientLike, limiter: RateLimiterRedis, limit: number, timeoutMs: number) {
+    this.#client = client;
     this.#limiter = limiter;
     this.#limit = limit;
     this.#timeoutMs = timeoutMs;
@@ -45,6 +50,11 @@ class RedisWindowCounter implements WindowCounter {
   consume(key: string, cost: number): Promise<WindowState> {
     const limit = this.#limit;
     const timeoutMs = this.#timeoutMs;
+    // Fail at once while the client is reconnecting; during the first connect, let the command wait
+    // (bounded by timeoutMs) so calls made right after startup are counted in Redis.
+    const status = this.#client.status;
+    if (DOWN.has(status))
+      return Promise.reject(new Error(`Redis is not connected (client status "${status}")`));
     return new Promise((resolve, reject) => {
       // Network I/O gets a real-time deadline: ioredis holds commands sent before a disconnect until it
       // reconnects, which would otherwise hang the call for as long as Redis is away.
@@ -81,10 +91,11 @@ class RedisWindowCounter implements WindowCounter {
  */
 export function redisStore(options: RedisStoreOptions): RateLimitStore {
   const read = readOptions('redisStore', options, KNOWN);
-  const client = read.raw('client') as RedisClientLike | undefined;
-  if (typeof client !== 'object' || client === null || typeof client.defineCommand !== 'function') {
-    read.fail('client', 'an ioredis client (new Redis(url))');
-  }
+  const value = read.raw('client') as RedisClientLike | undefined;
+  const client: RedisClientLike =
+    typeof value === 'object' && value !== null && typeof value.defineCommand === 'function'
+      ? value
+      : read.fail('client', 'an ioredis client (new Redis(url))');
   const prefix = read.string('prefix', 'mcp-middleware:ratelimit');
   const timeoutMs = read.integer('timeoutMs', { min: 1, default: 500 });
   return {
@@ -101,10 +112,8 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
         keyPrefix: `${prefix}:${settings.name}`,
         points: settings.limit,
         duration: settings.windowMs / 1000,
-        // Fail at once while ioredis is reconnecting instead of queueing behind the outage.
-        rejectIfRedisNotReady: true,
       });
-      return new RedisWindowCounter(limiter, settings.limit, timeoutMs);
+      return new RedisWindowCounter(client, limiter, settings.limit, timeoutMs);
     },
   };
 }
