@@ -1,6 +1,13 @@
 /** The prom-client instruments of one registry, with label children prebound per tool for the hot path. */
 import { ConfigError, type MiddlewareEvent } from '@mcp-middleware/core';
-import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  type PrometheusContentType,
+  type Registry,
+  type RegistryContentType,
+} from 'prom-client';
+import { DurationHistogram, type DurationSeries } from './duration.js';
 import {
   CACHE_REQUESTS,
   CALLS_IN_FLIGHT,
@@ -32,39 +39,35 @@ const METHOD = 'tools/call';
 // Breakers keyed by something unbounded (a principal) must not grow memory without end.
 const MAX_TRACKED_BREAKERS = 10_000;
 
-interface Observer {
-  observe(value: number): void;
-}
-
 /** One tool's series. The per-call path touches only this object: no label hashing, no allocation. */
 export class ToolSeries {
   /** The `gen_ai_tool_name` value (the tool name, or `_other` beyond `maxTools`). */
   readonly label: string;
   /** Calls of this tool running now; read at scrape time. */
   inFlight = 0;
-  /** The success child of the duration histogram (no `error_type` label, as the conventions say). */
-  readonly ok: Observer;
-  readonly #histogram: Histogram<'mcp_method_name' | 'gen_ai_tool_name' | 'error_type'>;
-  readonly #failed = new Map<string, Observer>();
+  /** Successful calls: no `error_type` label, as the conventions say. */
+  readonly ok: DurationSeries;
+  readonly #histogram: DurationHistogram;
+  readonly #failed = new Map<string, DurationSeries>();
 
-  constructor(label: string, histogram: Histogram<'mcp_method_name' | 'gen_ai_tool_name' | 'error_type'>) {
+  constructor(label: string, histogram: DurationHistogram) {
     this.label = label;
     this.#histogram = histogram;
-    this.ok = histogram.labels({ mcp_method_name: METHOD, gen_ai_tool_name: label });
+    this.ok = histogram.series({ mcp_method_name: METHOD, gen_ai_tool_name: label });
   }
 
   /** Records a failed call; `errorType` comes from core's `errorTypeOf` (a small fixed set). */
   failed(errorType: string, seconds: number): void {
-    let child = this.#failed.get(errorType);
-    if (child === undefined) {
-      child = this.#histogram.labels({
+    let series = this.#failed.get(errorType);
+    if (series === undefined) {
+      series = this.#histogram.series({
         mcp_method_name: METHOD,
         gen_ai_tool_name: this.label,
         error_type: errorType,
       });
-      this.#failed.set(errorType, child);
+      this.#failed.set(errorType, series);
     }
-    child.observe(seconds);
+    series.observe(seconds);
   }
 }
 
@@ -86,7 +89,7 @@ export class Instruments {
   readonly #maxTools: number;
   readonly #series = new Map<string, ToolSeries>();
   readonly #other: ToolSeries;
-  readonly #histogram: Histogram<'mcp_method_name' | 'gen_ai_tool_name' | 'error_type'>;
+  readonly #histogram: DurationHistogram;
   readonly #rejections: Counter<'gen_ai_tool_name' | 'error_type'>;
   readonly #retries: Counter<'gen_ai_tool_name'>;
   readonly #cache: Counter<'gen_ai_tool_name' | 'result'>;
@@ -99,12 +102,11 @@ export class Instruments {
     checkFree(registry);
     this.registry = registry;
     this.#maxTools = maxTools;
-    const registers = [registry];
-    this.#histogram = new Histogram({
+    const registers = [registry as Registry<PrometheusContentType>];
+    this.#histogram = new DurationHistogram({
       name: OPERATION_DURATION,
       help: 'Duration of MCP requests handled by the server (mcp.server.operation.duration), in seconds.',
-      labelNames: ['mcp_method_name', 'gen_ai_tool_name', 'error_type'] as const,
-      buckets: [...buckets],
+      buckets,
       registers,
     });
     this.#other = new ToolSeries(OTHER_TOOL, this.#histogram);
