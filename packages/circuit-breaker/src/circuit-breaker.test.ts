@@ -261,6 +261,17 @@ describe('circuitBreaker()', () => {
     expect(middleware.states().get('search')).toBe('closed');
   });
 
+  it('holds no timer once a whole window passed without a call, and counts again from the next call', async () => {
+    const { middleware, clock, call } = setup({ rollingWindowMs: 1_000 });
+    await call(down());
+    expect(clock.pending).toBe(1);
+    await clock.advance(1_000);
+    expect(clock.pending).toBe(0);
+    for (let i = 0; i < 4; i++) await call(down());
+    expect(clock.pending).toBe(1);
+    expect(middleware.states().get('search')).toBe('open');
+  });
+
   it('keeps working when a state hook throws, and reports the hook as a warning', async () => {
     const { middleware, trip, log } = setup({
       onOpen: () => {

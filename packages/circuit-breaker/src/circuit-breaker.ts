@@ -135,12 +135,16 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
   const channels: EventChannel[] = [];
   // One timer rotates the rolling windows of every breaker, instead of opossum's two intervals each.
   const rotor = new EventEmitter().setMaxListeners(0);
+  // It stops once a whole window passed without a call (every bucket is empty then) and restarts with
+  // the next call, so an idle server holds no timer.
   let rotation: TimerHandle = undefined;
   let rotating = false;
+  let idleTicks = 0;
   let tick = 0;
   const rotate = (): void => {
     rotor.emit('rotate');
-    rotation = clock.setTimeout(rotate, rollingWindowMs / BUCKETS);
+    if (++idleTicks >= BUCKETS) rotating = false;
+    else rotation = clock.setTimeout(rotate, rollingWindowMs / BUCKETS);
   };
 
   const publish = (entry: Entry, state: BreakerState, ctx: ToolContext | undefined): void => {
@@ -226,10 +230,6 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
       publish(entry, 'closed', probe);
     });
     entries.set(key, entry);
-    if (!rotating) {
-      rotating = true;
-      rotation = clock.setTimeout(rotate, rollingWindowMs / BUCKETS);
-    }
     return entry;
   };
 
@@ -248,6 +248,11 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     const key = keyBy(ctx);
     const entry = entries.get(key) ?? create(key);
     entry.used = ++tick;
+    idleTicks = 0;
+    if (!rotating) {
+      rotating = true;
+      rotation = clock.setTimeout(rotate, rollingWindowMs / BUCKETS);
+    }
     const breaker = entry.breaker;
     if (breaker.halfOpen && breaker.pendingClose) entry.probe = ctx;
     try {
