@@ -1,5 +1,345 @@
-/** The registry of this project's middlewares, as config files name them. */
-import type { RegistryEntry } from './registry.js';
+/** The registry of this project's middlewares, as config files name them, in the recommended order. */
+import {
+  apiKeys,
+  auth,
+  envCredential,
+  fromAuthInfo,
+  jwt,
+  type PrincipalResolver,
+} from '@mcp-middleware/auth';
+import { cache, redisStore as redisCacheStore } from '@mcp-middleware/cache';
+import { circuitBreaker } from '@mcp-middleware/circuit-breaker';
+import { logging } from '@mcp-middleware/logging';
+import { metrics } from '@mcp-middleware/metrics';
+import { concurrencyLimit, rateLimit, redisStore as redisLimitStore } from '@mcp-middleware/ratelimit';
+import { retry } from '@mcp-middleware/retry';
+import { timeout } from '@mcp-middleware/timeout';
+import { tracing } from '@mcp-middleware/tracing';
+import { validation } from '@mcp-middleware/validation';
+import { z } from 'zod';
+import type { BuildContext, RegistryEntry, SharedStore } from './registry.js';
+import {
+  count,
+  durationMs,
+  flag,
+  integer,
+  oneOf,
+  percent,
+  positiveCount,
+  ratio,
+  storeName,
+  text,
+  textList,
+} from './schema-helpers.js';
+
+type Options = Record<string, unknown>;
+
+/** Options without the config-only keys, and without keys whose value is undefined. */
+function pick(options: Options, drop: readonly string[]): Options {
+  const out: Options = {};
+  for (const [key, value] of Object.entries(options))
+    if (!drop.includes(key) && value !== undefined) out[key] = value;
+  return out;
+}
+
+function redisOf(
+  context: BuildContext,
+  name: unknown,
+  suffix: string,
+): (SharedStore & { type: 'redis' }) | undefined {
+  if (typeof name !== 'string') return undefined;
+  const store = context.store(name);
+  return store.type === 'redis' ? { ...store, prefix: `${store.prefix}${suffix}` } : undefined;
+}
+
+const keyPart = oneOf(['principal', 'tool', 'client', 'session', 'global']);
+const keyBy = z.union([keyPart, z.array(keyPart)], {
+  error: 'expected "principal", "tool", "client", "session", "global" or a list of them',
+});
+const oneOrMany = (what: string) =>
+  z.union([text(), textList()], { error: `expected ${what}: a string or a list of strings` });
+const requirement = z.strictObject({ scopes: textList().optional(), roles: textList().optional() });
+const apiKeyEntry = z.strictObject({
+  id: text(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: 'expected 64 lowercase hex characters (sha256 of the key)' }),
+  scopes: textList().optional(),
+  roles: textList().optional(),
+});
+const jsonSchema = z.record(z.string(), z.unknown(), { error: 'expected a JSON Schema object' });
+
+const tracingEntry: RegistryEntry = {
+  name: 'tracing',
+  description: 'OpenTelemetry spans per the MCP semantic conventions (uses the globally registered SDK)',
+  schema: z.strictObject({
+    networkTransport: oneOf(['pipe', 'tcp']).optional(),
+    captureArguments: flag().optional(),
+    captureResult: flag().optional(),
+    maxCaptureLength: integer('an integer from 1 to 2000', 1, 2000).optional(),
+  }),
+  create: (options) => tracing(pick(options, [])),
+};
+
+const metricsEntry: RegistryEntry = {
+  name: 'metrics',
+  description: 'Prometheus metrics named after the OpenTelemetry MCP conventions',
+  schema: z.strictObject({
+    maxTools: positiveCount().optional(),
+    buckets: z
+      .array(z.number().positive(), { error: 'expected a list of positive numbers of seconds' })
+      .optional(),
+  }),
+  create: (options, context) =>
+    metrics({
+      ...pick(options, []),
+      ...(context.metricsRegistry === undefined ? {} : { registry: context.metricsRegistry as never }),
+    }),
+};
+
+const logLevel = oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+const loggingEntry: RegistryEntry = {
+  name: 'logging',
+  description: 'one structured pino line per failed or rejected call, on stderr, redacted',
+  schema: z.strictObject({
+    level: logLevel.optional(),
+    levels: z
+      .strictObject({
+        success: logLevel.optional(),
+        toolError: logLevel.optional(),
+        rejected: logLevel.optional(),
+        failed: logLevel.optional(),
+      })
+      .optional(),
+    includeArgs: flag().optional(),
+    redact: textList().optional(),
+  }),
+  create: (options) => logging(pick(options, [])),
+};
+
+const authEntry: RegistryEntry = {
+  name: 'auth',
+  description: 'who is calling (authInfo, JWT, API keys, environment) and which tools they may call',
+  schema: z.strictObject({
+    authInfo: z.union([z.literal(true), z.strictObject({ resource: text().optional() })]).optional(),
+    jwt: z
+      .strictObject({
+        issuer: oneOrMany('the issuer (iss) tokens must carry'),
+        audience: oneOrMany(
+          'this server as the audience (aud) tokens must name; never optional, as the MCP spec forbids token passthrough',
+        ),
+        algorithms: z
+          .array(
+            oneOf([
+              'RS256',
+              'RS384',
+              'RS512',
+              'PS256',
+              'PS384',
+              'PS512',
+              'ES256',
+              'ES384',
+              'ES512',
+              'EdDSA',
+              'HS256',
+              'HS384',
+              'HS512',
+            ]),
+          )
+          .min(1, { error: 'expected at least one algorithm' }),
+        jwksUri: text(),
+        clockToleranceSec: count().optional(),
+        maxTokenAgeSec: positiveCount().optional(),
+        jwksTimeoutMs: durationMs().optional(),
+      })
+      .optional(),
+    apiKeys: z
+      .strictObject({
+        keys: z.array(apiKeyEntry).min(1, { error: 'expected at least one key' }),
+        header: text().optional(),
+      })
+      .optional(),
+    env: z
+      .strictObject({
+        variable: text().optional(),
+        keys: z.array(apiKeyEntry).min(1, { error: 'expected at least one key' }),
+      })
+      .optional(),
+    tools: z.record(z.string(), requirement).optional(),
+  }),
+  create(options) {
+    const from: PrincipalResolver[] = [];
+    if (options.authInfo !== undefined)
+      from.push(fromAuthInfo(options.authInfo === true ? {} : (options.authInfo as Options)));
+    if (options.jwt !== undefined) from.push(jwt(options.jwt as Parameters<typeof jwt>[0]));
+    if (options.apiKeys !== undefined) from.push(apiKeys(options.apiKeys as Parameters<typeof apiKeys>[0]));
+    if (options.env !== undefined) {
+      const env = options.env as { variable?: string; keys: Parameters<typeof apiKeys>[0]['keys'] };
+      from.push(
+        envCredential({
+          verifier: apiKeys({ keys: env.keys }),
+          ...(env.variable === undefined ? {} : { variable: env.variable }),
+        }),
+      );
+    }
+    return auth({
+      ...(from.length === 0 ? {} : { from }),
+      ...(options.tools === undefined ? {} : { tools: options.tools as never }),
+    });
+  },
+};
+
+const rateLimitEntry: RegistryEntry = {
+  name: 'rateLimit',
+  description: 'at most `limit` calls per `windowMs`, per principal and tool by default',
+  schema: z.strictObject({
+    limit: positiveCount(),
+    windowMs: durationMs().optional(),
+    cost: positiveCount().optional(),
+    keyBy: keyBy.optional(),
+    mode: oneOf(['reject', 'queue']).optional(),
+    maxWaitMs: durationMs().optional(),
+    store: storeName().optional(),
+    onStoreError: oneOf(['memory-fallback', 'fail-open', 'fail-closed']).optional(),
+    name: text().optional(),
+  }),
+  create(options, context) {
+    const redis = redisOf(context, options.store, 'ratelimit:');
+    return rateLimit({
+      ...(pick(options, ['store']) as unknown as Parameters<typeof rateLimit>[0]),
+      ...(redis === undefined
+        ? {}
+        : { store: redisLimitStore({ client: redis.client as never, prefix: redis.prefix }) }),
+    });
+  },
+};
+
+const concurrencyEntry: RegistryEntry = {
+  name: 'concurrencyLimit',
+  description: 'at most `max` calls in flight (a bulkhead), with an optional bounded queue',
+  schema: z.strictObject({
+    max: positiveCount(),
+    queue: count().optional(),
+    queueTimeoutMs: durationMs().optional(),
+    keyBy: keyBy.optional(),
+  }),
+  create: (options) =>
+    concurrencyLimit(pick(options, []) as unknown as Parameters<typeof concurrencyLimit>[0]),
+};
+
+const validationEntry: RegistryEntry = {
+  name: 'validation',
+  description: 'payload guards, JSON Schemas for tools the SDK does not check, output limits',
+  schema: z.strictObject({
+    maxArgsBytes: positiveCount().optional(),
+    maxDepth: positiveCount().optional(),
+    maxStringLength: positiveCount().optional(),
+    maxArrayLength: positiveCount().optional(),
+    forbiddenKeys: textList().optional(),
+    toolSchemas: oneOf(['json-schema', 'all', 'none']).optional(),
+    tools: z
+      .record(
+        z.string(),
+        z.strictObject({ inputSchema: jsonSchema.optional(), outputSchema: jsonSchema.optional() }),
+      )
+      .optional(),
+    maxResultBytes: positiveCount().optional(),
+    oversizedResult: oneOf(['reject', 'truncate']).optional(),
+  }),
+  create: (options) => validation(pick(options, [])),
+};
+
+const cacheEntry: RegistryEntry = {
+  name: 'cache',
+  description: 'results of read-only tools, per principal, single-flight',
+  schema: z.strictObject({
+    ttlMs: durationMs().optional(),
+    staleWhileRevalidateMs: count().optional(),
+    maxEntries: positiveCount().optional(),
+    maxBytes: positiveCount().optional(),
+    maxEntryBytes: positiveCount().optional(),
+    scope: oneOf(['principal', 'shared']).optional(),
+    tools: textList().optional(),
+    store: storeName().optional(),
+  }),
+  create(options, context) {
+    const redis = redisOf(context, options.store, 'cache:');
+    return cache({
+      ...(pick(options, ['store', 'tools']) as Parameters<typeof cache>[0]),
+      ...(options.tools === undefined ? {} : { cacheable: options.tools as string[] }),
+      ...(redis === undefined
+        ? {}
+        : { store: redisCacheStore({ client: redis.client as never, prefix: redis.prefix }) }),
+    });
+  },
+};
+
+const retryEntry: RegistryEntry = {
+  name: 'retry',
+  description: 'exponential backoff with full jitter, for read-only or idempotent tools',
+  schema: z.strictObject({
+    retries: integer('an integer from 0 to 10', 0, 10).optional(),
+    maxRetryTimeMs: durationMs().optional(),
+    backoff: z
+      .strictObject({
+        baseDelayMs: durationMs().optional(),
+        maxDelayMs: durationMs().optional(),
+        factor: z.number().min(1).optional(),
+      })
+      .optional(),
+    budget: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          ratio: ratio().optional(),
+          minRetriesPerSecond: count().optional(),
+          windowMs: durationMs().optional(),
+        }),
+      ])
+      .optional(),
+    reportProgress: flag().optional(),
+    idempotent: flag().optional(),
+  }),
+  create(options) {
+    const idempotent = options.idempotent as boolean | undefined;
+    return retry({
+      ...(pick(options, ['idempotent']) as Parameters<typeof retry>[0]),
+      ...(idempotent === undefined ? {} : { isIdempotent: () => idempotent }),
+    });
+  },
+};
+
+const breakerEntry: RegistryEntry = {
+  name: 'circuitBreaker',
+  description: 'a breaker per tool: fail fast while a dependency is down',
+  schema: z.strictObject({
+    errorThresholdPercentage: percent().optional(),
+    volumeThreshold: count().optional(),
+    rollingWindowMs: durationMs().optional(),
+    resetTimeoutMs: durationMs().optional(),
+    maxBreakers: positiveCount().optional(),
+  }),
+  create: (options) => circuitBreaker(pick(options, [])),
+};
+
+const timeoutEntry: RegistryEntry = {
+  name: 'timeout',
+  description: 'a deadline per call; the handler sees an aborted signal',
+  schema: z.strictObject({ timeoutMs: durationMs() }),
+  create: (options) => timeout(pick(options, [])),
+};
 
 /** Every built-in middleware a config file may name, in the recommended pipeline order. */
-export const builtins: readonly RegistryEntry[] = [];
+export const builtins: readonly RegistryEntry[] = [
+  tracingEntry,
+  metricsEntry,
+  loggingEntry,
+  authEntry,
+  rateLimitEntry,
+  concurrencyEntry,
+  validationEntry,
+  cacheEntry,
+  retryEntry,
+  breakerEntry,
+  timeoutEntry,
+];

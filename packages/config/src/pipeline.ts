@@ -22,6 +22,8 @@ export interface CreatePipelineOptions {
   readonly redisClient?: (url: string) => unknown;
   /** Where `use:` module specifiers resolve from. @default process.cwd() */
   readonly cwd?: string;
+  /** The prom-client Registry for `metrics` (e.g. the one a gateway serves on /metrics). @default a new one */
+  readonly metricsRegistry?: unknown;
 }
 
 /** A built pipeline and what it holds open. */
@@ -81,6 +83,7 @@ export async function createPipeline(
   const closers: (() => Promise<unknown>)[] = [];
   const stores = new Map<string, SharedStore>();
   const context: BuildContext = {
+    metricsRegistry: options.metricsRegistry,
     store(name) {
       const found = stores.get(name);
       if (found === undefined)

@@ -6,6 +6,8 @@ import type { z } from 'zod';
 export interface BuildContext {
   /** A named shared store from the file's `stores` section. */
   store(name: string): SharedStore;
+  /** The prom-client Registry metrics should write to (the gateway's `/metrics`), if the host has one. */
+  readonly metricsRegistry?: unknown;
 }
 
 /** A store declared once in `stores:` and shared by every middleware naming it. */
