@@ -74,7 +74,7 @@ const malformed: [string, unknown, string[]][] = [
   [
     'negative retries',
     { pipeline: [{ retry: { retries: -1 } }] },
-    ['pipeline[0].retry.retries: expected an integer from 0 to 10, got -1'],
+    ['pipeline[0].retry.retries: expected an integer from 0 to 100, got -1'],
   ],
   [
     'threshold above 100',

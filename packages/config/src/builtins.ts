@@ -278,7 +278,7 @@ const retryEntry: RegistryEntry = {
   name: 'retry',
   description: 'exponential backoff with full jitter, for read-only or idempotent tools',
   schema: z.strictObject({
-    retries: integer('an integer from 0 to 10', 0, 10).optional(),
+    retries: integer('an integer from 0 to 100', 0, 100).optional(),
     maxRetryTimeMs: durationMs().optional(),
     backoff: z
       .strictObject({
