@@ -239,7 +239,8 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
       const principal = principalIdOf(ctx);
       partition = principal === undefined ? ANONYMOUS_PARTITION : principalPart(principal);
     }
-    const key = plan.prefix + partition + SEPARATOR + argsPart(args);
+    // One flat string: a rope (what `+` builds) hashes and compares slower in a large Map.
+    const key = [plan.prefix, partition, SEPARATOR, argsPart(args)].join('');
 
     // Join a run in progress first: no store round trip for callers that will share it anyway.
     const running = flights.size === 0 ? undefined : flights.get(key);

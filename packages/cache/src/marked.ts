@@ -15,8 +15,14 @@ export interface CacheMeta {
 
 /** A shallow copy of `value` whose `_meta` also carries the cache mark. */
 export function marked(value: CallToolResult, ageMs: number, stale: boolean): CallToolResult {
-  const meta: CacheMeta = stale ? { hit: true, ageMs, stale: true } : { hit: true, ageMs };
-  return { ...value, _meta: { ...value._meta, [CACHE_META_KEY]: meta } };
+  const mark: CacheMeta = stale ? { hit: true, ageMs, stale: true } : { hit: true, ageMs };
+  const own = value._meta;
+  // Literal keys (not computed ones) keep these objects in V8's fast mode.
+  const _meta =
+    own === undefined
+      ? { 'io.github.mcp-middleware/cache': mark }
+      : { ...own, 'io.github.mcp-middleware/cache': mark };
+  return { ...value, _meta };
 }
 
 /** True for a promise (or thenable), so synchronous stores answer without an await. */
