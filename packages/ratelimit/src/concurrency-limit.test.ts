@@ -114,6 +114,18 @@ describe('concurrencyLimit', () => {
     expect(started).toEqual(['a', 'b']);
   });
 
+  it('keeps a busy key at its limit while idle keys are forgotten around it', async () => {
+    const { call, running } = harness({ max: 1 });
+    void call('busy', { tool: 'busy' });
+    for (let i = 0; i < 3000; i++) {
+      const other = call(`t${i}`, { tool: `t${i}` });
+      running.at(-1)?.open();
+      await other;
+    }
+    const error = await rejection(call('again', { tool: 'busy' }));
+    expect(error.code).toBe('CONCURRENCY_LIMITED');
+  });
+
   it('runs queued calls in arrival order as slots free', async () => {
     const { call, running, started } = harness({ max: 1, queue: 2 });
     void call('a');

@@ -40,6 +40,7 @@ export interface ConcurrencyRejection {
 
 const KNOWN = ['max', 'queue', 'queueTimeoutMs', 'keyBy', 'clock', 'onReject'] as const;
 const SOURCE = 'concurrencyLimit';
+const IDLE_SWEEP_MIN = 1024;
 
 interface Waiter {
   readonly ctx: ToolContext;
@@ -94,7 +95,22 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     read.fail('clock', 'a Clock (systemClock, manualClock())');
   }
   const onReject = read.function<(rejection: ConcurrencyRejection, ctx: ToolContext) => void>('onReject');
+  // Idle bulkheads stay (deleting and recreating one per call would churn the map) until the map
+  // doubles past the last sweep; then every idle one goes. Memory follows the keys in use.
   const bulkheads = new Map<string, Bulkhead>();
+  let sweepAt = IDLE_SWEEP_MIN;
+
+  function bulkheadOf(key: string): Bulkhead {
+    let bulkhead = bulkheads.get(key);
+    if (bulkhead !== undefined) return bulkhead;
+    if (bulkheads.size >= sweepAt) {
+      for (const [k, b] of bulkheads) if (b.active === 0) bulkheads.delete(k);
+      sweepAt = Math.max(IDLE_SWEEP_MIN, bulkheads.size * 2);
+    }
+    bulkhead = new Bulkhead();
+    bulkheads.set(key, bulkhead);
+    return bulkhead;
+  }
 
   function rejected(
     ctx: ToolContext,
@@ -133,8 +149,8 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     return error;
   }
 
-  // Hands the slot to the first waiter, or frees it (and forgets an idle key).
-  function release(key: string, bulkhead: Bulkhead): void {
+  // Hands the slot to the first waiter, or frees it.
+  function release(bulkhead: Bulkhead): void {
     const waiter = bulkhead.head;
     if (waiter !== undefined) {
       bulkhead.remove(waiter);
@@ -143,24 +159,24 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
       waiter.resolve();
       return;
     }
-    if (--bulkhead.active === 0) bulkheads.delete(key);
+    bulkhead.active--;
   }
 
-  function run(ctx: ToolContext, next: Next, key: string, bulkhead: Bulkhead): Promise<CallToolResult> {
+  function run(ctx: ToolContext, next: Next, bulkhead: Bulkhead): Promise<CallToolResult> {
     let pending: Promise<CallToolResult>;
     try {
       pending = next(ctx);
     } catch (error) {
-      release(key, bulkhead);
+      release(bulkhead);
       return Promise.reject(error);
     }
     return pending.then(
       (result) => {
-        release(key, bulkhead);
+        release(bulkhead);
         return result;
       },
       (error: unknown) => {
-        release(key, bulkhead);
+        release(bulkhead);
         throw error;
       },
     );
@@ -200,18 +216,13 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     } catch (error) {
       return Promise.reject(error);
     }
-    let bulkhead = bulkheads.get(key);
-    if (bulkhead === undefined) {
-      bulkhead = new Bulkhead();
-      bulkheads.set(key, bulkhead);
-    }
+    const bulkhead = bulkheadOf(key);
     if (bulkhead.active < max) {
       bulkhead.active++;
-      return run(ctx, next, key, bulkhead);
+      return run(ctx, next, bulkhead);
     }
     if (bulkhead.queued >= queueSize) return Promise.reject(rejected(ctx, key, bulkhead, 'full'));
     if (ctx.signal.aborted) return Promise.reject(cancelled(ctx));
-    const admitted = bulkhead;
-    return enqueue(ctx, key, admitted).then(() => run(ctx, next, key, admitted));
+    return enqueue(ctx, key, bulkhead).then(() => run(ctx, next, bulkhead));
   };
 }
