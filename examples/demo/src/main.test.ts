@@ -30,3 +30,11 @@ describe('the demo', () => {
     ).toBe(true);
   });
 });
+
+describe('the config README example', () => {
+  it('builds a server from the demo file', async () => {
+    const { serverFromConfig } = await import('./from-config.js');
+    const server = await serverFromConfig(new URL('../mcp-middleware.yaml', import.meta.url).pathname);
+    expect(server.server).toBeDefined();
+  });
+});
