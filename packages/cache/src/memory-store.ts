@@ -31,12 +31,6 @@ export interface MemoryStore extends CacheStore {
 /** Defaults shared with `cache()`, which builds this store when none is given. */
 export const MEMORY_DEFAULTS = Object.freeze({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 });
 
-// Keys arrive as ropes (built by concatenation), which V8 keeps piece by piece as Map keys: about 340 B
-// instead of 125 B for a small key. A JSON round trip makes a flat copy; it runs only when storing.
-function flat(key: string): string {
-  return JSON.parse(JSON.stringify(key)) as string;
-}
-
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const item of Object.values(value)) deepFreeze(item);
@@ -73,7 +67,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     set(key: string, result: StoredResult): void {
       const value = deepFreeze(JSON.parse(result.json) as CallToolResult);
       // lru-cache refuses (and drops any old value) when one entry alone exceeds maxBytes.
-      lru.set(flat(key), { value, storedAt: result.storedAt }, { size: result.bytes + key.length });
+      lru.set(key, { value, storedAt: result.storedAt }, { size: result.bytes + key.length });
     },
     delete(key: string): void {
       lru.delete(key);
