@@ -258,6 +258,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     try {
       return await breaker.fire(ctx, next);
     } catch (error) {
+      if (entry.failed === ctx) entry.failed = undefined;
       if (error instanceof FailedAnswer) return error.result;
       if (isOpenRejection(error)) return shortCircuit(ctx, entry);
       throw error;

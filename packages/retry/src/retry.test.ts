@@ -140,6 +140,24 @@ describe('retry()', () => {
     expect(ctx.events.at(-1)).toEqual({ type: 'give-up', attempts: 3, reason: 'exhausted' });
   });
 
+  it('gives up as not-retryable when a later attempt fails in a way not to retry', async () => {
+    const { clock, ctx, middleware } = setup();
+    const forbidden = new MiddlewareError('FORBIDDEN', 'token revoked');
+    const { error } = await drive(clock, middleware(ctx, flaky(new Error('reset'), forbidden)));
+    expect(error).toBe(forbidden);
+    expect(ctx.events.at(-1)).toEqual({ type: 'give-up', attempts: 2, reason: 'not-retryable' });
+  });
+
+  it('returns an isError answer from a later attempt without a give-up event', async () => {
+    const { clock, ctx, middleware } = setup();
+    const handler = stubHandler((_ctx, call) => {
+      if (call === 1) throw new Error('reset');
+      return toolError;
+    });
+    expect((await drive(clock, middleware(ctx, handler))).value).toBe(toolError);
+    expect(ctx.events.map((e) => e.type)).toEqual(['retry']);
+  });
+
   it('waits the backoff delay on the clock before the next attempt', async () => {
     const { clock, ctx, middleware } = setup({ backoff: (n) => n * 1000 });
     const handler = flaky(new Error('a'), new Error('b'));

@@ -189,7 +189,8 @@ export function retry(options: RetryOptions = {}): Middleware {
     let outcome = first;
     for (let attempt = 1; ; attempt++) {
       if (!wants(outcome, ctx)) {
-        if (attempt > 1) giveUp(ctx, attempt, 'not-retryable', outcome);
+        // An answer (isError or not) ends the call quietly; a failure not to retry is a give-up.
+        if (attempt > 1 && outcome.kind === 'error') giveUp(ctx, attempt, 'not-retryable', outcome);
         return settle(outcome);
       }
       if (ctx.signal.aborted) return cancelledDuringRetry(ctx, attempt, outcome);
