@@ -1,4 +1,5 @@
 // cache() against a real McpServer and Client over InMemoryTransport, with the memory store and real Redis.
+import { createServer, type AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
@@ -324,5 +325,34 @@ describe('cache() across replicas on Redis', () => {
     const fromB = await b.connection.client.callTool(args);
     expect(hitOf(fromB)).toMatchObject({ hit: true });
     expect(b.calls).toHaveLength(0);
+  });
+});
+
+describe('cache() when Redis is unreachable', () => {
+  it('keeps answering through the tool, with a store-error bypass event per call', async () => {
+    // A port nothing listens on, and a client that fails at once instead of queueing commands.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const down = new Redis({ host: '127.0.0.1', port, enableOfflineQueue: false, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    const events = new EventChannel();
+    const bypasses: string[] = [];
+    events.subscribe((event) => {
+      if (event.type === 'cache' && event.result === 'bypass') bypasses.push(event.reason ?? '');
+    });
+    const { calls, connection } = await replica(cache({ store: redisStore({ client: down }) }), {
+      runner: { events },
+    });
+    as('alice');
+    const args = { name: 'lookup', arguments: { topic: 'outage' } };
+    const results = [await connection.client.callTool(args), await connection.client.callTool(args)];
+    down.disconnect();
+    expect(results.map(text)).toEqual(['alice|outage|-', 'alice|outage|-']);
+    expect(calls).toHaveLength(2);
+    expect(bypasses).toEqual(['store-error', 'store-error']);
   });
 });
