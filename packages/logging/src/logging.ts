@@ -188,20 +188,28 @@ export function logging(options: LoggingOptions = {}): Middleware {
     }
   }
 
-  const middleware = async function logging(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+  // Promise callbacks rather than an async function: measured cheaper per call on Node 20.
+  const middleware = function logging(ctx: ToolContext, next: Next): Promise<CallToolResult> {
     const start = performance.now();
-    let result: CallToolResult;
+    let pending: Promise<CallToolResult>;
     try {
-      result = await next();
+      pending = next();
     } catch (error) {
-      logCall(ctx, start, outcomeOfError(error));
-      throw error;
+      pending = Promise.reject(error);
     }
-    // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
-    if ((result as CallToolResult | undefined)?.isError === true)
-      logCall(ctx, start, outcomeOfResult(result));
-    else if (log.isLevelEnabled(successLevel)) logCall(ctx, start, outcomeOfResult(result));
-    return result;
+    return pending.then(
+      (result) => {
+        // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
+        if ((result as CallToolResult | undefined)?.isError === true)
+          logCall(ctx, start, outcomeOfResult(result));
+        else if (log.isLevelEnabled(successLevel)) logCall(ctx, start, outcomeOfResult(result));
+        return result;
+      },
+      (error: unknown) => {
+        logCall(ctx, start, outcomeOfError(error));
+        throw error;
+      },
+    );
   };
 
   function logEvent(event: MiddlewareEvent, ctx: ToolContext | undefined): void {
