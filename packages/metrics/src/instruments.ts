@@ -1,5 +1,5 @@
-/** The prom-client instruments of one registry, with label children prebound per tool for the hot path. */
-import { ConfigError, type MiddlewareEvent } from '@mcp-middleware/core';
+/** The prom-client instruments of one registry, with each tool's series prebound for the hot path. */
+import { ConfigError, ERROR_CODES, type MiddlewareEvent } from '@mcp-middleware/core';
 import {
   Counter,
   Gauge,
@@ -36,6 +36,15 @@ export function isRegistry(value: unknown): value is AnyRegistry {
 }
 
 const METHOD = 'tools/call';
+const ERROR_TYPES: ReadonlySet<string> = new Set<string>([...ERROR_CODES, 'tool_error', '_OTHER']);
+
+/**
+ * An `error_type` label value from a fixed set: a result relayed from an upstream server (the gateway) can
+ * carry any code in its `_meta`, and a label must not take unbounded values.
+ */
+export function boundedErrorType(type: string | undefined): string {
+  return type !== undefined && ERROR_TYPES.has(type) ? type : '_OTHER';
+}
 // Breakers keyed by something unbounded (a principal) must not grow memory without end.
 const MAX_TRACKED_BREAKERS = 10_000;
 
@@ -56,8 +65,9 @@ export class ToolSeries {
     this.ok = histogram.series({ mcp_method_name: METHOD, gen_ai_tool_name: label });
   }
 
-  /** Records a failed call; `errorType` comes from core's `errorTypeOf` (a small fixed set). */
-  failed(errorType: string, seconds: number): void {
+  /** Records a failed call under its `error_type` (core's `errorTypeOf`, kept to a fixed set). */
+  failed(type: string | undefined, seconds: number): void {
+    const errorType = boundedErrorType(type);
     let series = this.#failed.get(errorType);
     if (series === undefined) {
       series = this.#histogram.series({
@@ -186,7 +196,7 @@ export class Instruments {
   record(event: MiddlewareEvent, tool: string | undefined): void {
     switch (event.type) {
       case 'reject':
-        this.#rejections.inc(this.#labels(tool, { error_type: event.code }));
+        this.#rejections.inc(this.#labels(tool, { error_type: boundedErrorType(event.code) }));
         break;
       case 'retry':
         this.#retries.inc(this.#labels(tool, {}));

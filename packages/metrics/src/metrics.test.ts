@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  ERROR_META_KEY,
   EventChannel,
   MiddlewareError,
   createToolRunner,
@@ -104,6 +105,19 @@ describe('metrics', () => {
     await runCall([m], () => toToolResult(new MiddlewareError('TIMEOUT', 'took too long')));
     const labels = { ...call, gen_ai_tool_name: 'search', error_type: 'TIMEOUT' };
     expect(await sample(m.registry as Registry, count, labels)).toBe(1);
+  });
+
+  it('labels a relayed result whose _meta carries an unknown code _OTHER', async () => {
+    const m = metrics();
+    const relayed = {
+      ...textResult('upstream failed'),
+      isError: true,
+      _meta: { [ERROR_META_KEY]: { code: 'req-91f3-UNBOUNDED', retryable: false } },
+    };
+    await runCall([m], () => relayed);
+    const labels = { ...call, gen_ai_tool_name: 'search', error_type: '_OTHER' };
+    expect(await sample(m.registry as Registry, count, labels)).toBe(1);
+    expect(await m.registry.metrics()).not.toContain('req-91f3');
   });
 
   it('uses the buckets of the MCP conventions by default', async () => {

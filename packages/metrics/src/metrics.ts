@@ -90,7 +90,7 @@ export function metrics(options: MetricsOptions = {}): MetricsMiddleware {
         const seconds = (performance.now() - start) / 1000;
         // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
         if ((result as CallToolResult | undefined)?.isError === true) {
-          series.failed(errorTypeOf(outcomeOfResult(result)) ?? '_OTHER', seconds);
+          series.failed(errorTypeOf(outcomeOfResult(result)), seconds);
         } else {
           series.ok.observe(seconds);
         }
@@ -98,7 +98,7 @@ export function metrics(options: MetricsOptions = {}): MetricsMiddleware {
       },
       (error: unknown) => {
         series.inFlight--;
-        series.failed(errorTypeOf(outcomeOfError(error)) ?? '_OTHER', (performance.now() - start) / 1000);
+        series.failed(errorTypeOf(outcomeOfError(error)), (performance.now() - start) / 1000);
         throw error;
       },
     );
