@@ -11,7 +11,7 @@ import {
   type ToolInfo,
 } from '@mcp-middleware/core';
 import { manualClock, textResult, type ManualClock } from '@mcp-middleware/core/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cache, type CacheMiddleware } from './cache.js';
 import { CACHE_META_KEY } from './marked.js';
 import { memoryStore } from './memory-store.js';
@@ -283,6 +283,7 @@ describe('cache: time', () => {
     await h.clock.advance(2000);
     const stale = await h.call({});
     const again = await h.call({});
+    await h.clock.advance(0);
     expect(metaOf(stale)).toEqual({ hit: true, ageMs: 2000, stale: true });
     expect(textOf(stale)).toMatch(/#1$/);
     expect(metaOf(again)).toMatchObject({ hit: true });
@@ -308,8 +309,32 @@ describe('cache: time', () => {
     const caller = new AbortController();
     await h.call({}, { signal: caller.signal });
     caller.abort();
+    await h.clock.advance(0);
     expect(h.handled[1]?.signal).not.toBe(caller.signal);
     expect(h.handled[1]?.signal.aborted).toBe(false);
+  });
+
+  it('starts the refresh only after the stale answer, so a debug pipeline sees no next() left running', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const clock = manualClock();
+      const debugRunner = createToolRunner([cache({ ttlMs: 1000, staleWhileRevalidateMs: 5000 })], {
+        clock,
+        debug: true,
+      });
+      let runs = 0;
+      const run = debugRunner.bind(readOnly, () => textResult(`#${++runs}`));
+      const extra = { signal: new AbortController().signal, requestId: 1 } as ToolExtra;
+      await run({}, extra);
+      await clock.advance(2000);
+      const stale = await run({}, extra);
+      await clock.advance(0);
+      expect(metaOf(stale)).toMatchObject({ stale: true });
+      expect(runs).toBe(2);
+      expect(warnings).not.toHaveBeenCalled();
+    } finally {
+      warnings.mockRestore();
+    }
   });
 
   it('keeps serving the stale result when the refresh fails, and warns', async () => {

@@ -58,6 +58,8 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   const flights = new SingleFlight<CallToolResult>();
   // Results whose asynchronous write is still landing: callers who find their flight get them as hits.
   const landing = new WeakMap<Flight<CallToolResult>, CacheEntry>();
+  // Keys whose background refresh is scheduled but not yet started.
+  const refreshing = new Set<string>();
   const plans = new WeakMap<ToolInfo, ToolPlan | null>();
 
   function warn(ctx: ToolContext, message: string, cause?: unknown): void {
@@ -141,6 +143,16 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     flights.release(flight);
   }
 
+  // The refresh starts on the next tick (of the pipeline's clock), after this call has answered: it
+  // outlives the call on purpose, and a debug pipeline must not see a next() still running at return.
+  function refresh(ctx: ToolContext, next: Next, key: string): void {
+    refreshing.add(key);
+    ctx.clock.setTimeout(() => {
+      refreshing.delete(key);
+      if (flights.get(key) === undefined) launch(ctx, next, key, true);
+    }, 0);
+  }
+
   function launch(ctx: ToolContext, next: Next, key: string, detached: boolean): Flight<CallToolResult> {
     const flight = flights.start(key, (signal) => next(ctx.with({ signal })), detached);
     flight.promise.then(
@@ -195,7 +207,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
       if (ageMs < ttlMs) return hit(ctx, entry, ageMs);
       if (ageMs < servableMs) {
         ctx.emit({ type: 'cache', result: 'stale', ageMs });
-        if (flights.get(key) === undefined) launch(ctx, next, key, true);
+        if (flights.get(key) === undefined && !refreshing.has(key)) refresh(ctx, next, key);
         return Promise.resolve(marked(entry.value, ageMs, true));
       }
       try {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ANONYMOUS_PARTITION,
   MAX_INLINE_ARGS_CHARS,
+  MAX_KEY_CHARS,
   SEPARATOR,
   SHARED_PARTITION,
   argsPart,
@@ -28,8 +29,21 @@ describe('toolPart', () => {
     expect(new Set(names.map(toolPart)).size).toBe(names.length);
   });
 
-  it('hashes a very long name to a bounded part', () => {
+  it('hashes a very long name to a bounded part, and a name that quoting makes long', () => {
     expect(toolPart('t'.repeat(10_000)).length).toBeLessThan(50);
+    expect(toolPart('\u0001'.repeat(100))).toMatch(/^#/);
+  });
+
+  it('keeps every key within MAX_KEY_CHARS, however long the tool name, principal id and args', () => {
+    const tools = ['x'.repeat(128), '"'.repeat(63), '"'.repeat(64), 'z'.repeat(10_000)];
+    const principals = ['p'.repeat(128), 'q'.repeat(10_000), `a${SEPARATOR}b`];
+    const args = ['y'.repeat(128), JSON.stringify({ q: 'x'.repeat(10_000) })];
+    for (const tool of tools) {
+      for (const principal of principals) {
+        for (const a of args)
+          expect(key(tool, principalPart(principal), a).length).toBeLessThanOrEqual(MAX_KEY_CHARS);
+      }
+    }
   });
 });
 

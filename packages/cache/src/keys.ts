@@ -32,9 +32,12 @@ function digest(text: string): string {
  * control character, hashed when very long. Each form starts differently, so no two names share a part.
  */
 export function toolPart(name: string): string {
-  if (name.length > MAX_INLINE_NAME_CHARS) return `#${digest(name)}`;
-  return hasControlOr(name, QUOTE) || name.startsWith('#') ? JSON.stringify(name) : name;
+  const part = hasControlOr(name, QUOTE) || name.startsWith('#') ? JSON.stringify(name) : name;
+  return part.length > MAX_INLINE_NAME_CHARS ? `#${digest(name)}` : part;
 }
+
+/** The longest key the middleware builds: tool (128) + partition (130) + args (128) + two separators. */
+export const MAX_KEY_CHARS = MAX_INLINE_NAME_CHARS + 2 + MAX_INLINE_NAME_CHARS + MAX_INLINE_ARGS_CHARS + 2;
 
 /**
  * The partition of a principal id: `p:<id>` for short ids, `h:<sha256>` for long ones and for ids holding
