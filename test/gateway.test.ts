@@ -177,7 +177,9 @@ describe('gateway over a stdio upstream', () => {
   });
 });
 
-describe('gateway lifecycle with a stdio upstream', () => {
+// Each test here spawns the fixture through tsx (the restart test twice); on a loaded machine a spawn
+// alone can take seconds, so these get more time than the default.
+describe('gateway lifecycle with a stdio upstream', { timeout: 60_000 }, () => {
   it('answers the call in flight with UPSTREAM_ERROR when the upstream exits mid-call, then stops', async () => {
     const h = await start();
     const result = await h.client.callTool({ name: 'crash', arguments: {} });

@@ -30,12 +30,17 @@ async function over(transport: ConstructorParameters<typeof StdioClientTransport
   return { run: () => client.callTool(PARAMS), teardown: () => client.close() };
 }
 
+const DIRECT = 'gateway-direct-stdio';
+
+// The gateway cases are each timed beside the direct connection in every round, so their ratio to it
+// is read per round rather than across rounds a noisy machine spreads apart.
 const roundTrip = (name: string, description: string, setup: () => Promise<BenchOp>): BenchCase => ({
   name,
   group: 'round-trip',
   description,
   quick: true,
   batch: 200,
+  ...(name !== DIRECT && { baseline: DIRECT }),
   setup,
 });
 

@@ -2,7 +2,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  ListToolsResultSchema,
   LoggingLevelSchema,
   LoggingMessageNotificationSchema,
   PromptListChangedNotificationSchema,
@@ -11,23 +10,25 @@ import {
   type CallToolRequest,
   type LoggingLevel,
   type ServerNotification,
-  type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import {
   MiddlewareError,
   createToolRunner,
+  sleep,
+  systemClock,
   toToolResult,
   type CallToolResult,
   type EventChannel,
-  type ToolArgs,
   type ToolExtra,
 } from '@mcp-middleware/core';
 import type { Registry } from 'prom-client';
+import { CallTracker } from './drain.js';
 import { defaultAllowedHosts, listenHttp, type HttpListener } from './http-listener.js';
 import { registerGatewayMetrics } from './metrics.js';
 import { createMirrorServer, type MirrorHost, type Session } from './mirror.js';
 import { resolveOptions, type GatewayEvent, type GatewayOptions } from './options.js';
-import { toolInfoOf, upstreamToolHandler } from './tool-call.js';
+import { upstreamToolHandler } from './tool-call.js';
+import { ToolTable, fetchTools } from './tool-table.js';
 import { connectUpstream, describeError, describeUpstream, type UpstreamConnection } from './upstream.js';
 import { VERSION } from './version.js';
 
@@ -56,27 +57,10 @@ export interface Gateway {
   readonly closed: Promise<GatewayExit>;
 }
 
-type Run = (args: ToolArgs, extra: ToolExtra) => Promise<CallToolResult>;
 type State = 'ready' | 'restarting' | 'closing' | 'closed';
 
 const SEVERITY = new Map(LoggingLevelSchema.options.map((level, index) => [level, index]));
 const TOOLS_CHANGED: ServerNotification = { method: 'notifications/tools/list_changed' };
-const MAX_TOOL_PAGES = 100;
-
-// A ref'd timer: a gateway waiting to restart its upstream must stay alive.
-function wait(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Connects to the upstream MCP server, mirrors its tools, resources and prompts, and starts listening.
@@ -85,6 +69,8 @@ function wait(ms: number, signal: AbortSignal): Promise<boolean> {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const o = resolveOptions(options);
   const runner = createToolRunner(o.pipeline, o.runner);
+  const clock = o.runner.clock ?? systemClock;
+  const calls = new CallTracker(clock);
   const label = describeUpstream(o.upstream);
   const lifetime = new AbortController();
   const sessions = new Set<Session>();
@@ -92,10 +78,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let current: UpstreamConnection | undefined;
   // The last connection's capabilities and identity: what new sessions mirror, even during a restart.
   let identity: UpstreamConnection | undefined;
-  let tools: readonly Tool[] = [];
-  let runs = new Map<string, Run>();
-  let inFlight = 0;
-  let onDrained: (() => void) | undefined;
   let retryAfterMs: number | undefined;
   let forwardedLevel: LoggingLevel | undefined;
   let exit: GatewayExit | undefined;
@@ -116,7 +98,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const counters = registerGatewayMetrics(o.registry, {
     upstreamUp: () => current !== undefined,
     sessions: () => sessions.size,
-    callsInFlight: () => inFlight,
+    callsInFlight: () => calls.inFlight,
   });
 
   const handler = upstreamToolHandler(
@@ -134,55 +116,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     o.requestTimeoutMs,
   );
 
-  async function fetchTools(connection: UpstreamConnection): Promise<Tool[]> {
-    if (connection.capabilities.tools === undefined) return [];
-    const all: Tool[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-      const result = await connection.client.request(
-        { method: 'tools/list', params: cursor === undefined ? {} : { cursor } },
-        ListToolsResultSchema,
-        { timeout: o.requestTimeoutMs },
+  const table = new ToolTable(runner, handler);
+  const refreshTools = (): Promise<void> =>
+    table
+      .refresh(() => current, o.requestTimeoutMs)
+      .catch((error: unknown) =>
+        emit({
+          type: 'warning',
+          message: `could not refresh the upstream tool list: ${describeError(error)}`,
+        }),
       );
-      all.push(...result.tools);
-      cursor = result.nextCursor;
-      if (cursor === undefined) break;
-    }
-    return all;
-  }
-
-  // ToolInfo objects and bound runs are built once per tool list, never per call.
-  function install(list: readonly Tool[]): void {
-    tools = list;
-    runs = new Map(list.map((tool) => [tool.name, runner.bind(toolInfoOf(tool), handler)]));
-  }
-
-  let refreshing: Promise<void> | undefined;
-  let refreshAgain = false;
-  function refreshTools(): Promise<void> {
-    if (refreshing !== undefined) {
-      refreshAgain = true;
-      return refreshing;
-    }
-    refreshing = (async () => {
-      do {
-        refreshAgain = false;
-        const connection = current;
-        if (connection === undefined) return;
-        try {
-          install(await fetchTools(connection));
-        } catch (error) {
-          emit({
-            type: 'warning',
-            message: `could not refresh the upstream tool list: ${describeError(error)}`,
-          });
-        }
-      } while (refreshAgain);
-    })().finally(() => {
-      refreshing = undefined;
-    });
-    return refreshing;
-  }
 
   function broadcast(notification: ServerNotification, level?: LoggingLevel): void {
     for (const session of sessions) {
@@ -227,7 +170,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   async function lost(connection: UpstreamConnection, reason: string): Promise<void> {
     if (connection !== current) return;
     current = undefined;
-    emit({ type: 'upstream-lost', reason, inFlight });
+    emit({ type: 'upstream-lost', reason, inFlight: calls.inFlight });
     if (state !== 'ready') return;
     const restart = o.restart;
     if (restart === undefined) {
@@ -240,7 +183,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const delayMs = Math.min(restart.delayMs * 2 ** (attempt - 1), restart.maxDelayMs);
       retryAfterMs = delayMs;
       emit({ type: 'upstream-restarting', attempt, delayMs });
-      if (!(await wait(delayMs, lifetime.signal))) return;
+      try {
+        await sleep(clock, delayMs, lifetime.signal);
+      } catch {
+        return; // closing
+      }
       let next: UpstreamConnection;
       try {
         next = await connect();
@@ -257,7 +204,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       counters.restarts.inc();
       await refreshTools();
       if (forwardedLevel !== undefined) await forwardLevel().catch(() => undefined);
-      emit({ type: 'upstream-connected', server: serverName(next), tools: tools.length, restart: true });
+      emit({
+        type: 'upstream-connected',
+        server: serverName(next),
+        tools: table.tools.length,
+        restart: true,
+      });
       broadcast(TOOLS_CHANGED);
       if (next.capabilities.resources !== undefined)
         broadcast({ method: 'notifications/resources/list_changed' });
@@ -288,19 +240,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ),
       );
     }
-    // A tool the cached list does not know still goes upstream (which answers "not found" itself).
-    const run = runs.get(params.name) ?? runner.bind(Object.freeze({ name: params.name }), handler);
-    inFlight++;
+    const run = table.run(params.name);
+    calls.enter();
     try {
       return await run(params.arguments, extra);
     } finally {
-      if (--inFlight === 0) onDrained?.();
+      calls.leave();
     }
   }
 
   const mirrorHost: MirrorHost = {
     connection: () => current,
-    tools: () => tools,
+    tools: () => table.tools,
     callTool,
     async setLevel(session, level) {
       session.level = level;
@@ -319,42 +270,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return session;
   }
 
-  // The drain ends when the last call settles or at the deadline; a later close() may bring the deadline forward.
-  let drainDeadline = Infinity;
-  let drainTimer: NodeJS.Timeout | undefined;
-  let endDrain: ((drained: boolean) => void) | undefined;
-  function setDrainDeadline(ms: number): void {
-    const deadline = Date.now() + ms;
-    if (deadline >= drainDeadline) return;
-    drainDeadline = deadline;
-    clearTimeout(drainTimer);
-    drainTimer = setTimeout(() => endDrain?.(false), ms);
-  }
-  function drained(ms: number): Promise<boolean> {
-    if (inFlight === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      endDrain = (done) => {
-        clearTimeout(drainTimer);
-        onDrained = undefined;
-        endDrain = undefined;
-        resolve(done);
-      };
-      onDrained = () => endDrain?.(true);
-      setDrainDeadline(ms);
-    });
-  }
-
   function close(closeOptions: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
     if (closing !== undefined && closeOptions.drainTimeoutMs !== undefined) {
-      setDrainDeadline(closeOptions.drainTimeoutMs);
+      calls.shorten(closeOptions.drainTimeoutMs);
     }
     closing ??= (async () => {
       state = 'closing';
       lifetime.abort();
-      emit({ type: 'draining', inFlight });
+      emit({ type: 'draining', inFlight: calls.inFlight });
       http?.stopAccepting();
-      if (!(await drained(closeOptions.drainTimeoutMs ?? o.drainTimeoutMs))) {
-        emit({ type: 'drain-timeout', inFlight });
+      if (!(await calls.drained(closeOptions.drainTimeoutMs ?? o.drainTimeoutMs))) {
+        emit({ type: 'drain-timeout', inFlight: calls.inFlight });
       }
       // Let the last results reach their transports before the sessions close.
       await new Promise((resolve) => setImmediate(resolve));
@@ -376,12 +302,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const first = await connect();
   try {
     adopt(first);
-    install(await fetchTools(first));
+    table.install(await fetchTools(first, o.requestTimeoutMs));
   } catch (error) {
     await first.close().catch(() => undefined);
     throw error;
   }
-  emit({ type: 'upstream-connected', server: serverName(first), tools: tools.length, restart: false });
+  emit({ type: 'upstream-connected', server: serverName(first), tools: table.tools.length, restart: false });
 
   const gateway: Gateway = {
     registry: o.registry,
