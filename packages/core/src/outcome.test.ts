@@ -23,6 +23,16 @@ describe('outcome classifier', () => {
     expect(outcome.retryable).toBe(true);
   });
 
+  it('ignores an error detail whose code is not one of ours, so labels stay bounded', () => {
+    const outcome = outcomeOfResult({
+      content: [],
+      isError: true,
+      _meta: { 'io.github.mcp-middleware/error': { code: 'SOMETHING_UPSTREAM_MADE_UP', retryable: true } },
+    });
+    expect(outcome.kind).toBe('tool_error');
+    expect(outcome.code).toBeUndefined();
+  });
+
   it('classifies a thrown middleware error by its code', () => {
     const outcome = outcomeOfError(new MiddlewareError('FORBIDDEN', 'no'));
     expect(outcome).toMatchObject({ kind: 'error', code: 'FORBIDDEN', retryable: false });

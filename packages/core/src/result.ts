@@ -1,6 +1,8 @@
 /** The one mapping from an error to what the client sees, and the checks on what a pipeline returns. */
 import type { CallToolResult } from './contract.js';
-import { isMiddlewareError, type ErrorCode } from './errors.js';
+import { ERROR_CODES, isMiddlewareError, type ErrorCode } from './errors.js';
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
 /** The `_meta` key under which the machine-readable error detail travels. */
 export const ERROR_META_KEY = 'io.github.mcp-middleware/error';
@@ -68,10 +70,15 @@ export function toToolResult(error: unknown): CallToolResult {
   };
 }
 
-/** Reads the error detail a result carries, if a middleware (here or upstream) produced it. */
+/**
+ * Reads the error detail a result carries, if a middleware (here or upstream) produced it. A code outside
+ * {@link ERROR_CODES} (an upstream server may send anything) is not a detail: labels and spans stay bounded.
+ */
 export function errorDetailOf(result: CallToolResult): ErrorDetail | undefined {
   const detail = result._meta?.[ERROR_META_KEY];
-  return typeof detail === 'object' && detail !== null && typeof (detail as ErrorDetail).code === 'string'
+  return typeof detail === 'object' &&
+    detail !== null &&
+    KNOWN_CODES.has((detail as { code?: unknown }).code as string)
     ? (detail as ErrorDetail)
     : undefined;
 }
