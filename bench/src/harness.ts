@@ -16,7 +16,27 @@ export interface BenchCase {
   readonly quick?: boolean;
   /** Calls per timed batch; lower it for slow cases (round trips). @default 20000 */
   readonly batch?: number;
+  /**
+   * Another case this one is also timed beside in every round (wrapped beside bare); the report gives
+   * the per-round ratio and difference to it. Every case is always timed beside `raw` as well.
+   * @default none
+   */
+  readonly baseline?: string;
+  /** Tool calls one `run()` makes (a throughput case starts many at once); times are per call. @default 1 */
+  readonly callsPerRun?: number;
   setup(): Promise<BenchOp> | BenchOp;
+}
+
+/**
+ * A one-shot measurement that is not a per-call time (memory growth, time to wrap): each probe runs
+ * alone in a fresh process started with `--expose-gc`, and returns named numbers with their units in
+ * the names (`rssGrowthMiB`, `wrapMs`).
+ */
+export interface BenchProbe {
+  readonly name: string;
+  readonly description: string;
+  readonly quick?: boolean;
+  run(): Promise<Record<string, number>>;
 }
 
 /** The tool every per-call case runs: an idempotent, read-only echo with small args. */

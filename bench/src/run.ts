@@ -1,166 +1,326 @@
 /**
  * Runs the benchmark cases side by side with the raw handler, in interleaved rounds, and reports
- * medians and ratios. `--quick` runs the headline cases; `--filter x` only cases whose name contains x;
- * without `--no-write` it records the run in results.json (per Node major) and rewrites RESULTS.md.
+ * medians and ratios of wall-clock and CPU time. `--quick` runs the headline cases; `--filter x` only
+ * cases whose name contains x (and what they are compared with); `--rounds n`. A full run (no `--quick`,
+ * no `--filter`, no `--no-write`) records itself in results.json under its Node major and rewrites
+ * RESULTS.md. The JSON of the run always goes to stdout; progress goes to stderr.
+ *
+ * The run is split over fresh processes: the per-call and round-trip cases in one, the cases that hold
+ * up to a million keys in another (their heaps would slow every other case's garbage collection), and
+ * each memory probe alone (so its RSS growth is its own). Each process times its own `raw`.
  */
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { benchArgs, benchExtra, rawHandler, type BenchCase, type BenchOp } from './harness.js';
+import { evaluateGoals, type GoalResult } from './goals.js';
+import {
+  benchArgs,
+  benchExtra,
+  rawHandler,
+  type BenchCase,
+  type BenchOp,
+  type BenchProbe,
+} from './harness.js';
+import { renderMarkdown } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
+const option = (name: string): string | undefined =>
+  argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined;
 const quick = argv.includes('--quick');
-const write = !quick && !argv.includes('--no-write');
-const filter = argv.includes('--filter') ? argv[argv.indexOf('--filter') + 1] : undefined;
-const rounds = Number(argv.includes('--rounds') ? argv[argv.indexOf('--rounds') + 1] : quick ? 5 : 11);
+const filter = option('--filter');
+const write = !quick && filter === undefined && !argv.includes('--no-write');
+const rounds = Number(option('--rounds') ?? (quick ? 5 : 11));
+const part = option('--part') as Part | undefined;
+const probeName = option('--probe');
+
+type Part = 'main' | 'scale';
+const RAW_BATCH = 20_000;
+const WARM_UP_CPU_NS = (quick ? 150 : 500) * 1e6;
+// The gateway cases spawn three tsx processes (about 20 s of setup on a loaded 2-core machine), which
+// alone would break the 60 s budget of --quick; the full run keeps them.
+const QUICK_SKIP = /^gateway-/;
+
+/** One case's figures: medians over rounds, in nanoseconds per tool call. */
+export interface CaseResult {
+  name: string;
+  group: BenchCase['group'];
+  description: string;
+  /** Wall clock per call. */
+  nsPerOp: number;
+  /** Process CPU time (user + system, all threads) per call. */
+  cpuNsPerOp: number;
+  ratioToRaw: number;
+  cpuRatioToRaw: number;
+  /** Median of the per-round differences to the `raw` batch timed beside it. */
+  addedNs: number;
+  cpuAddedNs: number;
+  /** The same against the case's own baseline (wrapped against bare), when it has one. */
+  vsBaseline?: { name: string; ratio: number; cpuRatio: number; addedNs: number; cpuAddedNs: number };
+}
+
+export interface ProbeResult {
+  name: string;
+  description: string;
+  values: Record<string, number>;
+}
+
+export interface RunResult {
+  date: string;
+  node: string;
+  machine: string;
+  /** 1-minute load average at the start and the end of the run: how busy the machine was. */
+  load: [number, number];
+  rounds: number;
+  cases: CaseResult[];
+  probes: ProbeResult[];
+  goals: GoalResult[];
+}
 
 const rawCase: BenchCase = {
   name: 'raw',
   group: 'baseline',
   description: '`await handler(args, extra)`, the cost every other case is compared with',
   quick: true,
+  batch: RAW_BATCH,
   setup(): BenchOp {
     const extra = benchExtra();
     return { run: () => rawHandler(benchArgs, extra) };
   },
 };
 
-async function loadCases(): Promise<BenchCase[]> {
+async function loadModules(): Promise<{ cases: BenchCase[]; probes: BenchProbe[] }> {
   const dir = join(here, 'cases');
-  const all: BenchCase[] = [rawCase];
+  const cases: BenchCase[] = [];
+  const probes: BenchProbe[] = [];
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.ts'))
     .sort()) {
-    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { cases?: BenchCase[] };
-    all.push(...(mod.cases ?? []));
+    const mod = (await import(pathToFileURL(join(dir, file)).href)) as {
+      cases?: BenchCase[];
+      probes?: BenchProbe[];
+    };
+    cases.push(...(mod.cases ?? []));
+    probes.push(...(mod.probes ?? []));
   }
-  return all.filter(
-    (c) =>
-      c.name === 'raw' || ((!quick || c.quick === true) && (filter === undefined || c.name.includes(filter))),
-  );
+  return { cases, probes };
 }
 
-async function timeBatch(op: BenchOp, batch: number): Promise<number> {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < batch; i++) await op.run();
-  return Number(process.hrtime.bigint() - start) / batch;
-}
+const selected = (c: { name: string; quick?: boolean }): boolean =>
+  (!quick || c.quick === true) && (filter === undefined || c.name.includes(filter));
 
-const median = (values: number[]): number => {
+const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
-
-interface CaseResult {
-  name: string;
-  group: BenchCase['group'];
-  description: string;
-  nsPerOp: number;
-  ratioToRaw: number;
-  addedNs: number;
-  rounds: number[];
-}
-
-const cases = await loadCases();
-const ops = new Map<BenchCase, BenchOp>();
-for (const c of cases) ops.set(c, await c.setup());
-
-// Warm up every case before measuring, so the JIT has settled for all of them.
-for (const c of cases) {
-  const op = ops.get(c) as BenchOp;
-  await timeBatch(op, Math.max(100, (c.batch ?? 20_000) * 2));
-}
-// Each case is timed right after a batch of the raw handler, so both see the same machine load; the
-// per-round difference is what the case adds.
-const samples = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
-const added = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
-const rawOp = ops.get(rawCase) as BenchOp;
-for (let r = 0; r < rounds; r++) {
-  for (const c of cases) {
-    const batch = c.batch ?? 20_000;
-    const raw = await timeBatch(rawOp, Math.min(batch, 20_000));
-    const ns = c === rawCase ? raw : await timeBatch(ops.get(c) as BenchOp, batch);
-    (samples.get(c) as number[]).push(ns);
-    (added.get(c) as number[]).push(ns - raw);
-  }
-}
-for (const op of ops.values()) await op.teardown?.();
-
-const rawNs = median(samples.get(rawCase) as number[]);
-const results: CaseResult[] = cases.map((c) => {
-  const nsPerOp = median(samples.get(c) as number[]);
-  return {
-    name: c.name,
-    group: c.group,
-    description: c.description,
-    nsPerOp: Math.round(nsPerOp * 10) / 10,
-    ratioToRaw: Math.round((nsPerOp / rawNs) * 100) / 100,
-    addedNs: c === rawCase ? 0 : Math.round(median(added.get(c) as number[])),
-    rounds: (samples.get(c) as number[]).map((n) => Math.round(n)),
-  };
-});
-
-const cpu = cpus()[0]?.model ?? 'unknown cpu';
-const run = {
-  date: new Date().toISOString(),
-  node: process.version,
-  machine: `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
-  rounds,
-  cases: results.map(({ rounds: _r, ...rest }) => rest),
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+const progress = (message: string): void => {
+  process.stderr.write(`[bench node${process.versions.node.split('.')[0]}] ${message}\n`);
 };
-process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
 
-if (write) {
-  const file = join(here, '..', 'results.json');
-  const stored = (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}) as Record<
-    string,
-    typeof run
-  >;
-  stored[`node${process.versions.node.split('.')[0]}`] = run;
-  writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`);
-  writeFileSync(join(here, '..', 'RESULTS.md'), renderMarkdown(stored));
+interface Sample {
+  wall: number;
+  cpu: number;
 }
 
-function fmt(ns: number): string {
-  return ns >= 100_000
-    ? `${(ns / 1000).toFixed(0)} µs`
-    : ns >= 1000
-      ? `${(ns / 1000).toFixed(2)} µs`
-      : `${ns.toFixed(0)} ns`;
+async function timeBatch(op: BenchOp, runs: number, callsPerRun: number): Promise<Sample> {
+  const cpu0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) await op.run();
+  const wall = Number(process.hrtime.bigint() - start);
+  const cpu = process.cpuUsage(cpu0);
+  const calls = runs * callsPerRun;
+  return { wall: wall / calls, cpu: ((cpu.user + cpu.system) * 1000) / calls };
 }
 
-function renderMarkdown(stored: Record<string, typeof run>): string {
-  const lines = [
-    '# Benchmark results',
-    '',
-    'Written by `pnpm bench` (bench/src/run.ts); do not edit by hand. Every case runs in the same process as',
-    'the raw handler, in interleaved rounds; each figure is the median of the rounds. "added" is the case',
-    'minus `raw`: what the middleware costs per call. The machine is shared and noisy: read ratios and',
-    'medians, not single digits.',
-    '',
-  ];
-  for (const [key, r] of Object.entries(stored).sort()) {
-    lines.push(
-      `## ${key} — Node ${r.node}`,
-      '',
-      `${r.machine}; ${r.date.slice(0, 10)}; ${r.rounds} rounds.`,
-      '',
-    );
-    lines.push(
-      '| case | group | per call | added vs raw | ratio to raw | what it measures |',
-      '|---|---|---|---|---|---|',
-    );
-    for (const c of r.cases) {
-      lines.push(
-        `| ${c.name} | ${c.group} | ${fmt(c.nsPerOp)} | ${c.name === 'raw' ? '—' : fmt(c.addedNs)} | ${c.ratioToRaw}× | ${c.description} |`,
-      );
-    }
-    lines.push('');
+/** Batches shrink fourfold under --quick. */
+const batchOf = (c: BenchCase): number => {
+  const batch = c.batch ?? 20_000;
+  return quick ? Math.max(1, Math.ceil(batch / 4)) : batch;
+};
+
+/** Times the cases of one part (`all` under --quick) in this process. */
+async function runPart(which: Part | 'all', loaded?: BenchCase[]): Promise<CaseResult[]> {
+  const all = loaded ?? (await loadModules()).cases;
+  const inPart = (c: BenchCase): boolean => which === 'all' || (c.group === 'scale') === (which === 'scale');
+  const byName = new Map(all.map((c) => [c.name, c]));
+  const chosen = new Set(all.filter((c) => inPart(c) && selected(c) && !(quick && QUICK_SKIP.test(c.name))));
+  // A chosen case's baseline runs too, even when the filter or --quick left it out.
+  for (const c of [...chosen]) {
+    const base = c.baseline === undefined ? undefined : byName.get(c.baseline);
+    if (c.baseline !== undefined && base === undefined) throw new Error(`${c.name}: no case ${c.baseline}`);
+    if (base !== undefined) chosen.add(base);
   }
-  return `${lines.join('\n')}\n`;
+  const cases = [rawCase, ...all.filter((c) => chosen.has(c))];
+  const ops = new Map<BenchCase, BenchOp>();
+  for (const c of cases) {
+    const started = Date.now();
+    ops.set(c, await c.setup());
+    if (Date.now() - started > 2000) progress(`${which}: set up ${c.name} in ${Date.now() - started} ms`);
+  }
+  const opOf = (c: BenchCase): BenchOp => ops.get(c) as BenchOp;
+  const time = (c: BenchCase): Promise<Sample> => timeBatch(opOf(c), batchOf(c), c.callsPerRun ?? 1);
+
+  // Warm every case until the JIT has settled: round trips through the SDK keep getting faster for
+  // thousands of calls, so warm-up is a CPU-time budget per case, not a fixed count.
+  progress(`${which}: warming up ${cases.length} cases`);
+  for (const c of cases) {
+    let spentNs = 0;
+    for (let b = 0; b < 50 && (b < 2 || spentNs < WARM_UP_CPU_NS); b++) {
+      const sample = await time(c);
+      spentNs += sample.cpu * batchOf(c) * (c.callsPerRun ?? 1);
+    }
+  }
+
+  const own = new Map<BenchCase, Sample[]>(cases.map((c) => [c, []]));
+  const vsRaw = new Map<BenchCase, Sample[]>(cases.map((c) => [c, []]));
+  const vsBase = new Map<BenchCase, { diff: Sample; ratio: Sample }[]>(cases.map((c) => [c, []]));
+  for (let r = 0; r < rounds; r++) {
+    progress(`${which}: round ${r + 1}/${rounds}`);
+    // Alternate the order, so neither a case nor its comparison always runs first.
+    const forward = r % 2 === 0;
+    for (const c of forward ? cases : [...cases].reverse()) {
+      const base = c.baseline === undefined ? undefined : byName.get(c.baseline);
+      let raw: Sample;
+      let mine: Sample;
+      let theirs: Sample | undefined;
+      if (forward) {
+        raw = await time(rawCase);
+        theirs = base === undefined ? undefined : await time(base);
+        mine = c === rawCase ? raw : await time(c);
+      } else {
+        mine = await time(c);
+        theirs = base === undefined ? undefined : await time(base);
+        raw = c === rawCase ? mine : await time(rawCase);
+      }
+      (own.get(c) as Sample[]).push(mine);
+      (vsRaw.get(c) as Sample[]).push({ wall: mine.wall - raw.wall, cpu: mine.cpu - raw.cpu });
+      if (theirs !== undefined) {
+        (vsBase.get(c) as { diff: Sample; ratio: Sample }[]).push({
+          diff: { wall: mine.wall - theirs.wall, cpu: mine.cpu - theirs.cpu },
+          ratio: { wall: mine.wall / theirs.wall, cpu: mine.cpu / theirs.cpu },
+        });
+      }
+    }
+  }
+  for (const op of ops.values()) await op.teardown?.();
+
+  const med = (samples: readonly Sample[], pick: 'wall' | 'cpu'): number =>
+    median(samples.map((s) => s[pick]));
+  const rawSamples = own.get(rawCase) as Sample[];
+  const results: CaseResult[] = cases.map((c) => {
+    const samples = own.get(c) as Sample[];
+    const paired = vsBase.get(c) as { diff: Sample; ratio: Sample }[];
+    const result: CaseResult = {
+      name: c.name,
+      group: c.group,
+      description: c.description,
+      nsPerOp: round1(med(samples, 'wall')),
+      cpuNsPerOp: round1(med(samples, 'cpu')),
+      ratioToRaw: round2(med(samples, 'wall') / med(rawSamples, 'wall')),
+      cpuRatioToRaw: round2(med(samples, 'cpu') / med(rawSamples, 'cpu')),
+      addedNs: c === rawCase ? 0 : Math.round(med(vsRaw.get(c) as Sample[], 'wall')),
+      cpuAddedNs: c === rawCase ? 0 : Math.round(med(vsRaw.get(c) as Sample[], 'cpu')),
+    };
+    if (c.baseline !== undefined && paired.length > 0) {
+      result.vsBaseline = {
+        name: c.baseline,
+        ratio: round3(median(paired.map((p) => p.ratio.wall))),
+        cpuRatio: round3(median(paired.map((p) => p.ratio.cpu))),
+        addedNs: Math.round(median(paired.map((p) => p.diff.wall))),
+        cpuAddedNs: Math.round(median(paired.map((p) => p.diff.cpu))),
+      };
+    }
+    return result;
+  });
+  return results;
 }
+
+/** Runs one probe in this (fresh) process and prints its values as JSON. */
+async function runProbe(name: string): Promise<void> {
+  const { probes } = await loadModules();
+  const probe = probes.find((p) => p.name === name);
+  if (probe === undefined) throw new Error(`no probe ${name}`);
+  process.stdout.write(`${JSON.stringify(await probe.run())}\n`);
+}
+
+/** Runs this script again in a fresh process with `args`, and parses the JSON it prints. */
+function child<T>(args: string[], nodeFlags: string[] = []): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      [...nodeFlags, ...process.execArgv, fileURLToPath(import.meta.url), ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk: string) => (out += chunk));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      if (code !== 0) reject(new Error(`bench ${args.join(' ')} exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop() as string) as T);
+    });
+  });
+}
+
+async function orchestrate(): Promise<void> {
+  const forwarded = ['--rounds', String(rounds), ...(quick ? ['--quick'] : [])];
+  if (filter !== undefined) forwarded.push('--filter', filter);
+  const loadStart = loadavg()[0] as number;
+  const { cases: all, probes } = await loadModules();
+
+  // --quick runs in this one process: starting more would spend its budget on loading modules.
+  const main = quick
+    ? await runPart('all', all)
+    : await child<CaseResult[]>(['--part', 'main', ...forwarded]);
+  const scale =
+    !quick && all.some((c) => c.group === 'scale' && selected(c))
+      ? await child<CaseResult[]>(['--part', 'scale', ...forwarded])
+      : [];
+  const probeResults: ProbeResult[] = [];
+  for (const probe of probes.filter(selected)) {
+    progress(`probe ${probe.name}`);
+    const values = await child<Record<string, number>>(['--probe', probe.name], ['--expose-gc']);
+    probeResults.push({ name: probe.name, description: probe.description, values });
+  }
+
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown cpu';
+  const cases = [...main, ...scale.filter((c) => c.name !== 'raw')];
+  const run: RunResult = {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+    load: [round2(loadStart), round2(loadavg()[0] as number)],
+    rounds,
+    cases,
+    probes: probeResults,
+    goals: evaluateGoals(Number(process.versions.node.split('.')[0]), cases, probeResults),
+  };
+  process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+
+  if (write) {
+    const file = join(here, '..', 'results.json');
+    const stored = (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}) as Record<
+      string,
+      RunResult
+    >;
+    stored[`node${process.versions.node.split('.')[0]}`] = run;
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`);
+    const findings = join(here, '..', 'FINDINGS.md');
+    writeFileSync(
+      join(here, '..', 'RESULTS.md'),
+      renderMarkdown(stored, existsSync(findings) ? readFileSync(findings, 'utf8') : ''),
+    );
+  }
+}
+
+if (probeName !== undefined) await runProbe(probeName);
+else if (part !== undefined) process.stdout.write(`${JSON.stringify(await runPart(part))}\n`);
+else await orchestrate();
