@@ -85,11 +85,11 @@ describe('withMiddleware on a real McpServer', () => {
   it('wraps tools registered through the deprecated tool() overloads', async () => {
     const log: string[] = [];
     const server = withMiddleware(newServer(), [recorder(log, 'mw')]);
-     
+
     server.tool('legacy', { q: z.string() }, ({ q }) => ({
       content: [{ type: 'text', text: q.toUpperCase() }],
     }));
-     
+
     server.tool('legacy_noargs', () => ({ content: [{ type: 'text', text: 'none' }] }));
     const { client } = await connect(server);
     expect(text(await client.callTool({ name: 'legacy', arguments: { q: 'abc' } }))).toBe('ABC');
