@@ -86,15 +86,19 @@ export function auth(options: AuthOptions = {}): Middleware {
   const reader = readOptions('auth', options, KNOWN);
   const resolve = readResolvers(reader.raw('from'));
   const requirementOf = compileRequirements('auth', reader.raw('tools'));
+  const hasTools = reader.has('tools');
   // Tool records are stable per registration, so each tool's requirement is merged once.
   const requirements = new WeakMap<ToolInfo, Requirement | null>();
 
   const admit = (ctx: ToolContext, principal: Principal | undefined): void => {
     if (principal === undefined) throw credentialError('missing_credentials');
-    let requirement = requirements.get(ctx.tool);
-    if (requirement === undefined) {
-      requirement = requirementOf(ctx.tool.name) ?? null;
-      requirements.set(ctx.tool, requirement);
+    let requirement: Requirement | null | undefined = null;
+    if (hasTools) {
+      requirement = requirements.get(ctx.tool);
+      if (requirement === undefined) {
+        requirement = requirementOf(ctx.tool.name) ?? null;
+        requirements.set(ctx.tool, requirement);
+      }
     }
     if (requirement !== null) {
       const shortfall = shortfallOf(requirement, principal);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenCache } from './token-cache.js';
+import { bucketOf, TokenCache } from './token-cache.js';
 
 describe('TokenCache', () => {
   it('serves an entry until its token expires', () => {
@@ -47,5 +47,16 @@ describe('TokenCache', () => {
     cache.set('a', '1', 10_000, 0);
     cache.clear();
     expect(cache.get('a', 1)).toBeUndefined();
+  });
+
+  it('never answers one token for another that shares its bucket', () => {
+    // "Aa" and "BB" weigh the same in a base-31 polynomial hash.
+    const pair = ['signature-Aa', 'signature-BB'] as const;
+    expect(bucketOf(pair[0])).toBe(bucketOf(pair[1]));
+    const cache = new TokenCache<string>(10, 60_000);
+    cache.set(pair[0], 'first', 10_000, 0);
+    expect(cache.get(pair[1], 1)).toBeUndefined();
+    cache.set(pair[1], 'second', 10_000, 0);
+    expect([cache.get(pair[0], 1), cache.get(pair[1], 1)]).toEqual([undefined, 'second']);
   });
 });
