@@ -1,4 +1,5 @@
 /** The upstream MCP server the gateway fronts: a spawned command on stdio, or a Streamable HTTP endpoint. */
+import { setMaxListeners } from 'node:events';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -115,13 +116,33 @@ function stdioTransport(spec: StdioUpstream, stderrTail: { text: string }): Stdi
   return transport;
 }
 
+const unlimited = new WeakSet<AbortSignal>();
+
+/**
+ * A `fetch` for the SDK transport. The SDK hands every fetch one connection-wide signal; undici adds an
+ * abort listener per request and drops them lazily, so a long-lived gateway floods stderr with
+ * MaxListenersExceededWarning after ~1500 calls (the count stays bounded and the heap flat: retention,
+ * not a leak). This lifts the listener limit on that one signal.
+ */
+export function fetchWithoutListenerWarnings(url: string | URL, init?: RequestInit): Promise<Response> {
+  const signal = init?.signal;
+  if (signal instanceof AbortSignal && !unlimited.has(signal)) {
+    unlimited.add(signal);
+    setMaxListeners(0, signal);
+  }
+  return fetch(url, init);
+}
+
 function httpTransport(spec: HttpUpstream): StreamableHTTPClientTransport {
   const url = new URL(spec.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new GatewayError('UPSTREAM_START', `upstream URL must be http: or https:, got ${url.protocol}`);
   }
   const headers = spec.headers ?? {};
-  return new StreamableHTTPClientTransport(url, { requestInit: { headers: { ...headers } } });
+  return new StreamableHTTPClientTransport(url, {
+    requestInit: { headers: { ...headers } },
+    fetch: fetchWithoutListenerWarnings,
+  });
 }
 
 function lastLines(text: string): string {
