@@ -38,7 +38,7 @@ const probeName = option('--probe');
 
 type Part = 'main' | 'scale';
 const RAW_BATCH = 20_000;
-const WARM_UP_CPU_NS = (quick ? 150 : 500) * 1e6;
+const WARM_UP_CPU_NS = (quick ? 30 : 500) * 1e6;
 // The gateway cases spawn three tsx processes (about 20 s of setup on a loaded 2-core machine), which
 // alone would break the 60 s budget of --quick; the full run keeps them.
 const QUICK_SKIP = /^gateway-/;
@@ -140,10 +140,10 @@ async function timeBatch(op: BenchOp, runs: number, callsPerRun: number): Promis
   return { wall: wall / calls, cpu: ((cpu.user + cpu.system) * 1000) / calls };
 }
 
-/** Batches shrink fourfold under --quick. */
+/** Batches shrink eightfold under --quick. */
 const batchOf = (c: BenchCase): number => {
   const batch = c.batch ?? 20_000;
-  return quick ? Math.max(1, Math.ceil(batch / 4)) : batch;
+  return quick ? Math.max(1, Math.ceil(batch / 8)) : batch;
 };
 
 /** Times the cases of one part (`all` under --quick) in this process. */
@@ -313,14 +313,24 @@ async function orchestrate(): Promise<void> {
     >;
     stored[`node${process.versions.node.split('.')[0]}`] = run;
     writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`);
-    const findings = join(here, '..', 'FINDINGS.md');
-    writeFileSync(
-      join(here, '..', 'RESULTS.md'),
-      renderMarkdown(stored, existsSync(findings) ? readFileSync(findings, 'utf8') : ''),
-    );
+    render();
   }
 }
 
-if (probeName !== undefined) await runProbe(probeName);
+/** Rewrites RESULTS.md from results.json and FINDINGS.md (also on its own: `--render`). */
+function render(): void {
+  const stored = JSON.parse(readFileSync(join(here, '..', 'results.json'), 'utf8')) as Record<
+    string,
+    RunResult
+  >;
+  const findings = join(here, '..', 'FINDINGS.md');
+  writeFileSync(
+    join(here, '..', 'RESULTS.md'),
+    renderMarkdown(stored, existsSync(findings) ? readFileSync(findings, 'utf8') : ''),
+  );
+}
+
+if (argv.includes('--render')) render();
+else if (probeName !== undefined) await runProbe(probeName);
 else if (part !== undefined) process.stdout.write(`${JSON.stringify(await runPart(part))}\n`);
 else await orchestrate();

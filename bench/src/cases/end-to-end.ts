@@ -11,12 +11,15 @@ import { z } from 'zod';
 import { withMiddleware, type AuthInfo } from '@mcp-middleware/core';
 import { connectInMemory } from '@mcp-middleware/core/testing';
 import type { BenchCase, BenchOp } from '../harness.js';
-import { benchAuthInfo, fullPipeline } from '../pipelines.js';
+import { benchAuthInfo, fullPipeline, type Built } from '../pipelines.js';
 
 /** An McpServer with one read-only search tool; wrapped in the full pipeline unless `bare`. */
-function searchServer(bare: boolean): { server: McpServer; teardown(): Promise<void> } {
+function searchServer(
+  bare: boolean,
+  build: () => Built = fullPipeline,
+): { server: McpServer; teardown(): Promise<void> } {
   const server = new McpServer({ name: 'bench', version: '1.0.0' });
-  const built = bare ? undefined : fullPipeline();
+  const built = bare ? undefined : build();
   if (built !== undefined) withMiddleware(server, built.pipeline, { debug: false });
   server.registerTool(
     'search',
@@ -153,7 +156,8 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-function http(name: string, bare: boolean): BenchCase {
+/** Exported for profiling: `build` replaces the full pipeline. */
+export function http(name: string, bare: boolean, build?: () => Built): BenchCase {
   return {
     name,
     group: 'round-trip',
@@ -164,7 +168,7 @@ function http(name: string, bare: boolean): BenchCase {
     batch: 100,
     ...(bare ? {} : { baseline: 'e2e-http-bare' }),
     async setup(): Promise<BenchOp> {
-      const { server, teardown } = searchServer(bare);
+      const { server, teardown } = searchServer(bare, build);
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => 'bench-session',
         enableJsonResponse: true,
