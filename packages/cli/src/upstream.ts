@@ -116,19 +116,25 @@ function stdioTransport(spec: StdioUpstream, stderrTail: { text: string }): Stdi
   return transport;
 }
 
-const unlimited = new WeakSet<AbortSignal>();
+const SHARED_SIGNAL_LISTENERS = 100_000;
+const raised = new WeakSet<AbortSignal>();
 
 /**
  * A `fetch` for the SDK transport. The SDK hands every fetch one connection-wide signal; undici adds an
  * abort listener per request and drops them lazily, so a long-lived gateway floods stderr with
  * MaxListenersExceededWarning after ~1500 calls (the count stays bounded and the heap flat: retention,
- * not a leak). This lifts the listener limit on that one signal.
+ * not a leak). This raises the listener limit on that one signal far above what retention reaches, so a
+ * warning would still flag a real leak.
  */
 export function fetchWithoutListenerWarnings(url: string | URL, init?: RequestInit): Promise<Response> {
   const signal = init?.signal;
-  if (signal instanceof AbortSignal && !unlimited.has(signal)) {
-    unlimited.add(signal);
-    setMaxListeners(0, signal);
+  if (signal !== undefined && signal !== null && !raised.has(signal)) {
+    raised.add(signal);
+    try {
+      setMaxListeners(SHARED_SIGNAL_LISTENERS, signal);
+    } catch {
+      // A signal from another realm is not an EventTarget here; it only means the warning may show.
+    }
   }
   return fetch(url, init);
 }
