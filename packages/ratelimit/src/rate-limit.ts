@@ -1,81 +1,24 @@
 /** rateLimit(): at most `limit` points per `windowMs` per key, rejected or queued, in memory or on Redis. */
 import {
-  ConfigError,
   MiddlewareError,
   isMiddlewareError,
-  readOptions,
   redactSecrets,
   sleep,
   type CallToolResult,
-  type Clock,
   type Middleware,
   type Next,
   type ToolContext,
 } from '@mcp-middleware/core';
 import { count, formatRetryAfter, formatWindow } from './format.js';
-import { DEFAULT_KEY_BY, compileKeyBy, type KeyBy } from './key-by.js';
-import { MemoryWindowCounter, memoryStore } from './memory-store.js';
-import type { RateLimitStore, WindowCounter, WindowState } from './store.js';
+import { MemoryWindowCounter } from './memory-store.js';
+import {
+  resolveRateLimitOptions,
+  type RateLimitOptions,
+  type RateLimitRejection,
+} from './rate-limit-options.js';
+import type { WindowCounter, WindowState } from './store.js';
 
-/** What to do when a shared store (Redis) fails or does not answer in time. */
-export type StoreErrorPolicy = 'memory-fallback' | 'fail-open' | 'fail-closed';
-
-/** Options of {@link rateLimit}. */
-export interface RateLimitOptions {
-  /** Points each key may spend per window; with the default cost of 1, calls per window. Required. */
-  readonly limit: number;
-  /** Length of a key's window, which starts at the key's first call. @default 60_000 */
-  readonly windowMs?: number;
-  /**
-   * Points one call spends: a whole number ≥ 0, or a function of the call (per tool, per args). A cost
-   * of 0 is never counted; a cost above `limit` is rejected as never admissible. @default 1
-   */
-  readonly cost?: number | ((ctx: ToolContext) => number);
-  /** Which calls share a limit. @default ['principal', 'tool'] */
-  readonly keyBy?: KeyBy;
-  /** `'reject'` answers RATE_LIMITED at once; `'queue'` waits for room up to `maxWaitMs`. @default 'reject' */
-  readonly mode?: 'reject' | 'queue';
-  /** Queue mode only: the longest a call waits before it is rejected. @default 10_000 */
-  readonly maxWaitMs?: number;
-  /** Where counters live. @default memoryStore() */
-  readonly store?: RateLimitStore;
-  /**
-   * When the store fails: count in this process's memory instead (`'memory-fallback'`), admit
-   * (`'fail-open'`) or reject (`'fail-closed'`). Each emits a `warning` event. @default 'memory-fallback'
-   */
-  readonly onStoreError?: StoreErrorPolicy;
-  /** Names this limiter's counters in a shared store; two limiters on one store need different names. @default `<limit>-per-<windowMs>ms` */
-  readonly name?: string;
-  /** The time source for windows and queue waits. @default the call's `ctx.clock` */
-  readonly clock?: Clock;
-  /** Called for every rejected call; a throwing hook never fails a call. @default none */
-  readonly onReject?: (rejection: RateLimitRejection, ctx: ToolContext) => void;
-}
-
-/** What {@link RateLimitOptions.onReject} receives. */
-export interface RateLimitRejection {
-  /** Why: the limit was reached, the store failed under `'fail-closed'`, or the call costs more than `limit`. */
-  readonly reason: 'limit' | 'store-unavailable' | 'too-costly';
-  /** The limiter key (contains the principal id: fine for your own alerting, never a metric label). */
-  readonly key: string;
-  readonly cost: number;
-  readonly remaining: number;
-  readonly retryAfterMs: number | undefined;
-}
-
-const KNOWN = [
-  'limit',
-  'windowMs',
-  'cost',
-  'keyBy',
-  'mode',
-  'maxWaitMs',
-  'store',
-  'onStoreError',
-  'name',
-  'clock',
-  'onReject',
-] as const;
+export type { RateLimitOptions, RateLimitRejection, StoreErrorPolicy } from './rate-limit-options.js';
 
 const SOURCE = 'rateLimit';
 const FAIL_CLOSED_RETRY_MS = 1000;
@@ -85,55 +28,16 @@ const ADMITTED: WindowState = Object.freeze({ allowed: true, remaining: 0, reset
 const isPromise = (value: WindowState | Promise<WindowState>): value is Promise<WindowState> =>
   typeof (value as Promise<WindowState>).then === 'function';
 
-function readStore(value: unknown): RateLimitStore {
-  const store = value as RateLimitStore;
-  if (typeof store !== 'object' || store === null || typeof store.bind !== 'function') {
-    throw new ConfigError('store', 'rateLimit: store must be memoryStore() or redisStore({ client })');
-  }
-  return store;
-}
-
-function readClock(value: unknown): Clock | undefined {
-  if (value === undefined) return undefined;
-  const clock = value as Clock;
-  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
-    throw new ConfigError('clock', 'rateLimit: clock must be a Clock (systemClock, manualClock())');
-  }
-  return clock;
-}
-
 /**
  * Limits each key (default: principal + tool) to `limit` points per `windowMs`. Over the limit a call
  * is rejected with RATE_LIMITED (retryable, `retryAfterMs`, `{ limit, remaining, windowMs }` in
  * `_meta`), or in `'queue'` mode waits for room.
  */
 export function rateLimit(options: RateLimitOptions): Middleware {
-  const read = readOptions('rateLimit', options, KNOWN);
-  if (!read.has('limit')) read.fail('limit', 'an integer ≥ 1 (points per window)');
-  const limit = read.integer('limit', { min: 1, max: 1e9, default: 1 });
-  const windowMs = read.integer('windowMs', { min: 1, default: 60_000 });
-  const costOption = read.raw('cost');
-  let fixedCost = 1;
-  let costOf: ((ctx: ToolContext) => number) | undefined;
-  if (typeof costOption === 'function') costOf = costOption as (ctx: ToolContext) => number;
-  else fixedCost = read.integer('cost', { min: 0, default: 1 });
-  const keyOf = compileKeyBy('rateLimit', read.raw('keyBy') ?? DEFAULT_KEY_BY);
-  const queue = read.oneOf('mode', ['reject', 'queue'], 'reject') === 'queue';
-  if (!queue && read.has('maxWaitMs')) {
-    throw new ConfigError('maxWaitMs', 'rateLimit: maxWaitMs applies only with mode: "queue"');
-  }
-  const maxWaitMs = read.integer('maxWaitMs', { min: 0, default: 10_000 });
-  const store = read.has('store') ? readStore(read.raw('store')) : memoryStore();
-  const policy = read.oneOf<StoreErrorPolicy>(
-    'onStoreError',
-    ['memory-fallback', 'fail-open', 'fail-closed'],
-    'memory-fallback',
-  );
-  const name = read.string('name', `${limit}-per-${windowMs}ms`);
-  const fixedClock = readClock(read.raw('clock'));
-  const onReject = read.function<(rejection: RateLimitRejection, ctx: ToolContext) => void>('onReject');
-
-  const settings = { limit, windowMs, name };
+  const resolved = resolveRateLimitOptions(options);
+  const { limit, windowMs, fixedCost, costOf, keyOf, queue, maxWaitMs, store, policy, onReject } = resolved;
+  const fixedClock = resolved.clock;
+  const settings = { limit, windowMs, name: resolved.name };
   const counter: WindowCounter = store.bind(settings);
   const fallback =
     store.kind !== 'memory' && policy === 'memory-fallback' ? new MemoryWindowCounter(settings) : undefined;
