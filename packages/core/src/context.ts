@@ -3,10 +3,18 @@ import type { Clock } from './clock.js';
 import type { ContextChanges, Key, ToolArgs, ToolContext, ToolExtra, ToolInfo } from './contract.js';
 import type { EventChannel, MiddlewareEvent } from './events.js';
 
+type LazySignal = AbortSignal | (() => AbortSignal);
+
+// Runs `make` once, however many derived contexts read the signal.
+function once(make: () => AbortSignal): () => AbortSignal {
+  let made: AbortSignal | undefined;
+  return () => (made ??= make());
+}
+
 class CallContext implements ToolContext {
   readonly tool: ToolInfo;
   readonly args: ToolArgs;
-  readonly signal: AbortSignal;
+  #signal: LazySignal;
   readonly extra: ToolExtra;
   readonly clock: Clock;
   readonly #channel: EventChannel;
@@ -17,7 +25,7 @@ class CallContext implements ToolContext {
   constructor(
     tool: ToolInfo,
     args: ToolArgs,
-    signal: AbortSignal,
+    signal: LazySignal,
     extra: ToolExtra,
     clock: Clock,
     channel: EventChannel,
@@ -25,11 +33,22 @@ class CallContext implements ToolContext {
   ) {
     this.tool = tool;
     this.args = args;
-    this.signal = signal;
+    this.#signal = signal;
     this.extra = extra;
     this.clock = clock;
     this.#channel = channel;
     this.#root = root;
+  }
+
+  get signal(): AbortSignal {
+    const signal = this.#signal;
+    if (typeof signal !== 'function') return signal;
+    return (this.#signal = signal());
+  }
+
+  /** True while the signal is still the SDK's own (so the handler can get `extra` unchanged). */
+  hasRequestSignal(): boolean {
+    return this.#signal === this.extra.signal;
   }
 
   get requestId(): string | number {
@@ -61,7 +80,11 @@ class CallContext implements ToolContext {
     return new CallContext(
       this.tool,
       'args' in changes ? changes.args : this.args,
-      changes.signal ?? this.signal,
+      changes.signal === undefined
+        ? this.#signal
+        : typeof changes.signal === 'function'
+          ? once(changes.signal)
+          : changes.signal,
       this.extra,
       this.clock,
       this.#channel,
@@ -85,7 +108,19 @@ export function createContext(
   return new CallContext(tool, args, extra.signal, extra, clock, channel, undefined);
 }
 
-/** The `extra` to hand the tool handler: the SDK's object, with only `signal` replaced when it changed. */
+/**
+ * The `extra` to hand the tool handler: the SDK's object, with only `signal` replaced when it changed. A
+ * lazy signal stays lazy: the handler's `extra.signal` makes it only if the handler reads it.
+ */
 export function extraFor(ctx: ToolContext): ToolExtra {
+  if (ctx instanceof CallContext) {
+    if (ctx.hasRequestSignal()) return ctx.extra;
+    return {
+      ...ctx.extra,
+      get signal(): AbortSignal {
+        return ctx.signal;
+      },
+    };
+  }
   return ctx.signal === ctx.extra.signal ? ctx.extra : { ...ctx.extra, signal: ctx.signal };
 }
