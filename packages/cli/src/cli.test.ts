@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from './cli.js';
 import { VERSION } from './version.js';
@@ -35,19 +38,46 @@ describe('runCli', () => {
     expect(out.out).toBe('');
   });
 
-  it('routes --config through the config seam, which exits 2 until @mcp-middleware/config is wired', async () => {
+  it('exits 2 listing every problem of a bad config file, with its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-config-'));
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(file, 'pipeline:\n  - rateLimit: { limit: 0 }\n  - retyr\n');
     const out = io();
-    expect(await runCli(['proxy', '--config', 'gateway.yaml', '--', 'srv'], out)).toBe(2);
-    expect(out.err).toContain('cannot load gateway.yaml: config support arrives with @mcp-middleware/config');
+    expect(await runCli(['proxy', '--config', file, '--', 'srv'], out)).toBe(2);
+    expect(out.err).toContain(
+      'pipeline[0].rateLimit.limit: expected a positive integer, got 0 (gateway.yaml:2)',
+    );
+    expect(out.err).toContain('pipeline[1].retyr: unknown middleware (did you mean retry?)');
+    expect(out.err).not.toMatch(/\n\s+at /);
   });
 
-  it('routes check and schema through the config seam', async () => {
-    const check = io();
-    expect(await runCli(['check', '--config', 'gateway.yaml'], check)).toBe(2);
-    expect(check.err).toContain('cannot check gateway.yaml');
-    const schema = io();
-    expect(await runCli(['schema'], schema)).toBe(2);
-    expect(schema.err).toContain('cannot print the config schema');
+  it('exits 2 for a config file that does not exist', async () => {
+    const out = io();
+    expect(await runCli(['check', '--config', '/nonexistent/gateway.yaml'], out)).toBe(2);
+    expect(out.err).toContain('cannot read the config file: no such file');
+  });
+
+  it('checks a config and prints the resolved pipeline per tool as a table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-config-'));
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(
+      file,
+      'pipeline:\n  - metrics\n  - rateLimit: { limit: 20 }\n  - retry\ntools:\n  db_*: { rateLimit: { limit: 5 } }\n  delete_user: { retry: false }\n',
+    );
+    const out = io();
+    expect(await runCli(['check', '--config', file], out)).toBe(0);
+    expect(out.out).toContain('valid, 3 middlewares');
+    expect(out.out).toMatch(/\(other tools\)\s+metrics \{\} → rateLimit \{"limit":20\} → retry \{\}/);
+    expect(out.out).toMatch(/db_\*\s+metrics \{\} → rateLimit \{"limit":5\} → retry \{\}/);
+    expect(out.out).toMatch(/delete_user\s+metrics \{\} → rateLimit \{"limit":20\} → retry: off/);
+  });
+
+  it('prints the JSON Schema of the config format', async () => {
+    const out = io();
+    expect(await runCli(['schema'], out)).toBe(0);
+    const schema = JSON.parse(out.out) as { title: string };
+    expect(schema.title).toBe('mcp-middleware config');
+    expect(out.out).toContain('"rateLimit"');
   });
 
   it('exits 3 when the upstream command does not exist', async () => {
