@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const PROOF = fileURLToPath(new URL('../PROOF.md', import.meta.url));
 const LOCK = `${PROOF}.lock`;
-const SECTIONS = ['conformance', 'faults', 'hostile', 'load'] as const;
+const SECTIONS = ['conformance', 'faults', 'outages', 'hostile', 'load'] as const;
 
 /** A section of PROOF.md, one per suite. */
 export type SectionId = (typeof SECTIONS)[number];
@@ -50,20 +50,26 @@ function withLock(work: () => void): void {
   }
 }
 
-function skeleton(): string {
-  return [HEADER, ...SECTIONS.map((id) => `${open(id)}\n_not run yet_\n${close(id)}\n`)].join('\n');
+/** The document with every section in order, keeping the body of each section `doc` already has. */
+function rebuild(doc: string): string {
+  const body = (id: SectionId): string => {
+    const start = doc.indexOf(open(id));
+    const end = doc.indexOf(close(id));
+    return start === -1 || end < start ? '\n_not run yet_\n' : doc.slice(start + open(id).length, end);
+  };
+  return [HEADER, ...SECTIONS.map((id) => `${open(id)}${body(id)}${close(id)}\n`)].join('\n');
 }
 
 /** Replaces section `id` of test/PROOF.md with `markdown`. */
 export function writeProofSection(id: SectionId, markdown: string): void {
   withLock(() => {
-    let doc: string;
+    let doc = '';
     try {
       doc = readFileSync(PROOF, 'utf8');
     } catch {
-      doc = skeleton();
+      // first run: every section starts empty
     }
-    if (!doc.includes(open(id)) || !doc.includes(close(id))) doc = skeleton();
+    doc = rebuild(doc);
     const start = doc.indexOf(open(id)) + open(id).length;
     const end = doc.indexOf(close(id));
     writeFileSync(PROOF, `${doc.slice(0, start)}\n${markdown.trim()}\n${doc.slice(end)}`);
