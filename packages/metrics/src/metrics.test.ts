@@ -107,7 +107,7 @@ describe('metrics', () => {
     expect(await sample(m.registry as Registry, count, labels)).toBe(1);
   });
 
-  it('labels a relayed result whose _meta carries an unknown code _OTHER', async () => {
+  it('labels a relayed isError result whose _meta carries an unknown code as a tool error', async () => {
     const m = metrics();
     const relayed = {
       ...textResult('upstream failed'),
@@ -115,7 +115,8 @@ describe('metrics', () => {
       _meta: { [ERROR_META_KEY]: { code: 'req-91f3-UNBOUNDED', retryable: false } },
     };
     await runCall([m], () => relayed);
-    const labels = { ...call, gen_ai_tool_name: 'search', error_type: '_OTHER' };
+    // Core admits only its own codes from a result's _meta, so an unknown one is just an isError answer.
+    const labels = { ...call, gen_ai_tool_name: 'search', error_type: 'tool_error' };
     expect(await sample(m.registry as Registry, count, labels)).toBe(1);
     expect(await m.registry.metrics()).not.toContain('req-91f3');
   });
