@@ -8,7 +8,7 @@ import { apiKeys, bearerGate, hashApiKey } from '@mcp-middleware/auth';
 import { credentialProxy, type CredentialProxy } from './credential-proxy.js';
 import { passedChecks, runConformance, verdicts, type ConformanceRun } from './conformance-runner.js';
 import { createEverythingServer } from './everything-server.js';
-import { inProcessGateway, type SpawnedGateway } from './gateway.js';
+import { spawnGateway, type SpawnedGateway } from './gateway.js';
 import { hostMcp, type McpHost } from './http-host.js';
 import { fullPipeline, Observed } from './pipeline.js';
 import { table, writeProofSection } from './report.js';
@@ -72,7 +72,7 @@ beforeAll(async () => {
   const wrapped = wrappedHost;
   closers.push(() => wrapped.close());
 
-  gateway = await inProcessGateway(CONFIG, bare.url, {
+  gateway = await spawnGateway(['--config', CONFIG, '--upstream', bare.url.href], {
     PROOF_KEY_SHA256: hashApiKey(key),
   });
   const spawned = gateway;
@@ -117,7 +117,9 @@ afterAll(async () => {
         '`test/proof/everything-server.ts` over Streamable HTTP on 127.0.0.1. The conformance client cannot',
         'send credentials, so a loopback proxy adds `Authorization: Bearer <random key>`: in-process a',
         '`bearerGate` (API-key verifier) checks it and `auth()` reads its `authInfo`; behind the gateway',
-        '`auth: { apiKeys }` from `test/proof/fixtures/full-pipeline.yaml` reads the header.',
+        '`auth: { apiKeys }` from `test/proof/fixtures/full-pipeline.yaml` reads the header. The gateway is',
+        'the `mcp-middleware proxy --listen http://127.0.0.1:0/mcp --config … --upstream <bare server>` command,',
+        'spawned; its stderr (log lines at debug included) is part of the secret scan.',
         '',
         table(
           ['mode', 'scenarios passed', 'checks passed', 'known gaps'],
@@ -185,5 +187,11 @@ describe('official conformance, three ways', () => {
     const scanned = { ...outputs(), 'in-process metrics': [await observed.metricsText()] };
     expect(scannedCount(scanned)).toBeGreaterThanOrEqual(2 * MIN_TOOLS);
     expect(scanForSecrets(scanned, [key])).toEqual([]);
+  });
+
+  it('ran the gateway mode through the YAML pipeline, authenticated by the API key', () => {
+    // logging at debug writes one line per call, naming the principal auth() resolved from the header.
+    expect(gateway?.stderr()).toContain('"principalId":"conformance-client"');
+    expect(gateway?.stderr()).toContain('"tool":"test_simple_text"');
   });
 });

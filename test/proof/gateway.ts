@@ -54,37 +54,3 @@ export async function spawnGateway(
     },
   };
 }
-
-/**
- * The same gateway built in code (createGateway + createPipeline from the same YAML file), for when the
- * command cannot load config files. Its log lines go to this process's stderr, so none are captured.
- */
-export async function inProcessGateway(
-  configPath: string,
-  upstream: URL,
-  env: Readonly<Record<string, string>>,
-): Promise<SpawnedGateway> {
-  const { createGateway } = await import('@mcp-middleware/cli');
-  const { createPipeline, loadConfig } = await import('@mcp-middleware/config');
-  const { Registry } = await import('prom-client');
-  const registry = new Registry();
-  const built = await createPipeline(loadConfig(configPath, { env: { ...process.env, ...env } }), {
-    metricsRegistry: registry,
-  });
-  const gateway = await createGateway({
-    upstream: { url: upstream.href },
-    pipeline: built.middlewares,
-    registry,
-    listen: 'http://127.0.0.1:0/mcp',
-  });
-  return {
-    url: gateway.url as URL,
-    child: undefined as unknown as ChildProcess,
-    stderr: () => '',
-    async stop() {
-      await gateway.close();
-      await built.close();
-      return 0;
-    },
-  };
-}
