@@ -34,8 +34,15 @@ export function interpolate(
   if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, problems, [...path, i]));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value))
-      out[key] = interpolate(item, env, problems, [...path, key]);
+    // defineProperty, not assignment: a `__proto__` key must stay a key, for validation to refuse it.
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, {
+        value: interpolate(item, env, problems, [...path, key]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     return out;
   }
   return value;

@@ -129,6 +129,15 @@ describe('loadConfig', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses prototype-polluting keys in a config given as an object', () => {
+    const input = JSON.parse(
+      '{"pipeline":["retry"],"tools":{"__proto__":{"retry":{"retries":1}}}}',
+    ) as Record<string, unknown>;
+    expect(problemsOf(() => loadConfig(input, { registry, env: {} }))).toEqual([
+      'tools.__proto__: the key "__proto__" is not allowed',
+    ]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const path = file('a.yaml', 'pipeline:\n  - rateLimit: { limit: 5\n');
     expect(problemsOf(() => loadConfig(path, { registry }))[0]).toMatch(/: not valid YAML: .* @\d/);
