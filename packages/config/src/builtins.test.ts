@@ -121,7 +121,7 @@ const malformed: [string, unknown, string[]][] = [
       ],
     },
     [
-      'pipeline[0].auth.jwt.algorithms[0]: expected one of "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512", got "none"',
+      'pipeline[0].auth.jwt.algorithms[0]: expected one of "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519", "HS256", "HS384", "HS512", got "none"',
     ],
   ],
   [

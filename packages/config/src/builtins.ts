@@ -5,6 +5,7 @@ import {
   envCredential,
   fromAuthInfo,
   jwt,
+  JWT_ALGORITHMS,
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
 import { cache, redisStore as redisCacheStore } from '@mcp-middleware/cache';
@@ -128,25 +129,7 @@ const authEntry: RegistryEntry = {
         audience: oneOrMany(
           'this server as the audience (aud) tokens must name; never optional, as the MCP spec forbids token passthrough',
         ),
-        algorithms: z
-          .array(
-            oneOf([
-              'RS256',
-              'RS384',
-              'RS512',
-              'PS256',
-              'PS384',
-              'PS512',
-              'ES256',
-              'ES384',
-              'ES512',
-              'EdDSA',
-              'HS256',
-              'HS384',
-              'HS512',
-            ]),
-          )
-          .min(1, { error: 'expected at least one algorithm' }),
+        algorithms: z.array(oneOf(JWT_ALGORITHMS)).min(1, { error: 'expected at least one algorithm' }),
         jwksUri: text(),
         clockToleranceSec: count().optional(),
         maxTokenAgeSec: positiveCount().optional(),
