@@ -108,13 +108,20 @@ export function createContext(
   return new CallContext(tool, args, extra.signal, extra, clock, channel, undefined);
 }
 
+// An object literal with a spread and a getter is built slowly (1.4 µs on Node 20, 0.5 µs on Node 24,
+// against 24 ns for a plain spread). Where an AbortController is cheap (Node 24: 31 ns against 6 µs on
+// Node 20), making the signal at once and spreading it plainly is the faster way.
+const EAGER_SIGNALS = Number(process.versions.node.split('.')[0]) >= 24;
+
 /**
  * The `extra` to hand the tool handler: the SDK's object, with only `signal` replaced when it changed. A
- * lazy signal stays lazy: the handler's `extra.signal` makes it only if the handler reads it.
+ * lazy signal stays lazy on Node 20 (the handler's `extra.signal` makes it only if the handler reads it),
+ * and is made at once where that is cheaper than a getter.
  */
 export function extraFor(ctx: ToolContext): ToolExtra {
   if (ctx instanceof CallContext) {
     if (ctx.hasRequestSignal()) return ctx.extra;
+    if (EAGER_SIGNALS) return { ...ctx.extra, signal: ctx.signal };
     return {
       ...ctx.extra,
       get signal(): AbortSignal {
