@@ -41,3 +41,4 @@ export type { Pipeline, RunnerOptions, ToolHandler, ToolRunner } from './runner.
 export { globToRegExp, toolMatcher, when } from './selector.js';
 export type { ToolSelector } from './selector.js';
 export { withMiddleware, wrapTool } from './server.js';
+export { callUserCallback, reportCallbackError } from './user-callback.js';
