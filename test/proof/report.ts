@@ -8,7 +8,18 @@ import { fileURLToPath } from 'node:url';
 
 const PROOF = fileURLToPath(new URL('../PROOF.md', import.meta.url));
 const LOCK = `${PROOF}.lock`;
-const SECTIONS = ['conformance', 'faults', 'outages', 'hostile', 'load'] as const;
+const SECTIONS = [
+  'conformance',
+  'faults',
+  'outages',
+  'hostile',
+  'load',
+  'callbacks',
+  'identity',
+  'redaction',
+  'config-files',
+  'requests',
+] as const;
 
 /** A section of PROOF.md, one per suite. */
 export type SectionId = (typeof SECTIONS)[number];
