@@ -22,8 +22,8 @@ export { ConfigError, ERROR_CODES, MiddlewareError, isMiddlewareError } from './
 export type { ErrorCode, MiddlewareErrorLike, MiddlewareErrorOptions } from './errors.js';
 export { EventChannel } from './events.js';
 export type { EventListener, MiddlewareEvent, MiddlewareEventType } from './events.js';
-export { principalIdOf, principalKey, spanKey } from './keys.js';
-export type { Principal, SpanRef } from './keys.js';
+export { keyOfPrincipal, principalIdOf, principalKey, principalKeyOf, spanKey } from './keys.js';
+export type { Principal, PrincipalSource, SpanRef } from './keys.js';
 export { OptionReader, didYouMean, readOptions } from './options.js';
 export { errorTypeOf, outcomeOfError, outcomeOfResult } from './outcome.js';
 export type { Outcome, OutcomeKind } from './outcome.js';
