@@ -46,3 +46,20 @@ describe('ConfigError', () => {
     expect(error.name).toBe('ConfigError');
   });
 });
+
+describe('isMiddlewareError on hostile values', () => {
+  it('answers false, never throws, for a revoked Proxy or an object whose reads throw', () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const trap = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('get trap');
+        },
+      },
+    );
+    expect(isMiddlewareError(revoked.proxy)).toBe(false);
+    expect(isMiddlewareError(trap, 'TIMEOUT')).toBe(false);
+  });
+});

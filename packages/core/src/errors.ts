@@ -67,14 +67,35 @@ export interface MiddlewareErrorLike extends Error {
   readonly data: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** True for a `MiddlewareError` from any installed copy of core, optionally with the given code. */
+/**
+ * True for a `MiddlewareError` from any installed copy of core, optionally with the given code. Never
+ * throws: a thrown value whose property reads throw (a revoked Proxy, a hostile getter) is not one.
+ */
 export function isMiddlewareError(error: unknown, code?: ErrorCode): error is MiddlewareErrorLike {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as Record<symbol, unknown>)[BRAND] === true &&
-    (code === undefined || (error as MiddlewareErrorLike).code === code)
-  );
+  if (typeof error !== 'object' || error === null) return false;
+  try {
+    return (
+      (error as Record<symbol, unknown>)[BRAND] === true &&
+      (code === undefined || (error as MiddlewareErrorLike).code === code)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one answer to "may this failure be tried again?", used by `_meta.retryable`, `outcomeOfError` and
+ * so by retry and circuitBreaker alike. A `MiddlewareError` says so itself (its `retryable`); anything
+ * else a handler throws (an Error, a string, a hostile value) is an unknown failure, presumed transient.
+ * Whether a retry actually runs is retry's decision: only for idempotent tools.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (!isMiddlewareError(error)) return true;
+  try {
+    return error.retryable === true;
+  } catch {
+    return false;
+  }
 }
 
 /** An invalid option, thrown when a factory runs (never per call). `path` names the option. */

@@ -1,6 +1,6 @@
 /** The outcome classifier shared by resilience and observability: what happened to one call. */
 import type { CallToolResult } from './contract.js';
-import { isMiddlewareError, type ErrorCode } from './errors.js';
+import { isMiddlewareError, isRetryable, type ErrorCode } from './errors.js';
 import { errorDetailOf } from './result.js';
 
 /**
@@ -14,7 +14,11 @@ export interface Outcome {
   readonly kind: OutcomeKind;
   /** The middleware code, when a middleware produced the failure. */
   readonly code: ErrorCode | undefined;
-  /** From the error; unknown thrown errors count as transient (retryable). */
+  /**
+   * May the call be tried again: the one classification (`isRetryable`) that `_meta.retryable` also
+   * carries. A MiddlewareError says so itself; unknown thrown values count as transient (true); a result
+   * carries it in its error detail; success and a tool's own `isError` answer are not retryable.
+   */
   readonly retryable: boolean;
   readonly result: CallToolResult | undefined;
   readonly error: unknown;
@@ -35,18 +39,24 @@ export function outcomeOfResult(result: CallToolResult): Outcome {
   return {
     kind: detail === undefined ? 'tool_error' : 'error',
     code: detail?.code,
-    retryable: detail?.retryable ?? false,
+    // Relayed from anywhere (the gateway's upstream): only a literal true counts.
+    retryable: detail?.retryable === true,
     result,
     error: undefined,
   };
 }
 
-/** Classifies a thrown value. */
+/** Classifies a thrown value. Never throws, whatever was thrown (a revoked Proxy, a hostile getter). */
 export function outcomeOfError(error: unknown): Outcome {
+  let code: ErrorCode | undefined;
   if (isMiddlewareError(error)) {
-    return { kind: 'error', code: error.code, retryable: error.retryable, result: undefined, error };
+    try {
+      code = error.code;
+    } catch {
+      code = undefined;
+    }
   }
-  return { kind: 'error', code: undefined, retryable: true, result: undefined, error };
+  return { kind: 'error', code, retryable: isRetryable(error), result: undefined, error };
 }
 
 /**

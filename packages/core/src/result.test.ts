@@ -22,13 +22,13 @@ describe('toToolResult', () => {
     });
   });
 
-  it('keeps the message of an unknown error, codes it INTERNAL and never includes the stack', () => {
+  it('keeps the message of an unknown error, codes it INTERNAL (transient, as retry sees it) and never includes the stack', () => {
     const error = new Error('database unreachable');
     const result = toToolResult(error);
     const text = (result.content[0] as { text: string }).text;
     expect(text).toBe('database unreachable');
     expect(text).not.toContain('at ');
-    expect(errorDetailOf(result)).toEqual({ code: 'INTERNAL', retryable: false });
+    expect(errorDetailOf(result)).toEqual({ code: 'INTERNAL', retryable: true });
   });
 
   it('describes a thrown non-Error value', () => {

@@ -1,6 +1,6 @@
 /** The one mapping from an error to what the client sees, and the checks on what a pipeline returns. */
 import type { CallToolResult } from './contract.js';
-import { ERROR_CODES, isMiddlewareError, type ErrorCode } from './errors.js';
+import { ERROR_CODES, isMiddlewareError, isRetryable, type ErrorCode } from './errors.js';
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
@@ -37,11 +37,12 @@ export function redactSecrets(message: string): string {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
   try {
+    if (error instanceof Error) return String(error.message);
     return `non-Error value thrown: ${JSON.stringify(error) ?? String(error)}`;
   } catch {
+    // instanceof, a getter or toJSON threw (a revoked Proxy, a hostile object): say only that much.
     return 'non-Error value thrown';
   }
 }
@@ -50,18 +51,23 @@ function messageOf(error: unknown): string {
  * Turns any error into an `isError` tool result: text a model can act on, plus
  * `_meta["io.github.mcp-middleware/error"] = { code, retryable, retryAfterMs?, data? }`.
  * Unknown errors keep their message (secrets redacted) and get code `INTERNAL`; stacks never leave.
+ * `retryable` is core's one classification (`isRetryable`, as in `outcomeOfError`): retry and
+ * circuitBreaker treat the failure exactly as the client is told. Never throws, whatever was thrown.
  */
 export function toToolResult(error: unknown): CallToolResult {
   let detail: ErrorDetail;
-  if (isMiddlewareError(error)) {
-    detail = {
-      code: error.code,
-      retryable: error.retryable,
-      ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
-      ...(error.data !== undefined && { data: error.data }),
-    };
-  } else {
-    detail = { code: 'INTERNAL', retryable: false };
+  try {
+    detail = isMiddlewareError(error)
+      ? {
+          code: error.code,
+          retryable: isRetryable(error),
+          ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
+          ...(error.data !== undefined && { data: error.data }),
+        }
+      : { code: 'INTERNAL', retryable: isRetryable(error) };
+  } catch {
+    // A branded value whose fields throw when read.
+    detail = { code: 'INTERNAL', retryable: isRetryable(error) };
   }
   return {
     content: [{ type: 'text', text: redactSecrets(messageOf(error)) }],
