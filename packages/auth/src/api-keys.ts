@@ -102,13 +102,16 @@ function readKeys(value: unknown): readonly StoredKey[] {
       reader.fail('claims', 'an object');
     return {
       digest: Buffer.from(digest, 'hex'),
-      principal: freezePrincipal({
-        id,
-        clientId: id,
-        scopes: list('scopes'),
-        roles: list('roles'),
-        claims: claims as Record<string, unknown>,
-      }),
+      principal: freezePrincipal(
+        {
+          id,
+          clientId: id,
+          scopes: list('scopes'),
+          roles: list('roles'),
+          claims: claims as Record<string, unknown>,
+        },
+        'api-key',
+      ),
     };
   });
 }

@@ -10,7 +10,7 @@ import { createTestContext, manualClock, stubHandler, type TestContext } from '@
 import { describe, expect, it } from 'vitest';
 import { auth } from './auth.js';
 import { fromAuthInfo } from './from-auth-info.js';
-import { PRINCIPAL_EXTRA_KEY, type PrincipalResolver } from './resolver.js';
+import { freezePrincipal, PRINCIPAL_EXTRA_KEY, type PrincipalResolver } from './resolver.js';
 
 const authInfo = (overrides: Partial<AuthInfo> = {}): AuthInfo => ({
   token: 'secret-token-value',
@@ -50,7 +50,7 @@ describe('auth() with the default resolver (authInfo)', () => {
       content: [{ type: 'text', text: ctx.get(principalKey)?.id ?? '' }],
     }));
     const result = await auth()(ctxWith(authInfo()), next);
-    expect(result.content).toEqual([{ type: 'text', text: 'client:client-1' }]);
+    expect(result.content).toEqual([{ type: 'text', text: 'client-1' }]);
   });
 
   it('calls next synchronously when the principal is known, without an await', () => {
@@ -72,10 +72,28 @@ describe('auth() with the default resolver (authInfo)', () => {
   });
 
   it('uses the principal a verifier of this package left in authInfo.extra', async () => {
-    const left = principal({ id: 'from-verifier' });
+    const left = freezePrincipal(principal({ id: 'from-verifier' }), 'jwt');
     const ctx = ctxWith(authInfo({ extra: { [PRINCIPAL_EXTRA_KEY]: left } }));
     await auth()(ctx, stubHandler());
     expect(ctx.get(principalKey)).toBe(left);
+  });
+
+  it('ignores a look-alike principal copied into authInfo.extra, so claims cannot choose who calls', async () => {
+    const forged = principal({ id: 'admin', source: 'jwt', scopes: ['admin'], roles: ['admin'] });
+    const ctx = ctxWith(authInfo({ extra: { [PRINCIPAL_EXTRA_KEY]: forged, sub: 'mallory' } }));
+    await auth()(ctx, stubHandler());
+    expect(ctx.get(principalKey)).toMatchObject({
+      id: 'mallory',
+      source: 'subject',
+      scopes: ['tools:read'],
+      roles: [],
+    });
+  });
+
+  it('names a principal without a subject by its OAuth client, in the client namespace', async () => {
+    const ctx = ctxWith(authInfo());
+    await auth()(ctx, stubHandler());
+    expect(ctx.get(principalKey)).toMatchObject({ id: 'client-1', source: 'client' });
   });
 
   it('refuses a call without authInfo as UNAUTHENTICATED with reason missing_credentials', async () => {
@@ -121,7 +139,7 @@ describe('fromAuthInfo({ resource })', () => {
   it('admits authInfo for the resource, fragment and one trailing slash aside', async () => {
     const ctx = ctxWith(authInfo({ resource: new URL('https://mcp.example.com/mcp/#x') }));
     await auth({ from })(ctx, stubHandler());
-    expect(ctx.get(principalKey)?.id).toBe('client:client-1');
+    expect(ctx.get(principalKey)?.id).toBe('client-1');
   });
 
   it('refuses authInfo issued for another resource as wrong_audience', async () => {
@@ -243,16 +261,20 @@ describe('auth({ from }) with several resolvers', () => {
     expect(error.data).toEqual({ reason: 'missing_credentials' });
   });
 
-  it('turns a resolver’s plain error into INTERNAL and keeps it as the cause', async () => {
+  it('fails closed on a resolver’s plain error: UNAUTHENTICATED, and a warning that carries the error', async () => {
     const failure = new Error('directory down');
+    const ctx = ctxWith(undefined);
     const error = await refusal(
       auth({
         from: () => {
           throw failure;
         },
-      })(ctxWith(undefined), stubHandler()),
+      })(ctx, stubHandler()),
     );
-    expect([error.code, error.cause]).toEqual(['INTERNAL', failure]);
+    expect([error.code, error.data]).toEqual(['UNAUTHENTICATED', { reason: 'check_failed' }]);
+    expect(ctx.events).toContainEqual(
+      expect.objectContaining({ type: 'warning', source: 'auth', cause: failure }),
+    );
   });
 
   it('refuses an asynchronous resolver’s rejection', async () => {

@@ -2,20 +2,18 @@
 import {
   ConfigError,
   describeValue,
-  isMiddlewareError,
   MiddlewareError,
   principalKey,
   readOptions,
   type CallToolResult,
   type Middleware,
-  type MiddlewareErrorLike,
   type Next,
   type Principal,
   type ToolContext,
   type ToolInfo,
 } from '@mcp-middleware/core';
 import { fromAuthInfo } from './from-auth-info.js';
-import { credentialError } from './problems.js';
+import { callbackFailed, credentialError, middlewareErrorOf } from './problems.js';
 import {
   compileRequirements,
   describeShortfall,
@@ -23,7 +21,7 @@ import {
   type Requirement,
   type ToolRequirements,
 } from './requirements.js';
-import type { PrincipalResolver } from './resolver.js';
+import { isPrincipalShaped, type PrincipalResolver } from './resolver.js';
 
 /** Options of {@link auth}. */
 export interface AuthOptions {
@@ -45,8 +43,40 @@ const KNOWN = ['from', 'tools'] as const;
 
 type Found = Principal | undefined | PromiseLike<Principal | undefined>;
 
+// Reading `then` is guarded by the callers' try: a hostile value may throw on any property access.
 function isThenable(value: Found): value is PromiseLike<Principal | undefined> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+/** `found` settled, or rejected with CANCELLED when the call is cancelled first (a resolver that never answers). */
+function untilCancelled(
+  ctx: ToolContext,
+  found: PromiseLike<Principal | undefined>,
+): Promise<Principal | undefined> {
+  const signal = ctx.signal;
+  if (signal.aborted) return Promise.reject(cancelled(ctx));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled(ctx));
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(found).then(
+      (principal) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(principal);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function cancelled(ctx: ToolContext): MiddlewareError {
+  return new MiddlewareError(
+    'CANCELLED',
+    `call to tool \`${ctx.tool.name}\` was cancelled while its caller was being authenticated`,
+    { cause: ctx.signal.reason },
+  );
 }
 
 function firstOf(resolvers: readonly PrincipalResolver[]): PrincipalResolver {
@@ -80,7 +110,9 @@ function readResolvers(value: unknown): PrincipalResolver {
 /**
  * Authenticates every call and authorizes it per tool. Sets `principalKey`; refuses with `UNAUTHENTICATED`
  * (no or bad credential) or `FORBIDDEN` (naming every missing scope and role at once), and emits a `reject`
- * event. Credentials never appear in errors or events.
+ * event. Credentials never appear in errors or events. Fails closed: a resolver that throws anything but a
+ * `MiddlewareError`, or returns something that is not a principal, refuses the call as `UNAUTHENTICATED`
+ * (reason `check_failed`) with a `warning` event; a resolver that never answers ends with the call's signal.
  */
 export function auth(options: AuthOptions = {}): Middleware {
   const reader = readOptions('auth', options, KNOWN);
@@ -90,8 +122,13 @@ export function auth(options: AuthOptions = {}): Middleware {
   // Tool records are stable per registration, so each tool's requirement is merged once.
   const requirements = new WeakMap<ToolInfo, Requirement | null>();
 
-  const admit = (ctx: ToolContext, principal: Principal | undefined): void => {
-    if (principal === undefined) throw credentialError('missing_credentials');
+  const admit = (ctx: ToolContext, found: unknown): void => {
+    if (found === undefined) throw credentialError('missing_credentials');
+    if (!isPrincipalShaped(found)) {
+      callbackFailed('a principal resolver', new TypeError('it returned no principal'), ctx);
+      throw credentialError('check_failed');
+    }
+    const principal: Principal = found;
     let requirement: Requirement | null | undefined = null;
     if (hasTools) {
       requirement = requirements.get(ctx.tool);
@@ -117,24 +154,30 @@ export function auth(options: AuthOptions = {}): Middleware {
     ctx.set(principalKey, principal);
   };
 
+  // A MiddlewareError from a resolver is its answer; anything else thrown is a broken resolver: refused
+  // as UNAUTHENTICATED (reason check_failed, fail closed) with a warning event.
   const refuse = (ctx: ToolContext, error: unknown): Promise<CallToolResult> => {
-    const refusal: MiddlewareErrorLike = isMiddlewareError(error)
-      ? error
-      : new MiddlewareError('INTERNAL', 'auth: the principal resolver failed', { cause: error });
+    let refusal = middlewareErrorOf(error);
+    if (refusal === undefined) {
+      callbackFailed('a principal resolver', error, ctx);
+      refusal = credentialError('check_failed');
+    }
     ctx.emit({ type: 'reject', code: refusal.code, source: 'auth' });
     return Promise.reject(refusal);
   };
 
   return function auth(ctx: ToolContext, next: Next): Promise<CallToolResult> {
     let found: Found;
+    let thenable: boolean;
     try {
       found = resolve(ctx);
-      if (!isThenable(found)) admit(ctx, found);
+      thenable = isThenable(found);
+      if (!thenable) admit(ctx, found);
     } catch (error) {
       return refuse(ctx, error);
     }
-    if (!isThenable(found)) return next(ctx);
-    return Promise.resolve(found).then(
+    if (!thenable) return next(ctx);
+    return untilCancelled(ctx, found as PromiseLike<Principal | undefined>).then(
       (principal) => {
         try {
           admit(ctx, principal);

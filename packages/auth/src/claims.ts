@@ -15,6 +15,7 @@ export function principalFromClaims(payload: JWTPayload): Principal {
   const roles = payload['roles'];
   return {
     id: payload.sub as string,
+    source: 'jwt',
     ...(typeof clientId === 'string' && { clientId }),
     scopes: scopesOf(payload),
     roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],

@@ -1,7 +1,13 @@
 /** The default resolver: trust `extra.authInfo` from the HTTP layer, re-checking expiry and audience. */
 import { readOptions, type AuthInfo, type Principal, type ToolContext } from '@mcp-middleware/core';
-import { credentialError } from './problems.js';
-import { freezePrincipal, PRINCIPAL_EXTRA_KEY, type PrincipalResolver } from './resolver.js';
+import { callbackFailed, credentialError } from './problems.js';
+import {
+  freezePrincipal,
+  isIssuedPrincipal,
+  isPrincipalShaped,
+  PRINCIPAL_EXTRA_KEY,
+  type PrincipalResolver,
+} from './resolver.js';
 
 /** Options of {@link fromAuthInfo}. */
 export interface FromAuthInfoOptions {
@@ -12,9 +18,12 @@ export interface FromAuthInfoOptions {
    */
   readonly resource?: string | URL | undefined;
   /**
-   * Maps `authInfo` to a principal.
-   * @default the principal this package's verifiers left in `authInfo.extra`, else `id` = `extra.sub` or
-   * `client:<clientId>`, `scopes` = `authInfo.scopes`, `roles` = `extra.roles`, `claims` = `extra`
+   * Maps `authInfo` to a principal (its `source` is what it names, none by default). A mapping that throws or returns no
+   * principal refuses the call (`UNAUTHENTICATED`, reason `check_failed`) with a `warning` event.
+   * @default the principal this package's verifiers left in `authInfo.extra` (only one this package built,
+   * never a look-alike copied from claims), else `id` = `extra.sub` (source `subject`) or the
+   * `clientId` (source `client`), `scopes` = `authInfo.scopes`, `roles` = `extra.roles`,
+   * `claims` = `extra`
    */
   readonly principal?: ((authInfo: AuthInfo) => Principal) | undefined;
 }
@@ -38,34 +47,45 @@ function isStringArray(value: unknown): value is readonly string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
-function isPrincipal(value: unknown): value is Principal {
-  if (typeof value !== 'object' || value === null) return false;
-  const p = value as Partial<Principal>;
-  return (
-    typeof p.id === 'string' &&
-    isStringArray(p.scopes) &&
-    isStringArray(p.roles) &&
-    typeof p.claims === 'object' &&
-    p.claims !== null
-  );
-}
-
 /** The default mapping from `authInfo` to a principal. */
 export function principalFromAuthInfo(authInfo: AuthInfo): Principal {
   const extra = authInfo.extra;
   const left = extra?.[PRINCIPAL_EXTRA_KEY];
-  if (isPrincipal(left)) return left;
+  // Only a principal this package built: a claim of that name copied into extra chooses nothing.
+  if (isIssuedPrincipal(left)) return left;
   const sub = extra?.['sub'];
   const roles = extra?.['roles'];
   const claims: Record<string, unknown> = { ...extra };
   delete claims[PRINCIPAL_EXTRA_KEY];
-  return freezePrincipal({
-    id: typeof sub === 'string' && sub !== '' ? sub : `client:${authInfo.clientId}`,
-    clientId: authInfo.clientId,
-    scopes: isStringArray(authInfo.scopes) ? authInfo.scopes : [],
-    roles: isStringArray(roles) ? roles : [],
-    claims,
-  });
+  const hasSub = typeof sub === 'string' && sub !== '';
+  return freezePrincipal(
+    {
+      id: hasSub ? sub : authInfo.clientId,
+      clientId: authInfo.clientId,
+      scopes: isStringArray(authInfo.scopes) ? authInfo.scopes : [],
+      roles: isStringArray(roles) ? roles : [],
+      claims,
+    },
+    hasSub ? 'subject' : 'client',
+  );
+}
+
+/** A user mapping, guarded: it fails closed; its principal keeps the source it names (none by default). */
+function custom(
+  mapping: (authInfo: AuthInfo) => Principal,
+): (authInfo: AuthInfo, ctx: ToolContext) => Principal {
+  return (authInfo, ctx) => {
+    let problem: unknown;
+    try {
+      const mapped: unknown = mapping(authInfo);
+      if (isPrincipalShaped(mapped)) return freezePrincipal(mapped);
+      problem = new TypeError('it returned no principal');
+    } catch (error) {
+      problem = error;
+    }
+    callbackFailed('the fromAuthInfo principal option', problem, ctx);
+    throw credentialError('check_failed');
+  };
 }
 
 /**
@@ -80,8 +100,8 @@ export function fromAuthInfo(options: FromAuthInfoOptions = {}): PrincipalResolv
   if (resourceOption !== undefined) {
     expected = comparableResource(toUrl(resourceOption) ?? reader.fail('resource', 'an absolute URL'));
   }
-  const toPrincipal =
-    reader.function<(authInfo: AuthInfo) => Principal>('principal') ?? principalFromAuthInfo;
+  const mapping = reader.function<(authInfo: AuthInfo) => Principal>('principal');
+  const toPrincipal = mapping === undefined ? principalFromAuthInfo : custom(mapping);
   // One authInfo object per verified token (bearerGate caches them), so mapping and the audience check run once.
   const seen = new WeakMap<AuthInfo, Principal>();
 
@@ -99,7 +119,7 @@ export function fromAuthInfo(options: FromAuthInfoOptions = {}): PrincipalResolv
         throw credentialError('wrong_audience');
       }
     }
-    principal = toPrincipal(authInfo);
+    principal = toPrincipal(authInfo, ctx);
     seen.set(authInfo, principal);
     return principal;
   };

@@ -1,17 +1,11 @@
 /** Bearer gates for Streamable HTTP servers: 401/403 with a spec-shaped challenge, `req.auth` for the SDK. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  ConfigError,
-  describeValue,
-  isMiddlewareError,
-  readOptions,
-  type AuthInfo,
-} from '@mcp-middleware/core';
+import { ConfigError, describeValue, readOptions, type AuthInfo } from '@mcp-middleware/core';
 import { bearerChallenge, toolNamesOf } from './challenge.js';
 import { bearerToken, headerValue, type HeaderBag } from './credentials.js';
 import { comparableResource, toUrl } from './from-auth-info.js';
 import { resourceMetadataUrl } from './metadata.js';
-import { credentialError, describeProblem, problemOf } from './problems.js';
+import { credentialError, describeProblem, middlewareErrorOf, problemOf } from './problems.js';
 import { compileRequirements, shortfallOf, type ToolRequirements } from './requirements.js';
 import { readVerifier, type TokenVerifier } from './resolver.js';
 
@@ -124,8 +118,10 @@ function createGate(
     ),
   });
 
-  const fromError = (error: unknown): Refusal => {
-    if (isMiddlewareError(error, 'UNAUTHENTICATED')) {
+  // A verifier may throw anything (a revoked Proxy throws on every look): unknown throws answer 500.
+  const fromError = (thrown: unknown): Refusal => {
+    const error = middlewareErrorOf(thrown);
+    if (error?.code === 'UNAUTHENTICATED') {
       const problem = problemOf(error) ?? 'malformed';
       return refuse(
         401,
@@ -134,7 +130,7 @@ function createGate(
         baseScopes,
       );
     }
-    if (isMiddlewareError(error, 'UPSTREAM_ERROR')) {
+    if (error?.code === 'UPSTREAM_ERROR') {
       return {
         status: 503,
         headers: { 'content-type': 'application/json', 'retry-after': '5' },

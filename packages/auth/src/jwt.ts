@@ -25,8 +25,14 @@ import {
   type JwtAlgorithm,
   type JwtKey,
 } from './jwt-keys.js';
-import { credentialError } from './problems.js';
-import { authInfoFor, freezePrincipal, type TokenVerifier, type VerifiedToken } from './resolver.js';
+import { callbackFailed, credentialError } from './problems.js';
+import {
+  authInfoFor,
+  freezePrincipal,
+  isPrincipalShaped,
+  type TokenVerifier,
+  type VerifiedToken,
+} from './resolver.js';
 import { TokenCache } from './token-cache.js';
 
 export { JWT_ALGORITHMS, type JwtAlgorithm, type JwtKey } from './jwt-keys.js';
@@ -78,6 +84,22 @@ export interface JwtStrategy extends TokenVerifier {
   readonly audiences: readonly string[];
   /** Drops every cached verification (for instance after revoking a key). */
   clearCache(): void;
+}
+
+/**
+ * The principal of verified claims through the (possibly user-supplied) mapping. A mapping that throws or
+ * returns something that is not a principal fails closed: the token is refused as `invalid_claim`, and a
+ * process warning names the mapping (there is no call to report on: gates verify before any call).
+ */
+function mapClaims(toPrincipal: (claims: JWTPayload) => Principal, payload: JWTPayload): Principal {
+  try {
+    const mapped: unknown = toPrincipal(payload);
+    if (isPrincipalShaped(mapped)) return freezePrincipal(mapped, 'jwt');
+    callbackFailed('the jwt principal option', new TypeError('it returned no principal'));
+  } catch (error) {
+    callbackFailed('the jwt principal option', error);
+  }
+  throw credentialError('invalid_claim');
 }
 
 const KNOWN = [
@@ -178,7 +200,7 @@ export function jwt(options: JwtOptions): JwtStrategy {
     if (typeof payload.iat === 'number' && payload.iat > nowMs / 1000 + clockToleranceSec) {
       throw credentialError('not_yet_valid');
     }
-    const principal = freezePrincipal(toPrincipal(payload));
+    const principal = mapClaims(toPrincipal, payload);
     const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
     const matched = aud.find((a) => audiences.includes(a));
     const resource = matched !== undefined && URL.canParse(matched) ? new URL(matched) : undefined;

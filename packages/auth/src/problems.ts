@@ -1,5 +1,11 @@
 /** Why a credential was refused: stable reason codes, model-readable texts, and the errors that carry them. */
-import { MiddlewareError } from '@mcp-middleware/core';
+import {
+  describeValue,
+  isMiddlewareError,
+  MiddlewareError,
+  type MiddlewareErrorLike,
+  type ToolContext,
+} from '@mcp-middleware/core';
 
 /** Why a call was refused as `UNAUTHENTICATED`; sent to the client as `data.reason`. */
 export type CredentialProblem =
@@ -15,7 +21,8 @@ export type CredentialProblem =
   | 'wrong_audience'
   | 'missing_claim'
   | 'invalid_claim'
-  | 'unknown_api_key';
+  | 'unknown_api_key'
+  | 'check_failed';
 
 const TEXT: Readonly<Record<CredentialProblem, string>> = {
   missing_credentials: 'no credentials were presented',
@@ -31,6 +38,7 @@ const TEXT: Readonly<Record<CredentialProblem, string>> = {
   missing_claim: 'the token lacks a required claim',
   invalid_claim: 'the token has an invalid claim',
   unknown_api_key: 'the API key is not recognised',
+  check_failed: 'the credential could not be checked',
 };
 
 /** The sentence that explains `problem` (never contains the credential). */
@@ -68,4 +76,35 @@ export function keysUnavailableError(cause: Error): MiddlewareError {
     'authentication is temporarily unavailable: the signing keys could not be fetched; retry shortly',
     { data: { reason: 'keys_unavailable' }, retryable: true, cause },
   );
+}
+
+/**
+ * Reports a user callback of auth (a resolver, a principal mapping, a verifier) that threw or answered
+ * something unusable: one `warning` event on the call (a process warning outside one). Auth then fails
+ * closed. Reading the thrown value is guarded (a revoked Proxy throws on any access); its message is not
+ * repeated, since it may hold the credential.
+ */
+export function callbackFailed(what: string, error: unknown, ctx?: Pick<ToolContext, 'emit'>): void {
+  let text: string;
+  try {
+    text = error instanceof Error ? `an ${error.name}` : describeValue(error);
+  } catch {
+    text = 'a value that cannot be inspected';
+  }
+  const message = `${what} failed (${text}); the call was refused`;
+  try {
+    if (ctx !== undefined) ctx.emit({ type: 'warning', source: 'auth', message, cause: error });
+    else process.emitWarning(`auth: ${message}`, 'McpMiddlewareWarning');
+  } catch {
+    // an observer that throws is reported by the channel itself
+  }
+}
+
+/** `error` when it is a `MiddlewareError`, else undefined; never throws (a revoked Proxy makes the check throw). */
+export function middlewareErrorOf(error: unknown): MiddlewareErrorLike | undefined {
+  try {
+    return isMiddlewareError(error) ? error : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 /** The strategy contracts: a resolver finds who is calling; a verifier checks one token. */
-import type { AuthInfo, OptionReader, Principal, ToolContext } from '@mcp-middleware/core';
+import type { AuthInfo, OptionReader, Principal, PrincipalSource, ToolContext } from '@mcp-middleware/core';
 
 /**
  * Finds who is calling. Returns undefined when the call carries no credential of its kind (so the next
@@ -51,15 +51,58 @@ export function authInfoFor(
   };
 }
 
-/** Freezes a principal and its lists, so no middleware can widen another's view of it. */
-export function freezePrincipal(principal: Principal): Principal {
-  return Object.freeze({
+// Principals this package built (module-private, so nothing outside can add to it): fromAuthInfo()
+// trusts a principal found in `authInfo.extra` only when it is one of these, never a look-alike that
+// an HTTP layer copied from token claims.
+const issued = new WeakSet<Principal>();
+
+/** True when `value` is a principal this package built with {@link freezePrincipal}. */
+export function isIssuedPrincipal(value: unknown): value is Principal {
+  return typeof value === 'object' && value !== null && issued.has(value as Principal);
+}
+
+/**
+ * Freezes a principal and its lists, so no middleware can widen another's view of it, and stamps its
+ * source (`source` when the principal names none). The result is recognised by {@link isIssuedPrincipal}.
+ */
+export function freezePrincipal(principal: Principal, source?: PrincipalSource): Principal {
+  const own = typeof principal.source === 'string' ? principal.source : source;
+  const frozen = Object.freeze({
     id: principal.id,
+    ...(own !== undefined && { source: own }),
     ...(principal.clientId !== undefined && { clientId: principal.clientId }),
     scopes: Object.freeze([...principal.scopes]),
     roles: Object.freeze([...principal.roles]),
     claims: Object.freeze({ ...principal.claims }),
   });
+  issued.add(frozen);
+  return frozen;
+}
+
+function isStringList(value: unknown): value is readonly string[] {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
+}
+
+/**
+ * True when `value` has a principal's shape (a string id, string lists of scopes and roles, an object of
+ * claims): what a custom resolver or mapping must return. Issued principals pass without a look.
+ */
+export function isPrincipalShaped(value: unknown): value is Principal {
+  if (isIssuedPrincipal(value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const p = value as Partial<Principal>;
+  const source = p.source;
+  return (
+    typeof p.id === 'string' &&
+    (source === undefined || typeof source === 'string') &&
+    (p.clientId === undefined || typeof p.clientId === 'string') &&
+    isStringList(p.scopes) &&
+    isStringList(p.roles) &&
+    typeof p.claims === 'object' &&
+    p.claims !== null
+  );
 }
 
 /** Reads a required verifier option. */

@@ -19,7 +19,7 @@ describe('principalKeyOf', () => {
     const atoms = ['', ':', '%', '3A', 'a', 'jwt', '\ud800', '\ufffd', '%3A', 'client:', 'x'];
     const parts = atoms.flatMap((a) => atoms.map((b) => a + b)).filter((v, i, all) => all.indexOf(v) === i);
     const seen = new Map<string, string>();
-    for (const source of parts) {
+    for (const source of [undefined, ...parts]) {
       for (const id of parts) {
         const key = principalKeyOf(source, id);
         const pair = JSON.stringify([source, id]);
@@ -27,7 +27,7 @@ describe('principalKeyOf', () => {
         seen.set(key, pair);
       }
     }
-    expect(seen.size).toBe(parts.length ** 2);
+    expect(seen.size).toBe((parts.length + 1) * parts.length);
   });
 
   it('keeps built-in sources readable', () => {
@@ -41,12 +41,14 @@ describe('principalIdOf', () => {
     const jwt = principalIdOf(ctxOf(principal('client:x', 'jwt')));
     const client = principalIdOf(ctxOf(undefined, 'x'));
     expect(jwt).toBe('jwt:client:x');
-    expect(client).toBe('oauth-client:x');
-    expect(client).toBe(principalIdOf(ctxOf(principal('x', 'oauth-client'))));
+    expect(client).toBe('client:x');
+    expect(client).toBe(principalIdOf(ctxOf(principal('x', 'client'))));
   });
 
-  it('puts a principal without a source in the custom namespace', () => {
-    expect(keyOfPrincipal(principal('partner-a'))).toBe('custom:partner-a');
+  it('keys a principal without a source by its id alone, escaped apart from every sourced key', () => {
+    expect(keyOfPrincipal(principal('partner-a'))).toBe('partner-a');
+    expect(keyOfPrincipal(principal('jwt:alice'))).toBe('jwt%3Aalice');
+    expect(keyOfPrincipal(principal('alice', 'jwt'))).toBe('jwt:alice');
     expect(principalIdOf(ctxOf(principal('partner-a', 'api-key')))).not.toBe(
       principalIdOf(ctxOf(principal('partner-a', 'jwt'))),
     );

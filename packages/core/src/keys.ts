@@ -4,11 +4,10 @@ import { createKey } from './contract.js';
 /**
  * Where a principal's id comes from. Ids are only unique within their source: a JWT subject `x`, an API
  * key named `x` and an OAuth client `x` are three different callers. Built-in sources: `jwt` (a verified
- * JWT's `sub`), `api-key` (an API key's configured id), `oauth-subject` (the `sub` an HTTP layer put in
- * `authInfo.extra`), `oauth-client` (an `authInfo.clientId` without a subject) and `custom` (anything
- * else, including a principal without a `source`).
+ * JWT's `sub`), `api-key` (an API key's configured id), `subject` (the `sub` an HTTP layer put in
+ * `authInfo.extra`) and `client` (an OAuth client, `authInfo.clientId`, acting without a subject).
  */
-export type PrincipalSource = 'jwt' | 'api-key' | 'oauth-subject' | 'oauth-client' | 'custom';
+export type PrincipalSource = 'jwt' | 'api-key' | 'subject' | 'client';
 
 /** Who is calling: set by `auth()`, read by limits, caches and logs. Never holds the raw token. */
 export interface Principal {
@@ -16,8 +15,8 @@ export interface Principal {
   readonly id: string;
   /**
    * The namespace of `id`. State is keyed by (source, id) through {@link principalIdOf}, never by `id`
-   * alone. A string of your own is allowed for custom resolvers.
-   * @default 'custom'
+   * alone. Custom resolvers may name their own, or leave it out (their own namespace then).
+   * @default undefined: a namespace of its own, apart from every named source
    */
   readonly source?: PrincipalSource | (string & {}) | undefined;
   /** The OAuth client acting for the principal, when known. */
@@ -42,36 +41,38 @@ export const spanKey = createKey<SpanRef>('span');
 const COLON = 0x3a;
 const PERCENT = 0x25;
 
-function needsEscape(source: string): boolean {
-  for (let i = 0; i < source.length; i++) {
-    const code = source.charCodeAt(i);
+function needsEscape(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
     if (code === COLON || code === PERCENT) return true;
   }
   return false;
 }
 
+const escape = (text: string): string =>
+  needsEscape(text) ? text.replaceAll('%', '%25').replaceAll(':', '%3A') : text;
+
 /**
- * The identity key of (source, id): `<source>:<id>`, where the source has `%` and `:` percent-escaped
- * (built-in sources hold neither, so they cost one concatenation). The first `:` ends the source, so two
- * different pairs never give one key: `jwt:client:x` is the JWT subject `client:x`, `oauth-client:x` the
- * OAuth client `x`. The id is kept as is (it may be ill-formed UTF-16); stores that hash or send keys
- * escape it themselves.
+ * The identity key of (source, id), injective: `<source>:<id>` with the source's `%` and `:`
+ * percent-escaped, so the first `:` ends the source (`jwt:client:x` is the JWT subject `client:x`,
+ * `client:x` the OAuth client `x`). Without a source, the id alone with its `%` and `:` escaped: such a key
+ * holds no `:`, so it never equals a sourced one. Plain ids and built-in sources cost at most one
+ * concatenation. The id may be ill-formed UTF-16: stores that hash or send keys escape that themselves.
  */
-export function principalKeyOf(source: string, id: string): string {
-  const tag = needsEscape(source) ? source.replaceAll('%', '%25').replaceAll(':', '%3A') : source;
-  return `${tag}:${id}`;
+export function principalKeyOf(source: string | undefined, id: string): string {
+  return source === undefined ? escape(id) : `${escape(source)}:${id}`;
 }
 
-/** The identity key of a principal: {@link principalKeyOf} of its source (default `custom`) and id. */
+/** The identity key of a principal: {@link principalKeyOf} of its source and id. */
 export function keyOfPrincipal(principal: Pick<Principal, 'id' | 'source'>): string {
   const source = principal.source;
-  return principalKeyOf(typeof source === 'string' ? source : 'custom', principal.id);
+  return principalKeyOf(typeof source === 'string' ? source : undefined, principal.id);
 }
 
 /**
  * Who is calling, as a key for state (limits, caches, logs), injective in (source, id): the principal's
- * {@link keyOfPrincipal}, else `oauth-client:<clientId>` from `authInfo` (the same key `fromAuthInfo()`
- * gives that client), else undefined (anonymous).
+ * {@link keyOfPrincipal}, else `client:<clientId>` from `authInfo` (the key `fromAuthInfo()` gives that
+ * client), else undefined (anonymous).
  */
 export function principalIdOf(ctx: {
   get: (key: typeof principalKey) => Principal | undefined;
@@ -79,5 +80,5 @@ export function principalIdOf(ctx: {
 }): string | undefined {
   const principal = ctx.get(principalKey);
   if (principal !== undefined) return keyOfPrincipal(principal);
-  return ctx.authInfo === undefined ? undefined : `oauth-client:${ctx.authInfo.clientId}`;
+  return ctx.authInfo === undefined ? undefined : `client:${ctx.authInfo.clientId}`;
 }
