@@ -55,5 +55,25 @@ export function exponentialBackoff(
   });
   const factor = reader.number('factor', { min: 1, max: 100, default: 2 });
   const random = reader.function<() => number>('random') ?? Math.random;
-  return (retry) => fullJitter(backoffCeiling(retry, baseDelayMs, maxDelayMs, factor), random);
+  const draw = checked(random);
+  return (retry) => fullJitter(backoffCeiling(retry, baseDelayMs, maxDelayMs, factor), draw);
+}
+
+// A `random` that answers anything but a number in [0, 1) throws here (retry then warns and waits the
+// default), and the rejection of a promise it answered is absorbed rather than left unhandled.
+function checked(random: () => number): () => number {
+  return () => {
+    const value: unknown = random();
+    if (typeof value === 'number' && value >= 0 && value < 1) return value;
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Promise<unknown>).then === 'function'
+    ) {
+      (value as Promise<unknown>).then(undefined, () => undefined);
+    }
+    throw new TypeError(
+      `random returned ${typeof value === 'number' ? value : `a ${typeof value}`}, not a number in [0, 1)`,
+    );
+  };
 }

@@ -10,7 +10,8 @@ import {
 import { createTestContext, manualClock, stubHandler, textResult } from '@mcp-middleware/core/testing';
 import { describe, expect, it } from 'vitest';
 import { retryBudget } from './budget.js';
-import { retry, type RetryOptions } from './retry.js';
+import type { RetryOptions } from './options.js';
+import { retry } from './retry.js';
 
 const readOnly: Partial<ToolInfo> = { name: 'search', annotations: { readOnlyHint: true } };
 const toolError: CallToolResult = { content: [{ type: 'text', text: 'no such file' }], isError: true };
@@ -144,7 +145,8 @@ describe('retry()', () => {
     const { clock, ctx, middleware } = setup();
     const forbidden = new MiddlewareError('FORBIDDEN', 'token revoked');
     const { error } = await drive(clock, middleware(ctx, flaky(new Error('reset'), forbidden)));
-    expect(error).toBe(forbidden);
+    expect(isMiddlewareError(error, 'FORBIDDEN') && error.retryable).toBe(false);
+    expect((error as Error).cause).toBe(forbidden);
     expect(ctx.events.at(-1)).toEqual({ type: 'give-up', attempts: 2, reason: 'not-retryable' });
   });
 
@@ -297,10 +299,135 @@ describe('retry()', () => {
     );
   });
 
+  it('says in the caller’s error how many attempts ran and why retry stopped, keeping code and detail', async () => {
+    const { clock, ctx, middleware } = setup({ retries: 2 });
+    const last = new MiddlewareError('TIMEOUT', 'tool `search` did not answer within 2000 ms', {
+      data: { timeoutMs: 2000 },
+    });
+    const handler = flaky(
+      new MiddlewareError('TIMEOUT', 'first'),
+      new MiddlewareError('TIMEOUT', 'second'),
+      last,
+    );
+    const { error } = await drive(clock, middleware(ctx, handler));
+    expect(isMiddlewareError(error, 'TIMEOUT') && error.retryable).toBe(true);
+    expect((error as Error).message).toBe(
+      '3 attempts in 200 ms failed (no retries left); the last: tool `search` did not answer within 2000 ms',
+    );
+    expect((error as MiddlewareError).data).toEqual({ timeoutMs: 2000, attempts: 3 });
+    expect((error as Error).cause).toBe(last);
+  });
+
+  it('rethrows a deadline from above (a TIMEOUT abort reason) as it is, giving up with max-time', async () => {
+    const { clock, request, ctx, middleware } = setup({ backoff: () => 10_000 });
+    const call = middleware(ctx, flaky(new Error('reset'))).catch((error: unknown) => error);
+    await clock.advance(10);
+    const deadline = new MiddlewareError('TIMEOUT', 'tool `search` did not answer within 25000 ms');
+    request.abort(deadline);
+    expect(await call).toBe(deadline);
+    expect(ctx.events.at(-1)).toEqual({ type: 'give-up', attempts: 1, reason: 'max-time' });
+  });
+
+  describe('with totalTimeoutMs', () => {
+    // Each attempt hangs until its signal aborts, as a handler under timeout() would.
+    const hanging = () =>
+      stubHandler(
+        (ctx) =>
+          new Promise<CallToolResult>((_, reject) => {
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error), { once: true });
+          }),
+      );
+
+    it('answers TIMEOUT at the overall deadline, naming it and the attempts, and aborts the attempt in flight', async () => {
+      const { clock, ctx, middleware } = setup({ totalTimeoutMs: 5_000, backoff: () => 100 });
+      // Attempts fail after 2 s each, as under timeout({ timeoutMs: 2000 }); the third is cut at 5 s.
+      const handler = stubHandler(
+        (attemptCtx) =>
+          new Promise<CallToolResult>((_, reject) => {
+            const timer = clock.setTimeout(
+              () => reject(new MiddlewareError('TIMEOUT', 'per attempt')),
+              2_000,
+            );
+            attemptCtx.signal.addEventListener('abort', () => {
+              clock.clearTimeout(timer);
+              reject(attemptCtx.signal.reason as Error);
+            });
+          }),
+      );
+      let settled: { error?: unknown } | undefined;
+      void middleware(ctx, handler).then(
+        () => (settled = {}),
+        (error: unknown) => (settled = { error }),
+      );
+      await clock.advance(4_999);
+      expect(settled).toBeUndefined();
+      await clock.advance(1);
+      expect(isMiddlewareError(settled?.error, 'TIMEOUT')).toBe(true);
+      expect((settled?.error as Error).message).toBe(
+        "tool `search` did not answer within the call's overall time limit of 5000 ms (3 attempts, ended while the last attempt was still running); try again later, or ask for less work per call",
+      );
+      expect((settled?.error as MiddlewareError).data).toEqual({ totalTimeoutMs: 5_000, attempts: 3 });
+      expect(handler.calls).toHaveLength(3);
+      expect(handler.calls[2]?.signal.aborted).toBe(true);
+      expect(clock.pending).toBe(0);
+      expect(ctx.events.slice(-3)).toEqual([
+        { type: 'timeout', timeoutMs: 5_000 },
+        { type: 'reject', code: 'TIMEOUT', source: 'retry' },
+        { type: 'give-up', attempts: 3, reason: 'max-time' },
+      ]);
+      await clock.advance(60_000);
+      expect(handler.calls).toHaveLength(3);
+      expect(ctx.events.filter((e) => e.type === 'give-up')).toHaveLength(1);
+    });
+
+    it('starts no retry whose wait would end after the deadline, and answers the last failure at once', async () => {
+      const { clock, ctx, middleware } = setup({ totalTimeoutMs: 1_500, backoff: () => 1_000 });
+      const handler = flaky(new Error('a'), new Error('b'));
+      const started = clock.now();
+      const { error } = await drive(clock, middleware(ctx, handler));
+      expect((error as Error).message).toBe('b');
+      expect(clock.now() - started).toBe(1_000);
+      expect(handler.calls).toHaveLength(2);
+      expect(ctx.events.at(-1)).toEqual({ type: 'give-up', attempts: 2, reason: 'max-time' });
+      expect(clock.pending).toBe(0);
+    });
+
+    it('bounds a tool it does not retry too, without a give-up event', async () => {
+      const { clock, ctx, middleware } = setup({ totalTimeoutMs: 3_000 }, { name: 'send_email' });
+      const handler = hanging();
+      const { error } = await drive(clock, middleware(ctx, handler));
+      expect((error as Error).message).toContain('overall time limit of 3000 ms (1 attempt,');
+      expect(handler.calls).toHaveLength(1);
+      expect(ctx.events.map((e) => e.type)).toEqual(['timeout', 'reject']);
+    });
+
+    it('passes a first-time answer through and leaves no timer or listener', async () => {
+      const { clock, request, ctx, middleware } = setup({ totalTimeoutMs: 3_000 });
+      expect(await middleware(ctx, stubHandler())).toEqual(textResult('ok'));
+      expect(clock.pending).toBe(0);
+      expect(getEventListeners(request.signal, 'abort')).toHaveLength(0);
+      expect(ctx.events).toEqual([]);
+    });
+
+    it('answers CANCELLED when the client cancels, and aborts the signal below', async () => {
+      const { clock, request, ctx, middleware } = setup({ totalTimeoutMs: 3_000 });
+      const handler = hanging();
+      const call = middleware(ctx, handler).catch((error: unknown) => error);
+      await clock.advance(10);
+      request.abort();
+      const error = await call;
+      expect(isMiddlewareError(error, 'CANCELLED')).toBe(true);
+      expect(handler.calls[0]?.signal.aborted).toBe(true);
+      expect(clock.pending).toBe(0);
+      expect(getEventListeners(request.signal, 'abort')).toHaveLength(0);
+    });
+  });
+
   it.each([
     [{ retries: -1 }, 'retries', /retries must be an integer from 0 to 100/],
     [{ retries: 2.5 }, 'retries', /integer/],
     [{ maxRetryTimeMs: -1 }, 'maxRetryTimeMs', /maxRetryTimeMs must be an integer/],
+    [{ totalTimeoutMs: 0 }, 'totalTimeoutMs', /totalTimeoutMs must be an integer from 1/],
     [{ backoff: 'fast' }, 'backoff', /backoff must be a function/],
     [{ backoff: { baseDelayMs: -1 } }, 'backoff.baseDelayMs', /backoff.baseDelayMs must be an integer/],
     [{ backoff: { jitter: true } }, 'backoff.jitter', /unknown option backoff.jitter/],

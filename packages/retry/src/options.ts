@@ -1,0 +1,151 @@
+/** retry() options: the interface users write, and its checked, resolved form (read once per factory). */
+import { readOptions, type Outcome, type ToolContext, type ToolInfo } from '@mcp-middleware/core';
+import { exponentialBackoff, type Backoff, type ExponentialBackoffOptions } from './backoff.js';
+import { retryBudget, type RetryBudget, type RetryBudgetOptions } from './budget.js';
+import type { GiveUpReason } from './give-up.js';
+
+/** What `onRetry` receives, before the backoff wait. */
+export interface RetryInfo {
+  readonly ctx: ToolContext;
+  /** The attempt about to start: 2 for the first retry. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** The failure being retried. */
+  readonly outcome: Outcome;
+}
+
+/** What `onGiveUp` receives; the caller gets the last failure. */
+export interface GiveUpInfo {
+  readonly ctx: ToolContext;
+  readonly attempts: number;
+  readonly reason: GiveUpReason;
+  readonly outcome: Outcome;
+}
+
+/** Options of {@link retry}. */
+export interface RetryOptions {
+  /** Retries after the first attempt (0 to 100). @default 2 */
+  readonly retries?: number;
+  /** No retry starts later than this after the call began. @default 15000 */
+  readonly maxRetryTimeMs?: number;
+  /**
+   * The overall deadline of the call: every attempt and every wait between them fit in this many
+   * milliseconds. At the deadline the caller gets `TIMEOUT` (saying how many attempts ran) and the
+   * signal below aborts; no retry starts whose wait would end after it. Per-attempt limits are
+   * `timeout()` below retry. Applies to every call through retry, idempotent or not.
+   * @default none: a call may take (retries + 1) attempts plus the waits
+   */
+  readonly totalTimeoutMs?: number | undefined;
+  /** The delay before each retry: a function of the retry number, or exponential full-jitter options. @default exponentialBackoff() (100 ms base, 10 s cap, factor 2) */
+  readonly backoff?: Backoff | ExponentialBackoffOptions;
+  /**
+   * Which tools are safe to run twice. Scope other tools in or out with `when(selector, retry(…))`.
+   * Asked once per tool; if it throws, the default answers for that tool.
+   * @default hasIdempotencyHint: annotations say readOnlyHint or idempotentHint true
+   */
+  readonly isIdempotent?: (tool: ToolInfo) => boolean;
+  /**
+   * Which failures to retry. Failures from a MiddlewareError that is not retryable (INVALID_ARGUMENTS,
+   * FORBIDDEN, CANCELLED, …) are never retried, whatever this says. If it throws, the default decides.
+   * @default isTransientFailure: a failure core classifies as retryable; never a tool's own `isError` answer
+   */
+  readonly shouldRetry?: (outcome: Outcome, ctx: ToolContext) => boolean;
+  /** Caps retries at a share of calls; `false` turns it off. A budget that throws allows no retry. @default retryBudget() (20% of calls plus 10 per second, over 10 s) */
+  readonly budget?: RetryBudget | RetryBudgetOptions | false;
+  /** Send `notifications/progress` before each retry when the client sent a `progressToken`. @default false */
+  readonly reportProgress?: boolean;
+  /** Called before each backoff wait. A throwing hook never fails a call. @default none */
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  /** Called when a failed call stops retrying. A throwing hook never fails a call. @default none */
+  readonly onGiveUp?: ((info: GiveUpInfo) => void) | undefined;
+}
+
+const KNOWN_OPTIONS = [
+  'retries',
+  'maxRetryTimeMs',
+  'totalTimeoutMs',
+  'backoff',
+  'isIdempotent',
+  'shouldRetry',
+  'budget',
+  'reportProgress',
+  'onRetry',
+  'onGiveUp',
+] as const;
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** True when the tool's annotations declare it safe to repeat: `readOnlyHint` or `idempotentHint` true. */
+export function hasIdempotencyHint(tool: ToolInfo): boolean {
+  const annotations = tool.annotations;
+  return (
+    annotations !== undefined && (annotations.readOnlyHint === true || annotations.idempotentHint === true)
+  );
+}
+
+/** The options of one retry(), checked and with their defaults. */
+export interface ResolvedRetryOptions {
+  readonly retries: number;
+  readonly maxRetryTimeMs: number;
+  readonly totalTimeoutMs: number | undefined;
+  readonly backoff: Backoff;
+  readonly isIdempotent: (tool: ToolInfo) => boolean;
+  readonly shouldRetry: ((outcome: Outcome, ctx: ToolContext) => boolean) | undefined;
+  readonly budget: RetryBudget | undefined;
+  readonly reportProgress: boolean;
+  readonly onRetry: ((info: RetryInfo) => void) | undefined;
+  readonly onGiveUp: ((info: GiveUpInfo) => void) | undefined;
+}
+
+/** Checks `options` (a `ConfigError` naming the bad option) and resolves the defaults. */
+export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
+  const reader = readOptions('retry', options, KNOWN_OPTIONS);
+  const retries = reader.integer('retries', { min: 0, max: 100, default: 2 });
+  const maxRetryTimeMs = reader.integer('maxRetryTimeMs', { min: 0, max: 86_400_000, default: 15_000 });
+  const totalTimeoutMs =
+    reader.raw('totalTimeoutMs') === undefined
+      ? undefined
+      : reader.integer('totalTimeoutMs', { min: 1, max: MAX_TIMER_MS, default: MAX_TIMER_MS });
+  const rawBackoff = reader.raw('backoff');
+  if (rawBackoff !== undefined && typeof rawBackoff !== 'function' && !isPlainObject(rawBackoff)) {
+    reader.fail('backoff', 'a function (retry) => ms or { baseDelayMs, maxDelayMs, factor, random }');
+  }
+  const backoff: Backoff =
+    typeof rawBackoff === 'function'
+      ? (rawBackoff as Backoff)
+      : exponentialBackoff(rawBackoff as ExponentialBackoffOptions | undefined, 'retry', 'backoff.');
+  const isIdempotent = reader.function<(tool: ToolInfo) => boolean>('isIdempotent') ?? hasIdempotencyHint;
+  const shouldRetry = reader.function<(outcome: Outcome, ctx: ToolContext) => boolean>('shouldRetry');
+  const rawBudget = reader.raw('budget');
+  let budget: RetryBudget | undefined;
+  if (rawBudget === undefined) budget = retryBudget();
+  else if (isBudget(rawBudget)) budget = rawBudget;
+  else if (isPlainObject(rawBudget)) budget = retryBudget(rawBudget, 'retry', 'budget.');
+  else if (rawBudget !== false) {
+    reader.fail('budget', 'false, a RetryBudget or { ratio, minRetriesPerSecond, windowMs }');
+  }
+  const reportProgress = reader.boolean('reportProgress', false);
+  const onRetry = reader.function<(info: RetryInfo) => void>('onRetry');
+  const onGiveUp = reader.function<(info: GiveUpInfo) => void>('onGiveUp');
+  return {
+    retries,
+    maxRetryTimeMs,
+    totalTimeoutMs,
+    backoff,
+    isIdempotent,
+    shouldRetry,
+    budget,
+    reportProgress,
+    onRetry,
+    onGiveUp,
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isBudget(value: unknown): value is RetryBudget {
+  return (
+    isPlainObject(value) && typeof value['deposit'] === 'function' && typeof value['withdraw'] === 'function'
+  );
+}
