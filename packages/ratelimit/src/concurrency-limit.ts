@@ -1,6 +1,7 @@
 /** concurrencyLimit(): a bulkhead per key: at most `max` calls in progress, an optional bounded queue. */
 import {
   MiddlewareError,
+  callUserCallback,
   isMiddlewareError,
   readOptions,
   type CallToolResult,
@@ -127,11 +128,8 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     });
     ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
     if (onReject !== undefined) {
-      try {
-        onReject({ reason, key, active: bulkhead.active, queued: bulkhead.queued }, ctx);
-      } catch (hookError) {
-        ctx.emit({ type: 'warning', source: SOURCE, message: 'onReject hook threw', cause: hookError });
-      }
+      const rejection = { reason, key, active: bulkhead.active, queued: bulkhead.queued };
+      callUserCallback(SOURCE, 'onReject', onReject, [rejection, ctx], undefined, ctx);
     }
     return error;
   }

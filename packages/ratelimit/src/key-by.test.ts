@@ -3,9 +3,10 @@ import { ConfigError, principalKey, type Principal, type ToolContext } from '@mc
 import { createTestContext, type TestContextOptions } from '@mcp-middleware/core/testing';
 import { DEFAULT_KEY_BY, compileKeyBy } from './key-by.js';
 
-const principal = (id: string, clientId?: string): Principal => ({
+const principal = (id: string, clientId?: string, source?: string): Principal => ({
   id,
   clientId,
+  ...(source !== undefined && { source }),
   scopes: [],
   roles: [],
   claims: {},
@@ -31,7 +32,7 @@ describe('compileKeyBy', () => {
 
   it('falls back to the OAuth client id when auth set no principal', () => {
     const viaClient = byDefault(ctx({ extra: { authInfo: authInfo('app-1') } }));
-    expect(viaClient).toBe(byDefault(ctx({ principal: principal('client:app-1') })));
+    expect(viaClient).toBe(byDefault(ctx({ principal: principal('app-1', undefined, 'client') })));
   });
 
   it('puts callers with neither principal nor client in one shared anonymous key', () => {
@@ -46,11 +47,26 @@ describe('compileKeyBy', () => {
     expect(a).not.toBe(b);
   });
 
-  it('keys "client" on authInfo, else on the principal\'s client', () => {
+  it('keys "client" on the principal\'s OAuth client, the same as authInfo\'s without a principal', () => {
     const byClient = compileKeyBy('test', 'client');
     expect(byClient(ctx({ extra: { authInfo: authInfo('app') } }))).toBe(
-      byClient(ctx({ principal: principal('someone', 'app') })),
+      byClient(ctx({ principal: principal('someone', 'app', 'subject') })),
     );
+  });
+
+  it("keeps an API key's client apart from the OAuth client of the same name", () => {
+    const byClient = compileKeyBy('test', 'client');
+    expect(byClient(ctx({ extra: { authInfo: authInfo('partner-a') } }))).not.toBe(
+      byClient(ctx({ principal: principal('partner-a', 'partner-a', 'api-key') })),
+    );
+  });
+
+  it('escapes lone surrogates, so every key is well-formed and distinct in UTF-8', () => {
+    const keys = ['a\ud800', 'a\udc00', 'a\ufffd', 'a\\ud800', '"a\\ud800"'].map((id) =>
+      byDefault(ctx({ principal: principal(id) })),
+    );
+    const bytes = keys.map((key) => Buffer.from(key, 'utf8').toString('hex'));
+    expect(new Set(bytes).size).toBe(keys.length);
   });
 
   it('keys "session" on the session id and puts calls without one together', () => {
@@ -71,9 +87,23 @@ describe('compileKeyBy', () => {
     expect(byTenant(ctx({ args: { tenant: 't1' } }))).not.toBe(byTenant(ctx({ args: { tenant: 't2' } })));
   });
 
-  it('fails the call when a custom function returns something other than a string', () => {
+  it('keys a call by principal and tool, with a warning, when a custom function returns no string', () => {
     const broken = compileKeyBy('test', () => 42 as unknown as string);
-    expect(() => broken(ctx())).toThrow('keyBy function returned 42; it must return a string');
+    const c = ctx({ principal: principal('alice') });
+    expect(broken(c)).toBe('x' + byDefault(c));
+    expect(c.events).toEqual([expect.objectContaining({ type: 'warning', source: 'test' })]);
+  });
+
+  it('keys a call by principal and tool, with a warning, when a custom function throws', () => {
+    const broken = compileKeyBy('test', [
+      () => {
+        throw new Error('no tenant');
+      },
+      'session',
+    ]);
+    const c = ctx({ principal: principal('alice') });
+    expect(broken(c)).toBe('x' + byDefault(c) + 'n');
+    expect(c.events).toEqual([expect.objectContaining({ type: 'warning', source: 'test' })]);
   });
 
   it('rejects an unknown part at factory time with a suggestion', () => {

@@ -1,22 +1,31 @@
 /** keyBy: which calls share a limit. Compiled once into one function from a context to a key. */
 import {
+  callUserCallback,
   ConfigError,
   describeValue,
   didYouMean,
   principalIdOf,
   principalKey,
+  principalKeyOf,
+  type Principal,
   type ToolContext,
 } from '@mcp-middleware/core';
 
 /**
- * A built-in key part. `principal`: the principal from auth, else the OAuth client id, else one shared
- * anonymous bucket. `client`: the OAuth client id, else anonymous. `session`: the transport session
+ * A built-in key part. `principal`: the principal from auth (by source and id, so a JWT subject and an
+ * API key with the same id never share a limit), else the OAuth client id, else one shared anonymous
+ * bucket. `client`: the principal's client in its source's namespace (an OAuth client for principals
+ * from `authInfo`), else the OAuth client id of `authInfo`, else anonymous. `session`: the transport session
  * (stateful Streamable HTTP only; spec 2026-07-28 drops sessions, prefer `principal`). `tool`: the
  * tool name. `global`: one key for every call.
  */
 export type KeyPart = 'principal' | 'tool' | 'client' | 'session' | 'global';
 
-/** A custom key part: any string derived from the call (never raw secrets: keys live in the store). */
+/**
+ * A custom key part: any string derived from the call (never raw secrets: keys live in the store). One
+ * that throws or returns something else than a string does not fail the call: that call is keyed as if
+ * this part were the default `['principal', 'tool']` (in a namespace of its own), with a `warning` event.
+ */
 export type KeyFunction = (ctx: ToolContext) => string;
 
 /** One part, or several combined (each combination of values gets its own limit). */
@@ -24,17 +33,37 @@ export type KeyBy = KeyPart | KeyFunction | readonly (KeyPart | KeyFunction)[];
 
 const PARTS: readonly KeyPart[] = ['principal', 'tool', 'client', 'session', 'global'];
 
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 // Every part is tagged and length-prefixed, so different parts and values can never run together
-// into the same key (principal "a:b" + tool "c" differs from principal "a" + tool "b:c").
-const tagged = (tag: string, value: string): string => tag + value.length + ':' + value;
+// into the same key (principal "a:b" + tool "c" differs from principal "a" + tool "b:c"). A value with
+// a lone surrogate is JSON-escaped under an upper-case tag: a shared store gets UTF-8, where `\ud800`
+// and `\ufffd` would become the same bytes; every key this module builds is well-formed.
+const tagged = (tag: string, value: string): string => {
+  if (isWellFormed(value)) return tag + value.length + ':' + value;
+  const escaped = JSON.stringify(value);
+  return tag.toUpperCase() + escaped.length + ':' + escaped;
+};
 
 const principalPart = (ctx: ToolContext): string => {
   const id = principalIdOf(ctx);
   return id === undefined ? 'a' : tagged('p', id);
 };
+
+// The namespace a principal's client id lives in: principals from authInfo act for OAuth clients.
+const clientKeyOf = (principal: Principal, clientId: string): string => {
+  const source = principal.source;
+  return principalKeyOf(source === 'subject' || source === 'client' ? 'client' : source, clientId);
+};
 const clientPart = (ctx: ToolContext): string => {
-  const id = ctx.authInfo?.clientId ?? ctx.get(principalKey)?.clientId;
-  return id === undefined ? 'a' : tagged('c', id);
+  const principal = ctx.get(principalKey);
+  if (principal !== undefined) {
+    const id = principal.clientId;
+    return id === undefined ? 'a' : tagged('c', clientKeyOf(principal, id));
+  }
+  const id = ctx.authInfo?.clientId;
+  return id === undefined ? 'a' : tagged('c', principalKeyOf('client', id));
 };
 const sessionPart = (ctx: ToolContext): string => {
   const id = ctx.sessionId;
@@ -42,19 +71,27 @@ const sessionPart = (ctx: ToolContext): string => {
 };
 const toolPart = (ctx: ToolContext): string => tagged('t', ctx.tool.name);
 const globalPart = (): string => 'g';
+const defaultKey = (ctx: ToolContext): string => principalPart(ctx) + toolPart(ctx);
 
-function customPart(fn: KeyFunction): (ctx: ToolContext) => string {
+const NO_KEY: unknown = Symbol('no key');
+
+function customPart(factory: string, fn: KeyFunction): (ctx: ToolContext) => string {
   return (ctx) => {
-    const value: unknown = fn(ctx);
-    if (typeof value !== 'string') {
-      throw new TypeError(`keyBy function returned ${describeValue(value)}; it must return a string`);
+    const value = callUserCallback<[ToolContext], unknown>(factory, 'keyBy function', fn, [ctx], NO_KEY, ctx);
+    if (typeof value === 'string') return tagged('f', value);
+    if (value !== NO_KEY) {
+      ctx.emit({
+        type: 'warning',
+        source: factory,
+        message: `keyBy function returned ${value === null ? 'null' : `a ${typeof value}`} instead of a string; the call was keyed by principal and tool`,
+      });
     }
-    return tagged('f', value);
+    return 'x' + defaultKey(ctx);
   };
 }
 
 function partOf(factory: string, part: unknown, path: string): (ctx: ToolContext) => string {
-  if (typeof part === 'function') return customPart(part as KeyFunction);
+  if (typeof part === 'function') return customPart(factory, part as KeyFunction);
   switch (part as KeyPart) {
     case 'principal':
       return principalPart;
@@ -102,10 +139,7 @@ export function compileKeyBy(factory: string, keyBy: unknown, path = 'keyBy'): (
     const [first, second] = parts as [(ctx: ToolContext) => string, (ctx: ToolContext) => string];
     if (first === principalPart && second === toolPart) {
       // The default, spelled out so the hot path makes no calls it does not need.
-      return (ctx) => {
-        const id = principalIdOf(ctx);
-        return (id === undefined ? 'a' : tagged('p', id)) + tagged('t', ctx.tool.name);
-      };
+      return defaultKey;
     }
     return (ctx) => first(ctx) + second(ctx);
   }

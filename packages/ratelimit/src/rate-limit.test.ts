@@ -194,9 +194,12 @@ describe('rateLimit', () => {
       expect(error.message).toContain('can never be admitted');
     });
 
-    it('fails the call when a cost function returns a non-integer', async () => {
-      const { call } = harness({ limit: 3, cost: () => Number.NaN });
-      await expect(call()).rejects.toThrow('cost function returned NaN');
+    it('counts a call whose cost function returns a non-integer as costing 1, with a warning', async () => {
+      const { call, events } = harness({ limit: 2, cost: () => Number.NaN });
+      await call();
+      await call();
+      expect((await rejection(call())).code).toBe('RATE_LIMITED');
+      expect(events.filter((e) => e.type === 'warning')).toHaveLength(3);
     });
   });
 
@@ -271,6 +274,28 @@ describe('rateLimit', () => {
       await clock.advance(10_000);
       await call();
       expect(events.filter((e) => e.type === 'warning')).toHaveLength(2);
+    });
+
+    it('reports the store answering again once, after an outage', async () => {
+      let down = true;
+      const store: RateLimitStore = {
+        kind: 'flaky',
+        bind: () => ({
+          consume: () =>
+            down
+              ? Promise.reject(new Error('down'))
+              : Promise.resolve({ allowed: true, remaining: 1, resetInMs: 1000 }),
+        }),
+      };
+      const { call, events } = harness({ limit: 100, store });
+      for (let i = 0; i < 20; i++) await call();
+      down = false;
+      for (let i = 0; i < 20; i++) await call();
+      const messages = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+      expect(messages).toEqual([
+        'rate limit store "flaky" failed: down; counting in this process until it answers',
+        'rate limit store "flaky" answers again; counting there',
+      ]);
     });
 
     it('admits every call with "fail-open"', async () => {

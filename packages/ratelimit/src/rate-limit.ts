@@ -1,6 +1,7 @@
 /** rateLimit(): at most `limit` points per `windowMs` per key, rejected or queued, in memory or on Redis. */
 import {
   MiddlewareError,
+  callUserCallback,
   isMiddlewareError,
   redactSecrets,
   sleep,
@@ -23,10 +24,45 @@ export type { RateLimitOptions, RateLimitRejection, StoreErrorPolicy } from './r
 const SOURCE = 'rateLimit';
 const FAIL_CLOSED_RETRY_MS = 1000;
 const WARN_EVERY_MS = 10_000;
+const FALLBACK_COST = 1;
+const NO_COST: unknown = Symbol('no cost');
 const ADMITTED: WindowState = Object.freeze({ allowed: true, remaining: 0, resetInMs: 0 });
 
 const isPromise = (value: WindowState | Promise<WindowState>): value is Promise<WindowState> =>
   typeof (value as Promise<WindowState>).then === 'function';
+
+/** A safe `: <message>` for a store failure (a hostile thrown value may throw on any look). */
+function reasonOf(error: unknown): string {
+  try {
+    return error instanceof Error ? `: ${redactSecrets(error.message)}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The cost a `cost` function gives the call. One that throws, or returns anything but a whole number
+ * ≥ 0, costs {@link FALLBACK_COST} with a `warning` event: a broken cost function never fails a call.
+ */
+function costOfCall(ctx: ToolContext, costOf: (ctx: ToolContext) => number): number {
+  const value = callUserCallback<[ToolContext], unknown>(
+    SOURCE,
+    'cost function',
+    costOf,
+    [ctx],
+    NO_COST,
+    ctx,
+  );
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (value !== NO_COST) {
+    ctx.emit({
+      type: 'warning',
+      source: SOURCE,
+      message: `cost function returned ${typeof value === 'number' ? String(value) : `a ${value === null ? 'null' : typeof value}`}, not a whole number ≥ 0; the call cost ${FALLBACK_COST}`,
+    });
+  }
+  return FALLBACK_COST;
+}
 
 /**
  * Limits each key (default: principal + tool) to `limit` points per `windowMs`. Over the limit a call
@@ -52,13 +88,8 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     rejection: RateLimitRejection,
   ): Promise<CallToolResult> {
     ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
-    if (onReject !== undefined) {
-      try {
-        onReject(rejection, ctx);
-      } catch (hookError) {
-        ctx.emit({ type: 'warning', source: SOURCE, message: 'onReject hook threw', cause: hookError });
-      }
-    }
+    if (onReject !== undefined)
+      callUserCallback(SOURCE, 'onReject', onReject, [rejection, ctx], undefined, ctx);
     return Promise.reject(error);
   }
 
@@ -92,7 +123,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
           : policy === 'fail-open'
             ? 'admitting calls unchecked until it answers'
             : 'rejecting calls until it answers';
-      const reason = error instanceof Error ? `: ${redactSecrets(error.message)}` : '';
+      const reason = reasonOf(error);
       ctx.emit({
         type: 'warning',
         source: SOURCE,
@@ -114,6 +145,17 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     );
   }
 
+  // The first answer after a failure: said once, so an outage reads as one warning and one recovery.
+  function recovered(ctx: ToolContext): void {
+    failing = false;
+    lastWarningAt = -Infinity;
+    ctx.emit({
+      type: 'warning',
+      source: SOURCE,
+      message: `rate limit store "${store.kind}" answers again; counting there`,
+    });
+  }
+
   function check(
     ctx: ToolContext,
     key: string,
@@ -129,7 +171,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     if (!isPromise(state)) return state;
     return state.then(
       (answered) => {
-        failing = false;
+        if (failing) recovered(ctx);
         return answered;
       },
       (error: unknown) => storeFailed(ctx, key, cost, nowMs, error),
@@ -198,18 +240,10 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     let cost = fixedCost;
     try {
       key = keyOf(ctx);
-      if (costOf !== undefined) {
-        const value: unknown = costOf(ctx);
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-          throw new TypeError(
-            `rateLimit: cost function returned ${String(value)}; it must return an integer ≥ 0`,
-          );
-        }
-        cost = value;
-      }
     } catch (error) {
       return Promise.reject(error);
     }
+    if (costOf !== undefined) cost = costOfCall(ctx, costOf);
     if (cost === 0) return next(ctx);
     if (cost > limit) {
       const error = new MiddlewareError(

@@ -1,5 +1,6 @@
+import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '@mcp-middleware/core';
 import { redisStore, type RedisStoreOptions } from './redis-store.js';
 
@@ -51,5 +52,25 @@ describe('redisStore', () => {
     closed.disconnect();
     const counter = redisStore({ client: closed }).bind({ limit: 3, windowMs: 1000, name: 'closed' });
     await expect(counter.consume('k', 1, 0)).rejects.toThrow('Redis is not connected (client status "end")');
+  });
+
+  it('keeps an unreachable client from printing "Unhandled error event", with one listener per client', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const down = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null });
+      redisStore({ client: down });
+      redisStore({ client: down });
+      const ended = new Promise((resolve) => down.once('end', resolve));
+      down.connect().catch(() => undefined);
+      await ended;
+      expect(down.listenerCount('error')).toBe(1);
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
   });
 });

@@ -10,11 +10,17 @@ import type { RateLimitStore, WindowCounter, WindowSettings, WindowState } from 
 export interface RedisClientLike {
   readonly status: string;
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
+  /** ioredis' EventEmitter: the store adds one `error` listener (see {@link redisStore}). */
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
-  /** Your ioredis client; the store never connects, quits or listens to it. Required. */
+  /**
+   * Your ioredis client; the store never connects or quits it, and adds one `error` listener to it (so an
+   * outage is reported once by the limiter's throttled warning, not by ioredis' "Unhandled error event"
+   * stack on every reconnect attempt). Required.
+   */
   readonly client: RedisClientLike;
   /** Prefix of every key the store writes. @default 'mcp-middleware:ratelimit' */
   readonly prefix?: string;
@@ -30,6 +36,20 @@ class StoreTimeoutError extends Error {
   }
 }
 Object.defineProperty(StoreTimeoutError.prototype, 'name', { value: 'StoreTimeoutError' });
+
+// Clients that already carry our listener: one per client, however many stores and limiters share it.
+const quieted = new WeakSet<object>();
+
+/**
+ * Adds an `error` listener to an ioredis client, once. Without one, ioredis prints every connection error
+ * as "[ioredis] Unhandled error event" on stderr; the limiter already reports the outage (throttled) when
+ * a call finds the store down, so the listener has nothing more to say.
+ */
+export function quietErrors(client: RedisClientLike): void {
+  if (quieted.has(client) || typeof client.on !== 'function') return;
+  quieted.add(client);
+  client.on('error', () => undefined);
+}
 
 // ioredis states in which a command would wait in its offline queue for the duration of an outage.
 const DOWN: ReadonlySet<string> = new Set(['reconnecting', 'close', 'end']);
@@ -96,6 +116,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     typeof value === 'object' && value !== null && typeof value.defineCommand === 'function'
       ? value
       : read.fail('client', 'an ioredis client (new Redis(url))');
+  quietErrors(client);
   const prefix = read.string('prefix', 'mcp-middleware:ratelimit');
   const timeoutMs = read.integer('timeoutMs', { min: 1, default: 500 });
   return {
