@@ -214,7 +214,7 @@ describe('withMiddleware on a real McpServer', () => {
     expect(progress).toEqual([1, 2, 3]);
   });
 
-  it('still applies the tool’s own zod validation before the pipeline', async () => {
+  it('runs the pipeline before the SDK validates arguments, and the SDK still refuses bad ones', async () => {
     let pipelineCalls = 0;
     const server = withMiddleware(newServer(), [
       (_ctx, next) => {
@@ -229,10 +229,10 @@ describe('withMiddleware on a real McpServer', () => {
     const result = await client.callTool({ name: 'echo', arguments: { text: 5 } });
     expect(result.isError).toBe(true);
     expect(text(result)).toContain('Input validation error');
-    expect(pipelineCalls).toBe(0);
+    expect(pipelineCalls).toBe(1);
   });
 
-  it('passes parsed args (zod defaults applied) to middlewares', async () => {
+  it('passes the arguments as the client sent them; the handler gets them parsed (zod defaults applied)', async () => {
     const seen: unknown[] = [];
     const server = withMiddleware(newServer(), [
       (ctx, next) => {
@@ -240,10 +240,15 @@ describe('withMiddleware on a real McpServer', () => {
         return next();
       },
     ]);
-    server.registerTool('page', { inputSchema: { limit: z.number().default(10) } }, () => ({ content: [] }));
+    const handled: unknown[] = [];
+    server.registerTool('page', { inputSchema: { limit: z.number().default(10) } }, (args) => {
+      handled.push(args);
+      return { content: [] };
+    });
     const { client } = await connect(server);
     await client.callTool({ name: 'page', arguments: {} });
-    expect(seen).toEqual([{ limit: 10 }]);
+    expect(seen).toEqual([{}]);
+    expect(handled).toEqual([{ limit: 10 }]);
   });
 
   it('still applies the tool’s output schema after the pipeline', async () => {

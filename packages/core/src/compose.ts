@@ -5,8 +5,14 @@ import { describeValue, isToolResult } from './result.js';
 
 const CHILDREN = Symbol.for('io.github.mcp-middleware/children');
 const COMPOSED = Symbol.for('io.github.mcp-middleware/composed');
+/** Marks a middleware that has steps for other requests only, so tool calls skip it. */
+export const NO_TOOL_STEP = Symbol.for('io.github.mcp-middleware/no-tool-step');
 
-type Tagged = Middleware & { [CHILDREN]?: readonly Middleware[]; [COMPOSED]?: true };
+type Tagged = Middleware & {
+  [CHILDREN]?: readonly Middleware[];
+  [COMPOSED]?: true;
+  [NO_TOOL_STEP]?: true;
+};
 
 /** Options of {@link compose}. */
 export interface ComposeOptions {
@@ -52,7 +58,8 @@ export function compose(middlewares: readonly Middleware[], options: ComposeOpti
   }
   const list: Middleware[] = [];
   flatten(middlewares, '', list);
-  const composed: Tagged = (options.debug ?? DEBUG_BY_DEFAULT) ? checkedChain(list) : chain(list);
+  const tools = list.filter((m) => (m as Tagged)[NO_TOOL_STEP] !== true);
+  const composed: Tagged = (options.debug ?? DEBUG_BY_DEFAULT) ? checkedChain(tools) : chain(tools);
   Object.defineProperty(composed, COMPOSED, { value: true });
   return withChildren(composed, list);
 }

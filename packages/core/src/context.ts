@@ -1,6 +1,15 @@
 /** The one ToolContext implementation: a flat object per call, derived copies share the call's state. */
 import type { Clock } from './clock.js';
-import type { ContextChanges, Key, ToolArgs, ToolContext, ToolExtra, ToolInfo } from './contract.js';
+import type {
+  ContextChanges,
+  Key,
+  Operation,
+  RequestContext,
+  ToolArgs,
+  ToolContext,
+  ToolExtra,
+  ToolInfo,
+} from './contract.js';
 import type { EventChannel, MiddlewareEvent } from './events.js';
 
 type LazySignal = AbortSignal | (() => AbortSignal);
@@ -11,7 +20,16 @@ function once(make: () => AbortSignal): () => AbortSignal {
   return () => (made ??= make());
 }
 
+// The `tool` of a request that names nothing (a list): its target is undefined.
+const LIST: ToolInfo = Object.freeze({ name: '' });
+
+type Params = Readonly<Record<string, unknown>> | undefined;
+
+// One class for every request: for operations other than tools/call, `tool` names the target and `args`
+// is undefined; the RequestContext type hides both.
 class CallContext implements ToolContext {
+  readonly operation: Operation;
+  readonly params: Params;
   readonly tool: ToolInfo;
   readonly args: ToolArgs;
   #signal: LazySignal;
@@ -23,6 +41,8 @@ class CallContext implements ToolContext {
   #state: Map<Key<unknown>, unknown> | undefined;
 
   constructor(
+    operation: Operation,
+    params: Params,
     tool: ToolInfo,
     args: ToolArgs,
     signal: LazySignal,
@@ -31,6 +51,8 @@ class CallContext implements ToolContext {
     channel: EventChannel,
     root: CallContext | undefined,
   ) {
+    this.operation = operation;
+    this.params = params;
     this.tool = tool;
     this.args = args;
     this.#signal = signal;
@@ -38,6 +60,10 @@ class CallContext implements ToolContext {
     this.clock = clock;
     this.#channel = channel;
     this.#root = root;
+  }
+
+  get target(): string | undefined {
+    return this.operation === 'tools/call' || this.tool !== LIST ? this.tool.name : undefined;
   }
 
   get signal(): AbortSignal {
@@ -78,6 +104,8 @@ class CallContext implements ToolContext {
 
   with(changes: ContextChanges): ToolContext {
     return new CallContext(
+      this.operation,
+      this.params,
       this.tool,
       'args' in changes ? changes.args : this.args,
       changes.signal === undefined
@@ -97,15 +125,29 @@ class CallContext implements ToolContext {
   }
 }
 
-/** Creates the first context of a call. Used by the runner and the testing kit. */
+/** Creates the first context of a tool call. Used by the runner and the testing kit. */
 export function createContext(
   tool: ToolInfo,
   args: ToolArgs,
   extra: ToolExtra,
   clock: Clock,
   channel: EventChannel,
+  params?: Params,
 ): ToolContext {
-  return new CallContext(tool, args, extra.signal, extra, clock, channel, undefined);
+  return new CallContext('tools/call', params, tool, args, extra.signal, extra, clock, channel, undefined);
+}
+
+/** Creates the first context of a request other than tools/call. */
+export function createRequestContext(
+  operation: Operation,
+  params: Params,
+  target: string | undefined,
+  extra: ToolExtra,
+  clock: Clock,
+  channel: EventChannel,
+): RequestContext {
+  const tool = target === undefined ? LIST : { name: target };
+  return new CallContext(operation, params, tool, undefined, extra.signal, extra, clock, channel, undefined);
 }
 
 // An object literal with a spread and a getter is built slowly (1.4 µs on Node 20, 0.5 µs on Node 24,
@@ -118,7 +160,7 @@ const EAGER_SIGNALS = Number(process.versions.node.split('.')[0]) >= 24;
  * lazy signal stays lazy on Node 20 (the handler's `extra.signal` makes it only if the handler reads it),
  * and is made at once where that is cheaper than a getter.
  */
-export function extraFor(ctx: ToolContext): ToolExtra {
+export function extraFor(ctx: RequestContext): ToolExtra {
   if (ctx instanceof CallContext) {
     if (ctx.hasRequestSignal()) return ctx.extra;
     if (EAGER_SIGNALS) return { ...ctx.extra, signal: ctx.signal };

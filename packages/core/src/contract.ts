@@ -3,6 +3,14 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type {
   CallToolResult,
+  CompleteResult,
+  GetPromptResult,
+  ListPromptsResult,
+  ListResourcesResult,
+  ListResourceTemplatesResult,
+  ListToolsResult,
+  ReadResourceResult,
+  Result,
   ServerNotification,
   ServerRequest,
   ToolAnnotations,
@@ -10,7 +18,7 @@ import type {
 import type { Clock } from './clock.js';
 import type { EventChannel, MiddlewareEvent } from './events.js';
 
-export type { AuthInfo, CallToolResult, ToolAnnotations };
+export type { AuthInfo, CallToolResult, Result, ToolAnnotations };
 
 /** The SDK's own per-request object, as a tool callback receives it. */
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -42,10 +50,29 @@ export function createKey<T>(name: string): Key<T> {
   return Object.freeze({ name });
 }
 
-/** Everything a middleware sees about one tool call. Fields never change; `with` derives a new context. */
-export interface ToolContext {
-  readonly tool: ToolInfo;
-  readonly args: ToolArgs;
+/** The result each MCP request answers with, by method; any other method answers a plain `Result`. */
+export interface OperationResults {
+  'tools/call': CallToolResult;
+  'tools/list': ListToolsResult;
+  'resources/list': ListResourcesResult;
+  'resources/templates/list': ListResourceTemplatesResult;
+  'resources/read': ReadResourceResult;
+  'prompts/list': ListPromptsResult;
+  'prompts/get': GetPromptResult;
+  'completion/complete': CompleteResult;
+}
+
+/** An MCP request method the pipeline sees: one of {@link OperationResults}, or any other the server answers. */
+export type Operation = keyof OperationResults | (string & {});
+
+/** Everything a middleware sees about one request. Fields never change; `with` derives a new context. */
+export interface RequestContext {
+  /** The JSON-RPC method: `tools/call`, `tools/list`, `resources/read`, … */
+  readonly operation: Operation;
+  /** What the request names: the tool or prompt name, the resource URI; undefined for lists. */
+  readonly target: string | undefined;
+  /** The request's params as the client sent them, before the SDK parsed them. Treat as hostile. */
+  readonly params: Readonly<Record<string, unknown>> | undefined;
   /** Aborts when the client cancels, the connection closes, or a deadline set above passes. */
   readonly signal: AbortSignal;
   readonly requestId: string | number;
@@ -62,10 +89,20 @@ export interface ToolContext {
   get<T>(key: Key<T>): T | undefined;
   /** Writes per-call state, visible to middlewares above and below for the rest of this call. */
   set<T>(key: Key<T>, value: T): void;
-  /** A new context for this call with other args or another signal. */
-  with(changes: ContextChanges): ToolContext;
+  /** A new context for this request with another signal. */
+  with(changes: ContextChanges): RequestContext;
   /** Publishes an event on the pipeline's channel (metrics, tracing and logging listen). */
   emit(event: MiddlewareEvent): void;
+}
+
+/** Everything a middleware sees about one tool call (`operation` is `tools/call`). */
+export interface ToolContext extends RequestContext {
+  /** The tool; for a name the server does not know, only `name` is set. */
+  readonly tool: ToolInfo;
+  /** `params.arguments` as the client sent them (not yet parsed by the SDK). */
+  readonly args: ToolArgs;
+  /** A new context for this call with other args or another signal. */
+  with(changes: ContextChanges): ToolContext;
 }
 
 /** What `ctx.with()` may change. */
@@ -84,9 +121,26 @@ export interface ContextChanges {
 /** Calls the rest of the pipeline; may be called more than once (retry). */
 export type Next = (ctx?: ToolContext) => Promise<CallToolResult>;
 
-/** One middleware: do something around `next`, or answer without it. */
+/** A middleware's step for one kind of request other than `tools/call`. */
+export type RequestHook<R extends Result = Result> = (
+  ctx: RequestContext,
+  next: (ctx?: RequestContext) => Promise<R>,
+) => Promise<R>;
+
+/** Steps per request method; `'*'` runs for every method other than `tools/call` without a step of its own. */
+export type RequestHooks = { readonly [M in keyof OperationResults]?: RequestHook<OperationResults[M]> } & {
+  readonly '*'?: RequestHook;
+};
+
+/**
+ * One middleware: do something around `next`, or answer without it. The function itself is the step for
+ * `tools/call`; `requests` adds steps for the other requests. Without `requests` a middleware sees tool
+ * calls only, so every middleware written for tools keeps its meaning.
+ */
 export interface Middleware {
   (ctx: ToolContext, next: Next): Promise<CallToolResult>;
+  /** Steps for requests other than `tools/call` (lists, resources, prompts, completion…). */
+  requests?: RequestHooks | undefined;
   /** Called once per pipeline that uses this middleware, to publish or subscribe to events. */
   attach?: ((channel: EventChannel) => void) | undefined;
 }

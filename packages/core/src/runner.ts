@@ -1,14 +1,31 @@
 /** Runs a pipeline for one tool call: the entry point behind withMiddleware, wrapTool and the gateway. */
 import { systemClock, type Clock } from './clock.js';
 import { childrenOf, compose } from './compose.js';
-import { createContext } from './context.js';
-import type { CallToolResult, Middleware, ToolArgs, ToolContext, ToolExtra, ToolInfo } from './contract.js';
+import { createContext, createRequestContext } from './context.js';
+import type {
+  CallToolResult,
+  Middleware,
+  Next,
+  Operation,
+  RequestContext,
+  Result,
+  ToolArgs,
+  ToolContext,
+  ToolExtra,
+  ToolInfo,
+} from './contract.js';
 import { MiddlewareError } from './errors.js';
 import { EventChannel } from './events.js';
-import { describeValue, isProtocolEscape, isToolResult, toToolResult } from './result.js';
+import { isNotFound, isProtocolError, notFoundToolResult } from './not-found.js';
+import { toRequestError } from './request-error.js';
+import { requestChain } from './requests.js';
+import { describeValue, isToolResult, toToolResult } from './result.js';
 
 /** The innermost step of a pipeline: calls the tool itself. */
 export type ToolHandler = (ctx: ToolContext) => CallToolResult | Promise<CallToolResult>;
+
+/** The innermost step of a request other than tools/call: the server's own handler. */
+export type RequestHandler = (ctx: RequestContext) => Promise<Result>;
 
 /** A pipeline given as one middleware or a list (outermost first). */
 export type Pipeline = Middleware | readonly Middleware[];
@@ -30,6 +47,30 @@ export interface ToolRunner {
   run(tool: ToolInfo, args: ToolArgs, extra: ToolExtra, handler: ToolHandler): Promise<CallToolResult>;
   /** Pre-binds a tool and its handler; the returned function is the per-call fast path. */
   bind(tool: ToolInfo, handler: ToolHandler): (args: ToolArgs, extra: ToolExtra) => Promise<CallToolResult>;
+  /**
+   * Runs one raw `tools/call` whose params the SDK has not parsed yet: `terminal` is the server's own
+   * handler. Never rejects, except with a protocol error (malformed request) that must reach the client
+   * as a JSON-RPC error.
+   */
+  call(
+    tool: ToolInfo,
+    params: Readonly<Record<string, unknown>> | undefined,
+    extra: ToolExtra,
+    terminal: Next,
+  ): Promise<CallToolResult>;
+  /** True when some middleware has a step for `operation` (other than tools/call). */
+  handles(operation: Operation): boolean;
+  /**
+   * Runs one request other than tools/call through the steps for its method. Rejects with the JSON-RPC
+   * error the client should see.
+   */
+  request(
+    operation: Operation,
+    params: Readonly<Record<string, unknown>> | undefined,
+    target: string | undefined,
+    extra: ToolExtra,
+    handler: RequestHandler,
+  ): Promise<Result>;
 }
 
 function attachAll(middleware: Middleware, channel: EventChannel, seen: Set<Middleware>): void {
@@ -39,9 +80,19 @@ function attachAll(middleware: Middleware, channel: EventChannel, seen: Set<Midd
   for (const child of childrenOf(middleware)) attachAll(child, channel, seen);
 }
 
-function fail(error: unknown): CallToolResult {
-  if (isProtocolEscape(error)) throw error;
+function fail(this: ToolInfo | void, error: unknown): CallToolResult {
+  if (isProtocolError(error)) throw error;
+  if (isNotFound(error)) return notFoundToolResult(this?.name ?? '');
   return toToolResult(error);
+}
+
+function notAResult(tool: ToolInfo, result: unknown): CallToolResult {
+  return toToolResult(
+    new MiddlewareError(
+      'INTERNAL',
+      `tool \`${tool.name}\` (or a middleware around it) returned ${describeValue(result)} instead of a tool result`,
+    ),
+  );
 }
 
 /** Composes `pipeline` once, attaches its middlewares to an event channel, and returns the runner. */
@@ -64,30 +115,84 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
         return Promise.reject(error);
       }
     };
-    const check = (result: unknown): CallToolResult => {
-      if (isToolResult(result)) return result;
-      return toToolResult(
-        new MiddlewareError(
-          'INTERNAL',
-          `tool \`${tool.name}\` (or a middleware around it) returned ${describeValue(result)} instead of a tool result`,
-        ),
-      );
-    };
+    const check = (result: unknown): CallToolResult =>
+      isToolResult(result) ? result : notAResult(tool, result);
+    const failed = fail.bind(tool);
     return function runToolCall(args: ToolArgs, extra: ToolExtra): Promise<CallToolResult> {
       const ctx = createContext(tool, args, extra, clock, events);
       let pending: Promise<CallToolResult>;
       try {
         pending = composed(ctx, terminal);
       } catch (error) {
-        return Promise.resolve(fail(error));
+        return Promise.resolve(failed(error));
       }
-      return pending.then(check, fail);
+      return pending.then(check, failed);
     };
+  }
+
+  function call(
+    tool: ToolInfo,
+    params: Readonly<Record<string, unknown>> | undefined,
+    extra: ToolExtra,
+    terminal: Next,
+  ): Promise<CallToolResult> {
+    const args = params?.arguments;
+    const ctx = createContext(
+      tool,
+      typeof args === 'object' && args !== null ? (args as ToolArgs) : undefined,
+      extra,
+      clock,
+      events,
+      params,
+    );
+    let pending: Promise<CallToolResult>;
+    try {
+      pending = composed(ctx, terminal);
+    } catch (error) {
+      return Promise.resolve(fail.call(tool, error));
+    }
+    return pending.then(
+      (result: unknown) => (isToolResult(result) ? result : notAResult(tool, result)),
+      (error: unknown) => fail.call(tool, error),
+    );
+  }
+
+  // Chains per method, composed the first time a method is seen (methods come from the server, not callers).
+  const chains = new Map<Operation, ReturnType<typeof requestChain>>();
+  const chainOf = (operation: Operation): ReturnType<typeof requestChain> => {
+    let found = chains.get(operation);
+    if (found === undefined && !chains.has(operation)) {
+      found = requestChain(composed, operation);
+      chains.set(operation, found);
+    }
+    return found;
+  };
+
+  function request(
+    operation: Operation,
+    params: Readonly<Record<string, unknown>> | undefined,
+    target: string | undefined,
+    extra: ToolExtra,
+    handler: RequestHandler,
+  ): Promise<Result> {
+    const chain = chainOf(operation);
+    const ctx = createRequestContext(operation, params, target, extra, clock, events);
+    if (chain === undefined) return handler(ctx);
+    let pending: Promise<Result>;
+    try {
+      pending = chain(ctx, handler);
+    } catch (error) {
+      return Promise.reject(toRequestError(error, ctx));
+    }
+    return pending.catch((error: unknown) => Promise.reject(toRequestError(error, ctx)));
   }
 
   return {
     events,
     bind,
+    call,
+    handles: (operation) => chainOf(operation) !== undefined,
+    request,
     run: (tool, args, extra, handler) => bind(tool, handler)(args, extra),
   };
 }

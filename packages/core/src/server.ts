@@ -1,15 +1,31 @@
-/** The SDK adapter: wrap every tool of an McpServer (1.32.x), and one-off callbacks, in a pipeline. */
+/**
+ * The SDK 1.x adapter: every request a server answers runs through the pipeline (tool calls before the
+ * SDK parses their arguments, lists, resources, prompts, completion), and one-off tool callbacks.
+ */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { extraFor } from './context.js';
-import type { CallToolResult, ToolArgs, ToolExtra, ToolInfo } from './contract.js';
+import type { CallToolResult, Operation, RequestContext, ToolContext, ToolInfo } from './contract.js';
+import { MiddlewareError } from './errors.js';
+import { asProtocolError, isProtocolError } from './not-found.js';
+import { describeValue, isToolResult } from './result.js';
 import { createToolRunner, type Pipeline, type RunnerOptions, type ToolRunner } from './runner.js';
+import {
+  isMcpServer,
+  protocolOf,
+  replaceRequestHandlers,
+  requestHandlersOf,
+  toolRegistryOf,
+  type RawRequestHandler,
+  type ToolRecord,
+} from './sdk-v1.js';
 
 type AnyCallback = (...args: never[]) => CallToolResult | Promise<CallToolResult>;
 type ToolUpdate = Parameters<RegisteredTool['update']>[0];
-// The SDK's registered-tool record, with the fields 1.32 keeps and reads per call.
-type ToolRecord = Omit<RegisteredTool, 'handler'> & { handler: unknown };
 
 const APPLIED = Symbol.for('io.github.mcp-middleware/applied');
+// The handshake stays outside the pipeline: credentials for it are the HTTP front door's job.
+const OUTSIDE = new Set(['initialize', 'ping']);
 
 function toolInfo(name: string, tool: ToolRecord): ToolInfo {
   return Object.freeze({
@@ -33,86 +49,229 @@ export function wrapTool<C extends AnyCallback>(
   tool: ToolInfo,
   options?: RunnerOptions,
 ): C {
-  return wrapWith(createToolRunner(pipeline, options), handler, tool) as C;
-}
-
-function wrapWith(runner: ToolRunner, callback: AnyCallback, tool: ToolInfo): AnyCallback {
-  const invoke = callback as (...args: unknown[]) => CallToolResult | Promise<CallToolResult>;
+  const runner = createToolRunner(pipeline, options);
+  const invoke = handler as unknown as (...args: unknown[]) => CallToolResult | Promise<CallToolResult>;
   if (tool.inputSchema === undefined) {
     const run = runner.bind(tool, (ctx) => invoke(extraFor(ctx)));
-    return (extra: ToolExtra) => run(undefined, extra);
+    return ((extra: Parameters<typeof run>[1]) => run(undefined, extra)) as unknown as C;
   }
   const run = runner.bind(tool, (ctx) => invoke(ctx.args, extraFor(ctx)));
-  return (args: ToolArgs, extra: ToolExtra) => run(args, extra);
+  return run as unknown as C;
+}
+
+// What a tool callback threw (or returned instead of a result), by the `extra` object of its call: the
+// SDK's own catch flattens errors into isError text, which would hide them from retry and the breaker.
+const failures = new WeakMap<object, unknown>();
+const PLACEHOLDER: CallToolResult = Object.freeze({ content: [], isError: true });
+
+function reportThrows(callback: AnyCallback): AnyCallback {
+  const invoke = callback as (...args: unknown[]) => unknown;
+  return ((...args: unknown[]) => {
+    const extra = args[args.length - 1] as object;
+    const caught = (error: unknown): CallToolResult => {
+      // The SDK lets exactly this escape a tool as a JSON-RPC error; keep it what it was.
+      if (isProtocolError(error)) throw error;
+      failures.set(extra, error);
+      return PLACEHOLDER;
+    };
+    const checked = (result: unknown): unknown => {
+      if (isToolResult(result)) return result;
+      failures.set(
+        extra,
+        new MiddlewareError('INTERNAL', `returned ${describeValue(result)} instead of a tool result`),
+      );
+      return PLACEHOLDER;
+    };
+    try {
+      const result = invoke(...args);
+      return result instanceof Promise ? result.then(checked, caught) : checked(result);
+    } catch (error) {
+      return caught(error);
+    }
+  }) as AnyCallback;
+}
+
+// A low-level handler's McpError is a JSON-RPC error it chose to send.
+function hasJsonRpcCode(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && Number.isInteger((error as { code?: unknown }).code);
+}
+
+function rethrowThrown(extra: object, result: unknown): CallToolResult {
+  if (failures.has(extra)) {
+    const error = failures.get(extra);
+    failures.delete(extra);
+    throw error;
+  }
+  return result as CallToolResult;
+}
+
+function targetOf(method: string, params: Record<string, unknown> | undefined): string | undefined {
+  if (params === undefined) return undefined;
+  const named = method === 'completion/complete' ? params.ref : params;
+  if (typeof named !== 'object' || named === null) return undefined;
+  const { name, uri } = named as { name?: unknown; uri?: unknown };
+  if (typeof name === 'string') return name;
+  return typeof uri === 'string' ? uri : undefined;
+}
+
+function paramsOf(request: { readonly params?: unknown }): Record<string, unknown> | undefined {
+  const { params } = request;
+  return typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : undefined;
+}
+
+/** Runs `handler` for tools/call through the pipeline, before the SDK parses the arguments. */
+function toolsCall(
+  runner: ToolRunner,
+  handler: RawRequestHandler,
+  infoOf: (name: string) => ToolInfo,
+  sdkRaisesOnly: boolean,
+): RawRequestHandler {
+  const terminal = (c?: ToolContext): Promise<CallToolResult> => {
+    const ctx = c as ToolContext;
+    const params = ctx.params;
+    const request = {
+      method: 'tools/call',
+      params: ctx.args === params?.arguments ? params : { ...params, arguments: ctx.args },
+    } as Parameters<RawRequestHandler>[0];
+    const extra = extraFor(ctx);
+    let pending: Promise<unknown>;
+    try {
+      pending = handler(request, extra);
+    } catch (error) {
+      return Promise.reject(asProtocolError(error));
+    }
+    // An McpServer's handler catches whatever the tool throws; what still rejects is the SDK's own.
+    return pending.then(
+      (result) => rethrowThrown(extra, result),
+      (error: unknown) =>
+        Promise.reject(sdkRaisesOnly || hasJsonRpcCode(error) ? asProtocolError(error) : error),
+    );
+  };
+  return (request, extra) => {
+    const params = paramsOf(request);
+    const name = params?.name;
+    return runner.call(infoOf(typeof name === 'string' ? name : ''), params, extra, terminal);
+  };
+}
+
+function otherRequest(runner: ToolRunner, method: Operation, handler: RawRequestHandler): RawRequestHandler {
+  if (!runner.handles(method)) return handler;
+  const terminal = (ctx: RequestContext): Promise<never> =>
+    handler(
+      { method, ...(ctx.params !== undefined && { params: ctx.params }) },
+      extraFor(ctx),
+    ) as Promise<never>;
+  return (request, extra) => {
+    const params = paramsOf(request);
+    return runner.request(method, params, targetOf(method, params), extra, terminal);
+  };
+}
+
+function isRunner(pipeline: Pipeline | ToolRunner): pipeline is ToolRunner {
+  return typeof pipeline === 'object' && 'call' in pipeline && 'request' in pipeline;
 }
 
 /**
- * Runs every tool of `server` through `pipeline`: tools registered before and after this call, through
- * `registerTool` or the deprecated `tool()`, and callbacks replaced with `update({ callback })`.
- * Applying it twice to one server throws: compose one pipeline instead.
+ * Runs every request `server` answers through `pipeline`: tool calls (before the SDK parses their
+ * arguments, and for unknown tools), lists, `resources/read`, `prompts/get`, `completion/complete` and
+ * any other method, on an `McpServer` or a low-level `Server` of SDK 1.x. Handlers registered later are
+ * covered too. Pass a runner from `createToolRunner` to share one composed pipeline across servers built
+ * per request. Applying it twice to one server throws: compose one pipeline instead.
  */
-export function withMiddleware<S extends McpServer>(
+export function withMiddleware<S extends McpServer | Server>(
   server: S,
-  pipeline: Pipeline,
+  pipeline: Pipeline | ToolRunner,
   options?: RunnerOptions,
 ): S {
-  const target = server as unknown as { [APPLIED]?: true; _registeredTools?: Record<string, ToolRecord> };
+  const protocol = protocolOf(server);
+  const target = protocol as { [APPLIED]?: true };
   if (target[APPLIED] === true) {
     throw new Error(
-      'withMiddleware: this McpServer already has a pipeline; compose all middlewares into one pipeline ' +
+      'withMiddleware: this server already has a pipeline; compose all middlewares into one pipeline ' +
         'and call withMiddleware once',
     );
   }
-  const registry = target._registeredTools;
-  if (typeof registry !== 'object' || registry === null) {
+  const handlers = requestHandlersOf(protocol);
+  const registry = toolRegistryOf(server);
+  if (handlers === undefined || (protocol !== server && registry === undefined)) {
     throw new Error(
-      'withMiddleware: this McpServer does not keep its tools where @modelcontextprotocol/sdk 1.x does, so ' +
-        'tools could be left unwrapped; use wrapTool() on each callback instead',
+      'withMiddleware: this server does not keep its request handlers where @modelcontextprotocol/sdk 1.x ' +
+        'does, so requests could bypass the pipeline; nothing was changed. Use wrapTool() on each callback, ' +
+        'or the SDK line this package supports',
     );
   }
-  const runner = createToolRunner(pipeline, options);
+  const runner = isRunner(pipeline) ? pipeline : createToolRunner(pipeline, options);
 
+  const infos = new WeakMap<ToolRecord, ToolInfo>();
+  const infoOf = (name: string): ToolInfo => {
+    const record = registry !== undefined && Object.hasOwn(registry, name) ? registry[name] : undefined;
+    if (record === undefined) return { name };
+    let info = infos.get(record);
+    if (info === undefined) infos.set(record, (info = toolInfo(name, record)));
+    return info;
+  };
+  const wrap = (method: string, handler: RawRequestHandler): RawRequestHandler => {
+    if (OUTSIDE.has(method)) return handler;
+    if (method === 'tools/call') return toolsCall(runner, handler, infoOf, registry !== undefined);
+    return otherRequest(runner, method, handler);
+  };
+
+  class PipelineHandlers extends Map<string, RawRequestHandler> {
+    override set(method: string, handler: RawRequestHandler): this {
+      return super.set(method, wrap(method, handler));
+    }
+  }
+  const replacement = new PipelineHandlers();
+  for (const [method, handler] of handlers) replacement.set(method, handler);
+  replaceRequestHandlers(protocol, replacement);
+
+  if (registry !== undefined && isMcpServer(server)) adoptTools(server, registry, infos);
+  Object.defineProperty(target, APPLIED, { value: true });
+  return server;
+}
+
+// Every tool callback, before and after withMiddleware, reports what it throws to the pipeline.
+function adoptTools(
+  server: McpServer,
+  registry: Record<string, ToolRecord>,
+  infos: WeakMap<ToolRecord, ToolInfo>,
+): void {
   const adopt = (name: string, tool: ToolRecord): void => {
     if (typeof tool.handler !== 'function') {
       process.emitWarning(
-        `withMiddleware: tool \`${name}\` is a task tool (registerToolTask); task tools run without the pipeline`,
+        `withMiddleware: tool \`${name}\` is a task tool (registerToolTask); its calls pass the pipeline, ` +
+          'but what its task does later does not',
         'McpMiddlewareWarning',
       );
       return;
     }
-    let currentName = name;
-    let original = tool.handler as AnyCallback;
-    // The arity rule depends on inputSchema, which update() can change: rebuild after every update.
-    const rewrap = (): void => {
-      tool.handler = wrapWith(runner, original, toolInfo(currentName, tool));
-    };
-    rewrap();
+    tool.handler = reportThrows(tool.handler as AnyCallback);
     const update = tool.update.bind(tool);
     tool.update = (updates: ToolUpdate): void => {
-      if (updates.callback !== undefined) original = updates.callback;
-      const { callback: _ignored, ...rest } = updates;
-      update(rest);
-      if (typeof updates.name === 'string') currentName = updates.name;
-      rewrap();
+      infos.delete(tool);
+      update(
+        updates.callback === undefined
+          ? updates
+          : { ...updates, callback: reportThrows(updates.callback) as never },
+      );
     };
   };
-
   for (const [name, tool] of Object.entries(registry)) adopt(name, tool);
 
   const registerTool = server.registerTool.bind(server) as (...args: unknown[]) => ToolRecord;
-  const tool = server.tool.bind(server) as (...args: unknown[]) => ToolRecord;
+  const tool = (server.tool as unknown as ((...args: unknown[]) => ToolRecord) | undefined)?.bind(server);
   Object.assign(server, {
     registerTool(...args: unknown[]): ToolRecord {
       const registered = registerTool(...args);
       adopt(args[0] as string, registered);
       return registered;
     },
-    tool(...args: unknown[]): ToolRecord {
-      const registered = tool(...args);
-      adopt(args[0] as string, registered);
-      return registered;
-    },
+    ...(tool !== undefined && {
+      tool(...args: unknown[]): ToolRecord {
+        const registered = tool(...args);
+        adopt(args[0] as string, registered);
+        return registered;
+      },
+    }),
   });
-  Object.defineProperty(target, APPLIED, { value: true });
-  return server;
 }

@@ -1,0 +1,29 @@
+/** The one mapping from a refusal of a request other than tools/call to the JSON-RPC error the client sees. */
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestContext } from './contract.js';
+import { isMiddlewareError } from './errors.js';
+import { isNotFound, isProtocolError, notFoundError } from './not-found.js';
+import { ERROR_META_KEY, toToolResult } from './result.js';
+
+// Standard JSON-RPC codes only: never the spec's reserved server range.
+function jsonRpcCodeOf(code: string): number {
+  if (code === 'INVALID_ARGUMENTS' || code === 'PAYLOAD_TOO_LARGE') return ErrorCode.InvalidParams;
+  if (code === 'TIMEOUT') return ErrorCode.RequestTimeout;
+  return ErrorCode.InternalError;
+}
+
+/**
+ * Turns what a pipeline rejected a list, read, get or completion with into a JSON-RPC error: a hidden
+ * target answers as an unknown one, the SDK's own errors pass unchanged, and everything else carries the
+ * same redacted text and `_meta` detail a refused tool call would, under `data`.
+ */
+export function toRequestError(error: unknown, ctx: Pick<RequestContext, 'operation' | 'target'>): unknown {
+  if (isNotFound(error)) return notFoundError(ctx.operation, ctx.target);
+  if (isProtocolError(error)) return error;
+  if (error instanceof McpError && !isMiddlewareError(error)) return error;
+  const result = toToolResult(error);
+  const detail = result._meta?.[ERROR_META_KEY] as { code: string } | undefined;
+  const first = result.content[0];
+  const text = first?.type === 'text' ? first.text : 'request failed';
+  return new McpError(jsonRpcCodeOf(detail?.code ?? 'INTERNAL'), text, { [ERROR_META_KEY]: detail });
+}
