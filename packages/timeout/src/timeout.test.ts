@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { ConfigError, isMiddlewareError, type CallToolResult } from '@mcp-middleware/core';
+import { ConfigError, MiddlewareError, isMiddlewareError, type CallToolResult } from '@mcp-middleware/core';
 import { createTestContext, manualClock, stubHandler, textResult } from '@mcp-middleware/core/testing';
 import { describe, expect, it } from 'vitest';
 import { timeout } from './timeout.js';
@@ -11,6 +11,32 @@ function setup(timeoutMs = 1000) {
   const request = new AbortController();
   const ctx = createTestContext({ clock, signal: request.signal, tool: { name: 'search' } });
   return { clock, request, ctx, middleware: timeout({ timeoutMs }) };
+}
+
+/** Values a buggy hook may throw, hostile ones included. */
+function hostileValues(): [string, () => unknown][] {
+  const getter = (): never => {
+    throw new Error('getter');
+  };
+  return [
+    ['an Error', () => new Error('hook bug')],
+    ['a string', () => 'hook bug'],
+    ['null', () => null],
+    ['undefined', () => undefined],
+    ['a Symbol', () => Symbol('bug')],
+    [
+      'a revoked Proxy',
+      () => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      },
+    ],
+    [
+      'an object with throwing getters',
+      () => Object.defineProperties({}, { message: { get: getter }, then: { get: getter } }),
+    ],
+  ];
 }
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -109,6 +135,49 @@ describe('timeout()', () => {
     expect(handler.calls[0]!.signal.reason).toBe(error);
     expect(clock.pending).toBe(0);
   });
+
+  it('passes on the TIMEOUT of a deadline above (its abort reason) instead of calling it a client cancel', async () => {
+    const { clock, request, ctx, middleware } = setup(1000);
+    const handler = stubHandler(never);
+    const call = rejectionOf(middleware(ctx, handler));
+    await clock.advance(1);
+    const overall = new MiddlewareError('TIMEOUT', 'the overall deadline passed');
+    request.abort(overall);
+    expect(await call).toBe(overall);
+    expect(handler.calls[0]!.signal.reason).toBe(overall);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each(hostileValues())(
+    'rejects with TIMEOUT and warns when onTimeout throws or rejects %s, leaving nothing unhandled',
+    async (_name, value) => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => {
+        unhandled.push(reason);
+      };
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        for (const hook of [
+          () => {
+            throw value();
+          },
+          // An async hook: its promise rejects.
+          (() => Promise.reject(value())) as unknown as () => void,
+        ]) {
+          const clock = manualClock();
+          const ctx = createTestContext({ clock });
+          const call = rejectionOf(timeout({ timeoutMs: 10, onTimeout: hook })(ctx, stubHandler(never)));
+          await clock.advance(10);
+          expect(isMiddlewareError(await call, 'TIMEOUT')).toBe(true);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          expect(ctx.events).toContainEqual(expect.objectContaining({ type: 'warning', source: 'timeout' }));
+        }
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    },
+  );
 
   it('rejects with CANCELLED without calling the handler when the request is already cancelled', async () => {
     const { request, ctx, middleware } = setup();

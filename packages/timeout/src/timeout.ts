@@ -1,7 +1,9 @@
 /** timeout(): a deadline per call, with a signal that aborts at the deadline or on client cancel. */
 import {
   MiddlewareError,
+  isMiddlewareError,
   readOptions,
+  reportCallbackError,
   type CallToolResult,
   type Middleware,
   type Next,
@@ -22,7 +24,7 @@ export interface TimeoutOptions {
    * @default 30000
    */
   readonly timeoutMs?: number;
-  /** Called at the deadline, before the caller gets `TIMEOUT`. A throwing hook never fails a call. @default none */
+  /** Called at the deadline, before the caller gets `TIMEOUT`. A hook that throws or rejects never fails a call: it is a `warning`. @default none */
   readonly onTimeout?: ((info: TimeoutInfo) => void) | undefined;
 }
 
@@ -48,19 +50,13 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
     );
     ctx.emit({ type: 'timeout', timeoutMs });
     ctx.emit({ type: 'reject', code: 'TIMEOUT', source: 'timeout' });
-    if (onTimeout !== undefined) {
-      try {
-        onTimeout({ ctx, timeoutMs });
-      } catch (cause) {
-        ctx.emit({ type: 'warning', source: 'timeout', message: 'onTimeout hook threw', cause });
-      }
-    }
+    if (onTimeout !== undefined) callHook(ctx, onTimeout, { ctx, timeoutMs });
     return error;
   };
 
   return function timeout(ctx: ToolContext, next: Next): Promise<CallToolResult> {
     const parent = ctx.signal;
-    if (parent.aborted) return Promise.reject(cancelled(ctx, parent.reason));
+    if (parent.aborted) return Promise.reject(stopped(ctx, parent.reason));
     return new Promise<CallToolResult>((resolve, reject) => {
       const clock = ctx.clock;
       // The controller below is made only if someone reads the signal: on Node 20 an AbortController
@@ -81,7 +77,7 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
       };
       const onCancel = (): void => {
         if (!finish()) return;
-        const error = cancelled(ctx, parent.reason);
+        const error = stopped(ctx, parent.reason);
         abortBelow(error);
         reject(error);
       };
@@ -118,7 +114,13 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   };
 }
 
-function cancelled(ctx: ToolContext, reason: unknown): MiddlewareError {
+/**
+ * Why the call stopped when the signal from above aborted: a deadline above (an outer `timeout()`, retry's
+ * `totalTimeoutMs`) aborts with its own `MiddlewareError`, which passes on as it is; anything else is the
+ * client cancelling.
+ */
+function stopped(ctx: ToolContext, reason: unknown): MiddlewareError {
+  if (isMiddlewareError(reason)) return reason;
   return new MiddlewareError(
     'CANCELLED',
     `the call to tool \`${ctx.tool.name}\` was cancelled by the client`,
@@ -126,4 +128,21 @@ function cancelled(ctx: ToolContext, reason: unknown): MiddlewareError {
       cause: reason,
     },
   );
+}
+
+// onTimeout runs for its effect: a throw, or the rejection of the promise an async hook returns, is a
+// `warning`, never a failed or hanging call.
+function callHook(ctx: ToolContext, hook: (info: TimeoutInfo) => unknown, info: TimeoutInfo): void {
+  let returned: unknown;
+  try {
+    returned = hook(info);
+    if (typeof returned !== 'object' || returned === null) return;
+    const then: unknown = (returned as { then?: unknown }).then;
+    if (typeof then !== 'function') return;
+    (returned as Promise<unknown>).then(undefined, (error: unknown) =>
+      reportCallbackError('timeout', 'onTimeout', error, ctx),
+    );
+  } catch (error) {
+    reportCallbackError('timeout', 'onTimeout', error, ctx);
+  }
 }
