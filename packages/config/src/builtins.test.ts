@@ -128,7 +128,7 @@ const malformed: [string, unknown, string[]][] = [
     'API key not hashed',
     { pipeline: [{ auth: { apiKeys: { keys: [{ id: 'ci', sha256: 'plain-key' }] } } }] },
     [
-      'pipeline[0].auth.apiKeys.keys[0].sha256: expected 64 lowercase hex characters (sha256 of the key), got "plain-key"',
+      'pipeline[0].auth.apiKeys.keys[0].sha256: expected 64 lowercase hex characters (sha256 of the key), got a string of 9 characters (not shown: a secret-like key)',
     ],
   ],
   [

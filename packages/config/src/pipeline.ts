@@ -1,5 +1,6 @@
 /** createPipeline(): turns a checked config into middlewares, with per-tool overrides and shared stores. */
 import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
 import { resolve } from 'node:path';
 import {
   ConfigError,
@@ -11,8 +12,10 @@ import {
 import { builtins } from './builtins.js';
 import { ConfigFileError, formatPath, type ConfigProblem } from './errors.js';
 import { deepMerge } from './merge.js';
+import { locate } from './load.js';
 import type { BuildContext, RegistryEntry, SharedStore, ThirdPartyModule } from './registry.js';
-import type { McpMiddlewareConfig, PipelineEntry, ToolOverrides } from './validate.js';
+import { displayCopy, scrub, sensitiveStrings } from './secrets.js';
+import { errorName, type McpMiddlewareConfig, type PipelineEntry, type ToolOverrides } from './validate.js';
 
 /** Options of {@link createPipeline}. */
 export interface CreatePipelineOptions {
@@ -46,18 +49,35 @@ function compareSpecificity(a: string, b: string): number {
   return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
 }
 
+type Override = readonly [glob: string, re: RegExp, settings: ToolOverrides];
+
+/**
+ * The overrides that apply to a tool, least specific first (`overrides` comes sorted). Exact names sort
+ * last and are looked up rather than matched, so 40 000 tool keys cost one lookup per tool, not 40 000.
+ */
+function applicable(overrides: readonly Override[]): (tool: string) => Override[] {
+  const globs = overrides.filter(([glob]) => /[*?]/.test(glob));
+  const exact = new Map(overrides.filter(([glob]) => !/[*?]/.test(glob)).map((o) => [o[0], o]));
+  return (tool) => {
+    const out = globs.filter(([, re]) => re.test(tool));
+    const named = exact.get(tool);
+    if (named !== undefined) out.push(named);
+    return out;
+  };
+}
+
 /** The options a tool gets for one middleware: base merged with matching overrides, least specific first. */
 function resolveFor(
   tool: string,
   name: string,
   base: Readonly<Record<string, unknown>>,
-  overrides: readonly [string, RegExp, ToolOverrides][],
+  matching: (tool: string) => readonly Override[],
 ): { key: string; options: Record<string, unknown> | false } {
   let options = { ...base } as Record<string, unknown> | false;
   const applied: string[] = [];
-  for (const [glob, re, settings] of overrides) {
+  for (const [glob, , settings] of matching(tool)) {
     const setting = settings[name];
-    if (setting === undefined || !re.test(tool)) continue;
+    if (setting === undefined) continue;
     applied.push(glob);
     options =
       setting === false
@@ -71,6 +91,23 @@ function strip(message: string, factory: string): string {
   return message.startsWith(`${factory}: `) ? message.slice(factory.length + 2) : message;
 }
 
+// Where an entry's options sit in the file: `pipeline[2].retry` or, for `use:`, `pipeline[2].options`.
+const optionsPath = (index: number, entry: PipelineEntry): PropertyKey[] =>
+  entry.use === undefined ? ['pipeline', index, entry.name] : ['pipeline', index, 'options'];
+
+/** What a user callback (a `use:` factory, a custom registry's `create`, `redisClient`) threw, as a ConfigError. */
+function thrownBy(what: string, error: unknown): ConfigError {
+  let detail: string;
+  try {
+    detail = error instanceof Error ? `${error.name}: ${error.message}` : errorName(error);
+  } catch {
+    detail = 'an unreadable value';
+  }
+  return new ConfigError('', `${what} threw ${detail.length > 200 ? `${detail.slice(0, 200)}…` : detail}`, {
+    cause: error,
+  });
+}
+
 /**
  * Builds the middlewares of `config`, outermost first. Factory errors come back as a ConfigFileError whose
  * paths point into the file (`pipeline[3].rateLimit.windowMs`, `tools["db_*"].rateLimit.limit`).
@@ -80,7 +117,31 @@ export async function createPipeline(
   options: CreatePipelineOptions = {},
 ): Promise<BuiltPipeline> {
   const registry = new Map((options.registry ?? builtins).map((e) => [e.name, e]));
+  const fromEnv = config.sources?.fromEnv ?? new Map<string, string>();
+  // Texts written by factories are not ours: they may quote an option, so scrub every sensitive value.
+  const secrets = new Set<string>();
+  for (const [index, entry] of config.pipeline.entries())
+    sensitiveStrings(entry.options, optionsPath(index, entry), fromEnv, formatPath, secrets);
+  for (const [glob, settings] of Object.entries(config.tools))
+    sensitiveStrings(settings, ['tools', glob], fromEnv, formatPath, secrets);
+  for (const [name, store] of Object.entries(config.stores))
+    sensitiveStrings(store, ['stores', name], fromEnv, formatPath, secrets);
+  const problems: ConfigProblem[] = [];
   const closers: (() => Promise<unknown>)[] = [];
+  const fail = async (): Promise<never> => {
+    await Promise.all(closers.map((close) => close()));
+    const lines = config.sources?.lines ?? new Map<string, { file: string; line: number }>();
+    throw new ConfigFileError(
+      problems.map((p) => {
+        const found = locate(lines, p.path);
+        const message = scrub(p.message, secrets);
+        return found === undefined
+          ? { ...p, message }
+          : { ...p, message, file: found.file, line: found.line };
+      }),
+      config.file,
+    );
+  };
   const stores = new Map<string, SharedStore>();
   const context: BuildContext = {
     metricsRegistry: options.metricsRegistry,
@@ -99,16 +160,29 @@ export async function createPipeline(
       stores.set(name, { type: 'memory' });
       continue;
     }
-    const client = options.redisClient?.(store.url) ?? (await defaultRedis(store.url));
-    closers.push(() => (client as { quit(): Promise<unknown> }).quit().catch(() => undefined));
+    let client: unknown;
+    try {
+      client = options.redisClient?.(store.url) ?? (await defaultRedis(store.url));
+    } catch (error) {
+      const reason = error instanceof ConfigError ? error : thrownBy('the Redis client factory', error);
+      problems.push({ path: formatPath(['stores', name, 'url']), message: reason.message });
+      continue;
+    }
+    closers.push(async () => {
+      try {
+        await (client as { quit(): Promise<unknown> }).quit();
+      } catch {
+        // a client that cannot quit has nothing left to close
+      }
+    });
     stores.set(name, { type: 'redis', client, prefix: store.prefix ?? 'mcp-middleware:' });
   }
+  if (problems.length > 0) return fail();
 
-  const overrides: [string, RegExp, ToolOverrides][] = Object.entries(config.tools)
+  const overrides: Override[] = Object.entries(config.tools)
     .sort(([a], [b]) => compareSpecificity(a, b))
     .map(([glob, settings]) => [glob, globToRegExp(glob), settings]);
 
-  const problems: ConfigProblem[] = [];
   const middlewares: Middleware[] = [];
   const describers: ((tool: string) => string)[] = [];
 
@@ -121,14 +195,14 @@ export async function createPipeline(
       try {
         return await createOne(entry, opts, registry, context, options.cwd);
       } catch (error) {
-        if (error instanceof ConfigError) {
-          problems.push({
-            path: `${formatPath(where)}.${error.path}`,
-            message: strip(error.message, entry.name),
-          });
-          return undefined;
-        }
-        throw error;
+        // A ConfigError names the option; anything else is a bug in a factory, named but never a crash.
+        const reason =
+          error instanceof ConfigError ? error : thrownBy(`the factory of ${entry.use ?? entry.name}`, error);
+        problems.push({
+          path: reason.path === '' ? formatPath(where) : `${formatPath(where)}.${reason.path}`,
+          message: strip(reason.message, entry.name),
+        });
+        return undefined;
       }
     };
     const base = await build({ ...entry.options }, path);
@@ -143,8 +217,21 @@ export async function createPipeline(
           entry.name,
         ]);
     }
+    // `check` prints these: values from the environment as written, secret-like keys hidden.
+    const shownBase = displayCopy(entry.options, optionsPath(index, entry), fromEnv, formatPath) as Record<
+      string,
+      unknown
+    >;
+    const shown = relevant.map(([glob, re, settings]): Override => [
+      glob,
+      re,
+      {
+        [entry.name]: displayCopy(settings[entry.name], ['tools', glob, entry.name], fromEnv, formatPath),
+      } as ToolOverrides,
+    ]);
+    const shownMatching = applicable(shown);
     describers.push((tool) => {
-      const { options: resolved } = resolveFor(tool, entry.name, entry.options, relevant);
+      const { options: resolved } = resolveFor(tool, entry.name, shownBase, shownMatching);
       return resolved === false ? `${entry.name}: off` : `${entry.name} ${JSON.stringify(resolved)}`;
     });
     if (base === undefined) continue;
@@ -156,10 +243,7 @@ export async function createPipeline(
       perTool(entry, base, relevant, (opts) => createOne(entry, opts, registry, context, options.cwd)),
     );
   }
-  if (problems.length > 0) {
-    await Promise.all(closers.map((close) => close()));
-    throw new ConfigFileError(problems, config.file);
-  }
+  if (problems.length > 0) return fail();
   return {
     middlewares,
     describe: (tool) => describers.map((d) => d(tool)),
@@ -174,16 +258,17 @@ export async function createPipeline(
 function perTool(
   entry: PipelineEntry,
   base: Middleware,
-  overrides: readonly [string, RegExp, ToolOverrides][],
+  overrides: readonly Override[],
   create: (options: Record<string, unknown>) => Promise<Middleware>,
 ): Middleware {
   const channels: EventChannel[] = [];
+  const matching = applicable(overrides);
   const byKey = new Map<string, Promise<Middleware | false>>([['', Promise.resolve(base)]]);
   const byTool = new WeakMap<ToolInfo, Promise<Middleware | false>>();
   const pick = (tool: ToolInfo): Promise<Middleware | false> => {
     let chosen = byTool.get(tool);
     if (chosen === undefined) {
-      const { key, options } = resolveFor(tool.name, entry.name, entry.options, overrides);
+      const { key, options } = resolveFor(tool.name, entry.name, entry.options, matching);
       chosen = byKey.get(key);
       if (chosen === undefined) {
         chosen =
@@ -237,21 +322,42 @@ async function createOne(
       { cause: error },
     );
   }
-  const factory = mod.factory ?? mod.default;
+  let factory: unknown;
+  try {
+    factory = mod.factory ?? mod.default;
+  } catch (error) {
+    throw thrownBy(`reading the exports of "${entry.use}"`, error);
+  }
   if (typeof factory !== 'function')
     throw new ConfigError(
       'use',
       `module "${entry.use}" exports no factory (export default or export const factory)`,
     );
   if (mod.schema !== undefined) {
-    const parsed = mod.schema.safeParse(options);
+    let parsed: ReturnType<z.ZodType['safeParse']>;
+    try {
+      parsed = mod.schema.safeParse(options);
+    } catch (error) {
+      throw thrownBy(`the option schema of "${entry.use}"`, error);
+    }
     if (!parsed.success)
       throw new ConfigError(
         'options',
         `options for "${entry.use}" are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
   }
-  return factory(options);
+  let middleware: unknown;
+  try {
+    middleware = await (factory as (options: unknown) => unknown)(options);
+  } catch (error) {
+    throw error instanceof ConfigError ? error : thrownBy(`the factory of "${entry.use}"`, error);
+  }
+  if (typeof middleware !== 'function')
+    throw new ConfigError(
+      'use',
+      `the factory of "${entry.use}" returned ${errorName(middleware)}, not a middleware function`,
+    );
+  return middleware as Middleware;
 }
 
 async function defaultRedis(url: string): Promise<unknown> {

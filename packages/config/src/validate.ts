@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { describeInput, formatPath, type ConfigProblem } from './errors.js';
 import { isPlainObject } from './merge.js';
 import type { RegistryEntry } from './registry.js';
+import { describeHidden, isSecretKey } from './secrets.js';
 
 /** One checked pipeline entry. */
 export interface PipelineEntry {
@@ -22,6 +23,14 @@ export type StoreConfig =
 /** Per-tool settings: for each middleware, options merged over the pipeline's, or `false` to turn it off. */
 export type ToolOverrides = Readonly<Record<string, Readonly<Record<string, unknown>> | false>>;
 
+/** Where the values of a loaded config came from, so errors and `check` can point at them without showing secrets. */
+export interface ConfigSources {
+  /** File name and line of each value, keyed by its formatted path (`pipeline[0].rateLimit.limit`). */
+  readonly lines: ReadonlyMap<string, { readonly file: string; readonly line: number }>;
+  /** Each value the environment filled in, as written in the file (`${API_KEY}`), keyed by formatted path. */
+  readonly fromEnv: ReadonlyMap<string, string>;
+}
+
 /** A checked config. */
 export interface McpMiddlewareConfig {
   readonly pipeline: readonly PipelineEntry[];
@@ -30,6 +39,8 @@ export interface McpMiddlewareConfig {
   readonly stores: Readonly<Record<string, StoreConfig>>;
   /** The file it came from, if any. */
   readonly file?: string | undefined;
+  /** Set by loadConfig: lines and environment variables behind the values. */
+  readonly sources?: ConfigSources | undefined;
 }
 
 const ROOT_KEYS = ['$schema', 'pipeline', 'tools', 'stores'];
@@ -70,12 +81,28 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return shape === undefined ? [] : Object.keys(shape);
 }
 
+/** How problems show the value at a path: never one from the environment or under a secret-like key. */
+export interface Visibility {
+  /** True when the value at `path` must not be shown. */
+  hidden(path: readonly PropertyKey[]): boolean;
+  /** "got …" text for the value at `path`. */
+  describe(path: readonly PropertyKey[], value: unknown): string;
+}
+
+/** Hides values under secret-like keys; knows nothing of the environment. */
+export const secretKeysHidden: Visibility = {
+  hidden: (path) => path.some(isSecretKey),
+  describe: (path, value) =>
+    path.some(isSecretKey) ? describeHidden(value, undefined) : describeInput(value),
+};
+
 /** Turns zod issues for the value at `prefix` into problems. */
 export function problemsFromZod(
   error: z.ZodError,
   schema: z.ZodType,
   prefix: readonly PropertyKey[],
   input: unknown,
+  visibility: Visibility = secretKeysHidden,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of error.issues) {
@@ -94,7 +121,7 @@ export function problemsFromZod(
     const message = issue.message.replace(/^Invalid input: /, '');
     problems.push({
       path: formatPath(path),
-      message: `${message}, got ${describeInput(valueAt(input, issue.path))}`,
+      message: `${message}, got ${visibility.describe(path, valueAt(input, issue.path))}`,
     });
   }
   return problems;
@@ -116,14 +143,22 @@ function entryOf(
   index: number,
   registry: ReadonlyMap<string, RegistryEntry>,
   problems: ConfigProblem[],
+  visibility: Visibility,
 ): PipelineEntry | undefined {
   const path = ['pipeline', index];
   const names = [...registry.keys()];
+  if (typeof raw === 'string' && !registry.has(raw) && visibility.hidden(path)) {
+    problems.push({
+      path: formatPath(path),
+      message: `expected a middleware name (one of ${names.join(', ')}), got ${visibility.describe(path, raw)}`,
+    });
+    return undefined;
+  }
   if (typeof raw === 'string') raw = { [raw]: {} };
   if (!isPlainObject(raw)) {
     problems.push({
       path: formatPath(path),
-      message: `expected a middleware such as { rateLimit: { … } }, got ${describeInput(raw)}`,
+      message: `expected a middleware such as { rateLimit: { … } }, got ${visibility.describe(path, raw)}`,
     });
     return undefined;
   }
@@ -132,7 +167,7 @@ function entryOf(
     if (typeof use !== 'string' || use === '') {
       problems.push({
         path: formatPath([...path, 'use']),
-        message: `expected a module specifier, got ${describeInput(use)}`,
+        message: `expected a module specifier, got ${visibility.describe([...path, 'use'], use)}`,
       });
     }
     for (const key of Object.keys(rest))
@@ -143,7 +178,7 @@ function entryOf(
     if (!isPlainObject(options))
       problems.push({
         path: formatPath([...path, 'options']),
-        message: `expected an object, got ${describeInput(options)}`,
+        message: `expected an object, got ${visibility.describe([...path, 'options'], options)}`,
       });
     return { name: String(use), use: String(use), options: isPlainObject(options) ? options : {} };
   }
@@ -167,24 +202,56 @@ function entryOf(
   }
   let options = raw[name] ?? {};
   if (options === true) options = {};
-  const parsed = entry.schema.safeParse(options);
+  const parsed = safeParse(entry.schema, options, [...path, name], problems);
+  if (parsed === undefined) return undefined;
   if (!parsed.success) {
-    problems.push(...problemsFromZod(parsed.error, entry.schema, [...path, name], options));
+    problems.push(...problemsFromZod(parsed.error, entry.schema, [...path, name], options, visibility));
     return undefined;
   }
-  return { name, options: parsed.data };
+  return { name, options: parsed.data as Record<string, unknown> };
+}
+
+// A registry entry's schema is the user's code when the registry is: a refinement that throws is a problem
+// naming the middleware, never a crash.
+function safeParse(
+  schema: z.ZodType,
+  value: unknown,
+  path: readonly PropertyKey[],
+  problems: ConfigProblem[],
+): ReturnType<z.ZodType['safeParse']> | undefined {
+  try {
+    return schema.safeParse(value);
+  } catch (error) {
+    problems.push({
+      path: formatPath(path),
+      message: `the option schema of this middleware threw while checking: ${errorName(error)}`,
+    });
+    return undefined;
+  }
+}
+
+/** The name of a thrown value, never its message (which may quote a secret). */
+export function errorName(error: unknown): string {
+  try {
+    return error instanceof Error ? error.name : typeof error;
+  } catch {
+    return 'an unreadable value';
+  }
 }
 
 /** Checks `raw` (already interpolated) and returns the config, or the problems found. */
 export function validateConfig(
   raw: unknown,
   registry: ReadonlyMap<string, RegistryEntry>,
+  visibility: Visibility = secretKeysHidden,
 ): { config?: McpMiddlewareConfig; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   checkKeys(raw, [], problems);
   if (!isPlainObject(raw))
     return {
-      problems: [{ path: '', message: `expected an object with a pipeline, got ${describeInput(raw)}` }],
+      problems: [
+        { path: '', message: `expected an object with a pipeline, got ${visibility.describe([], raw)}` },
+      ],
     };
   for (const key of Object.keys(raw)) {
     if (!ROOT_KEYS.includes(key)) {
@@ -199,11 +266,11 @@ export function validateConfig(
   if (!Array.isArray(raw.pipeline)) {
     problems.push({
       path: 'pipeline',
-      message: `expected a list of middlewares (outermost first), got ${describeInput(raw.pipeline)}`,
+      message: `expected a list of middlewares (outermost first), got ${visibility.describe(['pipeline'], raw.pipeline)}`,
     });
   } else {
     raw.pipeline.forEach((item, i) => {
-      const entry = entryOf(item, i, registry, problems);
+      const entry = entryOf(item, i, registry, problems, visibility);
       if (entry !== undefined) pipeline.push(entry);
     });
   }
@@ -214,27 +281,28 @@ export function validateConfig(
   if (!isPlainObject(rawStores))
     problems.push({
       path: 'stores',
-      message: `expected an object of named stores, got ${describeInput(rawStores)}`,
+      message: `expected an object of named stores, got ${visibility.describe(['stores'], rawStores)}`,
     });
   else {
     for (const [name, store] of Object.entries(rawStores)) {
       const path = formatPath(['stores', name]);
+      const at = (key: string): PropertyKey[] => ['stores', name, key];
       if (!isPlainObject(store) || (store.type !== 'memory' && store.type !== 'redis')) {
         problems.push({
           path: `${path}.type`,
-          message: `expected "memory" or "redis", got ${describeInput(isPlainObject(store) ? store.type : store)}`,
+          message: `expected "memory" or "redis", got ${isPlainObject(store) ? visibility.describe(at('type'), store.type) : visibility.describe(['stores', name], store)}`,
         });
       } else if (store.type === 'redis') {
         if (typeof store.url !== 'string' || !/^rediss?:\/\//.test(store.url)) {
           problems.push({
             path: `${path}.url`,
-            message: `expected a redis:// or rediss:// URL, got ${describeInput(store.url)}`,
+            message: `expected a redis:// or rediss:// URL, got ${visibility.describe(at('url'), store.url)}`,
           });
         }
         if (store.prefix !== undefined && typeof store.prefix !== 'string') {
           problems.push({
             path: `${path}.prefix`,
-            message: `expected a string, got ${describeInput(store.prefix)}`,
+            message: `expected a string, got ${visibility.describe(at('prefix'), store.prefix)}`,
           });
         }
         for (const key of Object.keys(store)) {
@@ -251,11 +319,13 @@ export function validateConfig(
   }
 
   const tools: Record<string, ToolOverrides> = {};
+  // Building a partial schema costs far more than checking with it: once per middleware, not per tool key.
+  const partials = new Map<RegistryEntry, z.ZodObject>();
   const rawTools = raw.tools ?? {};
   if (!isPlainObject(rawTools))
     problems.push({
       path: 'tools',
-      message: `expected an object keyed by tool name or glob, got ${describeInput(rawTools)}`,
+      message: `expected an object keyed by tool name or glob, got ${visibility.describe(['tools'], rawTools)}`,
     });
   else {
     for (const [glob, overrides] of Object.entries(rawTools)) {
@@ -263,7 +333,7 @@ export function validateConfig(
       if (!isPlainObject(overrides)) {
         problems.push({
           path: formatPath(path),
-          message: `expected an object of middleware settings, got ${describeInput(overrides)}`,
+          message: `expected an object of middleware settings, got ${visibility.describe(path, overrides)}`,
         });
         continue;
       }
@@ -282,11 +352,13 @@ export function validateConfig(
           checked[name] = false;
           continue;
         }
-        const partial = entry.schema.partial();
-        const parsed = partial.safeParse(options ?? {});
+        let partial = partials.get(entry);
+        if (partial === undefined) partials.set(entry, (partial = entry.schema.partial()));
+        const parsed = safeParse(partial, options ?? {}, [...path, name], problems);
+        if (parsed === undefined) continue;
         if (!parsed.success)
-          problems.push(...problemsFromZod(parsed.error, partial, [...path, name], options));
-        else checked[name] = parsed.data;
+          problems.push(...problemsFromZod(parsed.error, partial, [...path, name], options, visibility));
+        else checked[name] = parsed.data as Record<string, unknown>;
       }
       tools[glob] = checked;
     }

@@ -1,0 +1,205 @@
+/**
+ * YAML (and JSON, which is YAML) text to plain values in linear time: the line of every path, duplicate and
+ * forbidden keys, aliases and nesting all bounded, every problem a ConfigFileError naming file and line.
+ */
+import { basename } from 'node:path';
+import {
+  Lexer,
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
+import { ConfigFileError, formatPath, type ConfigProblem } from './errors.js';
+
+/** Deeper than this is refused; a pipeline file with inline JSON Schemas needs a few dozen levels. */
+export const MAX_DEPTH = 100;
+/** Values an alias may expand to, all aliases together (a billion-laughs file asks for billions). */
+export const MAX_ALIAS_VALUES = 100_000;
+/** Parser errors listed at most; a hostile file can have one per byte. */
+const MAX_PARSE_ERRORS = 20;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A parsed file: its value, the line of each path in it, and how many nodes the conversion visited. */
+export interface ParsedText {
+  readonly value: unknown;
+  /** Line of each formatted path (`pipeline[0].rateLimit.limit`). */
+  readonly lines: ReadonlyMap<string, number>;
+  /** Nodes visited plus key lookups made: a measure of work, linear in the file. */
+  readonly work: number;
+}
+
+// The YAML parser's time grows faster than the file with flow nesting (`[[[[…`) and compact nesting on one
+// line (`- - - -…`); its lexer is linear, so count those with the lexer first and refuse before parsing.
+function prescan(text: string, name: string, problems: ConfigProblem[]): void {
+  let line = 1;
+  let flow = 0;
+  let onLine = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') flow++;
+    else if (token === ']' || token === '}') flow = Math.max(0, flow - 1);
+    else if (token === '-' || token === '?') onLine++;
+    if (flow + onLine > MAX_DEPTH) {
+      problems.push({ path: '', message: `nested more than ${MAX_DEPTH} levels deep`, file: name, line });
+      return;
+    }
+    for (let i = token.indexOf('\n'); i !== -1; i = token.indexOf('\n', i + 1)) {
+      line++;
+      onLine = 0;
+    }
+  }
+}
+
+class Converter {
+  work = 0;
+  aliasValues = 0;
+  readonly lines = new Map<string, number>();
+  readonly problems: ConfigProblem[] = [];
+  readonly #anchors = new Map<string, Node>();
+  readonly #counter: LineCounter;
+  readonly #name: string;
+
+  constructor(counter: LineCounter, name: string) {
+    this.#counter = counter;
+    this.#name = name;
+  }
+
+  lineOf(node: { range?: readonly number[] | null | undefined } | null | undefined): number | undefined {
+    const offset = node?.range?.[0];
+    return offset === undefined ? undefined : this.#counter.linePos(offset).line;
+  }
+
+  problem(path: readonly PropertyKey[], message: string, line: number | undefined): void {
+    this.problems.push({ path: formatPath(path), message, file: this.#name, line });
+  }
+
+  // `inAlias`: expanding an alias, so anchors are not redefined, lines not recorded, and values counted.
+  convert(node: unknown, path: PropertyKey[], depth: number, inAlias: boolean): unknown {
+    this.work++;
+    if (inAlias && ++this.aliasValues > MAX_ALIAS_VALUES) return undefined;
+    if (depth > MAX_DEPTH) {
+      this.problem(path, `nested more than ${MAX_DEPTH} levels deep`, this.lineOf(node as Node));
+      return undefined;
+    }
+    if (isAlias(node)) {
+      const target = this.#anchors.get(node.source);
+      if (target === undefined) {
+        this.problem(path, `alias *${node.source} names no anchor defined before it`, this.lineOf(node));
+        return undefined;
+      }
+      const value = this.convert(target, path, depth, true);
+      if (this.aliasValues > MAX_ALIAS_VALUES && !inAlias)
+        this.problem(
+          path,
+          `aliases expand to more than ${MAX_ALIAS_VALUES} values (an alias bomb?); write the values out`,
+          this.lineOf(node),
+        );
+      return value;
+    }
+    if (!inAlias) {
+      const anchor = (node as { anchor?: string } | null)?.anchor;
+      if (anchor !== undefined) this.#anchors.set(anchor, node as Node);
+    }
+    if (isScalar(node)) return node.value;
+    if (isSeq(node)) {
+      return node.items.map((item, i) => {
+        const at = [...path, i];
+        if (!inAlias) this.record(at, item as Node);
+        return this.convert(item, at, depth + 1, inAlias);
+      });
+    }
+    if (isMap(node)) return this.convertMap(node.items, path, depth, inAlias);
+    return node ?? null;
+  }
+
+  record(path: readonly PropertyKey[], node: Node | null | undefined): void {
+    const line = this.lineOf(node);
+    if (line !== undefined) this.lines.set(formatPath(path), line);
+  }
+
+  convertMap(
+    items: readonly { key: unknown; value: unknown }[],
+    path: PropertyKey[],
+    depth: number,
+    inAlias: boolean,
+  ): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const seen = new Map<string, number | undefined>();
+    for (const { key, value } of items) {
+      this.work++;
+      const keyNode = key as Node | null;
+      const line = this.lineOf(keyNode) ?? this.lineOf(value as Node);
+      if (keyNode !== null && !isScalar(keyNode)) {
+        this.problem(path, 'a key must be a plain string, not a list, map or alias', line);
+        continue;
+      }
+      // A scalar key is a string, number, boolean or null; `~:` is the empty key, as yaml's own toJS has it.
+      const scalar: unknown = keyNode?.value;
+      const name =
+        typeof scalar === 'string'
+          ? scalar
+          : typeof scalar === 'number' || typeof scalar === 'boolean' || typeof scalar === 'bigint'
+            ? String(scalar)
+            : '';
+      const at = [...path, name];
+      if (FORBIDDEN_KEYS.has(name)) {
+        this.problem(at, `the key "${name}" is not allowed`, line);
+        continue;
+      }
+      if (seen.has(name)) {
+        const first = seen.get(name);
+        this.problem(at, `duplicate key${first === undefined ? '' : ` (first on line ${first})`}`, line);
+        continue;
+      }
+      seen.set(name, line);
+      if (!inAlias && line !== undefined) this.lines.set(formatPath(at), line);
+      // defineProperty, not assignment: no key can reach a prototype.
+      Object.defineProperty(out, name, {
+        value: this.convert(value, at, depth + 1, inAlias),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+}
+
+function parseErrors(doc: Document, counter: LineCounter, name: string, format: string): ConfigProblem[] {
+  return doc.errors.slice(0, MAX_PARSE_ERRORS).map((e) => ({
+    path: '',
+    message:
+      e.message === 'Maximum call stack size exceeded'
+        ? `nested too deeply for the ${format} parser`
+        : `not valid ${format}: ${e.message.split('\n')[0] ?? e.code}`,
+    file: name,
+    line: counter.linePos(e.pos[0]).line,
+  }));
+}
+
+/** Parses `text` (read from `file`) into plain values, or throws a ConfigFileError naming file and line. */
+export function parseConfigText(text: string, file: string, format: 'YAML' | 'JSON'): ParsedText {
+  const name = basename(file);
+  const problems: ConfigProblem[] = [];
+  prescan(text, name, problems);
+  if (problems.length > 0) throw new ConfigFileError(problems, file);
+  const counter = new LineCounter();
+  let doc: Document;
+  try {
+    // Duplicate keys are found below in one pass; the parser's own check compares each key with every other.
+    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, merge: false, prettyErrors: false });
+  } catch (error) {
+    const message = error instanceof RangeError ? 'nested too deeply' : 'cannot be parsed';
+    throw new ConfigFileError([{ path: '', message: `not valid ${format}: ${message}`, file: name }], file);
+  }
+  if (doc.errors.length > 0) throw new ConfigFileError(parseErrors(doc, counter, name, format), file);
+  const converter = new Converter(counter, name);
+  converter.record([], doc.contents);
+  const value = converter.convert(doc.contents, [], 0, false);
+  if (converter.problems.length > 0) throw new ConfigFileError(converter.problems, file);
+  return { value, lines: converter.lines, work: converter.work };
+}
