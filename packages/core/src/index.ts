@@ -7,6 +7,12 @@ export type {
   Key,
   Middleware,
   Next,
+  Operation,
+  OperationResults,
+  RequestContext,
+  RequestHook,
+  RequestHooks,
+  Result,
   ToolAnnotations,
   ToolArgs,
   ToolContext,
@@ -17,7 +23,7 @@ export { sleep, systemClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { childrenOf, compose, withChildren } from './compose.js';
 export type { ComposeOptions } from './compose.js';
-export { createContext, extraFor } from './context.js';
+export { createContext, createRequestContext, extraFor } from './context.js';
 export { ConfigError, ERROR_CODES, MiddlewareError, isMiddlewareError } from './errors.js';
 export type { ErrorCode, MiddlewareErrorLike, MiddlewareErrorOptions } from './errors.js';
 export { EventChannel } from './events.js';
@@ -37,7 +43,11 @@ export {
 } from './result.js';
 export type { ErrorDetail } from './result.js';
 export { createToolRunner } from './runner.js';
-export type { Pipeline, RunnerOptions, ToolHandler, ToolRunner } from './runner.js';
+export type { Pipeline, RequestHandler, RunnerOptions, ToolHandler, ToolRunner } from './runner.js';
+export { defineMiddleware, stepFor } from './requests.js';
+export type { MiddlewareSteps } from './requests.js';
+export { asNotFound, isNotFound } from './not-found.js';
+export { toRequestError } from './request-error.js';
 export { globToRegExp, toolMatcher, when } from './selector.js';
 export type { ToolSelector } from './selector.js';
 export { withMiddleware, wrapTool } from './server.js';
