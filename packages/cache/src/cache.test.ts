@@ -213,6 +213,56 @@ describe('cache: which tools', () => {
   });
 });
 
+describe('cache: callbacks that throw hostile values', () => {
+  const revoked = (): object => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  const HOSTILE: readonly [string, () => unknown][] = [
+    ['an Error', () => new Error('boom')],
+    ['a string', () => 'boom'],
+    ['null', () => null],
+    ['a revoked Proxy', revoked],
+  ];
+  for (const [name, value] of HOSTILE) {
+    it(`does not cache, and warns once, when cacheable throws ${name}`, async () => {
+      const h = harness({
+        cacheable: () => {
+          throw value();
+        },
+      });
+      for (let i = 0; i < 3; i++) expect((await h.call({})).isError).not.toBe(true);
+      expect([h.handled.length, h.events.filter((e) => e.type === 'warning').length]).toEqual([3, 1]);
+    });
+
+    it(`does not cache, and warns once, when scope throws ${name}`, async () => {
+      const h = harness({
+        scope: () => {
+          throw value();
+        },
+      });
+      for (let i = 0; i < 3; i++) expect((await h.call({}, { who: 'alice' })).isError).not.toBe(true);
+      expect([h.handled.length, h.events.filter((e) => e.type === 'warning').length]).toEqual([3, 1]);
+    });
+
+    it(`bypasses a store whose get throws ${name}, warning once`, async () => {
+      const h = harness({
+        store: {
+          name: 'hostile',
+          get: () => {
+            throw value();
+          },
+          set: () => undefined,
+          invalidate: () => 0,
+        },
+      });
+      for (let i = 0; i < 3; i++) expect((await h.call({})).isError).not.toBe(true);
+      expect([h.handled.length, h.events.filter((e) => e.type === 'warning').length]).toEqual([3, 1]);
+    });
+  }
+});
+
 describe('cache: partitions', () => {
   it('never serves one principal’s result to another', async () => {
     const h = harness();
@@ -611,6 +661,46 @@ describe('cache: store failures', () => {
       }),
     });
     expect((await h.call({})).isError).not.toBe(true);
+  });
+
+  it('warns once per 10 s during an outage, however many calls fail to read and write', async () => {
+    const down = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    const h = harness({ store: failing({ get: down, set: down }) });
+    for (let i = 0; i < 50; i++) await h.call({ i });
+    await h.clock.advance(0);
+    expect(h.events.filter((e) => e.type === 'warning')).toHaveLength(1);
+    await h.clock.advance(10_000);
+    for (let i = 0; i < 50; i++) await h.call({ i });
+    await h.clock.advance(0);
+    const warnings = h.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toContain('(99 more store failures since the last warning)');
+  });
+
+  it('reports once that the store answers again after an outage', async () => {
+    let up = false;
+    const inner = memoryStore();
+    const h = harness({
+      store: failing({
+        get: (key) => (up ? Promise.resolve(inner.get(key)) : Promise.reject(new Error('down'))),
+      }),
+    });
+    for (let i = 0; i < 5; i++) await h.call({ i });
+    up = true;
+    for (let i = 0; i < 5; i++) await h.call({ i });
+    const warnings = h.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    expect(warnings).toEqual([
+      'cache: the flaky store failed to read: down; calls go on without the cache until it answers',
+      'cache: the flaky store answers again',
+    ]);
+  });
+
+  it('bypasses a custom store that answers a value it cannot read', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const h = harness({ store: failing({ get: () => proxy as never }) });
+    expect(textOf(await h.call({}))).toMatch(/#1$/);
+    expect(cacheEvents(h.events)).toEqual(['bypass:store-error']);
   });
 
   it('still answers when the store cannot write, and warns', async () => {

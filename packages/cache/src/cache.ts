@@ -22,6 +22,7 @@ import {
 import { isPromise, marked } from './marked.js';
 import { resolveOptions, type CacheOptions } from './options.js';
 import { SingleFlight, type Flight } from './single-flight.js';
+import { healthOf } from './store-health.js';
 import type { CacheEntry } from './store.js';
 
 /** Which entries {@link CacheMiddleware.invalidate} removes; an empty filter removes all. */
@@ -61,6 +62,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   // Keys whose background refresh is scheduled but not yet started.
   const refreshing = new Set<string>();
   const plans = new WeakMap<ToolInfo, ToolPlan | null>();
+  const health = healthOf(store);
 
   function warn(ctx: ToolContext, message: string, cause?: unknown): void {
     ctx.emit({ type: 'warning', source: 'cache', message, ...(cause !== undefined && { cause }) });
@@ -100,8 +102,9 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
           });
   }
 
+  // An outage is one throttled warning per store, not one per call (see StoreHealth).
   function storeFailed(ctx: ToolContext, what: string, error: unknown): void {
-    warn(ctx, `cache: the ${store.name} store failed to ${what}; the call goes on without the cache`, error);
+    health.failed(ctx, what, error);
   }
 
   // Stores the flight's result when it may be, then lets later callers start afresh.
@@ -129,7 +132,10 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
         landing.set(flight, { value: result, storedAt });
         // The flight stays joinable until the write lands, so no caller misses in between.
         written.then(
-          () => flights.release(flight),
+          () => {
+            if (health.failing) health.answered(ctx);
+            flights.release(flight);
+          },
           (error: unknown) => {
             storeFailed(ctx, 'store a result', error);
             flights.release(flight);
@@ -261,19 +267,38 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
       if (shared !== undefined) return shared;
     }
     let found: CacheEntry | undefined | Promise<CacheEntry | undefined>;
+    let pending: boolean;
     try {
       found = store.get(key);
+      pending = isPromise(found);
     } catch (error) {
       return bypassStore(ctx, next, key, error);
     }
-    if (isPromise(found)) {
-      return found.then(
-        (entry) => answer(ctx, next, key, entry),
+    if (pending) {
+      // Promise.resolve: a custom store's thenable may throw from then(); that becomes a rejection.
+      return Promise.resolve(found).then(
+        (entry) => answerFromStore(ctx, next, key, entry),
         (error: unknown) => bypassStore(ctx, next, key, error),
       );
     }
-    return answer(ctx, next, key, found);
+    return answerFromStore(ctx, next, key, found as CacheEntry | undefined);
   };
+
+  // What a store answered is the store's: an entry that cannot be read (a hostile custom store) is a
+  // store failure, bypassed like any other.
+  function answerFromStore(
+    ctx: ToolContext,
+    next: Next,
+    key: string,
+    entry: CacheEntry | undefined,
+  ): Promise<CallToolResult> {
+    if (health.failing) health.answered(ctx);
+    try {
+      return answer(ctx, next, key, entry);
+    } catch (error) {
+      return bypassStore(ctx, next, key, error);
+    }
+  }
 
   async function invalidate(filter: InvalidateFilter = {}): Promise<number> {
     for (const field of ['tool', 'principal'] as const) {

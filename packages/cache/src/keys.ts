@@ -28,23 +28,37 @@ function digest(text: string): string {
 }
 
 /**
- * The tool part: the name as is (MCP names are short and plain), JSON-quoted when it holds a quote or a
- * control character, hashed when very long. Each form starts differently, so no two names share a part.
+ * False for text with a lone surrogate. Such text is not injective once encoded as UTF-8 (hashing, Redis):
+ * `\ud800`, `\udc00` and `\ufffd` all become the bytes of U+FFFD. Parts escape it through JSON, which
+ * writes lone surrogates as `\uXXXX` text.
+ */
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * The tool part: the name as is (MCP names are short and plain), JSON-quoted when it holds a quote, a
+ * control character or a lone surrogate, hashed when very long. Each form starts differently, so no two
+ * names share a part; every part is well-formed, so none share one in UTF-8 either.
  */
 export function toolPart(name: string): string {
-  const part = hasControlOr(name, QUOTE) || name.startsWith('#') ? JSON.stringify(name) : name;
-  return part.length > MAX_INLINE_NAME_CHARS ? `#${digest(name)}` : part;
+  const part =
+    hasControlOr(name, QUOTE) || name.startsWith('#') || !isWellFormed(name) ? JSON.stringify(name) : name;
+  return part.length > MAX_INLINE_NAME_CHARS ? `#${digest(part)}` : part;
 }
 
 /** The longest key the middleware builds: tool (128) + partition (130) + args (128) + two separators. */
 export const MAX_KEY_CHARS = MAX_INLINE_NAME_CHARS + 2 + MAX_INLINE_NAME_CHARS + MAX_INLINE_ARGS_CHARS + 2;
 
 /**
- * The partition of a principal id: `p:<id>` for short ids, `h:<sha256>` for long ones and for ids holding
- * the separator (so no part of a key ever holds it raw). Runs on every call: one native scan at most.
+ * The partition of a principal id (as `principalIdOf` gives it, injective in source and id): `p:<id>` for
+ * short well-formed ids, else `h:` and the SHA-256 of the id's JSON (long ids, ids holding the separator,
+ * ids with a lone surrogate), so no part holds the separator raw and distinct ids never hash alike. Runs on
+ * every call: two native scans.
  */
 export function principalPart(id: string): string {
-  return id.length > MAX_INLINE_NAME_CHARS || id.includes(SEPARATOR) ? `h:${digest(id)}` : `p:${id}`;
+  return id.length > MAX_INLINE_NAME_CHARS || id.includes(SEPARATOR) || !isWellFormed(id)
+    ? `h:${digest(JSON.stringify(id))}`
+    : `p:${id}`;
 }
 
 /** The args part: canonical JSON up to 128 characters, else `#` and its SHA-256 (JSON never starts with `#`). */

@@ -1,6 +1,7 @@
+import { createServer } from 'node:net';
 import { ConfigError, type CallToolResult } from '@mcp-middleware/core';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keyFilter, principalPart, SEPARATOR } from './keys.js';
 import { redisStore } from './redis-store.js';
 import type { StoredResult } from './store.js';
@@ -109,5 +110,32 @@ describe('redisStore', () => {
 
   it('rejects an unknown option with a ConfigError', () => {
     expect(() => redisStore({ client, prefx: 'x' } as never)).toThrow(/did you mean prefix/);
+  });
+
+  it('keeps an unreachable client from printing "Unhandled error event", with one listener per client', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const down = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null });
+      redisStore({ client: down });
+      redisStore({ client: down });
+      const ended = new Promise((resolve) => down.once('end', resolve));
+      down.connect().catch(() => undefined);
+      await ended;
+      expect(down.listenerCount('error')).toBe(1);
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
+  it('keeps keys that differ only in lone surrogates apart in Redis', async () => {
+    const store = redisStore({ client, prefix: `${PREFIX}utf8:` });
+    const ids = ['x\ud800', 'x\udc00', 'x\ufffd'];
+    for (const id of ids) await store.set(key('t', id), stored(id), 60_000);
+    for (const id of ids) expect((await store.get(key('t', id)))?.value).toEqual(stored(id).value);
   });
 });

@@ -15,11 +15,17 @@ export interface RedisClientLike {
     batch: number,
   ): Promise<[cursor: string, keys: string[]]>;
   unlink(...keys: string[]): Promise<number>;
+  /** ioredis' EventEmitter: the store adds one `error` listener (see {@link redisStore}). */
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
-  /** A connected ioredis client (not a Cluster: invalidation scans one node). Its lifecycle stays yours. */
+  /**
+   * A connected ioredis client (not a Cluster: invalidation scans one node). Its lifecycle stays yours; the
+   * store adds one `error` listener, so an outage is the cache's one throttled warning rather than
+   * ioredis' "Unhandled error event" stack on every reconnect attempt.
+   */
   readonly client: RedisClientLike;
   /**
    * Prepended to every key; give each application its own.
@@ -37,6 +43,17 @@ const GLOB_SPECIAL = /[*?[\]\\]/g;
 
 function escapeGlob(text: string): string {
   return text.replace(GLOB_SPECIAL, '\\$&');
+}
+
+// Clients that already carry our listener: one per client, however many stores share it.
+const quieted = new WeakSet<object>();
+
+// Without an `error` listener ioredis prints every connection error on stderr; failed commands already
+// reach the cache, which reports the outage (throttled), so the listener has nothing more to say.
+function quietErrors(client: RedisClientLike): void {
+  if (quieted.has(client) || typeof client.on !== 'function') return;
+  quieted.add(client);
+  client.on('error', () => undefined);
 }
 
 // An entry this version cannot read (corrupt, or written by another tool) is a miss, not a failure.
@@ -75,6 +92,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     }
   }
   const redis = client as RedisClientLike;
+  quietErrors(redis);
   const prefix = read.string('prefix', 'mcp-middleware:cache:');
   const scanCount = read.integer('scanCount', { min: 1, max: 100_000, default: 500 });
   const escapedPrefix = escapeGlob(prefix);
