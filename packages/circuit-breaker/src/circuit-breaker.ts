@@ -4,58 +4,20 @@ import {
   MiddlewareError,
   outcomeOfError,
   outcomeOfResult,
-  readOptions,
-  systemClock,
   type CallToolResult,
-  type Clock,
   type EventChannel,
   type Middleware,
   type MiddlewareEvent,
   type Next,
-  type Outcome,
   type TimerHandle,
   type ToolContext,
 } from '@mcp-middleware/core';
 import CircuitBreaker from 'opossum';
-import { isDependencyFailure, openMessage, retryAfterMs, type BreakerState } from './failure.js';
+import { openMessage, retryAfterMs, type BreakerState } from './failure.js';
+import { absorb, report } from './guard.js';
+import { readBreakerOptions, type CircuitBreakerOptions } from './options.js';
 
-/** What the state hooks receive. `ctx` is the call that caused the change; none for the half-open timer. */
-export interface BreakerInfo {
-  readonly key: string;
-  readonly tool: string | undefined;
-  readonly ctx: ToolContext | undefined;
-}
-
-/** Options of {@link circuitBreaker}. */
-export interface CircuitBreakerOptions {
-  /** Opens when more than this percentage of calls in the window failed (0 to 100). @default 50 */
-  readonly errorThresholdPercentage?: number;
-  /** Calls needed in the window before the breaker may open. @default 10 */
-  readonly volumeThreshold?: number;
-  /** How far back calls count, in ten buckets. @default 10000 */
-  readonly rollingWindowMs?: number;
-  /** How long an open breaker rejects before letting one probe call through. @default 30000 */
-  readonly resetTimeoutMs?: number;
-  /** Which breaker a call uses. @default the tool name */
-  readonly keyBy?: (ctx: ToolContext) => string;
-  /**
-   * Which outcomes count as failures.
-   * @default isDependencyFailure: thrown errors without a code, TIMEOUT, UPSTREAM_ERROR; never an `isError` answer or a cancelled call
-   */
-  readonly isFailure?: (outcome: Outcome, ctx: ToolContext) => boolean;
-  /** Answers short-circuited calls instead of a CIRCUIT_OPEN error. @default none */
-  readonly fallback?: (ctx: ToolContext, error: MiddlewareError) => CallToolResult | Promise<CallToolResult>;
-  /** At most this many breakers; the least recently used closed one goes first. @default 1000 */
-  readonly maxBreakers?: number;
-  /** Drives the rolling window. The reset timer is opossum's own real timer. @default systemClock */
-  readonly clock?: Clock;
-  /** Called when a breaker opens. A throwing hook never fails a call. @default none */
-  readonly onOpen?: ((info: BreakerInfo) => void) | undefined;
-  /** Called when a breaker lets a probe through. @default none */
-  readonly onHalfOpen?: ((info: BreakerInfo) => void) | undefined;
-  /** Called when a probe succeeded and the breaker closed. @default none */
-  readonly onClose?: ((info: BreakerInfo) => void) | undefined;
-}
+export type { BreakerInfo, CircuitBreakerOptions } from './options.js';
 
 /** The middleware, plus its breakers' states for metrics and a way to stop its timers. */
 export interface CircuitBreakerMiddleware extends Middleware {
@@ -65,22 +27,12 @@ export interface CircuitBreakerMiddleware extends Middleware {
   shutdown(): void;
 }
 
-const KNOWN_OPTIONS = [
-  'errorThresholdPercentage',
-  'volumeThreshold',
-  'rollingWindowMs',
-  'resetTimeoutMs',
-  'keyBy',
-  'isFailure',
-  'fallback',
-  'maxBreakers',
-  'clock',
-  'onOpen',
-  'onHalfOpen',
-  'onClose',
-] as const;
 const BUCKETS = 10;
-const MAX_TIMER_MS = 2_147_483_647;
+const HOOK_NAMES: Record<BreakerState, string> = {
+  open: 'onOpen',
+  'half-open': 'onHalfOpen',
+  closed: 'onClose',
+};
 
 type Breaker = CircuitBreaker<[ToolContext, Next], CallToolResult>;
 
@@ -102,35 +54,25 @@ class FailedAnswer extends Error {
   }
 }
 
-const byTool = (ctx: ToolContext): string => ctx.tool.name;
-
 /**
  * Short-circuits calls to a failing tool: after more than `errorThresholdPercentage` failures among at
  * least `volumeThreshold` calls in `rollingWindowMs`, calls get `CIRCUIT_OPEN` without running the
  * handler; after `resetTimeoutMs` one probe goes through, and its success closes the breaker.
  */
 export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreakerMiddleware {
-  const reader = readOptions('circuitBreaker', options, KNOWN_OPTIONS);
-  const errorThresholdPercentage = reader.number('errorThresholdPercentage', {
-    min: 0,
-    max: 100,
-    default: 50,
-  });
-  const volumeThreshold = reader.integer('volumeThreshold', { min: 0, max: 1_000_000, default: 10 });
-  const rollingWindowMs = reader.integer('rollingWindowMs', { min: 100, max: 86_400_000, default: 10_000 });
-  const resetTimeoutMs = reader.integer('resetTimeoutMs', { min: 1, max: MAX_TIMER_MS, default: 30_000 });
-  const keyBy = reader.function<(ctx: ToolContext) => string>('keyBy') ?? byTool;
-  const isFailure =
-    reader.function<(outcome: Outcome, ctx: ToolContext) => boolean>('isFailure') ?? isDependencyFailure;
-  const fallback = reader.function<NonNullable<CircuitBreakerOptions['fallback']>>('fallback');
-  const maxBreakers = reader.integer('maxBreakers', { min: 1, max: 1_000_000, default: 1000 });
-  const clock = readClock(reader.raw('clock'), (expected) => reader.fail('clock', expected));
-  const hooks: Record<BreakerState, ((info: BreakerInfo) => void) | undefined> = {
-    open: reader.function('onOpen'),
-    'half-open': reader.function('onHalfOpen'),
-    closed: reader.function('onClose'),
-  };
-
+  const {
+    errorThresholdPercentage,
+    volumeThreshold,
+    rollingWindowMs,
+    resetTimeoutMs,
+    keyOf,
+    keyedByTool,
+    counts,
+    fallback,
+    maxBreakers,
+    clock,
+    hooks,
+  } = readBreakerOptions(options);
   const entries = new Map<string, Entry>();
   const channels: EventChannel[] = [];
   // One timer rotates the rolling windows of every breaker, instead of opossum's two intervals each.
@@ -157,22 +99,38 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     emit(event);
     const hook = hooks[state];
     if (hook === undefined) return;
+    const what = HOOK_NAMES[state];
+    // Outside a call (the half-open timer) the warning goes to the attached channels.
+    const failed = (cause: unknown): void => {
+      if (ctx !== undefined) report(what, cause, ctx);
+      else emit({ type: 'warning', source: 'circuitBreaker', message: `${what} threw`, cause });
+    };
+    let returned: unknown;
     try {
-      hook({ key: entry.key, tool, ctx });
+      returned = hook({ key: entry.key, tool, ctx });
     } catch (cause) {
-      emit({ type: 'warning', source: 'circuitBreaker', message: `${state} hook threw`, cause });
+      failed(cause);
+      return;
     }
+    absorb(what, returned, ctx, failed);
   };
 
   // Runs inside opossum: an answer the classifier calls a failure is thrown so opossum counts it.
   const action = async (ctx: ToolContext, next: Next): Promise<CallToolResult> => {
     const result = await next(ctx);
-    if (result.isError === true && isFailure(outcomeOfResult(result), ctx)) throw new FailedAnswer(result);
+    if (result.isError === true && counts(outcomeOfResult(result), ctx)) throw new FailedAnswer(result);
     return result;
   };
-  // opossum counts a rejection as a success when this returns true.
-  const errorFilter = (error: unknown, ctx?: ToolContext): boolean =>
-    !(error instanceof FailedAnswer) && ctx !== undefined && !isFailure(outcomeOfError(error), ctx);
+  // opossum counts a rejection as a success when this returns true. It calls this inside a .catch()
+  // without a try: a throw here would leave the call unanswered and the rejection unhandled, so nothing
+  // may escape (a hostile thrown value makes even `instanceof` throw).
+  const errorFilter = (error: unknown, ctx?: ToolContext): boolean => {
+    try {
+      return !isFailedAnswer(error) && ctx !== undefined && !counts(outcomeOfError(error), ctx);
+    } catch {
+      return false;
+    }
+  };
 
   const evictOne = (): void => {
     let victim: Entry | undefined;
@@ -207,7 +165,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     const entry: Entry = {
       key,
       breaker,
-      tool: keyBy === byTool ? key : undefined,
+      tool: keyedByTool ? key : undefined,
       used: 0,
       openedAt: 0,
       failed: undefined,
@@ -241,11 +199,21 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
       data: { state },
     });
     ctx.emit({ type: 'reject', code: 'CIRCUIT_OPEN', source: 'circuitBreaker' });
-    return fallback === undefined ? Promise.reject(error) : Promise.resolve(fallback(ctx, error));
+    if (fallback === undefined) return Promise.reject(error);
+    // A fallback that throws or rejects leaves the caller with the CIRCUIT_OPEN it would have had.
+    const failed = (cause: unknown): Promise<never> => {
+      report('fallback', cause, ctx);
+      return Promise.reject(error);
+    };
+    try {
+      return Promise.resolve(fallback(ctx, error)).catch(failed);
+    } catch (cause) {
+      return failed(cause);
+    }
   };
 
   const middleware = async function circuitBreaker(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-    const key = keyBy(ctx);
+    const key = keyOf(ctx);
     const entry = entries.get(key) ?? create(key);
     entry.used = ++tick;
     idleTicks = 0;
@@ -259,7 +227,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
       return await breaker.fire(ctx, next);
     } catch (error) {
       if (entry.failed === ctx) entry.failed = undefined;
-      if (error instanceof FailedAnswer) return error.result;
+      if (isFailedAnswer(error)) return error.result;
       if (isOpenRejection(error)) return shortCircuit(ctx, entry);
       throw error;
     }
@@ -285,24 +253,20 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
   });
 }
 
-function isOpenRejection(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    CircuitBreaker.isOurError(error as Error) &&
-    (error as { code?: unknown }).code === 'EOPENBREAKER'
-  );
+// Both checks read the thrown value, which may be hostile (a revoked Proxy throws on any read).
+function isFailedAnswer(error: unknown): error is FailedAnswer {
+  try {
+    return error instanceof FailedAnswer;
+  } catch {
+    return false;
+  }
 }
 
-function readClock(value: unknown, fail: (expected: string) => never): Clock {
-  if (value === undefined) return systemClock;
-  const clock = (typeof value === 'object' && value !== null ? value : {}) as Partial<Clock>;
-  if (
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
-  ) {
-    fail('a Clock with now(), setTimeout() and clearTimeout()');
+function isOpenRejection(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  try {
+    return CircuitBreaker.isOurError(error as Error) && (error as { code?: unknown }).code === 'EOPENBREAKER';
+  } catch {
+    return false;
   }
-  return value as Clock;
 }

@@ -5,14 +5,14 @@ import type { Outcome, ToolContext } from '@mcp-middleware/core';
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 /**
- * The default failure rule: a thrown error without a code (the handler or its dependency broke), or a
- * `TIMEOUT` or `UPSTREAM_ERROR`. Not a failure: a tool's own `isError` answer, a rejection that is the
- * caller's fault (`INVALID_ARGUMENTS`, `FORBIDDEN`, …), and anything after the client cancelled.
+ * The default failure rule: a failure core classifies as retryable (`outcome.retryable`, the answer the
+ * client reads in `_meta` and retry acts on): an unknown thrown error (the handler or its dependency
+ * broke), a retryable `TIMEOUT`, `UPSTREAM_ERROR`, `RATE_LIMITED`… or a relayed result carrying one. Not a
+ * failure: a tool's own `isError` answer, a rejection retrying cannot fix (`INVALID_ARGUMENTS`,
+ * `FORBIDDEN`, a non-retryable `UPSTREAM_ERROR`, …), and anything after the client cancelled.
  */
 export function isDependencyFailure(outcome: Outcome, ctx: ToolContext): boolean {
-  if (outcome.kind !== 'error' || ctx.signal.aborted) return false;
-  const code = outcome.code;
-  return code === undefined || code === 'TIMEOUT' || code === 'UPSTREAM_ERROR';
+  return outcome.kind === 'error' && outcome.retryable && !ctx.signal.aborted;
 }
 
 /** How long until an open breaker lets a probe through, from when it opened. Never negative. */

@@ -1,0 +1,167 @@
+/** circuitBreaker() options: the interface users write, and its checked, resolved form (read once). */
+import {
+  readOptions,
+  systemClock,
+  type CallToolResult,
+  type Clock,
+  type MiddlewareError,
+  type Outcome,
+  type ToolContext,
+} from '@mcp-middleware/core';
+import { isDependencyFailure, type BreakerState } from './failure.js';
+import { absorb, ask, report, warn } from './guard.js';
+
+/** What the state hooks receive. `ctx` is the call that caused the change; none for the half-open timer. */
+export interface BreakerInfo {
+  readonly key: string;
+  readonly tool: string | undefined;
+  readonly ctx: ToolContext | undefined;
+}
+
+/** Options of {@link circuitBreaker}. */
+export interface CircuitBreakerOptions {
+  /** Opens when more than this percentage of calls in the window failed (0 to 100). @default 50 */
+  readonly errorThresholdPercentage?: number;
+  /** Calls needed in the window before the breaker may open. @default 10 */
+  readonly volumeThreshold?: number;
+  /** How far back calls count, in ten buckets. @default 10000 */
+  readonly rollingWindowMs?: number;
+  /** How long an open breaker rejects before letting one probe call through. @default 30000 */
+  readonly resetTimeoutMs?: number;
+  /** Which breaker a call uses. If it throws or answers no string, the tool name is the key. @default the tool name */
+  readonly keyBy?: (ctx: ToolContext) => string;
+  /**
+   * Which outcomes count as failures. If it throws (or answers a promise), the default decides and a
+   * `warning` is published; the caller still gets the call's own answer.
+   * @default isDependencyFailure: failures core classifies as retryable; never an `isError` answer or a cancelled call
+   */
+  readonly isFailure?: (outcome: Outcome, ctx: ToolContext) => boolean;
+  /** Answers short-circuited calls instead of a CIRCUIT_OPEN error. If it throws or rejects, the caller gets CIRCUIT_OPEN. @default none */
+  readonly fallback?: (ctx: ToolContext, error: MiddlewareError) => CallToolResult | Promise<CallToolResult>;
+  /** At most this many breakers; the least recently used closed one goes first. @default 1000 */
+  readonly maxBreakers?: number;
+  /** Drives the rolling window. The reset timer is opossum's own real timer. @default systemClock */
+  readonly clock?: Clock;
+  /** Called when a breaker opens. A hook that throws or rejects never fails a call: it is a `warning`. @default none */
+  readonly onOpen?: ((info: BreakerInfo) => void) | undefined;
+  /** Called when a breaker lets a probe through. @default none */
+  readonly onHalfOpen?: ((info: BreakerInfo) => void) | undefined;
+  /** Called when a probe succeeded and the breaker closed. @default none */
+  readonly onClose?: ((info: BreakerInfo) => void) | undefined;
+}
+
+const KNOWN_OPTIONS = [
+  'errorThresholdPercentage',
+  'volumeThreshold',
+  'rollingWindowMs',
+  'resetTimeoutMs',
+  'keyBy',
+  'isFailure',
+  'fallback',
+  'maxBreakers',
+  'clock',
+  'onOpen',
+  'onHalfOpen',
+  'onClose',
+] as const;
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The options of one circuitBreaker(), checked, defaulted, and with every user callback guarded. */
+export interface ResolvedBreakerOptions {
+  readonly errorThresholdPercentage: number;
+  readonly volumeThreshold: number;
+  readonly rollingWindowMs: number;
+  readonly resetTimeoutMs: number;
+  /** The tool name when `keyBy` is not set; otherwise `keyBy`, which can no longer throw. */
+  readonly keyOf: (ctx: ToolContext) => string;
+  /** True when the key is the tool name, so events can name the tool. */
+  readonly keyedByTool: boolean;
+  /** `isFailure`, which can no longer throw: the default decides when it does. */
+  readonly counts: (outcome: Outcome, ctx: ToolContext) => boolean;
+  readonly fallback: CircuitBreakerOptions['fallback'];
+  readonly maxBreakers: number;
+  readonly clock: Clock;
+  readonly hooks: Readonly<Record<BreakerState, ((info: BreakerInfo) => unknown) | undefined>>;
+}
+
+const byTool = (ctx: ToolContext): string => ctx.tool.name;
+
+/** Checks `options` (a `ConfigError` naming the bad option) and resolves the defaults. */
+export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBreakerOptions {
+  const reader = readOptions('circuitBreaker', options, KNOWN_OPTIONS);
+  const errorThresholdPercentage = reader.number('errorThresholdPercentage', {
+    min: 0,
+    max: 100,
+    default: 50,
+  });
+  const volumeThreshold = reader.integer('volumeThreshold', { min: 0, max: 1_000_000, default: 10 });
+  const rollingWindowMs = reader.integer('rollingWindowMs', { min: 100, max: 86_400_000, default: 10_000 });
+  const resetTimeoutMs = reader.integer('resetTimeoutMs', { min: 1, max: MAX_TIMER_MS, default: 30_000 });
+  const keyBy = reader.function<(ctx: ToolContext) => string>('keyBy') ?? byTool;
+  const isFailure =
+    reader.function<(outcome: Outcome, ctx: ToolContext) => boolean>('isFailure') ?? isDependencyFailure;
+  const fallback = reader.function<NonNullable<CircuitBreakerOptions['fallback']>>('fallback');
+  const maxBreakers = reader.integer('maxBreakers', { min: 1, max: 1_000_000, default: 1000 });
+  const clock = readClock(reader.raw('clock'), (expected) => reader.fail('clock', expected));
+  const hooks: Record<BreakerState, ((info: BreakerInfo) => void) | undefined> = {
+    open: reader.function('onOpen'),
+    'half-open': reader.function('onHalfOpen'),
+    closed: reader.function('onClose'),
+  };
+
+  // The one place the user's isFailure runs: a throw or a promise falls back to the default rule.
+  const counts =
+    isFailure === isDependencyFailure
+      ? isDependencyFailure
+      : (outcome: Outcome, ctx: ToolContext): boolean =>
+          ask(
+            'isFailure',
+            () => isFailure(outcome, ctx),
+            () => isDependencyFailure(outcome, ctx),
+            ctx,
+          );
+
+  const keyOf =
+    keyBy === byTool
+      ? byTool
+      : (ctx: ToolContext): string => {
+          let key: unknown;
+          try {
+            key = keyBy(ctx);
+          } catch (error) {
+            report('keyBy', error, ctx);
+            return ctx.tool.name;
+          }
+          if (typeof key === 'string') return key;
+          absorb('keyBy', key, ctx);
+          warn(`keyBy returned a ${typeof key} instead of a string; the call used the tool's breaker`, ctx);
+          return ctx.tool.name;
+        };
+
+  return {
+    errorThresholdPercentage,
+    volumeThreshold,
+    rollingWindowMs,
+    resetTimeoutMs,
+    keyOf,
+    keyedByTool: keyBy === byTool,
+    counts,
+    fallback,
+    maxBreakers,
+    clock,
+    hooks,
+  };
+}
+
+function readClock(value: unknown, fail: (expected: string) => never): Clock {
+  if (value === undefined) return systemClock;
+  const clock = (typeof value === 'object' && value !== null ? value : {}) as Partial<Clock>;
+  if (
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
+    fail('a Clock with now(), setTimeout() and clearTimeout()');
+  }
+  return value as Clock;
+}
