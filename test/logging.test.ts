@@ -128,9 +128,9 @@ describe('logging on a real McpServer', () => {
 
   it('redacts credentials and marked paths in the logged arguments', () => {
     expect(linesOf('charge')[0]?.args).toEqual({
-      card: { number: '[Redacted]' },
-      password: '[Redacted]',
-      apiKey: '[Redacted]',
+      card: { number: '[redacted]' },
+      password: '[redacted]',
+      apiKey: '[redacted]',
     });
   });
 

@@ -42,6 +42,8 @@ export {
   toToolResult,
 } from './result.js';
 export type { ErrorDetail } from './result.js';
+export { MORE_KEY, REDACTED, TRUNCATED, isSecretKey, redactText, redactValue } from './redact.js';
+export type { RedactOptions } from './redact.js';
 export { createToolRunner } from './runner.js';
 export type { Pipeline, RequestHandler, RunnerOptions, ToolHandler, ToolRunner } from './runner.js';
 export { defineMiddleware, stepFor } from './requests.js';

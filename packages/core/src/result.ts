@@ -1,6 +1,7 @@
 /** The one mapping from an error to what the client sees, and the checks on what a pipeline returns. */
 import type { CallToolResult } from './contract.js';
 import { ERROR_CODES, isMiddlewareError, isRetryable, type ErrorCode } from './errors.js';
+import { redactText } from './redact.js';
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
@@ -16,24 +17,13 @@ export interface ErrorDetail {
 }
 
 const MAX_MESSAGE_LENGTH = 2000;
-// Bearer credentials, JWTs and key=value secrets must never reach a client through an error text.
-const SECRET_PATTERNS: readonly RegExp[] = [
-  /\bBearer\s+[\w\-.~+/]+=*/gi,
-  /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g,
-  /\b(password|passwd|secret|token|api[_-]?key|authorization)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
-];
 
-/** Removes credentials from a message and bounds its length. */
+/**
+ * Removes credentials from a message (core's one redaction, see `redactText`) and bounds its length to
+ * 2000 characters: redacted first, then cut, so no half secret survives the cut.
+ */
 export function redactSecrets(message: string): string {
-  let text = message;
-  for (const pattern of SECRET_PATTERNS) {
-    text = text.replace(pattern, (match: string, key?: string, sep?: string) =>
-      key !== undefined && sep !== undefined && !match.startsWith('Bearer') && !match.startsWith('eyJ')
-        ? `${key}${sep}[redacted]`
-        : '[redacted]',
-    );
-  }
-  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+  return redactText(message, MAX_MESSAGE_LENGTH);
 }
 
 function messageOf(error: unknown): string {

@@ -179,7 +179,7 @@ describe('logging', () => {
         args,
       },
     );
-    expect(lines[0]?.args).toEqual({ query: 'q', apiKey: '[Redacted]', card: { number: '[Redacted]' } });
+    expect(lines[0]?.args).toEqual({ query: 'q', apiKey: '[redacted]', card: { number: '[redacted]' } });
     expect(raw.join('')).not.toContain('4111111111111111');
   });
 

@@ -7,6 +7,7 @@ import {
   principalIdOf,
   readOptions,
   redactSecrets,
+  reportCallbackError,
   spanKey,
   type CallToolResult,
   type EventChannel,
@@ -100,7 +101,10 @@ function describeError(error: unknown, withStack: boolean): Record<string, unkno
     const text = typeof error === 'string' ? error : `non-Error value thrown: ${describeValue(error)}`;
     return { message: redactSecrets(text) };
   }
-  const described: Record<string, unknown> = { type: error.name, message: redactSecrets(error.message) };
+  const described: Record<string, unknown> = {
+    type: redactSecrets(String(error.name)),
+    message: redactSecrets(error.message),
+  };
   if (withStack && error.stack !== undefined) described.stack = redactSecrets(error.stack);
   return described;
 }
@@ -145,11 +149,30 @@ export function logging(options: LoggingOptions = {}): Middleware {
   const paths = parsePaths((redactOption as string[] | undefined) ?? []);
   const successLevel = levels.success;
 
-  function write(levelName: string, record: Record<string, unknown>, message: string): void {
+  // A logger whose serializer, hook, mixin or destination throws never fails the call: the line is
+  // dropped and one warning says so (again only after a line got through, so a broken logger cannot flood).
+  let broken = false;
+  function write(
+    levelName: string,
+    record: Record<string, unknown>,
+    message: string,
+    ctx: ToolContext | undefined,
+  ): void {
     try {
       (log[levelName as 'info'] as LogMethod).call(log, record, message);
+      broken = false;
+    } catch (error) {
+      if (broken) return;
+      broken = true;
+      reportCallbackError('logging', 'the logger (a serializer, hook or destination)', error, ctx);
+    }
+  }
+
+  function enabled(levelName: string): boolean {
+    try {
+      return log.isLevelEnabled(levelName);
     } catch {
-      // A throwing destination or serializer must never fail the call.
+      return false;
     }
   }
 
@@ -182,7 +205,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
       if (outcome.code !== undefined) record.code = outcome.code;
       const error = describeError(outcome.error, kind === 'failed');
       if (error !== undefined) record.error = error;
-      write(levels[kind], record, MESSAGES[kind]);
+      write(levels[kind], record, MESSAGES[kind], ctx);
     } catch {
       // Building the line touched something broken (a span, a getter); the call goes on.
     }
@@ -202,7 +225,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
         // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
         if ((result as CallToolResult | undefined)?.isError === true)
           logCall(ctx, start, outcomeOfResult(result));
-        else if (log.isLevelEnabled(successLevel)) logCall(ctx, start, outcomeOfResult(result));
+        else if (enabled(successLevel)) logCall(ctx, start, outcomeOfResult(result));
         return result;
       },
       (error: unknown) => {
@@ -221,6 +244,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
           event.state === 'open' ? 'warn' : 'info',
           { ...base, tool: event.tool ?? base.tool, breaker: event.key, state: event.state },
           `circuit breaker ${event.state}`,
+          ctx,
         );
         break;
       case 'retry':
@@ -228,10 +252,11 @@ export function logging(options: LoggingOptions = {}): Middleware {
           'debug',
           { ...base, attempt: event.attempt, delayMs: event.delayMs, code: event.code },
           'retrying tool call',
+          ctx,
         );
         break;
       case 'warning':
-        write('warn', { ...base, source: event.source }, redactSecrets(event.message));
+        write('warn', { ...base, source: event.source }, redactSecrets(event.message), ctx);
         break;
       case 'give-up':
       case 'reject':

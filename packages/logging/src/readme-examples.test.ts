@@ -55,7 +55,7 @@ describe('README examples', () => {
         service: 'weather-mcp',
         tool: 'pay',
         outcome: 'failed',
-        args: { card: { number: '[Redacted]' } },
+        args: { card: { number: '[redacted]' } },
       }),
     ]);
   });

@@ -60,10 +60,10 @@ describe('redactArgs', () => {
   it('bounds depth and array length', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 20; i++) deep = { next: deep };
-    expect(JSON.stringify(redactArgs(deep))).toContain('[Truncated]');
+    expect(JSON.stringify(redactArgs(deep))).toContain('[truncated]');
     const long = redactArgs(Array.from({ length: 150 }, (_, i) => i)) as unknown[];
     expect(long).toHaveLength(101);
-    expect(long[100]).toBe('[50 more]');
+    expect(long[100]).toBe('… 50 more items');
   });
 
   it('passes undefined through for a tool without arguments', () => {

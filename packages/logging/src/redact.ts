@@ -1,53 +1,24 @@
-/** Redaction of tool arguments before they reach a log line: sensitive keys at any depth, marked paths, secret-shaped strings. */
-import { redactSecrets } from '@mcp-middleware/core';
+/** Tool arguments made safe for a log line: core's one redaction and bounds, plus the paths the user marks. */
+import { REDACTED, isSecretKey, redactValue, type RedactOptions } from '@mcp-middleware/core';
 
-/** What replaces a redacted value. */
-export const CENSOR = '[Redacted]';
+/** What replaces a redacted value (core's `REDACTED`). */
+export const CENSOR = REDACTED;
 
-const MAX_DEPTH = 8;
-const MAX_ITEMS = 100;
-// Compared against the key lowercased with `-`, `_` and spaces removed.
-const SENSITIVE_PARTS = [
-  'authorization',
-  'password',
-  'passwd',
-  'passphrase',
-  'secret',
-  'apikey',
-  'cookie',
-  'credential',
-  'privatekey',
-  'accesskey',
-];
-const SENSITIVE_EXACT = new Set(['auth', 'bearer', 'jwt', 'pwd']);
+/** True for a key that names a credential (core's `isSecretKey`, the rule every sink shares). */
+export const isSensitiveKey: (key: string) => boolean = isSecretKey;
 
-/** True for a key that names a credential: authorization, tokens, passwords, secrets, API keys, cookies. */
-export function isSensitiveKey(key: string): boolean {
-  const k = key.toLowerCase().replace(/[-_\s]/g, '');
-  // `access_token`, `refreshToken`, `token` are credentials; `max_tokens` is not.
-  if (k.endsWith('token') || SENSITIVE_EXACT.has(k)) return true;
-  return SENSITIVE_PARTS.some((part) => k.includes(part));
-}
+/** Bounds of the arguments copy on a log line: small enough that one call cannot flood the log. */
+export const ARGS_BOUNDS: Readonly<Required<RedactOptions>> = {
+  maxDepth: 8,
+  maxKeys: 100,
+  maxKeyLength: 128,
+  maxStringLength: 1024,
+  maxBytes: 8192,
+};
 
 /** Parses user-marked paths (`card.number`, `items.*.ssn`) once, at factory time. */
 export function parsePaths(paths: readonly string[]): readonly (readonly string[])[] {
   return paths.map((path) => path.split('.'));
-}
-
-function copy(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return redactSecrets(value);
-  if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_DEPTH) return '[Truncated]';
-  if (Array.isArray(value)) {
-    const items = value.slice(0, MAX_ITEMS).map((item) => copy(item, depth + 1));
-    if (value.length > MAX_ITEMS) items.push(`[${value.length - MAX_ITEMS} more]`);
-    return items;
-  }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = isSensitiveKey(key) ? CENSOR : copy(item, depth + 1);
-  }
-  return out;
 }
 
 function censorPath(target: unknown, path: readonly string[], at: number): void {
@@ -62,12 +33,13 @@ function censorPath(target: unknown, path: readonly string[], at: number): void 
 }
 
 /**
- * A copy of `args` safe to log: values under sensitive keys (at any depth, any case) and under `paths`
- * become `[Redacted]`; strings lose bearer tokens, JWTs and `key=value` secrets; depth and array length
- * are bounded.
+ * A copy of `args` safe to log: values under secret keys (any depth, any spelling) and under `paths`
+ * become `[redacted]`, strings lose secret-shaped text, and the copy is bounded by {@link ARGS_BOUNDS}
+ * (at most 8 KiB of JSON, 100 keys per object, depth 8). Never throws.
  */
 export function redactArgs(args: unknown, paths: readonly (readonly string[])[] = []): unknown {
-  const safe = copy(args, 0);
+  const safe = redactValue(args, ARGS_BOUNDS);
+  // The copy is ours and already bounded, so marking paths on it costs at most its size.
   for (const path of paths) censorPath(safe, path, 0);
   return safe;
 }

@@ -44,13 +44,38 @@ describe('captureValue', () => {
     );
   });
 
-  it('records a marker for values without a JSON form', () => {
+  it('records a marker for a cycle, a BigInt and a value without a JSON form', () => {
     const cycle: Record<string, unknown> = {};
     cycle['self'] = cycle;
     expect([captureValue(cycle, 100), captureValue(10n, 100), captureValue(() => 1, 100)]).toEqual([
-      UNSERIALIZABLE,
-      UNSERIALIZABLE,
+      '{"self":"[circular]"}',
+      '"10n"',
       UNSERIALIZABLE,
     ]);
+  });
+
+  it('redacts keys that only key-based redaction finds, at any depth', () => {
+    const text = captureValue(
+      { a: { refreshToken: 'r1', privateKey: 'k1', cookie: 'c1', max_tokens: 5 } },
+      500,
+    );
+    expect(text).toBe(
+      '{"a":{"refreshToken":"[redacted]","privateKey":"[redacted]","cookie":"[redacted]","max_tokens":5}}',
+    );
+  });
+
+  it('redacts a JWT before cutting, so no part of it survives the cut', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    for (let at = 0; at < 60; at++) {
+      const text = captureValue({ note: `${'x'.repeat(at)}${jwt}` }, 50) ?? '';
+      expect(text).not.toContain('eyJhbGci');
+      expect(text.length).toBeLessThanOrEqual(51);
+    }
+  });
+
+  it('bounds the work and the output for a 300 000-key value', () => {
+    const wide: Record<string, string> = {};
+    for (let i = 0; i < 300_000; i++) wide[`k${i}`] = 'v';
+    expect((captureValue(wide, 2000) ?? '').length).toBeLessThanOrEqual(2001);
   });
 });

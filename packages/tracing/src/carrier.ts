@@ -1,6 +1,6 @@
-/** Pure helpers: reading trace context from `params._meta`, and bounded, redacted captures of args and results. */
+/** Pure helpers: reading trace context from `params._meta`, and redacted, bounded captures of args and results. */
 import type { TextMapGetter } from '@opentelemetry/api';
-import { redactSecrets } from '@mcp-middleware/core';
+import { redactValue } from '@mcp-middleware/core';
 
 type Carrier = Readonly<Record<string, unknown>>;
 
@@ -20,21 +20,19 @@ export const metaGetter: TextMapGetter<Carrier> = {
   },
 };
 
-/** What a capture records when the value has no JSON form (a cycle, a BigInt). */
+/** What a capture records when the value has no JSON form (a function, a symbol). */
 export const UNSERIALIZABLE = '[unserializable]';
 
 /**
- * A value as JSON for a span attribute: cut to `maxLength` characters (then `…`) and with credentials
- * redacted; undefined when there is nothing to record. Never throws.
+ * A value as JSON for a span attribute, through core's one redaction: values under secret keys and
+ * secret-shaped text are redacted first, the copy is bounded (so a huge argument costs little), and only
+ * then is the JSON cut to `maxLength` characters (then `…`). Undefined when there is nothing to record.
+ * Never throws.
  */
 export function captureValue(value: unknown, maxLength: number): string | undefined {
   if (value === undefined) return undefined;
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch {
-    return UNSERIALIZABLE;
-  }
+  const safe = redactValue(value, { maxStringLength: maxLength, maxBytes: 2 * maxLength + 512 });
+  const json = JSON.stringify(safe) as string | undefined;
   if (json === undefined) return UNSERIALIZABLE;
-  return redactSecrets(json.length > maxLength ? `${json.slice(0, maxLength)}…` : json);
+  return json.length > maxLength ? `${json.slice(0, maxLength)}…` : json;
 }

@@ -14,6 +14,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import {
+  callUserCallback,
   errorTypeOf,
   isMiddlewareError,
   outcomeOfError,
@@ -124,10 +125,20 @@ export function tracing(options: TracingOptions = {}): Middleware {
     });
   }
 
+  // The user's capture function runs guarded: when it throws, nothing is recorded and a warning says so.
+  // Whatever it returns goes through the same redaction and bounds as a whole-value capture.
   function capture<T>(span: Span, ctx: ToolContext, attribute: string, pick: Capture<T>, value: T): void {
     if (pick === undefined) return;
+    const picked = callUserCallback(
+      'tracing',
+      `the ${attribute} capture`,
+      pick,
+      [value, ctx],
+      undefined,
+      ctx,
+    );
     try {
-      const text = captureValue(pick(value, ctx), maxCaptureLength);
+      const text = captureValue(picked, maxCaptureLength);
       if (text !== undefined) span.setAttribute(attribute, text);
     } catch (error) {
       warn(ctx, `could not capture ${attribute}`, error);
@@ -196,7 +207,8 @@ export function tracing(options: TracingOptions = {}): Middleware {
       // Rejections are expected outcomes (error.type names them); only unexpected errors get an exception
       // event. No stack: its first line repeats the unredacted message.
       if (!isMiddlewareError(error) && !escaped) {
-        span.recordException({ name: error instanceof Error ? error.name : typeof error, message });
+        const name = error instanceof Error ? redactSecrets(String(error.name)) : typeof error;
+        span.recordException({ name, message });
       }
     } catch (recordError) {
       warn(ctx, 'could not record the error', recordError);
