@@ -1,5 +1,11 @@
 /** The prom-client instruments of one registry, with each tool's series prebound for the hot path. */
-import { ConfigError, ERROR_CODES, type MiddlewareEvent } from '@mcp-middleware/core';
+import {
+  ConfigError,
+  ERROR_CODES,
+  createKey,
+  type MiddlewareEvent,
+  type ToolContext,
+} from '@mcp-middleware/core';
 import {
   Counter,
   Gauge,
@@ -107,6 +113,8 @@ export class Instruments {
   readonly #breakers = new Map<string, { readonly label: string | undefined; state: BreakerState }>();
   readonly #breakerTools = new Set<string | undefined>();
   readonly #channels = new WeakSet<object>();
+  // Marks a call whose rejection was counted (per registry: two registries each count it once).
+  readonly #rejected = createKey<true>('metrics: rejection counted');
 
   constructor(registry: AnyRegistry, buckets: readonly number[], maxTools: number) {
     checkFree(registry);
@@ -136,7 +144,7 @@ export class Instruments {
     });
     this.#rejections = new Counter({
       name: REJECTIONS,
-      help: 'Tool calls a middleware rejected, by tool and error code.',
+      help: 'Tool calls a middleware rejected, by tool and the code of the first rejection; each call counts once, however many of its attempts were rejected.',
       labelNames: ['gen_ai_tool_name', 'error_type'] as const,
       registers,
     });
@@ -192,10 +200,19 @@ export class Instruments {
     return true;
   }
 
-  /** Counts one event from the pipeline's channel; `tool` is the call's tool, when there is a call. */
-  record(event: MiddlewareEvent, tool: string | undefined): void {
+  /**
+   * Counts one event from the pipeline's channel; `ctx` is the call's context, when there is a call.
+   * A call counts as rejected once, under the code of its first rejection: retried attempts that are
+   * rejected again (a TIMEOUT per attempt) do not count again, so rejections never exceed calls.
+   */
+  record(event: MiddlewareEvent, ctx: Pick<ToolContext, 'tool' | 'get' | 'set'> | undefined): void {
+    const tool = ctx?.tool.name;
     switch (event.type) {
       case 'reject':
+        if (ctx !== undefined) {
+          if (ctx.get(this.#rejected) === true) break;
+          ctx.set(this.#rejected, true);
+        }
         this.#rejections.inc(this.#labels(tool, { error_type: boundedErrorType(event.code) }));
         break;
       case 'retry':

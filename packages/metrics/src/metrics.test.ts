@@ -159,6 +159,33 @@ describe('metrics', () => {
     expect(await sample(m.registry as Registry, 'mcp_middleware_rejections_total', labels)).toBe(1);
   });
 
+  it('counts a call whose attempts were rejected three times as one rejection, under its first code', async () => {
+    const m = metrics();
+    const timeout = { type: 'reject', code: 'TIMEOUT', source: 'timeout' } as const;
+    await runCall([
+      m,
+      emitting(timeout, timeout, { type: 'reject', code: 'CIRCUIT_OPEN', source: 'circuitBreaker' }),
+    ]);
+    await runCall([m, emitting(timeout)]);
+    const registry = m.registry as Registry;
+    const name = 'mcp_middleware_rejections_total';
+    expect(await sample(registry, name, { gen_ai_tool_name: 'search', error_type: 'TIMEOUT' })).toBe(2);
+    expect(
+      await sample(registry, name, { gen_ai_tool_name: 'search', error_type: 'CIRCUIT_OPEN' }),
+    ).toBeUndefined();
+    expect(await sample(registry, count, { ...call, gen_ai_tool_name: 'search' })).toBe(2);
+  });
+
+  it('counts the same rejected call once in each of two registries', async () => {
+    const a = metrics();
+    const b = metrics();
+    const timeout = { type: 'reject', code: 'TIMEOUT', source: 'timeout' } as const;
+    await runCall([a, b, emitting(timeout, timeout)]);
+    const labels = { gen_ai_tool_name: 'search', error_type: 'TIMEOUT' };
+    expect(await sample(a.registry as Registry, 'mcp_middleware_rejections_total', labels)).toBe(1);
+    expect(await sample(b.registry as Registry, 'mcp_middleware_rejections_total', labels)).toBe(1);
+  });
+
   it('counts retry events per tool', async () => {
     const m = metrics();
     const retry = { type: 'retry', attempt: 1, delayMs: 10, code: 'TIMEOUT' } as const;

@@ -108,7 +108,7 @@ export function metrics(options: MetricsOptions = {}): MetricsMiddleware {
     registry,
     attach(channel: EventChannel): void {
       if (!instruments.adopt(channel)) return;
-      channel.subscribe((event, ctx) => instruments.record(event, ctx?.tool.name));
+      channel.subscribe((event, ctx) => instruments.record(event, ctx));
     },
   });
 }
