@@ -122,7 +122,11 @@ const authEntry: RegistryEntry = {
   name: 'auth',
   description: 'who is calling (authInfo, JWT, API keys, environment) and which tools they may call',
   schema: z.strictObject({
-    authInfo: z.union([z.literal(true), z.strictObject({ resource: text().optional() })]).optional(),
+    authInfo: z
+      .union([z.literal(true), z.strictObject({ resource: text().optional() })], {
+        error: 'expected true or { resource: "https://…" }',
+      })
+      .optional(),
     jwt: z
       .strictObject({
         issuer: oneOrMany('the issuer (iss) tokens must carry'),
@@ -271,14 +275,17 @@ const retryEntry: RegistryEntry = {
       })
       .optional(),
     budget: z
-      .union([
-        z.literal(false),
-        z.strictObject({
-          ratio: ratio().optional(),
-          minRetriesPerSecond: count().optional(),
-          windowMs: durationMs().optional(),
-        }),
-      ])
+      .union(
+        [
+          z.literal(false),
+          z.strictObject({
+            ratio: ratio().optional(),
+            minRetriesPerSecond: count().optional(),
+            windowMs: durationMs().optional(),
+          }),
+        ],
+        { error: 'expected false or { ratio, minRetriesPerSecond, windowMs }' },
+      )
       .optional(),
     reportProgress: flag().optional(),
     idempotent: flag().optional(),

@@ -1,5 +1,5 @@
 /** Reads a config file as UTF-8 text: bounded in size, a UTF-8 BOM dropped, anything that is not UTF-8 refused. */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigFileError } from './errors.js';
 
@@ -14,13 +14,17 @@ function refuse(file: string, message: string, line?: number): never {
 function readBounded(file: string): Buffer {
   let fd: number;
   try {
+    // Opening a FIFO for reading waits for a writer: look before opening.
+    const stats = statSync(file);
+    if (stats.isDirectory()) refuse(file, 'cannot read the config file: it is a directory');
+    if (!stats.isFile()) refuse(file, 'cannot read the config file: it is not a regular file');
     fd = openSync(file, 'r');
   } catch (error) {
+    if (error instanceof ConfigFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     return refuse(file, `cannot read the config file: ${code === 'ENOENT' ? 'no such file' : String(code)}`);
   }
   try {
-    if (fstatSync(fd).isDirectory()) refuse(file, 'cannot read the config file: it is a directory');
     const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
     let length = 0;
     for (;;) {
