@@ -258,6 +258,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await forwardLevel();
     },
     requestTimeoutMs: o.requestTimeoutMs,
+    runner,
   };
 
   function openSession(): Session | undefined {

@@ -13,12 +13,26 @@ import {
   ReadResourceRequestSchema,
   SetLevelRequestSchema,
   type CallToolRequest,
+  type CompleteRequest,
+  type GetPromptRequest,
+  type ListPromptsRequest,
+  type ListResourcesRequest,
+  type ListResourceTemplatesRequest,
+  type ReadResourceRequest,
   type LoggingLevel,
   type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ToolExtra } from '@mcp-middleware/core';
+import {
+  extraFor,
+  requestTarget,
+  type CallToolResult,
+  type RequestContext,
+  type Result,
+  type ToolExtra,
+  type ToolRunner,
+} from '@mcp-middleware/core';
 import { forwardMeta } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
 
@@ -36,6 +50,8 @@ export interface MirrorHost {
   callTool(params: CallToolRequest['params'], extra: ToolExtra): Promise<CallToolResult>;
   setLevel(session: Session, level: LoggingLevel): Promise<void>;
   readonly requestTimeoutMs: number;
+  /** The gateway's pipeline: every request other than tools/call passes its steps. */
+  readonly runner: ToolRunner;
 }
 
 /** The capabilities to offer: the upstream's, with list changes always announced (restarts change lists). */
@@ -78,33 +94,70 @@ export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnectio
     signal: extra.signal,
     timeout: host.requestTimeoutMs,
   });
+  // The same seam as in process: the pipeline's steps for this method, then the upstream.
+  const guarded =
+    <P extends Params | undefined, R extends Result>(
+      method: string,
+      forward: (params: P, extra: ToolExtra) => Promise<R>,
+    ) =>
+    (request: { params?: P }, extra: ToolExtra): Promise<R> =>
+      host.runner.request(
+        method,
+        request.params,
+        requestTarget(method, request.params),
+        extra,
+        (ctx: RequestContext) => forward(ctx.params as P, extraFor(ctx)),
+      ) as Promise<R>;
 
   if (capabilities.tools !== undefined) {
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...host.tools()] }));
+    server.setRequestHandler(
+      ListToolsRequestSchema,
+      guarded('tools/list', () => Promise.resolve({ tools: [...host.tools()] })),
+    );
     server.setRequestHandler(CallToolRequestSchema, (request, extra) => host.callTool(request.params, extra));
   }
   if (capabilities.resources !== undefined) {
-    server.setRequestHandler(ListResourcesRequestSchema, (request, extra) =>
-      live().client.listResources(forwardParams(request.params), options(extra)),
+    server.setRequestHandler(
+      ListResourcesRequestSchema,
+      guarded('resources/list', (params: ListResourcesRequest['params'], extra: ToolExtra) =>
+        live().client.listResources(forwardParams(params), options(extra)),
+      ),
     );
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, (request, extra) =>
-      live().client.listResourceTemplates(forwardParams(request.params), options(extra)),
+    server.setRequestHandler(
+      ListResourceTemplatesRequestSchema,
+      guarded(
+        'resources/templates/list',
+        (params: ListResourceTemplatesRequest['params'], extra: ToolExtra) =>
+          live().client.listResourceTemplates(forwardParams(params), options(extra)),
+      ),
     );
-    server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
-      live().client.readResource(forwardParams(request.params), options(extra)),
+    server.setRequestHandler(
+      ReadResourceRequestSchema,
+      guarded('resources/read', (params: ReadResourceRequest['params'], extra: ToolExtra) =>
+        live().client.readResource(forwardParams(params), options(extra)),
+      ),
     );
   }
   if (capabilities.prompts !== undefined) {
-    server.setRequestHandler(ListPromptsRequestSchema, (request, extra) =>
-      live().client.listPrompts(forwardParams(request.params), options(extra)),
+    server.setRequestHandler(
+      ListPromptsRequestSchema,
+      guarded('prompts/list', (params: ListPromptsRequest['params'], extra: ToolExtra) =>
+        live().client.listPrompts(forwardParams(params), options(extra)),
+      ),
     );
-    server.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
-      live().client.getPrompt(forwardParams(request.params), options(extra)),
+    server.setRequestHandler(
+      GetPromptRequestSchema,
+      guarded('prompts/get', (params: GetPromptRequest['params'], extra: ToolExtra) =>
+        live().client.getPrompt(forwardParams(params), options(extra)),
+      ),
     );
   }
   if (capabilities.completions !== undefined) {
-    server.setRequestHandler(CompleteRequestSchema, (request, extra) =>
-      live().client.complete(forwardParams(request.params), options(extra)),
+    server.setRequestHandler(
+      CompleteRequestSchema,
+      guarded('completion/complete', (params: CompleteRequest['params'], extra: ToolExtra) =>
+        live().client.complete(forwardParams(params), options(extra)),
+      ),
     );
   }
   if (capabilities.logging !== undefined) {

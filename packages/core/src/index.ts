@@ -52,5 +52,5 @@ export { asNotFound, isNotFound } from './not-found.js';
 export { toRequestError } from './request-error.js';
 export { globToRegExp, toolMatcher, when } from './selector.js';
 export type { ToolSelector } from './selector.js';
-export { withMiddleware, wrapTool } from './server.js';
+export { requestTarget, withMiddleware, wrapTool } from './server.js';
 export { callUserCallback, reportCallbackError } from './user-callback.js';

@@ -105,7 +105,11 @@ function rethrowThrown(extra: object, result: unknown): CallToolResult {
   return result as CallToolResult;
 }
 
-function targetOf(method: string, params: Record<string, unknown> | undefined): string | undefined {
+/** What a request names: the tool or prompt name, the resource URI, the completion's reference; else undefined. */
+export function requestTarget(
+  method: string,
+  params: Readonly<Record<string, unknown>> | undefined,
+): string | undefined {
   if (params === undefined) return undefined;
   const named = method === 'completion/complete' ? params.ref : params;
   if (typeof named !== 'object' || named === null) return undefined;
@@ -163,7 +167,7 @@ function otherRequest(runner: ToolRunner, method: Operation, handler: RawRequest
     ) as Promise<never>;
   return (request, extra) => {
     const params = paramsOf(request);
-    return runner.request(method, params, targetOf(method, params), extra, terminal);
+    return runner.request(method, params, requestTarget(method, params), extra, terminal);
   };
 }
 
