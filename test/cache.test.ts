@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   EventChannel,
@@ -354,5 +354,40 @@ describe('cache() when Redis is unreachable', () => {
     expect(results.map(text)).toEqual(['alice|outage|-', 'alice|outage|-']);
     expect(calls).toHaveLength(2);
     expect(bypasses).toEqual(['store-error', 'store-error']);
+  });
+
+  it('says so in one warning for many calls, and ioredis prints nothing unhandled', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // No error listener of our own: the store adds one.
+    const down = new Redis({ host: '127.0.0.1', port, enableOfflineQueue: false, retryStrategy: () => null });
+    const ended = new Promise((resolve) => down.once('end', resolve));
+    try {
+      const events = new EventChannel();
+      const warnings: string[] = [];
+      events.subscribe((event) => {
+        if (event.type === 'warning') warnings.push(event.message);
+      });
+      const { calls, connection } = await replica(cache({ store: redisStore({ client: down }) }), {
+        runner: { events, clock: manualClock() },
+      });
+      as('alice');
+      for (let i = 0; i < 40; i++) {
+        await connection.client.callTool({ name: 'lookup', arguments: { topic: `t${i}` } });
+      }
+      await ended;
+      expect(calls).toHaveLength(40);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^cache: the redis store failed to (read|store a result)/);
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+      down.disconnect();
+    }
   });
 });
