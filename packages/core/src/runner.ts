@@ -86,6 +86,12 @@ function fail(this: ToolInfo | void, error: unknown): CallToolResult {
   return toToolResult(error);
 }
 
+/** `params.arguments` as a middleware sees it: an object, else undefined (the SDK refuses other values). */
+export function argumentsOf(params: Readonly<Record<string, unknown>> | undefined): ToolArgs {
+  const args = params?.arguments;
+  return typeof args === 'object' && args !== null && !Array.isArray(args) ? (args as ToolArgs) : undefined;
+}
+
 function notAResult(tool: ToolInfo, result: unknown): CallToolResult {
   return toToolResult(
     new MiddlewareError(
@@ -136,15 +142,7 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
     extra: ToolExtra,
     terminal: Next,
   ): Promise<CallToolResult> {
-    const args = params?.arguments;
-    const ctx = createContext(
-      tool,
-      typeof args === 'object' && args !== null ? (args as ToolArgs) : undefined,
-      extra,
-      clock,
-      events,
-      params,
-    );
+    const ctx = createContext(tool, argumentsOf(params), extra, clock, events, params);
     let pending: Promise<CallToolResult>;
     try {
       pending = composed(ctx, terminal);

@@ -9,7 +9,13 @@ import type { CallToolResult, Operation, RequestContext, ToolContext, ToolInfo }
 import { MiddlewareError } from './errors.js';
 import { asProtocolError, isProtocolError } from './not-found.js';
 import { describeValue, isToolResult } from './result.js';
-import { createToolRunner, type Pipeline, type RunnerOptions, type ToolRunner } from './runner.js';
+import {
+  argumentsOf,
+  createToolRunner,
+  type Pipeline,
+  type RunnerOptions,
+  type ToolRunner,
+} from './runner.js';
 import {
   isMcpServer,
   protocolOf,
@@ -135,7 +141,7 @@ function toolsCall(
     const params = ctx.params;
     const request = {
       method: 'tools/call',
-      params: ctx.args === params?.arguments ? params : { ...params, arguments: ctx.args },
+      params: ctx.args === argumentsOf(params) ? params : { ...params, arguments: ctx.args },
     } as Parameters<RawRequestHandler>[0];
     const extra = extraFor(ctx);
     let pending: Promise<unknown>;

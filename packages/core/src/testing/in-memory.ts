@@ -2,6 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AuthInfo } from '../contract.js';
 
 /** Options of {@link connectInMemory}. */
@@ -21,7 +22,7 @@ export interface InMemoryConnection {
  * injected on the client side of the transport, exactly where an HTTP layer would put it.
  */
 export async function connectInMemory(
-  server: McpServer,
+  server: McpServer | Server,
   options: ConnectOptions = {},
 ): Promise<InMemoryConnection> {
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
