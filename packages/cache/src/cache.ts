@@ -29,7 +29,7 @@ import type { CacheEntry } from './store.js';
 export interface InvalidateFilter {
   /** A tool name. */
   readonly tool?: string | undefined;
-  /** A principal id, as `principalIdOf(ctx)` gives it (the principal's id, or `client:<clientId>`). */
+  /** A principal id, as `principalIdOf(ctx)` gives it (`<source>:<id>`, e.g. `jwt:alice` or `client:<clientId>`). */
   readonly principal?: string | undefined;
 }
 
