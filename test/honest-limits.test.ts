@@ -16,6 +16,11 @@ import { metrics, type MetricsMiddleware } from '@mcp-middleware/metrics';
 import { retry } from '@mcp-middleware/retry';
 import { timeout } from '@mcp-middleware/timeout';
 
+// #region overall-deadline
+// Each attempt gets 2 s; the whole call, waits included, 5 s.
+const bounded = [retry({ totalTimeoutMs: 5_000 }), timeout({ timeoutMs: 2_000 })];
+// #endregion
+
 const connections: InMemoryConnection[] = [];
 afterEach(async () => {
   await Promise.all(connections.splice(0).map((c) => c.close()));
@@ -103,7 +108,7 @@ describe('a slow read-only tool under retry() and timeout({ timeoutMs: 2000 })',
   });
 
   it('ends the whole call at retry’s totalTimeoutMs, saying so, and still counts one rejection', async () => {
-    const h = await setup(() => [retry({ totalTimeoutMs: 5_000 }), timeout({ timeoutMs: 2_000 })]);
+    const h = await setup(() => bounded);
     const { result, elapsedMs } = await h.call();
     expect(elapsedMs).toBeLessThanOrEqual(5_000);
     expect(detail(result)).toMatchObject({ code: 'TIMEOUT', data: { totalTimeoutMs: 5_000 } });
