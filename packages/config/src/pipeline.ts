@@ -95,6 +95,15 @@ function strip(message: string, factory: string): string {
 const optionsPath = (index: number, entry: PipelineEntry): PropertyKey[] =>
   entry.use === undefined ? ['pipeline', index, entry.name] : ['pipeline', index, 'options'];
 
+// `instanceof` itself throws on a revoked Proxy, a value user code can throw.
+function isConfigError(error: unknown): error is ConfigError {
+  try {
+    return error instanceof ConfigError;
+  } catch {
+    return false;
+  }
+}
+
 /** What a user callback (a `use:` factory, a custom registry's `create`, `redisClient`) threw, as a ConfigError. */
 function thrownBy(what: string, error: unknown): ConfigError {
   let detail: string;
@@ -164,7 +173,7 @@ export async function createPipeline(
     try {
       client = options.redisClient?.(store.url) ?? (await defaultRedis(store.url));
     } catch (error) {
-      const reason = error instanceof ConfigError ? error : thrownBy('the Redis client factory', error);
+      const reason = isConfigError(error) ? error : thrownBy('the Redis client factory', error);
       problems.push({ path: formatPath(['stores', name, 'url']), message: reason.message });
       continue;
     }
@@ -196,8 +205,9 @@ export async function createPipeline(
         return await createOne(entry, opts, registry, context, options.cwd);
       } catch (error) {
         // A ConfigError names the option; anything else is a bug in a factory, named but never a crash.
-        const reason =
-          error instanceof ConfigError ? error : thrownBy(`the factory of ${entry.use ?? entry.name}`, error);
+        const reason = isConfigError(error)
+          ? error
+          : thrownBy(`the factory of ${entry.use ?? entry.name}`, error);
         problems.push({
           path: reason.path === '' ? formatPath(where) : `${formatPath(where)}.${reason.path}`,
           message: strip(reason.message, entry.name),
@@ -350,7 +360,7 @@ async function createOne(
   try {
     middleware = await (factory as (options: unknown) => unknown)(options);
   } catch (error) {
-    throw error instanceof ConfigError ? error : thrownBy(`the factory of "${entry.use}"`, error);
+    throw isConfigError(error) ? error : thrownBy(`the factory of "${entry.use}"`, error);
   }
   if (typeof middleware !== 'function')
     throw new ConfigError(
