@@ -122,7 +122,7 @@ describe('validation() on an McpServer', () => {
     );
   });
 
-  it('applies a business rule after the SDK parsed the arguments', async () => {
+  it('applies a business rule to the arguments once the tool schema accepted them', async () => {
     const client = await mcpServer();
     const refused = await client.callTool({ name: 'transfer', arguments: { to: 'ann', amount: 500 } });
     expect(codeOf(refused)).toBe('INVALID_ARGUMENTS');

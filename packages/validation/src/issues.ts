@@ -166,6 +166,19 @@ export function invalidArguments(
   return new MiddlewareError('INVALID_ARGUMENTS', message, { data: dataOf(unique, asIs, extra), cause });
 }
 
+/** `INVALID_ARGUMENTS` for the params of a request other than a tool call (a JSON-RPC -32602 on the wire). */
+export function invalidParams(
+  method: string,
+  issues: readonly ValidationIssue[],
+  extra?: Readonly<Record<string, unknown>>,
+): MiddlewareError {
+  const unique = dedupe(issues);
+  const message =
+    `Invalid params for \`${method}\`:\n${listing(unique, asIs)}\n` +
+    `Fix ${unique.length === 1 ? 'this' : 'these'} and send the request again.`;
+  return new MiddlewareError('INVALID_ARGUMENTS', message, { data: dataOf(unique, asIs, extra) });
+}
+
 const underStructuredContent = (path: string): string =>
   path === ROOT_PATH
     ? 'structuredContent'

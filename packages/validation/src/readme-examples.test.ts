@@ -115,6 +115,18 @@ describe('README examples', () => {
     await close();
   });
 
+  it("smallest usage: answers arguments that break the tool's zod schema with field paths", async () => {
+    const { client, close } = await connectInMemory(createServer());
+    const bad = await client.callTool({ name: 'save_note', arguments: { title: 3 } });
+    expect(textOf(bad)).toBe(
+      'Invalid arguments for tool `save_note`:\n' +
+        '- title: expected string, received an integer\n' +
+        '- body: required, but missing (expected string)\n' +
+        'Fix these and call `save_note` again.',
+    );
+    await close();
+  });
+
   it('low-level: checks the JSON Schema the tool lists', async () => {
     const server = createTracker();
     const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();

@@ -143,7 +143,7 @@ describe('validation() schemas carried by the tool', () => {
     expect(error?.message).toContain('- to: required, but missing');
   });
 
-  it('skips a zod input schema, which McpServer already checked', async () => {
+  it('skips a zod input schema on a call whose arguments the SDK already parsed (no raw params)', async () => {
     const { result } = await call(validation(), {
       tool: { inputSchema: z.object({ to: z.string() }) },
       args: { to: 42 },
@@ -361,7 +361,7 @@ describe('validation() results', () => {
     expect(result?.isError).toBe(true);
   });
 
-  it('skips a zod output schema, which McpServer already checks', async () => {
+  it('skips a zod output schema, which McpServer checks itself', async () => {
     const handler = stubHandler(() => ({ content: [], structuredContent: { total: 'many' } }));
     const { result } = await call(
       validation(),
