@@ -21,6 +21,7 @@ import {
   type Operation,
 } from '@mcp-middleware/core';
 import { connectInMemory, type InMemoryConnection } from '@mcp-middleware/core/testing';
+import { auditReads } from '../examples/basic/src/audit-reads.js';
 
 const open: InMemoryConnection[] = [];
 afterEach(async () => {
@@ -234,20 +235,8 @@ describe('the request-level seam', () => {
 
   it('takes a custom resource middleware of about 15 lines', async () => {
     const reads: string[] = [];
-    // The README's example: an audit trail of resource reads, and a refusal for one scheme.
-    const auditReads = defineMiddleware('auditReads', {
-      requests: {
-        'resources/read': async (ctx, next) => {
-          if (ctx.target?.startsWith('secret://') === true) {
-            throw new MiddlewareError('FORBIDDEN', 'secret:// resources are not served here');
-          }
-          const result = await next();
-          reads.push(`${ctx.target ?? '?'}: ${result.contents.length} part(s)`);
-          return result;
-        },
-      },
-    });
-    const client = await connect(withMiddleware(newServer(), [auditReads]));
+    // The core README's example (examples/basic/src/audit-reads.ts).
+    const client = await connect(withMiddleware(newServer(), [auditReads(reads)]));
     await client.readResource({ uri: 'docs://readme' });
     await expect(client.readResource({ uri: 'secret://keys' })).rejects.toThrow('not served here');
     expect(reads).toEqual(['docs://readme: 1 part(s)']);
