@@ -59,7 +59,7 @@ const SCAN = new RegExp(
     String.raw`(?<url>\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>\\]+@`,
     String.raw`(?<jwt>eyJ[\w-]{8,}(?:\.[\w-]*){0,2})`,
     String.raw`(?<known>\b(?:(?:sk|pk|rk)_(?:live|test)_[0-9a-z]{8,}|sk-[\w-]{20,}|gh[pousr]_[0-9a-z]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abposr]-[\w-]{10,}|AKIA[0-9A-Z]{16}|AIza[\w-]{30,}))`,
-    String.raw`(?<scheme>\b(?:${SCHEMES})[ \t]+)(?<credential>[\w\-.~+/]+=*)(?![\w\-.~+/="])`,
+    String.raw`(?<scheme>\b(?:${SCHEMES})[ \t]+)(?<credential>[\w\-.~+/]+=*)(?![\w\-.~+/=])`,
     String.raw`(?<![\w.$@-])(?:(?<q>\\?["'\x60])(?<qkey>[^"'\x60\\\n]{1,256})\k<q>|(?<key>[a-z_$@][\w.$@-]*))(?<sep>[ \t]*(?:=>|:=|[:=])[ \t]*)`,
     String.raw`(?<![\w.$@-])(?<flag>--?[a-z][\w.-]*)(?<fsep>[ \t]*=[ \t]*|[ \t]+)`,
   ].join('|'),
@@ -71,8 +71,10 @@ const VALUE = new RegExp(
   'iy',
 );
 const LINE = /[^\r\n]*/y;
-// A scheme followed by a plain word is prose ("send a bearer token"), not a credential.
-const PLAIN_WORD = /^(?:[A-Za-z][a-z]{0,23}|\d{1,5})$/;
+const AUTH_PARAMETER = /^[A-Za-z_]+=$/;
+// A scheme followed by a plain word, a short number or punctuation is prose ("send a bearer token."),
+// not a credential.
+const PLAIN_WORD = /^(?:[A-Za-z][a-z]{0,23}|[A-Z]{1,5}|\d{1,5})\.?$|^[^A-Za-z0-9]*$/;
 // How far past the output limit the scan reads, so a secret cut by that limit is still recognised.
 const LOOKAHEAD = 2048;
 
@@ -109,7 +111,10 @@ export function redactText(text: string, maxLength = Number.POSITIVE_INFINITY): 
     if (g.pem !== undefined || g.jwt !== undefined || g.known !== undefined) replacement = REDACTED;
     else if (g.url !== undefined) replacement = `${g.url}${REDACTED}@`;
     else if (g.scheme !== undefined) {
-      if (!PLAIN_WORD.test(g.credential ?? '')) replacement = `${g.scheme}${REDACTED}`;
+      const credential = g.credential ?? '';
+      // `Bearer realm="mcp"` is a challenge's parameter, not a credential.
+      const parameter = AUTH_PARAMETER.test(credential) && source[end] === '"';
+      if (!parameter && !PLAIN_WORD.test(credential)) replacement = `${g.scheme}${REDACTED}`;
     } else {
       const key = g.qkey ?? g.key ?? g.flag ?? '';
       const separator = g.sep ?? g.fsep ?? '';
