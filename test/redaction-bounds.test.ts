@@ -11,9 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { createToolRunner, type CallToolResult, type ToolArgs, type ToolExtra } from '@mcp-middleware/core';
 import { logging } from '@mcp-middleware/logging';
 import { tracing } from '@mcp-middleware/tracing';
+import { hostileArgs } from './proof/secrets.js';
 
 /** The most bytes a log line may take: 8 KiB of arguments, 2000-character error texts, the fixed fields. */
-export const MAX_LOG_LINE_BYTES = 16 * 1024;
+const MAX_LOG_LINE_BYTES = 16 * 1024;
 const MAX_CAPTURE = 1024;
 
 const extra = (): ToolExtra => ({
@@ -23,36 +24,8 @@ const extra = (): ToolExtra => ({
   sendRequest: () => Promise.reject(new Error('no client')),
 });
 
-/** Hostile arguments, by name: each one is huge in one dimension. */
-export function hostileArgs(): [string, ToolArgs][] {
-  const wide: Record<string, string> = {};
-  for (let i = 0; i < 300_000; i++) wide[`key${i}`] = `value ${i}`;
-  let deep: Record<string, unknown> = { leaf: 'x' };
-  for (let i = 0; i < 10_000; i++) deep = { d: deep };
-  let deepList: unknown[] = ['x'];
-  for (let i = 0; i < 10_000; i++) deepList = [deepList];
-  const text = 'é'.repeat(5_000);
-  const nested = (depth: number): Record<string, unknown> =>
-    depth === 0
-      ? { text }
-      : Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`n${i}`, nested(depth - 1)]));
-  return [
-    ['300 000 keys', wide],
-    ['10 000-deep object', deep],
-    ['10 000-deep array', { list: deepList }],
-    ['1 000 000 items', { items: Array.from({ length: 1_000_000 }, (_, i) => i) }],
-    ['10 MB string', { blob: 'x'.repeat(10 * 1024 * 1024) }],
-    ['1 MB key', { ['k'.repeat(1024 * 1024)]: 'v' }],
-    ['40 × 40 × 40 objects of 5 000 characters', nested(3)],
-    [
-      'control characters (6 bytes each in JSON)',
-      { text: '\u0001'.repeat(100_000), list: Array(200).fill('\u0000'.repeat(1000)) },
-    ],
-  ];
-}
-
 /** A pipeline of logging() with arguments and tracing() with both captures, and what each wrote. */
-export function observedPipeline(): {
+function observedPipeline(): {
   run: (args: ToolArgs, handler: () => CallToolResult | Promise<CallToolResult>) => Promise<CallToolResult>;
   lines: string[];
   exporter: InMemorySpanExporter;

@@ -1,4 +1,7 @@
-/** The secret scan: every captured output of a suite, searched for every credential the suite used. */
+/**
+ * The secret scan (every captured output of a suite, searched for every credential the suite used), the
+ * corpus of secret spellings the redaction must catch, and the hostile arguments every copy must bound.
+ */
 import { randomBytes } from 'node:crypto';
 
 /** Where a secret was found: which output, and a short excerpt around it (the secret itself masked). */
@@ -191,4 +194,32 @@ export function findLeaks(output: string, spellings: readonly SecretSpelling[]):
     }
   }
   return [...found];
+}
+
+/** Hostile arguments, by name: each one is huge in one dimension. */
+export function hostileArgs(): [string, Record<string, unknown>][] {
+  const wide: Record<string, string> = {};
+  for (let i = 0; i < 300_000; i++) wide[`key${i}`] = `value ${i}`;
+  let deep: Record<string, unknown> = { leaf: 'x' };
+  for (let i = 0; i < 10_000; i++) deep = { d: deep };
+  let deepList: unknown[] = ['x'];
+  for (let i = 0; i < 10_000; i++) deepList = [deepList];
+  const text = 'é'.repeat(5_000);
+  const nested = (depth: number): Record<string, unknown> =>
+    depth === 0
+      ? { text }
+      : Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`n${i}`, nested(depth - 1)]));
+  return [
+    ['300 000 keys', wide],
+    ['10 000-deep object', deep],
+    ['10 000-deep array', { list: deepList }],
+    ['1 000 000 items', { items: Array.from({ length: 1_000_000 }, (_, i) => i) }],
+    ['10 MB string', { blob: 'x'.repeat(10 * 1024 * 1024) }],
+    ['1 MB key', { ['k'.repeat(1024 * 1024)]: 'v' }],
+    ['40 × 40 × 40 objects of 5 000 characters', nested(3)],
+    [
+      'control characters (6 bytes each in JSON)',
+      { text: '\u0001'.repeat(100_000), list: Array(200).fill('\u0000'.repeat(1000)) },
+    ],
+  ];
 }
