@@ -2,7 +2,7 @@
 // and payload guards on the params of every request.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EventChannel, errorDetailOf, withMiddleware, type MiddlewareEvent } from '@mcp-middleware/core';
@@ -110,6 +110,27 @@ describe('validation() answers tool calls before the SDK parses the arguments', 
     const result = await client.callTool({ name: 'nope', arguments: { a: 1 } });
     expect(result).toEqual(expected);
     expect(textOf(result)).toContain('Tool nope not found');
+  });
+
+  it('answers arguments that are not an object exactly as the bare server does', async () => {
+    const { client, seen } = await withValidation();
+    const plain = await bare();
+    for (const args of ['text', ['mcp'], 5]) {
+      const send = (c: Client): Promise<unknown> =>
+        c
+          .request(
+            { method: 'tools/call', params: { name: 'search', arguments: args } },
+            CallToolResultSchema,
+          )
+          .then(
+            (result) => ({ result }),
+            (error: unknown) => ({ code: (error as McpError).code, message: (error as McpError).message }),
+          );
+      const expected = await send(plain);
+      expect(expected).toHaveProperty('code');
+      expect(await send(client)).toEqual(expected);
+    }
+    expect(seen).toEqual([]);
   });
 });
 
