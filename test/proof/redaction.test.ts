@@ -64,7 +64,8 @@ describe('redaction through the full pipeline', () => {
     const built = fullPipeline(observed, { from: () => anonymous });
     const runner = createToolRunner(built.pipeline, { events: observed.channel });
     const handler = (ctx: { args: ToolArgs }): CallToolResult => {
-      const text = String(ctx.args?.['note'] ?? '');
+      const note = ctx.args?.['note'];
+      const text = typeof note === 'string' ? note : '';
       if (ctx.args?.['mode'] === 'throw') throw new Error(text);
       return { content: [{ type: 'text', text }], structuredContent: ctx.args ?? {} };
     };

@@ -150,17 +150,19 @@ export function logging(options: LoggingOptions = {}): Middleware {
   const successLevel = levels.success;
 
   // A logger whose serializer, hook, mixin or destination throws never fails the call: the line is
-  // dropped and one warning says so (again only after a line got through, so a broken logger cannot flood).
+  // dropped and one warning says so, again only after a call's line got through (the warning's own line
+  // does not count), so a broken logger cannot flood the channel.
   let broken = false;
   function write(
     levelName: string,
     record: Record<string, unknown>,
     message: string,
     ctx: ToolContext | undefined,
+    callLine = false,
   ): void {
     try {
       (log[levelName as 'info'] as LogMethod).call(log, record, message);
-      broken = false;
+      if (callLine) broken = false;
     } catch (error) {
       if (broken) return;
       broken = true;
@@ -205,7 +207,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
       if (outcome.code !== undefined) record.code = outcome.code;
       const error = describeError(outcome.error, kind === 'failed');
       if (error !== undefined) record.error = error;
-      write(levels[kind], record, MESSAGES[kind], ctx);
+      write(levels[kind], record, MESSAGES[kind], ctx, true);
     } catch {
       // Building the line touched something broken (a span, a getter); the call goes on.
     }
