@@ -4,16 +4,21 @@
  */
 import { basename } from 'node:path';
 import {
+  Composer,
   Lexer,
   LineCounter,
+  Parser,
+  YAMLParseError,
   isAlias,
   isMap,
   isScalar,
   isSeq,
-  parseDocument,
+  type CST,
   type Document,
   type Node,
 } from 'yaml';
+
+type Token = CST.Token;
 import { ConfigFileError, formatPath, type ConfigProblem } from './errors.js';
 
 /** Deeper than this is refused; a pipeline file with inline JSON Schemas needs a few dozen levels. */
@@ -35,18 +40,24 @@ export interface ParsedText {
 
 // The YAML parser's time grows faster than the file with flow nesting (`[[[[…`) and compact nesting on one
 // line (`- - - -…`); its lexer is linear, so count those with the lexer first and refuse before parsing.
+// Each error costs the composer far more than a token, and a hostile file can hold one per byte; so can
+// anchors and tags piled on one node (never valid: a node has at most one of each).
 function prescan(text: string, name: string, problems: ConfigProblem[]): void {
   let line = 1;
   let flow = 0;
   let onLine = 0;
+  let props = 0;
+  const refuse = (message: string): void => void problems.push({ path: '', message, file: name, line });
   for (const token of new Lexer().lex(text)) {
     if (token === '[' || token === '{') flow++;
-    else if (token === ']' || token === '}') flow = Math.max(0, flow - 1);
-    else if (token === '-' || token === '?') onLine++;
-    if (flow + onLine > MAX_DEPTH) {
-      problems.push({ path: '', message: `nested more than ${MAX_DEPTH} levels deep`, file: name, line });
-      return;
-    }
+    else if (token === ']' || token === '}') {
+      if (flow === 0) return refuse(`not valid YAML: "${token}" closes nothing`);
+      flow--;
+    } else if (token === '-' || token === '?') onLine++;
+    if (token.startsWith('&') || token.startsWith('!')) props++;
+    else if (token.trim() !== '') props = 0;
+    if (props > 2) return refuse('not valid YAML: a node can have at most one anchor and one tag');
+    if (flow + onLine > MAX_DEPTH) return refuse(`nested more than ${MAX_DEPTH} levels deep`);
     for (let i = token.indexOf('\n'); i !== -1; i = token.indexOf('\n', i + 1)) {
       line++;
       onLine = 0;
@@ -181,6 +192,41 @@ function parseErrors(doc: Document, counter: LineCounter, name: string, format: 
   }));
 }
 
+// parseDocument, spelled out so the parser's error tokens can be counted and parsing stopped early.
+function parse(text: string, counter: LineCounter, file: string, format: string): Document {
+  const parser = new Parser(counter.addNewLine);
+  const tokens: Token[] = [];
+  let errors = 0;
+  for (const token of parser.parse(text)) {
+    if (token.type === 'error' && ++errors > MAX_PARSE_ERRORS)
+      throw new ConfigFileError(
+        [
+          {
+            path: '',
+            message: `not valid ${format}: more than ${MAX_PARSE_ERRORS} syntax errors`,
+            file: basename(file),
+            line: counter.linePos(token.offset).line,
+          },
+        ],
+        file,
+      );
+    tokens.push(token);
+  }
+  // Duplicate keys are found below in one pass; the composer's own check compares each key with every other.
+  const composer = new Composer({ uniqueKeys: false, merge: false, prettyErrors: false });
+  const docs = [...composer.compose(tokens, true, text.length)];
+  const doc = docs[0] as Document;
+  if (docs.length > 1)
+    doc.errors.push(
+      new YAMLParseError(
+        [docs[1]?.range[0] ?? 0, (docs[1]?.range[0] ?? 0) + 1],
+        'MULTIPLE_DOCS',
+        'Source contains multiple documents; a config file holds one',
+      ),
+    );
+  return doc;
+}
+
 /** Parses `text` (read from `file`) into plain values, or throws a ConfigFileError naming file and line. */
 export function parseConfigText(text: string, file: string, format: 'YAML' | 'JSON'): ParsedText {
   const name = basename(file);
@@ -190,9 +236,9 @@ export function parseConfigText(text: string, file: string, format: 'YAML' | 'JS
   const counter = new LineCounter();
   let doc: Document;
   try {
-    // Duplicate keys are found below in one pass; the parser's own check compares each key with every other.
-    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, merge: false, prettyErrors: false });
+    doc = parse(text, counter, file, format);
   } catch (error) {
+    if (error instanceof ConfigFileError) throw error;
     const message = error instanceof RangeError ? 'nested too deeply' : 'cannot be parsed';
     throw new ConfigFileError([{ path: '', message: `not valid ${format}: ${message}`, file: name }], file);
   }
