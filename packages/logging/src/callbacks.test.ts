@@ -10,7 +10,7 @@ import {
   type ToolExtra,
 } from '@mcp-middleware/core';
 import { textResult } from '@mcp-middleware/core/testing';
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Logger } from 'pino';
 import { logging } from './logging.js';
 
 const extra = (): ToolExtra => ({
@@ -38,7 +38,7 @@ const thrower = (make: () => unknown) => (): never => {
 };
 
 const LOGGERS: [string, (make: () => unknown) => Logger][] = [
-  ['a mixin', (make) => pino({ mixin: thrower(make) } as LoggerOptions, { write: () => {} })],
+  ['a mixin', (make) => pino({ mixin: thrower(make) }, { write: () => {} })],
   ['a logMethod hook', (make) => pino({ hooks: { logMethod: thrower(make) } }, { write: () => {} })],
   ['an args serializer', (make) => pino({ serializers: { args: thrower(make) } }, { write: () => {} })],
   ['a destination', (make) => pino({}, { write: thrower(make) })],
