@@ -39,6 +39,14 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out === '' ? ROOT_PATH : out;
 }
 
+// Tool names in texts: a call to an unknown tool may carry a name of any length.
+const MAX_NAME_LENGTH = 128;
+
+/** A tool name as texts show it: cut to 128 characters, since an unknown tool's name is the caller's. */
+export function nameFor(name: string): string {
+  return name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH)}…` : name;
+}
+
 /** Marks a path that does not exist in the value. */
 export const MISSING: unique symbol = Symbol('missing');
 
@@ -160,9 +168,10 @@ export function invalidArguments(
   cause?: unknown,
 ): MiddlewareError {
   const unique = dedupe(issues);
+  const name = nameFor(tool);
   const message =
-    `Invalid arguments for tool \`${tool}\`:\n${listing(unique, asIs)}\n` +
-    `Fix ${unique.length === 1 ? 'this' : 'these'} and call \`${tool}\` again.`;
+    `Invalid arguments for tool \`${name}\`:\n${listing(unique, asIs)}\n` +
+    `Fix ${unique.length === 1 ? 'this' : 'these'} and call \`${name}\` again.`;
   return new MiddlewareError('INVALID_ARGUMENTS', message, { data: dataOf(unique, asIs, extra), cause });
 }
 

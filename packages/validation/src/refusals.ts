@@ -1,6 +1,6 @@
 /** The refusals the payload guards give, for a tool's arguments and for the params of any other request. */
 import { MiddlewareError } from '@mcp-middleware/core';
-import { formatPath, invalidArguments, invalidParams } from './issues.js';
+import { formatPath, invalidArguments, invalidParams, nameFor } from './issues.js';
 import type { PayloadViolation } from './payload.js';
 
 /** What a refusal names: a tool's arguments, or the params of a request method. */
@@ -9,7 +9,7 @@ export type Subject =
 
 function phrase(subject: Subject): string {
   return subject.kind === 'tool'
-    ? `the arguments for tool \`${subject.name}\``
+    ? `the arguments for tool \`${nameFor(subject.name)}\``
     : `the params of \`${subject.method}\``;
 }
 

@@ -227,3 +227,24 @@ describe('validation() on the params of every other request', () => {
     expect(Object.keys(validation().requests ?? {})).toEqual(['*']);
   });
 });
+
+describe('validation() texts with a caller-chosen tool name', () => {
+  it('cuts the name of an unknown tool to 128 characters in its refusal', async () => {
+    const name = 'n'.repeat(5000);
+    const result = await seam({ maxArgsBytes: 100 }).call(
+      { name },
+      { name, arguments: { a: 'x'.repeat(200) } },
+    );
+    expect(textOf(result)).toBe(
+      `The arguments for tool \`${'n'.repeat(128)}…\` are too large: over the limit of 100 bytes. ` +
+        'Send less data, e.g. split the work over several calls.',
+    );
+  });
+
+  it('cuts it in an INVALID_ARGUMENTS text too', async () => {
+    const name = 'n'.repeat(5000);
+    const result = await seam({ maxDepth: 1 }).call({ name }, { name, arguments: { a: {} } });
+    expect(textOf(result).length).toBeLessThan(500);
+    expect(textOf(result)).toContain(`call \`${'n'.repeat(128)}…\` again`);
+  });
+});
