@@ -145,6 +145,27 @@ describe('the request-level seam', () => {
     ]);
   });
 
+  it('shows a disabled tool to middlewares as an unknown name, without its schema', async () => {
+    const seen: unknown[] = [];
+    const server = withMiddleware(newServer(), [
+      (ctx, next) => {
+        seen.push(ctx.tool);
+        return next();
+      },
+    ]);
+    const hidden = server.registerTool('off', { inputSchema: { secret: z.string() } }, () => ({
+      content: [],
+    }));
+    hidden.disable();
+    const client = await connect(server);
+    const result = await client.callTool({ name: 'off', arguments: {} });
+    expect(seen).toEqual([{ name: 'off' }]);
+    expect(result).toMatchObject({
+      isError: true,
+      content: [{ text: 'MCP error -32602: Tool off disabled' }],
+    });
+  });
+
   it('answers an unknown tool, prompt and resource exactly as the bare server does', async () => {
     const bare = await connect(newServer());
     const wrapped = await connect(withMiddleware(newServer(), [spy([])]));
@@ -247,14 +268,8 @@ describe('the request-level seam', () => {
     const client = await connect(withMiddleware(newServer(), [spy(seen)]));
     const huge = 'x'.repeat(1_000_000);
     const bad = [
-      client.request(
-        { method: 'resources/read', params: { uri: 42 } },
-        CallToolRequestSchema.pick({}),
-      ),
-      client.request(
-        { method: 'prompts/get', params: { name: huge } },
-        CallToolRequestSchema.pick({}),
-      ),
+      client.request({ method: 'resources/read', params: { uri: 42 } }, CallToolRequestSchema.pick({})),
+      client.request({ method: 'prompts/get', params: { name: huge } }, CallToolRequestSchema.pick({})),
       client.request(
         { method: 'tools/list', params: { cursor: { deep: [huge] } } },
         CallToolRequestSchema.pick({}),

@@ -215,7 +215,8 @@ export function withMiddleware<S extends McpServer | Server>(
   const infos = new WeakMap<ToolRecord, ToolInfo>();
   const infoOf = (name: string): ToolInfo => {
     const record = registry !== undefined && Object.hasOwn(registry, name) ? registry[name] : undefined;
-    if (record === undefined) return { name };
+    // A disabled tool answers like an unknown one; its schema must not show through validation texts.
+    if (record === undefined || !record.enabled) return { name };
     let info = infos.get(record);
     if (info === undefined) infos.set(record, (info = toolInfo(name, record)));
     return info;
