@@ -1,7 +1,4 @@
 /** createPipeline(): turns a checked config into middlewares, with per-tool overrides and shared stores. */
-import { pathToFileURL } from 'node:url';
-import type { z } from 'zod';
-import { resolve } from 'node:path';
 import {
   ConfigError,
   globToRegExp,
@@ -10,12 +7,13 @@ import {
   type ToolInfo,
 } from '@mcp-middleware/core';
 import { builtins } from './builtins.js';
+import { createOne, defaultRedis, isConfigError, thrownBy } from './create-one.js';
 import { ConfigFileError, formatPath, type ConfigProblem } from './errors.js';
 import { deepMerge } from './merge.js';
 import { locate } from './load.js';
-import type { BuildContext, RegistryEntry, SharedStore, ThirdPartyModule } from './registry.js';
+import type { BuildContext, RegistryEntry, SharedStore } from './registry.js';
 import { displayCopy, scrub, sensitiveStrings } from './secrets.js';
-import { errorName, type McpMiddlewareConfig, type PipelineEntry, type ToolOverrides } from './validate.js';
+import type { McpMiddlewareConfig, PipelineEntry, ToolOverrides } from './validate.js';
 
 /** Options of {@link createPipeline}. */
 export interface CreatePipelineOptions {
@@ -94,28 +92,6 @@ function strip(message: string, factory: string): string {
 // Where an entry's options sit in the file: `pipeline[2].retry` or, for `use:`, `pipeline[2].options`.
 const optionsPath = (index: number, entry: PipelineEntry): PropertyKey[] =>
   entry.use === undefined ? ['pipeline', index, entry.name] : ['pipeline', index, 'options'];
-
-// `instanceof` itself throws on a revoked Proxy, a value user code can throw.
-function isConfigError(error: unknown): error is ConfigError {
-  try {
-    return error instanceof ConfigError;
-  } catch {
-    return false;
-  }
-}
-
-/** What a user callback (a `use:` factory, a custom registry's `create`, `redisClient`) threw, as a ConfigError. */
-function thrownBy(what: string, error: unknown): ConfigError {
-  let detail: string;
-  try {
-    detail = error instanceof Error ? `${error.name}: ${error.message}` : errorName(error);
-  } catch {
-    detail = 'an unreadable value';
-  }
-  return new ConfigError('', `${what} threw ${detail.length > 200 ? `${detail.slice(0, 200)}…` : detail}`, {
-    cause: error,
-  });
-}
 
 /**
  * Builds the middlewares of `config`, outermost first. Factory errors come back as a ConfigFileError whose
@@ -309,81 +285,6 @@ function perTool(
     base.attach?.(channel);
   };
   return dispatcher;
-}
-
-async function createOne(
-  entry: PipelineEntry,
-  options: Record<string, unknown>,
-  registry: ReadonlyMap<string, RegistryEntry>,
-  context: BuildContext,
-  cwd: string | undefined,
-): Promise<Middleware> {
-  if (entry.use === undefined) return (registry.get(entry.name) as RegistryEntry).create(options, context);
-  const specifier = entry.use.startsWith('.')
-    ? pathToFileURL(resolve(cwd ?? process.cwd(), entry.use)).href
-    : entry.use;
-  let mod: ThirdPartyModule;
-  try {
-    mod = (await import(specifier)) as ThirdPartyModule;
-  } catch (error) {
-    throw new ConfigError(
-      'use',
-      `cannot load middleware module "${entry.use}": ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  let factory: unknown;
-  try {
-    factory = mod.factory ?? mod.default;
-  } catch (error) {
-    throw thrownBy(`reading the exports of "${entry.use}"`, error);
-  }
-  if (typeof factory !== 'function')
-    throw new ConfigError(
-      'use',
-      `module "${entry.use}" exports no factory (export default or export const factory)`,
-    );
-  if (mod.schema !== undefined) {
-    let parsed: ReturnType<z.ZodType['safeParse']>;
-    try {
-      parsed = mod.schema.safeParse(options);
-    } catch (error) {
-      throw thrownBy(`the option schema of "${entry.use}"`, error);
-    }
-    if (!parsed.success)
-      throw new ConfigError(
-        'options',
-        `options for "${entry.use}" are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-  }
-  let middleware: unknown;
-  try {
-    middleware = await (factory as (options: unknown) => unknown)(options);
-  } catch (error) {
-    throw isConfigError(error) ? error : thrownBy(`the factory of "${entry.use}"`, error);
-  }
-  if (typeof middleware !== 'function')
-    throw new ConfigError(
-      'use',
-      `the factory of "${entry.use}" returned ${errorName(middleware)}, not a middleware function`,
-    );
-  return middleware as Middleware;
-}
-
-async function defaultRedis(url: string): Promise<unknown> {
-  let Redis: typeof import('ioredis').Redis;
-  try {
-    ({ Redis } = await import('ioredis'));
-  } catch (error) {
-    throw new ConfigError(
-      'stores',
-      'a redis store needs the ioredis package; install it next to @mcp-middleware/config',
-      {
-        cause: error,
-      },
-    );
-  }
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
 }
 
 /** Compares two tool-override globs by precedence (for `check` output and tests). */
