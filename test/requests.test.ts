@@ -286,6 +286,86 @@ describe('the request-level seam', () => {
   });
 });
 
+describe('hostile failures on the seam', () => {
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  const values: [string, () => unknown][] = [
+    ['an Error', () => new Error('boom')],
+    ['a string', () => 'boom'],
+    ['null', () => null],
+    ['undefined', () => undefined],
+    ['a Symbol', () => Symbol('boom')],
+    ['a revoked Proxy', () => revoked.proxy],
+    [
+      'an object whose getters throw',
+      () =>
+        Object.defineProperties(
+          {},
+          {
+            message: {
+              get: () => {
+                throw new Error('getter');
+              },
+            },
+            code: {
+              get: () => {
+                throw new Error('getter');
+              },
+            },
+          },
+        ),
+    ],
+  ];
+
+  it('answers every request whatever a middleware or a handler throws', async () => {
+    let thrown: unknown;
+    const throwing = defineMiddleware('throwing', {
+      tools: () => Promise.reject(thrown),
+      requests: { '*': () => Promise.reject(thrown) },
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const server = newServer();
+      server.registerTool('throws', {}, () => {
+        throw thrown;
+      });
+      const guarded = await connect(withMiddleware(server, [throwing]));
+      const bareHandler = await connect(
+        withMiddleware(
+          (() => {
+            const s = newServer();
+            s.registerTool('throws', {}, () => {
+              throw thrown;
+            });
+            return s;
+          })(),
+          [],
+        ),
+      );
+      let answered = 0;
+      for (const [, make] of values) {
+        thrown = make();
+        const tool = await guarded.callTool({ name: 'echo', arguments: { text: 'x' } });
+        expect(tool.isError).toBe(true);
+        await expect(guarded.readResource({ uri: 'docs://readme' })).rejects.toBeInstanceOf(McpError);
+        await expect(guarded.listTools()).rejects.toBeInstanceOf(McpError);
+        const handler = await bareHandler.callTool({ name: 'throws' });
+        expect(handler).toMatchObject({ isError: true, _meta: { [ERROR_META_KEY]: { code: 'INTERNAL' } } });
+        answered += 4;
+      }
+      expect(answered).toBe(values.length * 4);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
 describe('the seam on a low-level Server and shared runners', () => {
   it('runs the requests of a low-level Server through the pipeline', async () => {
     const seen: string[] = [];

@@ -19,13 +19,22 @@ export function asNotFound<E extends object>(error: E): E {
 
 /** True for an error marked with {@link asNotFound}. */
 export function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { [HIDDEN]?: true })[HIDDEN] === true;
+  try {
+    return typeof error === 'object' && error !== null && (error as { [HIDDEN]?: true })[HIDDEN] === true;
+  } catch {
+    // a revoked Proxy throws on any read: it is no mark of ours
+    return false;
+  }
 }
 
 /** Marks an error the SDK raised while handling the request (a malformed request): it goes to the client unchanged. */
 export function asProtocolError(error: unknown): unknown {
-  if (typeof error === 'object' && error !== null && !Object.isFrozen(error)) {
-    Object.defineProperty(error, PROTOCOL, { value: true });
+  try {
+    if (typeof error === 'object' && error !== null && !Object.isFrozen(error)) {
+      Object.defineProperty(error, PROTOCOL, { value: true });
+    }
+  } catch {
+    // a Proxy or a non-extensible value: it stays an ordinary failure
   }
   return error;
 }
@@ -33,8 +42,12 @@ export function asProtocolError(error: unknown): unknown {
 /** True for the SDK's own errors and the -32042 escape: they are JSON-RPC errors, never tool results. */
 export function isProtocolError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const tagged = error as { [PROTOCOL]?: true; code?: unknown };
-  return tagged[PROTOCOL] === true || tagged.code === -32042;
+  try {
+    const tagged = error as { [PROTOCOL]?: true; code?: unknown };
+    return tagged[PROTOCOL] === true || tagged.code === -32042;
+  } catch {
+    return false;
+  }
 }
 
 // The texts of @modelcontextprotocol/sdk 1.32's McpServer for a name it does not know.

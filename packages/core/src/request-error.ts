@@ -5,6 +5,15 @@ import { isMiddlewareError } from './errors.js';
 import { isNotFound, isProtocolError, notFoundError } from './not-found.js';
 import { ERROR_META_KEY, toToolResult } from './result.js';
 
+function isSdkError(error: unknown): boolean {
+  try {
+    return error instanceof McpError && !isMiddlewareError(error);
+  } catch {
+    // a revoked Proxy: not the SDK's
+    return false;
+  }
+}
+
 // Standard JSON-RPC codes only: never the spec's reserved server range.
 function jsonRpcCodeOf(code: string): number {
   if (code === 'INVALID_ARGUMENTS' || code === 'PAYLOAD_TOO_LARGE') return ErrorCode.InvalidParams;
@@ -19,8 +28,7 @@ function jsonRpcCodeOf(code: string): number {
  */
 export function toRequestError(error: unknown, ctx: Pick<RequestContext, 'operation' | 'target'>): unknown {
   if (isNotFound(error)) return notFoundError(ctx.operation, ctx.target);
-  if (isProtocolError(error)) return error;
-  if (error instanceof McpError && !isMiddlewareError(error)) return error;
+  if (isProtocolError(error) || isSdkError(error)) return error;
   const result = toToolResult(error);
   const detail = result._meta?.[ERROR_META_KEY] as { code: string } | undefined;
   const first = result.content[0];

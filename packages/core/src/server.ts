@@ -99,7 +99,13 @@ function reportThrows(callback: AnyCallback): AnyCallback {
 
 // A low-level handler's McpError is a JSON-RPC error it chose to send.
 function hasJsonRpcCode(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && Number.isInteger((error as { code?: unknown }).code);
+  try {
+    return (
+      typeof error === 'object' && error !== null && Number.isInteger((error as { code?: unknown }).code)
+    );
+  } catch {
+    return false;
+  }
 }
 
 function rethrowThrown(extra: object, result: unknown): CallToolResult {
