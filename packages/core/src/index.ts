@@ -42,8 +42,9 @@ export {
   toToolResult,
 } from './result.js';
 export type { ErrorDetail } from './result.js';
-export { MORE_KEY, REDACTED, TRUNCATED, isSecretKey, redactText, redactValue } from './redact.js';
-export type { RedactOptions } from './redact.js';
+export { REDACTED, isSecretKey, redactText } from './redact.js';
+export { MORE_KEY, TRUNCATED, redactValue } from './redact-value.js';
+export type { RedactOptions } from './redact-value.js';
 export { createToolRunner } from './runner.js';
 export type { Pipeline, RequestHandler, RunnerOptions, ToolHandler, ToolRunner } from './runner.js';
 export { defineMiddleware, stepFor } from './requests.js';

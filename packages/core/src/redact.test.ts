@@ -1,7 +1,8 @@
 // Core's one redaction: the text rules, the key rule, and the bounded copy. The class tests (every
 // spelling × every sink, and the no-garbling property) live in test/redaction.test.ts.
 import { describe, expect, it } from 'vitest';
-import { CIRCULAR, MORE_KEY, REDACTED, TRUNCATED, isSecretKey, redactText, redactValue } from './redact.js';
+import { REDACTED, isSecretKey, redactText } from './redact.js';
+import { CIRCULAR, MORE_KEY, TRUNCATED, redactValue } from './redact-value.js';
 import { redactSecrets } from './result.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
