@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Middleware } from '@mcp-middleware/core';
+import { MiddlewareError, type Middleware, type ToolContext } from '@mcp-middleware/core';
 import {
   ConfigFileError,
   createPipeline,
@@ -167,6 +167,31 @@ describe('user code in a config that throws', () => {
     );
     expect(error.message).toContain('pipeline[0].custom: the option schema of this middleware threw');
     expect(error.message).not.toContain(API_KEY);
+  });
+
+  it('answers a call INTERNAL, secrets scrubbed, when per-tool settings valid alone clash together', async () => {
+    const config = loadConfig(
+      {
+        pipeline: ['retry'],
+        tools: {
+          'db_*': { retry: { backoff: { baseDelayMs: '${BASE_DELAY}' } } },
+          '*_users': { retry: { backoff: { maxDelayMs: 1000 } } },
+        },
+      },
+      { env: { BASE_DELAY: '987654' } },
+    );
+    const [middleware] = (await createPipeline(config)).middlewares;
+    const ctx = { tool: Object.freeze({ name: 'db_users' }) } as unknown as ToolContext;
+    const failure = await (middleware as Middleware)(ctx, () =>
+      Promise.reject(new Error('not reached')),
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(MiddlewareError);
+    expect((failure as MiddlewareError).code).toBe('INTERNAL');
+    expect((failure as Error).message).toContain('per-tool settings of retry for tool "db_users"');
+    expect((failure as Error).message).not.toContain('987654');
   });
 
   it('gives a ConfigFileError naming the store whose Redis client factory throws', async () => {

@@ -1,6 +1,7 @@
 /** createPipeline(): turns a checked config into middlewares, with per-tool overrides and shared stores. */
 import {
   ConfigError,
+  MiddlewareError,
   globToRegExp,
   type EventChannel,
   type Middleware,
@@ -226,7 +227,22 @@ export async function createPipeline(
       continue;
     }
     middlewares.push(
-      perTool(entry, base, relevant, (opts) => createOne(entry, opts, registry, context, options.cwd)),
+      perTool(entry, base, relevant, async (opts, tool) => {
+        try {
+          return await createOne(entry, opts, registry, context, options.cwd);
+        } catch (error) {
+          // Globs checked one by one at load time can still clash together; the message reaches a client.
+          const reason = isConfigError(error) ? error : thrownBy(`the factory of ${entry.name}`, error);
+          throw new MiddlewareError(
+            'INTERNAL',
+            scrub(
+              `the per-tool settings of ${entry.name} for tool "${tool}" are invalid together: ${strip(reason.message, entry.name)}`,
+              secrets,
+            ),
+            { cause: error, retryable: false },
+          );
+        }
+      }),
     );
   }
   if (problems.length > 0) return fail();
@@ -245,7 +261,7 @@ function perTool(
   entry: PipelineEntry,
   base: Middleware,
   overrides: readonly Override[],
-  create: (options: Record<string, unknown>) => Promise<Middleware>,
+  create: (options: Record<string, unknown>, tool: string) => Promise<Middleware>,
 ): Middleware {
   const channels: EventChannel[] = [];
   const matching = applicable(overrides);
@@ -260,7 +276,7 @@ function perTool(
         chosen =
           options === false
             ? Promise.resolve(false as const)
-            : create(options).then((mw) => {
+            : create(options, tool.name).then((mw) => {
                 for (const channel of channels) mw.attach?.(channel);
                 return mw;
               });
