@@ -191,7 +191,7 @@ describe('official conformance, three ways', () => {
 
   it('ran the gateway mode through the YAML pipeline, authenticated by the API key', () => {
     // logging at debug writes one line per call, naming the principal auth() resolved from the header.
-    expect(gateway?.stderr()).toContain('"principalId":"conformance-client"');
+    expect(gateway?.stderr()).toContain('"principalId":"api-key:conformance-client"');
     expect(gateway?.stderr()).toContain('"tool":"test_simple_text"');
   });
 });
