@@ -1,7 +1,7 @@
 /** Core cases: what composition and the SDK adapter cost per call. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { withMiddleware, type Middleware } from '@mcp-middleware/core';
+import { wrapTool, withMiddleware, type Middleware } from '@mcp-middleware/core';
 import { connectInMemory } from '@mcp-middleware/core/testing';
 import { pipelineCase, type BenchCase } from '../harness.js';
 
@@ -11,19 +11,36 @@ const noop = (): Middleware =>
   };
 const noops = (n: number): Middleware[] => Array.from({ length: n }, noop);
 
-function roundTrip(name: string, description: string, pipeline: Middleware[] | undefined): BenchCase {
+type Seam = 'request' | 'callback';
+
+function roundTrip(
+  name: string,
+  description: string,
+  pipeline: Middleware[] | undefined,
+  seam: Seam = 'request',
+  baseline?: string,
+): BenchCase {
   return {
     name,
     group: 'round-trip',
     description,
     quick: true,
     batch: 200,
+    ...(baseline !== undefined && { baseline }),
     async setup() {
       const server = new McpServer({ name: 'bench', version: '1.0.0' });
-      if (pipeline !== undefined) withMiddleware(server, pipeline, { debug: false });
-      server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
+      if (pipeline !== undefined && seam === 'request') withMiddleware(server, pipeline, { debug: false });
+      const echo = ({ text }: { text: string }): { content: { type: 'text'; text: string }[] } => ({
         content: [{ type: 'text', text }],
-      }));
+      });
+      const inputSchema = { text: z.string() };
+      server.registerTool(
+        'echo',
+        { inputSchema },
+        pipeline !== undefined && seam === 'callback'
+          ? wrapTool(echo, pipeline, { name: 'echo', inputSchema }, { debug: false })
+          : echo,
+      );
       const { client, close } = await connectInMemory(server);
       const params = { name: 'echo', arguments: { text: 'hello' } };
       return { run: () => client.callTool(params), teardown: close };
@@ -49,5 +66,17 @@ export const cases: BenchCase[] = [
     'SDK Client.callTool round trip over InMemoryTransport, no middleware',
     undefined,
   ),
-  roundTrip('inmemory-10-noop', 'the same round trip with withMiddleware and ten pass-throughs', noops(10)),
+  roundTrip(
+    'inmemory-10-noop-callback',
+    'the same round trip with ten pass-throughs around the tool callback (wrapTool, the seam before requests)',
+    noops(10),
+    'callback',
+  ),
+  roundTrip(
+    'inmemory-10-noop',
+    'the same round trip with withMiddleware (the request seam) and ten pass-throughs',
+    noops(10),
+    'request',
+    'inmemory-10-noop-callback',
+  ),
 ];
