@@ -56,7 +56,7 @@ const SCHEMES = 'bearer|basic|token|digest|dpop|negotiate|apikey';
 const SCAN = new RegExp(
   [
     String.raw`(?<pem>-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$))`,
-    String.raw`(?<url>\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>\\]+@`,
+    String.raw`(?<![a-z0-9+.-])(?<url>[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>\\]+@`,
     String.raw`(?<jwt>eyJ[\w-]{8,}(?:\.[\w-]*){0,2})`,
     String.raw`(?<known>\b(?:(?:sk|pk|rk)_(?:live|test)_[0-9a-z]{8,}|sk-[\w-]{20,}|gh[pousr]_[0-9a-z]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abposr]-[\w-]{10,}|AKIA[0-9A-Z]{16}|AIza[\w-]{30,}))`,
     String.raw`(?<scheme>\b(?:${SCHEMES})[ \t]+)(?<credential>[\w\-.~+/]+=*)(?![\w\-.~+/=])`,
