@@ -4,6 +4,7 @@ import {
   MiddlewareError,
   globToRegExp,
   type EventChannel,
+  type GlobPattern,
   type Middleware,
   type ToolInfo,
 } from '@mcp-middleware/core';
@@ -48,7 +49,7 @@ function compareSpecificity(a: string, b: string): number {
   return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
 }
 
-type Override = readonly [glob: string, re: RegExp, settings: ToolOverrides];
+type Override = readonly [glob: string, re: GlobPattern, settings: ToolOverrides];
 
 /**
  * The overrides that apply to a tool, least specific first (`overrides` comes sorted). Exact names sort

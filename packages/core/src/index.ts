@@ -52,6 +52,6 @@ export type { MiddlewareSteps } from './requests.js';
 export { asNotFound, isNotFound } from './not-found.js';
 export { toRequestError } from './request-error.js';
 export { globToRegExp, toolMatcher, when } from './selector.js';
-export type { ToolSelector } from './selector.js';
+export type { GlobPattern, ToolSelector } from './selector.js';
 export { requestTarget, withMiddleware, wrapTool } from './server.js';
 export { callUserCallback, reportCallbackError } from './user-callback.js';

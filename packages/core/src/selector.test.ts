@@ -14,6 +14,29 @@ describe('toolMatcher', () => {
     expect(globToRegExp('a.b').test('axb')).toBe(false);
   });
 
+  it('agrees with the anchored regular expression of the glob on every short name and glob', () => {
+    const alphabet = ['a', 'b', '*', '?'];
+    const words = (n: number): string[] =>
+      n === 0 ? [''] : words(n - 1).flatMap((w) => [w, ...alphabet.map((c) => w + c)]);
+    const globs = [...new Set(words(4))];
+    const names = [...new Set(words(4))].filter((w) => !/[*?]/.test(w));
+    let compared = 0;
+    for (const glob of globs) {
+      const reference = new RegExp(`^${glob.replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      for (const name of names) {
+        expect(globToRegExp(glob).test(name), `${glob} vs ${name}`).toBe(reference.test(name));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(5000);
+  });
+
+  it('matches a hostile glob against a long caller-chosen name without exponential backtracking', () => {
+    // A regular expression ^.*a.*a.*a.*a.*a.*b$ on 20 000 a's would not finish in this test's lifetime.
+    expect(globToRegExp('*a*a*a*a*a*b').test('a'.repeat(20_000))).toBe(false);
+    expect(globToRegExp('*a*a*a*a*a*b').test(`${'a'.repeat(20_000)}b`)).toBe(true);
+  });
+
   it('matches any glob of a list and honours negations', () => {
     const matches = toolMatcher(['db_*', '!db_drop']);
     expect(matches(tool('db_read'))).toBe(true);

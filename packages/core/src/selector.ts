@@ -13,13 +13,40 @@ export type ToolSelector =
   | ((tool: ToolInfo) => boolean)
   | { readonly [K in keyof ToolAnnotations]?: ToolAnnotations[K] };
 
-/** Compiles a name glob to an anchored regular expression. */
-export function globToRegExp(glob: string): RegExp {
-  const source = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`);
+/** A compiled name glob. */
+export interface GlobPattern {
+  test(name: string): boolean;
+}
+
+// Wildcard matching that backtracks only to the last `*`: O(glob × name) at worst, never exponential, so a
+// caller-chosen tool name (unknown tools pass the pipeline too) cannot stall the event loop.
+function matchGlob(glob: string, name: string): boolean {
+  let g = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    const c = glob.charCodeAt(g);
+    if (g < glob.length && (c === 63 /* ? */ || c === name.charCodeAt(n))) {
+      g++;
+      n++;
+    } else if (g < glob.length && c === 42 /* * */) {
+      star = g++;
+      resume = n;
+    } else if (star !== -1) {
+      g = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.length && glob.charCodeAt(g) === 42) g++;
+  return g === glob.length;
+}
+
+/** Compiles a name glob (`*` any run, `?` one character) to a matcher that runs in linear-bounded time. */
+export function globToRegExp(glob: string): GlobPattern {
+  return { test: (name) => matchGlob(glob, name) };
 }
 
 /** Compiles a selector once into a predicate over tools. */
