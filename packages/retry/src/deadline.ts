@@ -1,5 +1,5 @@
 /** The overall deadline of one call through retry: every attempt and every wait between them fit in it. */
-import type { CallToolResult, ToolContext } from '@mcp-middleware/core';
+import type { RequestContext } from '@mcp-middleware/core';
 
 /** What the retry loop and the deadline share about one call. */
 export interface CallState {
@@ -17,16 +17,16 @@ export interface CallState {
  * A client cancel is passed down and left to the loop to answer. No timer or listener outlives the call;
  * the signal below is made only if someone reads it.
  */
-export function runWithin(
-  ctx: ToolContext,
+export function runWithin<R>(
+  ctx: RequestContext,
   totalTimeoutMs: number,
-  run: (ctx: ToolContext, state: CallState) => Promise<CallToolResult>,
+  run: (ctx: RequestContext, state: CallState) => Promise<R>,
   expire: (state: CallState) => Error,
-): Promise<CallToolResult> {
+): Promise<R> {
   const parent = ctx.signal;
   const clock = ctx.clock;
   const state: CallState = { attempts: 0, waiting: false, done: false };
-  return new Promise<CallToolResult>((resolve, reject) => {
+  return new Promise<R>((resolve, reject) => {
     let controller: AbortController | undefined;
     let abortedWith: unknown;
     let aborted = false;

@@ -36,9 +36,9 @@ export function gaveUp(error: unknown, attempts: number, elapsedMs: number, reas
   }
 }
 
-/** The `TIMEOUT` a call gets when its overall deadline (`totalTimeoutMs`) passes. */
+/** The `TIMEOUT` a call gets when its overall deadline (`totalTimeoutMs`) passes; `target` names it ("tool `search`"). */
 export function overallTimeout(
-  tool: string,
+  target: string,
   totalTimeoutMs: number,
   attempts: number,
   waiting: boolean,
@@ -47,7 +47,7 @@ export function overallTimeout(
   const where = waiting ? 'while waiting to retry' : 'while the last attempt was still running';
   return new MiddlewareError(
     'TIMEOUT',
-    `tool \`${tool}\` did not answer within the call's overall time limit of ${totalTimeoutMs} ms ` +
+    `${target} did not answer within the call's overall time limit of ${totalTimeoutMs} ms ` +
       `(${what}, ended ${where}); try again later, or ask for less work per call`,
     { data: { totalTimeoutMs, attempts } },
   );

@@ -1,5 +1,5 @@
 /** Calls retry's user callbacks so that nothing they do (throw, reject, answer a promise) fails a call. */
-import { reportCallbackError, type ToolContext } from '@mcp-middleware/core';
+import { reportCallbackError, type RequestContext } from '@mcp-middleware/core';
 
 const SOURCE = 'retry';
 
@@ -8,7 +8,7 @@ export function callHook<T>(
   what: string,
   hook: ((info: T) => unknown) | undefined,
   info: T,
-  ctx: ToolContext | undefined,
+  ctx: RequestContext | undefined,
 ): void {
   if (hook === undefined) return;
   let returned: unknown;
@@ -29,7 +29,7 @@ export function ask(
   what: string,
   predicate: () => unknown,
   fallback: () => boolean,
-  ctx: ToolContext | undefined,
+  ctx: RequestContext | undefined,
 ): boolean {
   let answer: unknown;
   try {
@@ -45,7 +45,7 @@ export function ask(
 }
 
 /** Publishes a `warning` from retry, on the call when there is one. */
-export function warn(message: string, ctx: ToolContext | undefined, cause?: unknown): void {
+export function warn(message: string, ctx: RequestContext | undefined, cause?: unknown): void {
   if (ctx !== undefined) ctx.emit({ type: 'warning', source: SOURCE, message, cause });
   else process.emitWarning(`${SOURCE}: ${message}`, 'McpMiddlewareWarning');
 }
@@ -54,7 +54,7 @@ export function warn(message: string, ctx: ToolContext | undefined, cause?: unkn
  * When a callback answered a promise (an async callback), reports its rejection as a `warning` instead
  * of leaving it unhandled. True when `value` was a promise.
  */
-export function absorb(what: string, value: unknown, ctx: ToolContext | undefined): boolean {
+export function absorb(what: string, value: unknown, ctx: RequestContext | undefined): boolean {
   if (!isThenable(value)) return false;
   try {
     value.then(undefined, (error: unknown) => reportCallbackError(SOURCE, what, error, ctx));

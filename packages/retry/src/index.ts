@@ -7,3 +7,5 @@ export { backoffCeiling, exponentialBackoff, fullJitter } from './backoff.js';
 export type { Backoff, ExponentialBackoffOptions } from './backoff.js';
 export { retryBudget } from './budget.js';
 export type { RetryBudget, RetryBudgetOptions } from './budget.js';
+export { OPERATIONS } from './operations.js';
+export type { ResilientOperation } from './operations.js';

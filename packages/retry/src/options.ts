@@ -1,12 +1,13 @@
 /** retry() options: the interface users write, and its checked, resolved form (read once per factory). */
-import { readOptions, type Outcome, type ToolContext, type ToolInfo } from '@mcp-middleware/core';
+import { readOptions, type Outcome, type RequestContext, type ToolInfo } from '@mcp-middleware/core';
 import { exponentialBackoff, type Backoff, type ExponentialBackoffOptions } from './backoff.js';
 import { retryBudget, type RetryBudget, type RetryBudgetOptions } from './budget.js';
 import type { GiveUpReason } from './give-up.js';
+import { readOperations, type ResilientOperation } from './operations.js';
 
-/** What `onRetry` receives, before the backoff wait. */
+/** What `onRetry` receives, before the backoff wait. `ctx.operation` says which request is retried. */
 export interface RetryInfo {
-  readonly ctx: ToolContext;
+  readonly ctx: RequestContext;
   /** The attempt about to start: 2 for the first retry. */
   readonly attempt: number;
   readonly delayMs: number;
@@ -16,7 +17,7 @@ export interface RetryInfo {
 
 /** What `onGiveUp` receives; the caller gets the last failure. */
 export interface GiveUpInfo {
-  readonly ctx: ToolContext;
+  readonly ctx: RequestContext;
   readonly attempts: number;
   readonly reason: GiveUpReason;
   readonly outcome: Outcome;
@@ -49,7 +50,7 @@ export interface RetryOptions {
    * FORBIDDEN, CANCELLED, …) are never retried, whatever this says. If it throws, the default decides.
    * @default isTransientFailure: a failure core classifies as retryable; never a tool's own `isError` answer
    */
-  readonly shouldRetry?: (outcome: Outcome, ctx: ToolContext) => boolean;
+  readonly shouldRetry?: (outcome: Outcome, ctx: RequestContext) => boolean;
   /** Caps retries at a share of calls; `false` turns it off. A budget that throws allows no retry. @default retryBudget() (20% of calls plus 10 per second, over 10 s) */
   readonly budget?: RetryBudget | RetryBudgetOptions | false;
   /** Send `notifications/progress` before each retry when the client sent a `progressToken`. @default false */
@@ -58,6 +59,13 @@ export interface RetryOptions {
   readonly onRetry?: ((info: RetryInfo) => void) | undefined;
   /** Called when a failed call stops retrying. A throwing hook never fails a call. @default none */
   readonly onGiveUp?: ((info: GiveUpInfo) => void) | undefined;
+  /**
+   * The requests retried: `tools/call` (idempotent tools only, see `isIdempotent`), `resources/read` and
+   * `prompts/get` (reads: always safe to repeat; only thrown transient errors are retried, as these
+   * requests have no `isError` answer).
+   * @default ['tools/call', 'resources/read', 'prompts/get']
+   */
+  readonly operations?: readonly ResilientOperation[] | undefined;
 }
 
 const KNOWN_OPTIONS = [
@@ -71,6 +79,7 @@ const KNOWN_OPTIONS = [
   'reportProgress',
   'onRetry',
   'onGiveUp',
+  'operations',
 ] as const;
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -89,11 +98,12 @@ export interface ResolvedRetryOptions {
   readonly totalTimeoutMs: number | undefined;
   readonly backoff: Backoff;
   readonly isIdempotent: (tool: ToolInfo) => boolean;
-  readonly shouldRetry: ((outcome: Outcome, ctx: ToolContext) => boolean) | undefined;
+  readonly shouldRetry: ((outcome: Outcome, ctx: RequestContext) => boolean) | undefined;
   readonly budget: RetryBudget | undefined;
   readonly reportProgress: boolean;
   readonly onRetry: ((info: RetryInfo) => void) | undefined;
   readonly onGiveUp: ((info: GiveUpInfo) => void) | undefined;
+  readonly operations: ReadonlySet<ResilientOperation>;
 }
 
 /** Checks `options` (a `ConfigError` naming the bad option) and resolves the defaults. */
@@ -114,7 +124,7 @@ export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
       ? (rawBackoff as Backoff)
       : exponentialBackoff(rawBackoff as ExponentialBackoffOptions | undefined, 'retry', 'backoff.');
   const isIdempotent = reader.function<(tool: ToolInfo) => boolean>('isIdempotent') ?? hasIdempotencyHint;
-  const shouldRetry = reader.function<(outcome: Outcome, ctx: ToolContext) => boolean>('shouldRetry');
+  const shouldRetry = reader.function<(outcome: Outcome, ctx: RequestContext) => boolean>('shouldRetry');
   const rawBudget = reader.raw('budget');
   let budget: RetryBudget | undefined;
   if (rawBudget === undefined) budget = retryBudget();
@@ -126,6 +136,7 @@ export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   const reportProgress = reader.boolean('reportProgress', false);
   const onRetry = reader.function<(info: RetryInfo) => void>('onRetry');
   const onGiveUp = reader.function<(info: GiveUpInfo) => void>('onGiveUp');
+  const operations = readOperations(reader);
   return {
     retries,
     maxRetryTimeMs,
@@ -137,6 +148,7 @@ export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
     reportProgress,
     onRetry,
     onGiveUp,
+    operations,
   };
 }
 

@@ -1,13 +1,14 @@
 /** The `notifications/progress` retry sends before each retry, when the client asked for progress. */
-import { errorTypeOf, type Outcome, type ToolContext } from '@mcp-middleware/core';
+import { errorTypeOf, type Outcome, type RequestContext } from '@mcp-middleware/core';
 import { warn } from './guard.js';
+import { describeTarget } from './operations.js';
 
 /**
  * Tells the client that attempt `attempt` (of `retries + 1`) starts in `delayMs`, when it sent a
  * `progressToken`. A notification that cannot be sent is a `warning`, never a failed call.
  */
 export function sendProgress(
-  ctx: ToolContext,
+  ctx: RequestContext,
   attempt: number,
   retries: number,
   delayMs: number,
@@ -24,7 +25,7 @@ export function sendProgress(
           progressToken: token,
           progress: attempt - 1,
           total: retries,
-          message: `retrying \`${ctx.tool.name}\` (attempt ${attempt} of ${retries + 1}) in ${delayMs} ms after ${errorTypeOf(outcome) ?? 'a failure'}`,
+          message: `retrying ${describeTarget(ctx)} (attempt ${attempt} of ${retries + 1}) in ${delayMs} ms after ${errorTypeOf(outcome) ?? 'a failure'}`,
         },
       })
       .catch(failed);

@@ -6,12 +6,15 @@ import {
   isMiddlewareError,
   outcomeOfError,
   outcomeOfResult,
+  defineMiddleware,
   reportCallbackError,
   sleep,
   type CallToolResult,
   type Middleware,
   type Next,
   type Outcome,
+  type RequestContext,
+  type RequestHooks,
   type ToolContext,
   type ToolInfo,
 } from '@mcp-middleware/core';
@@ -19,12 +22,22 @@ import { exponentialBackoff } from './backoff.js';
 import { runWithin, type CallState } from './deadline.js';
 import { gaveUp, overallTimeout, type GiveUpReason } from './give-up.js';
 import { absorb, ask, callHook, warn } from './guard.js';
+import { describeTarget } from './operations.js';
 import { hasIdempotencyHint, readRetryOptions, type RetryOptions } from './options.js';
 import { sendProgress } from './progress.js';
 
 // Thrown by the loop of a call its overall deadline already answered; nobody sees it.
 const ABANDONED: unknown = Symbol('retry: answered by the overall deadline');
 const DENY = (): boolean => false;
+
+/** The rest of the pipeline for one request, and how to read its answer: a failure, or undefined for success. */
+type Run<R> = (ctx: RequestContext) => Promise<R>;
+type FailureOf<R> = (result: R) => Outcome | undefined;
+
+// A tool's isError answer is an outcome to classify; any other request answers only on success.
+const toolFailure: FailureOf<CallToolResult> = (result) =>
+  result.isError === true ? outcomeOfResult(result) : undefined;
+const noFailure: FailureOf<unknown> = () => undefined;
 
 /**
  * The default failure classifier: a failure core classifies as retryable (`outcome.retryable`, the same
@@ -36,9 +49,10 @@ export function isTransientFailure(outcome: Outcome): boolean {
 }
 
 /**
- * Retries failed calls of idempotent tools with exponential full-jitter backoff, bounded by `retries`,
- * `maxRetryTimeMs`, an optional overall deadline (`totalTimeoutMs`), a retry budget and the client's
- * cancellation. Without `totalTimeoutMs` the success path adds no timer, no allocation and one clock read.
+ * Retries failed calls of idempotent tools, resource reads and prompt gets (see `operations`) with
+ * exponential full-jitter backoff, bounded by `retries`, `maxRetryTimeMs`, an optional overall deadline
+ * (`totalTimeoutMs`), a retry budget and the client's cancellation. Without `totalTimeoutMs` the success
+ * path adds no timer, no allocation and one clock read.
  */
 export function retry(options: RetryOptions = {}): Middleware {
   const {
@@ -52,6 +66,7 @@ export function retry(options: RetryOptions = {}): Middleware {
     reportProgress,
     onRetry,
     onGiveUp,
+    operations,
   } = readRetryOptions(options);
   // What a backoff that throws or answers nonsense is replaced by.
   const fallbackBackoff = exponentialBackoff();
@@ -76,7 +91,7 @@ export function retry(options: RetryOptions = {}): Middleware {
     return answer;
   };
 
-  const wants = (outcome: Outcome, ctx: ToolContext): boolean => {
+  const wants = (outcome: Outcome, ctx: RequestContext): boolean => {
     if (outcome.kind === 'success') return false;
     // A rejection that says "do not retry" (bad args, forbidden, cancelled) is final.
     if (outcome.code !== undefined && !outcome.retryable) return false;
@@ -89,7 +104,7 @@ export function retry(options: RetryOptions = {}): Middleware {
     );
   };
 
-  const delayOf = (ctx: ToolContext, attempt: number, outcome: Outcome): number => {
+  const delayOf = (ctx: RequestContext, attempt: number, outcome: Outcome): number => {
     let ms: unknown;
     try {
       ms = backoff(attempt);
@@ -109,39 +124,41 @@ export function retry(options: RetryOptions = {}): Middleware {
     return Math.max(ms as number, retryAfterMsOf(outcome));
   };
 
-  const withdraw = (ctx: ToolContext, now: number): boolean =>
+  const withdraw = (ctx: RequestContext, now: number): boolean =>
     budget === undefined || ask('budget.withdraw', () => budget.withdraw(now), DENY, ctx);
 
   // Ends a failed call: publishes the give-up, then answers the last failure (saying how many attempts ran).
-  const stop = (
-    ctx: ToolContext,
+  // A returned failure is always a tool's isError answer (other requests fail by throwing), so R.
+  const stop = <R>(
+    ctx: RequestContext,
     attempts: number,
     reason: GiveUpReason,
     outcome: Outcome,
     started: number,
-  ): CallToolResult => {
+  ): R => {
     ctx.emit({ type: 'give-up', attempts, reason });
     callHook('onGiveUp', onGiveUp, { ctx, attempts, reason, outcome }, ctx);
-    if (outcome.result !== undefined) return outcome.result;
+    if (outcome.result !== undefined) return outcome.result as R;
     throw gaveUp(outcome.error, attempts, ctx.clock.now() - started, reason);
   };
 
   // The slow path, entered after the first failure. Returns the last answer or throws the last error.
-  async function retrying(
-    ctx: ToolContext,
-    next: Next,
+  async function retrying<R>(
+    ctx: RequestContext,
+    next: Run<R>,
+    failureOf: FailureOf<R>,
     first: Outcome,
     started: number,
     state: CallState | undefined,
-  ): Promise<CallToolResult> {
+  ): Promise<R> {
     let outcome = first;
     for (let attempt = 1; ; attempt++) {
       if (answered(state)) throw ABANDONED;
       if (!wants(outcome, ctx)) {
         // An answer (isError or not) ends the call quietly; a failure not to retry is a give-up.
         if (attempt > 1 && outcome.kind === 'error')
-          return stop(ctx, attempt, 'not-retryable', outcome, started);
-        return settle(outcome);
+          return stop<R>(ctx, attempt, 'not-retryable', outcome, started);
+        return settle(outcome) as R;
       }
       if (ctx.signal.aborted) return cancelledDuringRetry(ctx, attempt, outcome);
       if (attempt > retries) return stop(ctx, attempt, 'exhausted', outcome, started);
@@ -166,8 +183,9 @@ export function retry(options: RetryOptions = {}): Middleware {
       }
       try {
         const result = await next(ctx);
-        if (result.isError !== true) return result;
-        outcome = outcomeOfResult(result);
+        const failure = failureOf(result);
+        if (failure === undefined) return result;
+        outcome = failure;
       } catch (error) {
         outcome = outcomeOfError(error);
       }
@@ -175,7 +193,7 @@ export function retry(options: RetryOptions = {}): Middleware {
   }
 
   // The signal aborted between attempts: the client cancelled, or a deadline above passed (its reason).
-  function cancelledDuringRetry(ctx: ToolContext, attempts: number, outcome: Outcome): never {
+  function cancelledDuringRetry(ctx: RequestContext, attempts: number, outcome: Outcome): never {
     const cause: unknown = ctx.signal.reason;
     const fromAbove = isMiddlewareError(cause);
     const reason: GiveUpReason = fromAbove && isMiddlewareError(cause, 'TIMEOUT') ? 'max-time' : 'cancelled';
@@ -185,14 +203,16 @@ export function retry(options: RetryOptions = {}): Middleware {
     throw cancelledError(ctx, outcome.error ?? cause);
   }
 
-  // One call: the first attempt runs bare; the loop starts only after a failure.
-  async function attempt(
-    ctx: ToolContext,
-    next: Next,
+  // One call: the first attempt runs bare; the loop starts only after a failure. Reads and gets are
+  // always safe to repeat; a tool call only when the tool is idempotent.
+  async function attempt<R>(
+    ctx: RequestContext,
+    next: Run<R>,
+    failureOf: FailureOf<R>,
     state: CallState | undefined,
-  ): Promise<CallToolResult> {
+  ): Promise<R> {
     if (state !== undefined) state.attempts = 1;
-    if (!eligible(ctx)) return next(ctx);
+    if (failureOf === (toolFailure as FailureOf<unknown>) && !eligible(ctx as ToolContext)) return next(ctx);
     const started = ctx.clock.now();
     if (budget !== undefined) {
       try {
@@ -201,22 +221,28 @@ export function retry(options: RetryOptions = {}): Middleware {
         reportCallbackError('retry', 'budget.deposit', error, ctx);
       }
     }
-    let result: CallToolResult;
+    let result: R;
     try {
       result = await next(ctx);
     } catch (error) {
-      return retrying(ctx, next, outcomeOfError(error), started, state);
+      return retrying(ctx, next, failureOf, outcomeOfError(error), started, state);
     }
-    if (result.isError !== true) return result;
-    return retrying(ctx, next, outcomeOfResult(result), started, state);
+    const failure = failureOf(result);
+    if (failure === undefined) return result;
+    return retrying(ctx, next, failureOf, failure, started, state);
   }
 
   // The overall deadline passed: the caller is told so, and retry stops.
-  const expire = (ctx: ToolContext, state: CallState): Error => {
-    const error = overallTimeout(ctx.tool.name, totalTimeoutMs as number, state.attempts, state.waiting);
+  const expire = (ctx: RequestContext, state: CallState, retried: boolean): Error => {
+    const error = overallTimeout(
+      describeTarget(ctx),
+      totalTimeoutMs as number,
+      state.attempts,
+      state.waiting,
+    );
     ctx.emit({ type: 'timeout', timeoutMs: totalTimeoutMs as number });
     ctx.emit({ type: 'reject', code: 'TIMEOUT', source: 'retry' });
-    if (eligible(ctx)) {
+    if (retried) {
       ctx.emit({ type: 'give-up', attempts: state.attempts, reason: 'max-time' });
       const outcome = outcomeOfError(error);
       callHook('onGiveUp', onGiveUp, { ctx, attempts: state.attempts, reason: 'max-time', outcome }, ctx);
@@ -224,19 +250,39 @@ export function retry(options: RetryOptions = {}): Middleware {
     return error;
   };
 
+  // Built once: the tool step and the request steps share the loop, not a closure per call.
+  let tools: (ctx: ToolContext, next: Next) => Promise<CallToolResult>;
+  let read: <R>(ctx: RequestContext, next: Run<R>) => Promise<R>;
   if (totalTimeoutMs === undefined) {
-    return function retry(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-      return attempt(ctx, next, undefined);
+    tools = function retry(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+      return attempt(ctx, next as Run<CallToolResult>, toolFailure, undefined);
     };
+    read = (ctx, next) => attempt(ctx, next, noFailure, undefined);
+  } else {
+    const limit = totalTimeoutMs;
+    tools = function retry(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+      return runWithin(
+        ctx,
+        limit,
+        (below, state) => attempt(below, next as Run<CallToolResult>, toolFailure, state),
+        (state) => expire(ctx, state, eligible(ctx)),
+      );
+    };
+    read = (ctx, next) =>
+      runWithin(
+        ctx,
+        limit,
+        (below, state) => attempt(below, next, noFailure, state),
+        (state) => expire(ctx, state, true),
+      );
   }
-  return function retry(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-    return runWithin(
-      ctx,
-      totalTimeoutMs,
-      (below, state) => attempt(below, next, state),
-      (state) => expire(ctx, state),
-    );
+  const requests: RequestHooks = {
+    ...(operations.has('resources/read') ? { 'resources/read': read } : {}),
+    ...(operations.has('prompts/get') ? { 'prompts/get': read } : {}),
   };
+  if (!operations.has('tools/call')) return defineMiddleware('retry', { requests });
+  if (operations.size > 1) (tools as Middleware).requests = requests;
+  return tools;
 }
 
 // A function, not an inline check: the deadline sets `done` while the loop awaits.
@@ -249,14 +295,10 @@ function settle(outcome: Outcome): CallToolResult {
   throw outcome.error;
 }
 
-function cancelledError(ctx: ToolContext, cause: unknown): MiddlewareError {
-  return new MiddlewareError(
-    'CANCELLED',
-    `the call to tool \`${ctx.tool.name}\` was cancelled by the client`,
-    {
-      cause,
-    },
-  );
+function cancelledError(ctx: RequestContext, cause: unknown): MiddlewareError {
+  return new MiddlewareError('CANCELLED', `the call to ${describeTarget(ctx)} was cancelled by the client`, {
+    cause,
+  });
 }
 
 function retryAfterMsOf(outcome: Outcome): number {

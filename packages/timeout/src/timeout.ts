@@ -1,18 +1,22 @@
 /** timeout(): a deadline per call, with a signal that aborts at the deadline or on client cancel. */
 import {
   MiddlewareError,
+  defineMiddleware,
   isMiddlewareError,
   readOptions,
   reportCallbackError,
   type CallToolResult,
   type Middleware,
   type Next,
+  type RequestContext,
+  type RequestHooks,
   type ToolContext,
 } from '@mcp-middleware/core';
+import { describeTarget, readOperations, type ResilientOperation } from './operations.js';
 
-/** What `onTimeout` receives. */
+/** What `onTimeout` receives. `ctx.operation` says which request it was (a tool call, a read, a get). */
 export interface TimeoutInfo {
-  readonly ctx: ToolContext;
+  readonly ctx: RequestContext;
   readonly timeoutMs: number;
 }
 
@@ -26,9 +30,15 @@ export interface TimeoutOptions {
   readonly timeoutMs?: number;
   /** Called at the deadline, before the caller gets `TIMEOUT`. A hook that throws or rejects never fails a call: it is a `warning`. @default none */
   readonly onTimeout?: ((info: TimeoutInfo) => void) | undefined;
+  /**
+   * The requests that get a deadline: `tools/call`, `resources/read`, `prompts/get`. A slow read or get
+   * reaches the client as the JSON-RPC error -32001 (request timeout).
+   * @default ['tools/call', 'resources/read', 'prompts/get']
+   */
+  readonly operations?: readonly ResilientOperation[] | undefined;
 }
 
-const KNOWN_OPTIONS = ['timeoutMs', 'onTimeout'] as const;
+const KNOWN_OPTIONS = ['timeoutMs', 'onTimeout', 'operations'] as const;
 // setTimeout fires at once for delays above 2^31 - 1 ms.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -42,10 +52,12 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   const timeoutMs = reader.integer('timeoutMs', { min: 1, max: MAX_TIMER_MS, default: 30_000 });
   const onTimeout = reader.function<(info: TimeoutInfo) => void>('onTimeout');
 
-  const timedOut = (ctx: ToolContext): MiddlewareError => {
+  const operations = readOperations(reader);
+
+  const timedOut = (ctx: RequestContext): MiddlewareError => {
     const error = new MiddlewareError(
       'TIMEOUT',
-      `tool \`${ctx.tool.name}\` did not answer within ${timeoutMs} ms; try again, or ask for less work per call`,
+      `${describeTarget(ctx)} did not answer within ${timeoutMs} ms; try again, or ask for less work per call`,
       { data: { timeoutMs } },
     );
     ctx.emit({ type: 'timeout', timeoutMs });
@@ -54,10 +66,11 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
     return error;
   };
 
-  return function timeout(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+  // One deadline for any request: `next` runs the rest with a signal that aborts at the deadline.
+  function within<R>(ctx: RequestContext, next: (ctx: RequestContext) => Promise<R>): Promise<R> {
     const parent = ctx.signal;
     if (parent.aborted) return Promise.reject(stopped(ctx, parent.reason));
-    return new Promise<CallToolResult>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       const clock = ctx.clock;
       // The controller below is made only if someone reads the signal: on Node 20 an AbortController
       // costs several microseconds, more than everything else this middleware does.
@@ -94,7 +107,7 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
         return controller.signal;
       };
 
-      let pending: Promise<CallToolResult>;
+      let pending: Promise<R>;
       try {
         pending = next(ctx.with({ signal }));
       } catch (error) {
@@ -111,7 +124,19 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
         },
       );
     });
+  }
+
+  // Built once: the tool step is the same function whatever else is chosen.
+  const requests: RequestHooks = {
+    ...(operations.has('resources/read') ? { 'resources/read': within } : {}),
+    ...(operations.has('prompts/get') ? { 'prompts/get': within } : {}),
   };
+  if (!operations.has('tools/call')) return defineMiddleware('timeout', { requests });
+  const middleware = function timeout(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    return within(ctx, next as (ctx: RequestContext) => Promise<CallToolResult>);
+  };
+  if (operations.size > 1) middleware.requests = requests;
+  return middleware;
 }
 
 /**
@@ -119,20 +144,16 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
  * `totalTimeoutMs`) aborts with its own `MiddlewareError`, which passes on as it is; anything else is the
  * client cancelling.
  */
-function stopped(ctx: ToolContext, reason: unknown): MiddlewareError {
+function stopped(ctx: RequestContext, reason: unknown): MiddlewareError {
   if (isMiddlewareError(reason)) return reason;
-  return new MiddlewareError(
-    'CANCELLED',
-    `the call to tool \`${ctx.tool.name}\` was cancelled by the client`,
-    {
-      cause: reason,
-    },
-  );
+  return new MiddlewareError('CANCELLED', `the call to ${describeTarget(ctx)} was cancelled by the client`, {
+    cause: reason,
+  });
 }
 
 // onTimeout runs for its effect: a throw, or the rejection of the promise an async hook returns, is a
 // `warning`, never a failed or hanging call.
-function callHook(ctx: ToolContext, hook: (info: TimeoutInfo) => unknown, info: TimeoutInfo): void {
+function callHook(ctx: RequestContext, hook: (info: TimeoutInfo) => unknown, info: TimeoutInfo): void {
   let returned: unknown;
   try {
     returned = hook(info);
