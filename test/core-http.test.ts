@@ -36,6 +36,17 @@ function makeServer(): McpServer {
     content: [{ type: 'text', text }],
   }));
   server.registerTool('admin_reset', {}, () => ({ content: [{ type: 'text', text: 'reset' }] }));
+  // Results that are results in shape but cannot be written as JSON, and ones that are not results.
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  const broken: Record<string, () => unknown> = {
+    'circular-meta': () => ({ content: [], _meta: circular }),
+    'bigint-structured': () => ({ content: [], structuredContent: { n: 10n } }),
+    'bigint-in-content': () => ({ content: [{ type: 'text', text: 'x', _meta: { n: 1n } }] }),
+    'an-array': () => [{ type: 'text', text: 'x' }],
+    'a-string': () => 'done',
+  };
+  for (const [name, make] of Object.entries(broken)) server.registerTool(name, {}, make as never);
   server.registerTool('countdown', { inputSchema: { from: z.number() } }, async ({ from }, extra) => {
     const token = extra._meta?.progressToken;
     for (let i = from; i > 0; i--) {
@@ -74,6 +85,23 @@ afterAll(async () => {
 });
 
 describe('withMiddleware over Streamable HTTP', () => {
+  it('answers INTERNAL for every result that is no result or cannot be sent as JSON, and keeps serving', async () => {
+    const names = ['circular-meta', 'bigint-structured', 'bigint-in-content', 'an-array', 'a-string'];
+    const results = await Promise.all(names.map((name) => client.callTool({ name })));
+    for (const [i, result] of results.entries()) {
+      expect(result, names[i]).toMatchObject({
+        isError: true,
+        _meta: { [ERROR_META_KEY]: { code: 'INTERNAL' } },
+      });
+    }
+    expect(text(results[0])).toContain('cannot be sent as JSON (a cycle)');
+    expect(text(results[1])).toContain('a BigInt');
+    expect(text(results[3])).toContain('an array instead of a tool result');
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(
+      'still here',
+    );
+  });
+
   it('runs the pipeline and answers the call', async () => {
     const result = await client.callTool({ name: 'echo', arguments: { text: 'over http' } });
     expect(text(result)).toBe('over http');

@@ -79,9 +79,9 @@ export function errorDetailOf(result: CallToolResult): ErrorDetail | undefined {
     : undefined;
 }
 
-/** True when `value` has the shape of a `CallToolResult` (an object whose `content`, if any, is an array). */
+/** True when `value` has the shape of a `CallToolResult` (a non-array object whose `content`, if any, is an array). */
 export function isToolResult(value: unknown): value is CallToolResult {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const content = (value as { content?: unknown }).content;
   return content === undefined || Array.isArray(content);
 }

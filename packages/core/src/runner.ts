@@ -19,6 +19,7 @@ import { EventChannel } from './events.js';
 import { isNotFound, isProtocolError, notFoundToolResult } from './not-found.js';
 import { toRequestError } from './request-error.js';
 import { requestChain } from './requests.js';
+import { jsonProblemOf } from './json-safe.js';
 import { describeValue, isToolResult, toToolResult } from './result.js';
 
 /** The innermost step of a pipeline: calls the tool itself. */
@@ -92,6 +93,20 @@ export function argumentsOf(params: Readonly<Record<string, unknown>> | undefine
   return typeof args === 'object' && args !== null && !Array.isArray(args) ? (args as ToolArgs) : undefined;
 }
 
+// A tool result that is a result but cannot be sent (a BigInt, a cycle) is answered as INTERNAL, since the
+// transport would throw while writing it and the client would wait forever.
+function checked(tool: ToolInfo, result: unknown): CallToolResult {
+  if (!isToolResult(result)) return notAResult(tool, result);
+  const problem = jsonProblemOf(result);
+  if (problem === undefined) return result;
+  return toToolResult(
+    new MiddlewareError(
+      'INTERNAL',
+      `tool \`${tool.name}\` returned a result that cannot be sent as JSON (${problem})`,
+    ),
+  );
+}
+
 function notAResult(tool: ToolInfo, result: unknown): CallToolResult {
   return toToolResult(
     new MiddlewareError(
@@ -121,8 +136,7 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
         return Promise.reject(error);
       }
     };
-    const check = (result: unknown): CallToolResult =>
-      isToolResult(result) ? result : notAResult(tool, result);
+    const check = (result: unknown): CallToolResult => checked(tool, result);
     const failed = fail.bind(tool);
     return function runToolCall(args: ToolArgs, extra: ToolExtra): Promise<CallToolResult> {
       const ctx = createContext(tool, args, extra, clock, events);
@@ -150,7 +164,7 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
       return Promise.resolve(fail.call(tool, error));
     }
     return pending.then(
-      (result: unknown) => (isToolResult(result) ? result : notAResult(tool, result)),
+      (result: unknown) => checked(tool, result),
       (error: unknown) => fail.call(tool, error),
     );
   }
