@@ -86,4 +86,22 @@ describe('one request cannot make unbounded log lines or spans', () => {
     expect(Buffer.byteLength(lines[0] ?? '')).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
     expect((exporter.getFinishedSpans()[0]?.status.message ?? '').length).toBeLessThanOrEqual(2001);
   });
+
+  it('bounds a 1 MB tool name and a 1 MB request id in the log line and the span', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const exporter = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const runner = createToolRunner([tracing({ tracerProvider }), logging({ logger })]);
+    const huge = 'n'.repeat(1024 * 1024);
+    await runner.run({ name: huge }, {}, { ...extra(), requestId: huge }, () =>
+      Promise.reject(new Error('no')),
+    );
+    expect(lines).toHaveLength(1);
+    expect(Buffer.byteLength(lines[0] ?? '')).toBeLessThanOrEqual(4096);
+    const span = exporter.getFinishedSpans()[0];
+    expect(span?.name.length).toBeLessThanOrEqual(300);
+    for (const value of Object.values(span?.attributes ?? {}))
+      expect(String(value).length).toBeLessThanOrEqual(300);
+  });
 });

@@ -89,6 +89,14 @@ function isLogger(value: unknown): value is Logger {
   );
 }
 
+// Tool names and request ids come from the client (an unknown tool's name too): a line keeps 256 characters.
+const MAX_ID_LENGTH = 256;
+function bounded<T>(value: T): T | string {
+  return typeof value === 'string' && value.length > MAX_ID_LENGTH
+    ? `${value.slice(0, MAX_ID_LENGTH)}…`
+    : value;
+}
+
 function kindOf(outcome: Outcome): LogOutcome {
   if (outcome.kind === 'success') return 'success';
   if (outcome.kind === 'tool_error') return 'tool_error';
@@ -180,13 +188,13 @@ export function logging(options: LoggingOptions = {}): Middleware {
 
   function callRecord(ctx: ToolContext, start: number): Record<string, unknown> {
     const record: Record<string, unknown> = {
-      tool: ctx.tool.name,
+      tool: bounded(ctx.tool.name),
       durationMs: Math.round((performance.now() - start) * 1000) / 1000,
-      requestId: ctx.requestId,
+      requestId: bounded(ctx.requestId),
     };
-    if (ctx.sessionId !== undefined) record.sessionId = ctx.sessionId;
+    if (ctx.sessionId !== undefined) record.sessionId = bounded(ctx.sessionId);
     const principalId = principalIdOf(ctx);
-    if (principalId !== undefined) record.principalId = principalId;
+    if (principalId !== undefined) record.principalId = bounded(principalId);
     const span = ctx.get(spanKey);
     if (span !== undefined) {
       const { traceId, spanId } = span.spanContext();
@@ -239,7 +247,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
 
   function logEvent(event: MiddlewareEvent, ctx: ToolContext | undefined): void {
     const base: Record<string, unknown> =
-      ctx === undefined ? {} : { tool: ctx.tool.name, requestId: ctx.requestId };
+      ctx === undefined ? {} : { tool: bounded(ctx.tool.name), requestId: bounded(ctx.requestId) };
     switch (event.type) {
       case 'breaker':
         write(

@@ -57,6 +57,12 @@ const ERROR_STATUS: SpanStatus = { code: SpanStatusCode.ERROR };
 // The one JSON-RPC error SDK 1.x lets escape a tool callback (UrlElicitationRequired).
 const PROTOCOL_ESCAPE_CODE = -32042;
 
+// Tool names and request ids come from the client; a span keeps this many characters of each.
+const MAX_ID_LENGTH = 256;
+function bounded(text: string): string {
+  return text.length > MAX_ID_LENGTH ? `${text.slice(0, MAX_ID_LENGTH)}…` : text;
+}
+
 interface ToolSpan {
   readonly name: string;
   readonly options: SpanOptions;
@@ -97,18 +103,20 @@ export function tracing(options: TracingOptions = {}): Middleware {
   function toolSpanOf(tool: string): ToolSpan {
     let info = toolSpans.get(tool);
     if (info === undefined) {
+      // The name comes from the client (an unknown tool's too): the span keeps MAX_ID_LENGTH characters.
+      const name = bounded(tool);
       info = {
-        name: `${MCP_METHOD_NAME_VALUE_TOOLS_CALL} ${tool}`,
+        name: `${MCP_METHOD_NAME_VALUE_TOOLS_CALL} ${name}`,
         options: {
           kind: SpanKind.SERVER,
           attributes: {
             [ATTR_MCP_METHOD_NAME]: MCP_METHOD_NAME_VALUE_TOOLS_CALL,
-            [ATTR_GEN_AI_TOOL_NAME]: tool,
+            [ATTR_GEN_AI_TOOL_NAME]: name,
             [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
           },
         },
       };
-      if (toolSpans.size < MAX_CACHED_TOOLS) toolSpans.set(tool, info);
+      if (toolSpans.size < MAX_CACHED_TOOLS && name === tool) toolSpans.set(tool, info);
     }
     return info;
   }
@@ -157,7 +165,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
 
   function annotate(span: Span, ctx: ToolContext): void {
     try {
-      span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(ctx.requestId));
+      span.setAttribute(ATTR_JSONRPC_REQUEST_ID, bounded(String(ctx.requestId)));
       const overHttp = ctx.requestInfo !== undefined;
       span.setAttribute(ATTR_NETWORK_TRANSPORT, networkTransport ?? (overHttp ? 'tcp' : 'pipe'));
       if (overHttp) span.setAttribute(ATTR_NETWORK_PROTOCOL_NAME, 'http');
