@@ -211,12 +211,13 @@ describe('auth() reading the bearer header inside the pipeline', () => {
     expect(result.isError).toBeFalsy();
   });
 
-  it('refuses a tool the token lacks the scope for as FORBIDDEN naming the scope', async () => {
+  it('answers a tool the token lacks the scope for exactly as an unknown tool', async () => {
     const client = await connectClient(pipelined.url, await issuer.sign());
-    const result = await client.callTool({ name: 'admin_reset', arguments: {} });
+    const hidden = await client.callTool({ name: 'admin_reset', arguments: {} });
+    const unknown = await client.callTool({ name: 'missing', arguments: {} });
     await client.close();
-    expect(detailOf(result).code).toBe('FORBIDDEN');
-    expect(textOf(result)).toContain('`admin`');
+    expect(JSON.stringify(hidden)).toBe(JSON.stringify(unknown).replaceAll('missing', 'admin_reset'));
+    expect(events).toContainEqual({ type: 'reject', code: 'FORBIDDEN', source: 'auth' });
   });
 
   it('publishes reject events that never carry a token', () => {

@@ -32,6 +32,7 @@ beforeAll(async () => {
     when(
       '!public_*',
       auth({
+        forbidden: 'refuse',
         tools: {
           'read_*': { scopes: ['files:read'] },
           'admin_*': { scopes: ['admin'] },
@@ -57,7 +58,7 @@ afterAll(async () => {
   await connection.close();
 });
 
-describe('per-tool scopes through McpServer and Client', () => {
+describe("per-tool scopes through McpServer and Client, refused visibly (forbidden: 'refuse')", () => {
   it('lets a caller with the read scope read a file', async () => {
     caller = as(['files:read']);
     expect(text(await call('read_file', { path: 'a.txt' }))).toBe('contents of a.txt');

@@ -5,7 +5,7 @@ import {
   describeValue,
   readOptions,
   type Principal,
-  type ToolContext,
+  type RequestContext,
 } from '@mcp-middleware/core';
 import { bearerTokenOf, headerValue } from './credentials.js';
 import { credentialError } from './problems.js';
@@ -46,7 +46,7 @@ export interface ApiKeysOptions {
 
 /** An API-key strategy: a resolver for auth() and a verifier for the bearer gates. */
 export interface ApiKeyStrategy extends TokenVerifier {
-  (ctx: ToolContext): Principal | undefined;
+  (ctx: RequestContext): Principal | undefined;
   verify(token: string): VerifiedToken;
   readonly issuedHere: true;
 }
@@ -141,9 +141,9 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyStrategy {
   const read =
     header === 'authorization'
       ? bearerTokenOf
-      : (ctx: ToolContext): string | undefined => headerValue(ctx.requestInfo?.headers, header);
+      : (ctx: RequestContext): string | undefined => headerValue(ctx.requestInfo?.headers, header);
 
-  const strategy = function apiKeys(ctx: ToolContext): Principal | undefined {
+  const strategy = function apiKeys(ctx: RequestContext): Principal | undefined {
     const key = read(ctx);
     if (key === undefined) return undefined;
     if (key === '') throw credentialError('malformed');
@@ -177,7 +177,7 @@ export function envCredential(options: EnvCredentialOptions): PrincipalResolver 
   // Accept "Bearer <token>" too: some launchers copy a header value verbatim.
   const credential = raw?.replace(/^Bearer\s+/i, '').trim() || undefined;
 
-  return function envCredential(ctx: ToolContext): Principal | undefined | Promise<Principal | undefined> {
+  return function envCredential(ctx: RequestContext): Principal | undefined | Promise<Principal | undefined> {
     if (ctx.requestInfo !== undefined) return undefined;
     if (credential === undefined) throw credentialError('missing_credentials');
     const verified = verifier.verify(credential);

@@ -1,10 +1,15 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import {
   ConfigError,
+  createToolRunner,
+  defineMiddleware,
   isMiddlewareError,
   MiddlewareError,
   principalKey,
   type AuthInfo,
   type Principal,
+  type Result,
+  type ToolExtra,
 } from '@mcp-middleware/core';
 import { createTestContext, manualClock, stubHandler, type TestContext } from '@mcp-middleware/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -309,5 +314,95 @@ describe('auth() options', () => {
 
   it('rejects a resolver that is not a function', () => {
     expect(() => auth({ from: ['jwt'] as never })).toThrow(/from must be a resolver/);
+  });
+});
+
+describe('auth() on requests other than tools/call', () => {
+  const extraFor = (info: AuthInfo | undefined): ToolExtra =>
+    ({
+      signal: new AbortController().signal,
+      requestId: 1,
+      authInfo: info,
+      sendNotification: () => Promise.resolve(),
+      sendRequest: () => Promise.reject(new Error('no')),
+    }) as unknown as ToolExtra;
+  const guarded = createToolRunner([
+    auth({
+      prompts: { 'admin_*': { scopes: ['admin'] } },
+      resources: { 'secret://*': { scopes: ['admin'] } },
+    }),
+  ]);
+  const answer = (result: Result) => (): Promise<Result> => Promise.resolve(result);
+
+  it('refuses a method without a step of its own (logging/setLevel) to a caller without credentials', async () => {
+    const error = await guarded
+      .request('logging/setLevel', { level: 'info' }, undefined, extraFor(undefined), answer({}))
+      .then(
+        () => undefined,
+        (e: unknown) => e as McpError,
+      );
+    expect(error?.message).toContain('authentication failed: no credentials were presented');
+  });
+
+  it('sets the principal for the steps below on a list', async () => {
+    let seen: string | undefined;
+    const runner = createToolRunner([
+      auth(),
+      defineMiddleware('spy', {
+        requests: {
+          '*': (ctx, next) => {
+            seen = ctx.get(principalKey)?.id;
+            return next();
+          },
+        },
+      }),
+    ]);
+    await runner.request('tools/list', {}, undefined, extraFor(authInfo()), answer({ tools: [] }));
+    expect(seen).toBe('client-1');
+  });
+
+  it('refuses a prompt visibly as FORBIDDEN with forbidden: refuse', async () => {
+    const runner = createToolRunner([
+      auth({ forbidden: 'refuse', prompts: { 'admin_*': { scopes: ['admin'] } } }),
+    ]);
+    const error = await runner
+      .request('prompts/get', { name: 'admin_x' }, 'admin_x', extraFor(authInfo()), answer({ messages: [] }))
+      .then(
+        () => undefined,
+        (e: unknown) => e as McpError,
+      );
+    expect(error?.message).toContain('prompt `admin_x` requires the scope `admin`');
+  });
+
+  it('answers a hidden prompt as the server answers an unknown one', async () => {
+    const error = await guarded
+      .request('prompts/get', { name: 'admin_x' }, 'admin_x', extraFor(authInfo()), answer({ messages: [] }))
+      .then(
+        () => undefined,
+        (e: unknown) => e as McpError,
+      );
+    expect([error?.code, error?.message]).toEqual([-32602, 'MCP error -32602: Prompt admin_x not found']);
+  });
+
+  it('checks a subscription to a resource like a read', async () => {
+    const error = await guarded
+      .request('resources/subscribe', { uri: 'secret://a' }, 'secret://a', extraFor(authInfo()), answer({}))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(McpError);
+  });
+
+  it('completes a prompt reference the caller may use', async () => {
+    const params = { ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'a', value: '' } };
+    const done = { completion: { values: ['x'] } };
+    expect(
+      await guarded.request('completion/complete', params, 'greet', extraFor(authInfo()), answer(done)),
+    ).toBe(done);
+  });
+
+  it('rejects a forbidden option outside hide and refuse', () => {
+    expect(() => auth({ forbidden: 'silent' as 'hide' })).toThrow(ConfigError);
   });
 });

@@ -1,27 +1,29 @@
-/** auth(): resolve who is calling into `principalKey`, then check the tool's scopes and roles. */
+/** auth(): resolve who is calling into `principalKey` on every request, and guard tools, prompts and resources. */
 import {
-  ConfigError,
-  describeValue,
-  MiddlewareError,
+  defineMiddleware,
   principalKey,
   readOptions,
   type CallToolResult,
   type Middleware,
   type Next,
   type Principal,
+  type RequestContext,
+  type RequestHooks,
+  type Result,
   type ToolContext,
-  type ToolInfo,
 } from '@mcp-middleware/core';
-import { fromAuthInfo } from './from-auth-info.js';
-import { callbackFailed, credentialError, middlewareErrorOf } from './problems.js';
+import { compileAccess, ListFilter, type Access, type Kind } from './access.js';
 import {
-  compileRequirements,
-  describeShortfall,
-  shortfallOf,
-  type Requirement,
-  type ToolRequirements,
-} from './requirements.js';
-import { isPrincipalShaped, type PrincipalResolver } from './resolver.js';
+  isThenable,
+  principalOf,
+  readResolvers,
+  refusalOf,
+  untilCancelled,
+  type Found,
+} from './authenticate.js';
+import { hiddenCompletion } from './completion.js';
+import type { PromptRequirements, ResourceRequirements, ToolRequirements } from './requirements.js';
+import type { PrincipalResolver } from './resolver.js';
 
 /** Options of {@link auth}. */
 export interface AuthOptions {
@@ -37,156 +39,159 @@ export interface AuthOptions {
    * @default {}
    */
   readonly tools?: ToolRequirements | undefined;
+  /** Scopes and roles per prompt-name glob, checked on `prompts/get`, completion and `prompts/list`. @default {} */
+  readonly prompts?: PromptRequirements | undefined;
+  /**
+   * Scopes and roles per resource-URI glob, checked on `resources/read`, subscriptions, completion and both
+   * resource lists (a template by its `uriTemplate`). @default {}
+   */
+  readonly resources?: ResourceRequirements | undefined;
+  /**
+   * How a call, get or read of something the caller may not use is answered. `'hide'`: exactly as an unknown
+   * name (observers still see FORBIDDEN), so nothing tells a caller it exists. `'refuse'`: a visible FORBIDDEN
+   * naming the missing scopes (`data.reason: 'insufficient_scope'`), for clients that step up their token; it
+   * tells any authenticated caller the target exists. Lists are filtered either way.
+   * @default 'hide'
+   */
+  readonly forbidden?: 'hide' | 'refuse' | undefined;
 }
 
-const KNOWN = ['from', 'tools'] as const;
+const KNOWN = ['from', 'tools', 'prompts', 'resources', 'forbidden'] as const;
 
-type Found = Principal | undefined | PromiseLike<Principal | undefined>;
+/** What a step does once the caller is known: check it may go on (throw the refusal), then go on. */
+type Check = ((ctx: RequestContext, principal: Principal) => void) | undefined;
 
-// Reading `then` is guarded by the callers' try: a hostile value may throw on any property access.
-function isThenable(value: Found): value is PromiseLike<Principal | undefined> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
-}
-
-/** `found` settled, or rejected with CANCELLED when the call is cancelled first (a resolver that never answers). */
-function untilCancelled(
-  ctx: ToolContext,
-  found: PromiseLike<Principal | undefined>,
-): Promise<Principal | undefined> {
-  const signal = ctx.signal;
-  if (signal.aborted) return Promise.reject(cancelled(ctx));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(cancelled(ctx));
-    signal.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve(found).then(
-      (principal) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(principal);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function cancelled(ctx: ToolContext): MiddlewareError {
-  return new MiddlewareError(
-    'CANCELLED',
-    `call to tool \`${ctx.tool.name}\` was cancelled while its caller was being authenticated`,
-    { cause: ctx.signal.reason },
-  );
-}
-
-function firstOf(resolvers: readonly PrincipalResolver[]): PrincipalResolver {
-  if (resolvers.length === 1) return resolvers[0] as PrincipalResolver;
-  const step = (ctx: ToolContext, from: number): Found => {
-    for (let i = from; i < resolvers.length; i++) {
-      const found = (resolvers[i] as PrincipalResolver)(ctx);
-      if (isThenable(found)) {
-        return Promise.resolve(found).then((principal) => principal ?? step(ctx, i + 1));
-      }
-      if (found !== undefined) return found;
-    }
-    return undefined;
+/** Guards `ctx`'s request: authenticates, runs `check`, sets `principalKey`, then runs `proceed`. */
+function guard<R>(
+  resolve: PrincipalResolver,
+  ctx: RequestContext,
+  check: Check,
+  proceed: (principal: Principal) => Promise<R>,
+): Promise<R> {
+  const admit = (found: unknown): Principal => {
+    const principal = principalOf(ctx, found);
+    check?.(ctx, principal);
+    ctx.set(principalKey, principal);
+    return principal;
   };
-  return (ctx) => step(ctx, 0);
+  let found: Found;
+  let principal: Principal;
+  try {
+    found = resolve(ctx);
+    if (isThenable(found)) {
+      return untilCancelled(ctx, found).then(
+        (resolved) => {
+          try {
+            principal = admit(resolved);
+          } catch (error) {
+            return Promise.reject(refusalOf(ctx, error));
+          }
+          return proceed(principal);
+        },
+        (error: unknown) => Promise.reject(refusalOf(ctx, error)),
+      );
+    }
+    principal = admit(found);
+  } catch (error) {
+    return Promise.reject(refusalOf(ctx, error));
+  }
+  return proceed(principal);
 }
 
-function readResolvers(value: unknown): PrincipalResolver {
-  if (value === undefined) return fromAuthInfo();
-  const list: readonly unknown[] = Array.isArray(value) ? value : [value];
-  if (list.length === 0 || !list.every((r) => typeof r === 'function')) {
-    throw new ConfigError(
-      'from',
-      `auth: from must be a resolver (fromAuthInfo(), jwt(…), apiKeys(…), envCredential(…) or a function) ` +
-        `or a non-empty list of them, got ${describeValue(value)}`,
-    );
+/** A check of the request's target against the requirements of `kind`. */
+function targetCheck(access: Access, kind: Kind): Check {
+  if (!access.has[kind]) return undefined;
+  return (ctx, principal) => {
+    const denial = ctx.target === undefined ? undefined : access.denial(kind, ctx.target, principal);
+    if (denial !== undefined) throw denial;
+  };
+}
+
+function listStep(
+  resolve: PrincipalResolver,
+  access: Access,
+  kind: Kind,
+  field: string,
+  key: 'name' | 'uri' | 'uriTemplate',
+) {
+  const list = new ListFilter(access, kind, field, key);
+  return <R extends Result>(ctx: RequestContext, next: (ctx?: RequestContext) => Promise<R>): Promise<R> =>
+    guard(resolve, ctx, undefined, (principal) => next().then((result) => list.filter(result, principal)));
+}
+
+/** The steps for requests other than tools/call: every one authenticated, lists filtered, targets checked. */
+function requestSteps(resolve: PrincipalResolver, access: Access, hide: boolean): RequestHooks {
+  const any = (ctx: RequestContext, next: (ctx?: RequestContext) => Promise<Result>): Promise<Result> =>
+    guard(resolve, ctx, undefined, () => next());
+  const targeted = (kind: Kind) => {
+    const check = targetCheck(access, kind);
+    return <R extends Result>(ctx: RequestContext, next: (ctx?: RequestContext) => Promise<R>): Promise<R> =>
+      guard(resolve, ctx, check, () => next());
+  };
+  const steps: Record<string, unknown> = { '*': any };
+  if (access.has.tool) steps['tools/list'] = listStep(resolve, access, 'tool', 'tools', 'name');
+  if (access.has.prompt) {
+    steps['prompts/list'] = listStep(resolve, access, 'prompt', 'prompts', 'name');
+    steps['prompts/get'] = targeted('prompt');
   }
-  return firstOf(list as readonly PrincipalResolver[]);
+  if (access.has.resource) {
+    steps['resources/list'] = listStep(resolve, access, 'resource', 'resources', 'uri');
+    steps['resources/templates/list'] = listStep(
+      resolve,
+      access,
+      'resource',
+      'resourceTemplates',
+      'uriTemplate',
+    );
+    steps['resources/read'] = targeted('resource');
+    steps['resources/subscribe'] = targeted('resource');
+    steps['resources/unsubscribe'] = targeted('resource');
+  }
+  if (access.has.prompt || access.has.resource) {
+    steps['completion/complete'] = (
+      ctx: RequestContext,
+      next: (ctx?: RequestContext) => Promise<Result>,
+    ): Promise<Result> =>
+      guard(resolve, ctx, undefined, (principal) => {
+        const hidden = hiddenCompletion(ctx, access, principal, hide);
+        return hidden === undefined ? next() : Promise.reject(hidden);
+      });
+  }
+  return steps;
 }
 
 /**
- * Authenticates every call and authorizes it per tool. Sets `principalKey`; refuses with `UNAUTHENTICATED`
- * (no or bad credential) or `FORBIDDEN` (naming every missing scope and role at once), and emits a `reject`
- * event. Credentials never appear in errors or events. Fails closed: a resolver that throws anything but a
- * `MiddlewareError`, or returns something that is not a principal, refuses the call as `UNAUTHENTICATED`
- * (reason `check_failed`) with a `warning` event; a resolver that never answers ends with the call's signal.
+ * Authenticates every request the server answers (tool calls, lists, reads, gets, completion and any other
+ * method) and authorizes tools, prompts and resources by their requirement maps. Sets `principalKey`. A
+ * missing or bad credential is refused everywhere with `UNAUTHENTICATED` (an `isError` result for a tool
+ * call, a JSON-RPC error otherwise). Lists leave out what the caller may not use, and using it anyway is
+ * answered as for an unknown name (or, with `forbidden: 'refuse'`, `FORBIDDEN` naming every missing scope and
+ * role). Every refusal emits a `reject` event. Credentials never appear in errors or events. Fails closed: a
+ * resolver that throws anything but a `MiddlewareError`, or returns something that is not a principal,
+ * refuses as `UNAUTHENTICATED` (reason `check_failed`) with a `warning` event; a resolver that never answers
+ * ends with the request's signal.
  */
 export function auth(options: AuthOptions = {}): Middleware {
   const reader = readOptions('auth', options, KNOWN);
   const resolve = readResolvers(reader.raw('from'));
-  const requirementOf = compileRequirements('auth', reader.raw('tools'));
-  const hasTools = reader.has('tools');
-  // Tool records are stable per registration, so each tool's requirement is merged once.
-  const requirements = new WeakMap<ToolInfo, Requirement | null>();
-
-  const admit = (ctx: ToolContext, found: unknown): void => {
-    if (found === undefined) throw credentialError('missing_credentials');
-    if (!isPrincipalShaped(found)) {
-      callbackFailed('a principal resolver', new TypeError('it returned no principal'), ctx);
-      throw credentialError('check_failed');
-    }
-    const principal: Principal = found;
-    let requirement: Requirement | null | undefined = null;
-    if (hasTools) {
-      requirement = requirements.get(ctx.tool);
-      if (requirement === undefined) {
-        requirement = requirementOf(ctx.tool.name) ?? null;
-        requirements.set(ctx.tool, requirement);
+  const hide = reader.oneOf('forbidden', ['hide', 'refuse'], 'hide') === 'hide';
+  const access = compileAccess(
+    'auth',
+    { tool: reader.raw('tools'), prompt: reader.raw('prompts'), resource: reader.raw('resources') },
+    hide,
+  );
+  const toolCheck: Check = access.has.tool
+    ? (ctx, principal) => {
+        const name = (ctx as ToolContext).tool.name;
+        const denial = access.denial('tool', name, principal);
+        if (denial !== undefined) throw denial;
       }
-    }
-    if (requirement !== null) {
-      const shortfall = shortfallOf(requirement, principal);
-      if (shortfall !== undefined) {
-        throw new MiddlewareError('FORBIDDEN', describeShortfall(ctx.tool.name, shortfall), {
-          data: {
-            reason: 'insufficient_scope',
-            requiredScopes: requirement.scopes,
-            missingScopes: shortfall.missingScopes,
-            ...(shortfall.missingRoleGroups.length > 0 && { missingRoles: shortfall.missingRoleGroups }),
-          },
-          cause: new Error(`principal lacks permissions for tool ${ctx.tool.name}`),
-        });
-      }
-    }
-    ctx.set(principalKey, principal);
-  };
+    : undefined;
 
-  // A MiddlewareError from a resolver is its answer; anything else thrown is a broken resolver: refused
-  // as UNAUTHENTICATED (reason check_failed, fail closed) with a warning event.
-  const refuse = (ctx: ToolContext, error: unknown): Promise<CallToolResult> => {
-    let refusal = middlewareErrorOf(error);
-    if (refusal === undefined) {
-      callbackFailed('a principal resolver', error, ctx);
-      refusal = credentialError('check_failed');
-    }
-    ctx.emit({ type: 'reject', code: refusal.code, source: 'auth' });
-    return Promise.reject(refusal);
-  };
-
-  return function auth(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-    let found: Found;
-    let thenable: boolean;
-    try {
-      found = resolve(ctx);
-      thenable = isThenable(found);
-      if (!thenable) admit(ctx, found);
-    } catch (error) {
-      return refuse(ctx, error);
-    }
-    if (!thenable) return next(ctx);
-    return untilCancelled(ctx, found as PromiseLike<Principal | undefined>).then(
-      (principal) => {
-        try {
-          admit(ctx, principal);
-        } catch (error) {
-          return refuse(ctx, error);
-        }
-        return next(ctx);
-      },
-      (error: unknown) => refuse(ctx, error),
-    );
-  };
+  return defineMiddleware('auth', {
+    tools: function auth(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+      return guard(resolve, ctx, toolCheck, () => next(ctx));
+    },
+    requests: requestSteps(resolve, access, hide),
+  });
 }

@@ -1,5 +1,5 @@
 /** Where credentials travel: the `Authorization: Bearer` header, another header, or `authInfo.token`. */
-import type { ToolContext } from '@mcp-middleware/core';
+import type { RequestContext } from '@mcp-middleware/core';
 import { credentialError } from './problems.js';
 
 /** Request headers as the SDK hands them (`IsomorphicHeaders`) or as node:http has them. */
@@ -41,7 +41,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 /** The bearer token of a call: `authInfo.token` set by an HTTP layer, else the request's Authorization header. */
-export function bearerTokenOf(ctx: ToolContext): string | undefined {
+export function bearerTokenOf(ctx: RequestContext): string | undefined {
   const fromAuthInfo = ctx.authInfo?.token;
   if (typeof fromAuthInfo === 'string' && fromAuthInfo !== '') return fromAuthInfo;
   return bearerToken(headerValue(ctx.requestInfo?.headers, 'authorization'));

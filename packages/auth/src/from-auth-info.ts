@@ -1,5 +1,5 @@
 /** The default resolver: trust `extra.authInfo` from the HTTP layer, re-checking expiry and audience. */
-import { readOptions, type AuthInfo, type Principal, type ToolContext } from '@mcp-middleware/core';
+import { readOptions, type AuthInfo, type Principal, type RequestContext } from '@mcp-middleware/core';
 import { callbackFailed, credentialError } from './problems.js';
 import {
   freezePrincipal,
@@ -73,7 +73,7 @@ export function principalFromAuthInfo(authInfo: AuthInfo): Principal {
 /** A user mapping, guarded: it fails closed; its principal keeps the source it names (none by default). */
 function custom(
   mapping: (authInfo: AuthInfo) => Principal,
-): (authInfo: AuthInfo, ctx: ToolContext) => Principal {
+): (authInfo: AuthInfo, ctx: RequestContext) => Principal {
   return (authInfo, ctx) => {
     let problem: unknown;
     try {
@@ -105,7 +105,7 @@ export function fromAuthInfo(options: FromAuthInfoOptions = {}): PrincipalResolv
   // One authInfo object per verified token (bearerGate caches them), so mapping and the audience check run once.
   const seen = new WeakMap<AuthInfo, Principal>();
 
-  return function fromAuthInfo(ctx: ToolContext): Principal | undefined {
+  return function fromAuthInfo(ctx: RequestContext): Principal | undefined {
     const authInfo = ctx.authInfo;
     if (authInfo === undefined) return undefined;
     const expiresAt = authInfo.expiresAt;

@@ -1,4 +1,4 @@
-/** @mcp-middleware/auth: who may call which tool — principals from authInfo, JWTs, API keys or the environment. */
+/** @mcp-middleware/auth: who may call, list, read and get what — principals from authInfo, JWTs, API keys or the environment. */
 export { auth } from './auth.js';
 export type { AuthOptions } from './auth.js';
 export { fromAuthInfo, principalFromAuthInfo } from './from-auth-info.js';
@@ -14,5 +14,10 @@ export { protectedResourceMetadata, resourceMetadataUrl } from './metadata.js';
 export type { ProtectedResourceMetadata, ProtectedResourceOptions } from './metadata.js';
 export { PRINCIPAL_EXTRA_KEY } from './resolver.js';
 export type { PrincipalResolver, TokenVerifier, VerifiedToken } from './resolver.js';
-export type { ToolRequirement, ToolRequirements } from './requirements.js';
+export type {
+  PromptRequirements,
+  ResourceRequirements,
+  ToolRequirement,
+  ToolRequirements,
+} from './requirements.js';
 export type { CredentialProblem } from './problems.js';

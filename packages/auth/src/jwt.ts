@@ -5,7 +5,7 @@ import {
   systemClock,
   type Clock,
   type Principal,
-  type ToolContext,
+  type RequestContext,
 } from '@mcp-middleware/core';
 import {
   createRemoteJWKSet,
@@ -80,7 +80,7 @@ export interface JwtOptions {
 
 /** A JWT strategy: a resolver for auth() and a verifier for the bearer gates. */
 export interface JwtStrategy extends TokenVerifier {
-  (ctx: ToolContext): Principal | undefined | Promise<Principal | undefined>;
+  (ctx: RequestContext): Principal | undefined | Promise<Principal | undefined>;
   readonly audiences: readonly string[];
   /** Drops every cached verification (for instance after revoking a key). */
   clearCache(): void;
@@ -218,7 +218,7 @@ export function jwt(options: JwtOptions): JwtStrategy {
     return cache.get(token, nowMs) ?? verifyFresh(token, nowMs);
   }
 
-  const strategy = function jwt(ctx: ToolContext): Principal | undefined | Promise<Principal | undefined> {
+  const strategy = function jwt(ctx: RequestContext): Principal | undefined | Promise<Principal | undefined> {
     const token = bearerTokenOf(ctx);
     if (token === undefined) return undefined;
     const verified = verify(token);

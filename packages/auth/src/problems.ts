@@ -4,7 +4,7 @@ import {
   isMiddlewareError,
   MiddlewareError,
   type MiddlewareErrorLike,
-  type ToolContext,
+  type RequestContext,
 } from '@mcp-middleware/core';
 
 /** Why a call was refused as `UNAUTHENTICATED`; sent to the client as `data.reason`. */
@@ -84,7 +84,7 @@ export function keysUnavailableError(cause: Error): MiddlewareError {
  * closed. Reading the thrown value is guarded (a revoked Proxy throws on any access); its message is not
  * repeated, since it may hold the credential.
  */
-export function callbackFailed(what: string, error: unknown, ctx?: Pick<ToolContext, 'emit'>): void {
+export function callbackFailed(what: string, error: unknown, ctx?: Pick<RequestContext, 'emit'>): void {
   let text: string;
   try {
     text = error instanceof Error ? `an ${error.name}` : describeValue(error);

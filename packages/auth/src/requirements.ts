@@ -1,4 +1,4 @@
-/** Per-tool authorization: which scopes and roles a tool needs, compiled once, checked per call. */
+/** Authorization per tool, prompt and resource: which scopes and roles each needs, compiled once, checked per call. */
 import { ConfigError, describeValue, readOptions, toolMatcher, type Principal } from '@mcp-middleware/core';
 
 /** What calling a tool takes. */
@@ -11,6 +11,15 @@ export interface ToolRequirement {
 
 /** Requirements by tool-name glob (`*`, `?`, a leading `!` negates). Every matching entry applies. */
 export type ToolRequirements = Readonly<Record<string, ToolRequirement>>;
+
+/** Requirements by prompt-name glob; the same rules as {@link ToolRequirements}. */
+export type PromptRequirements = Readonly<Record<string, ToolRequirement>>;
+
+/**
+ * Requirements by resource-URI glob (`*` matches any run, `/` included: `file:///docs/*`). A template in
+ * `resources/templates/list` is matched by its `uriTemplate`, a read by the URI it names.
+ */
+export type ResourceRequirements = Readonly<Record<string, ToolRequirement>>;
 
 /** The merged requirement of one tool. */
 export interface Requirement {
@@ -42,19 +51,20 @@ function tokenList(factory: string, path: string, value: unknown, what: string):
 }
 
 /**
- * Compiles `tools` into a lookup by tool name: undefined when nothing applies. Throws a `ConfigError`
- * naming the bad entry.
+ * Compiles `tools` (or a `prompts` or `resources` map: `noun` names what its globs match) into a lookup by
+ * name: undefined when nothing applies. Throws a `ConfigError` naming the bad entry.
  */
 export function compileRequirements(
   factory: string,
   tools: unknown,
   path = 'tools',
+  noun = 'tool',
 ): (toolName: string) => Requirement | undefined {
   if (tools === undefined) return () => undefined;
   if (typeof tools !== 'object' || tools === null || Array.isArray(tools)) {
     throw new ConfigError(
       path,
-      `${factory}: ${path} must be an object of tool globs, got ${describeValue(tools)}`,
+      `${factory}: ${path} must be an object of ${noun} globs, got ${describeValue(tools)}`,
     );
   }
   const entries = Object.entries(tools as Record<string, unknown>).map(([glob, value]) => {
@@ -88,6 +98,19 @@ export function compileRequirements(
   };
 }
 
+/** True when `principal` has everything `requirement` asks for (never allocates: lists check every item). */
+export function satisfies(requirement: Requirement, principal: Pick<Principal, 'scopes' | 'roles'>): boolean {
+  const { scopes, roleGroups } = requirement;
+  for (let i = 0; i < scopes.length; i++) if (!principal.scopes.includes(scopes[i] as string)) return false;
+  for (let i = 0; i < roleGroups.length; i++) {
+    const group = roleGroups[i] as readonly string[];
+    let held = false;
+    for (let j = 0; j < group.length && !held; j++) held = principal.roles.includes(group[j] as string);
+    if (!held) return false;
+  }
+  return true;
+}
+
 /** What `principal` lacks for `requirement`, or undefined when it has everything (no allocation then). */
 export function shortfallOf(
   requirement: Requirement,
@@ -109,8 +132,8 @@ export function shortfallOf(
 
 const list = (items: readonly string[]): string => items.map((item) => `\`${item}\``).join(', ');
 
-/** A model-readable sentence for a shortfall on `toolName`. */
-export function describeShortfall(toolName: string, shortfall: Shortfall): string {
+/** A model-readable sentence for a shortfall on `toolName` (a `noun` such as `prompt` or `resource`). */
+export function describeShortfall(toolName: string, shortfall: Shortfall, noun = 'tool'): string {
   const parts: string[] = [];
   if (shortfall.missingScopes.length > 0) {
     const noun = shortfall.missingScopes.length === 1 ? 'scope' : 'scopes';
@@ -119,5 +142,25 @@ export function describeShortfall(toolName: string, shortfall: Shortfall): strin
   for (const group of shortfall.missingRoleGroups) {
     parts.push(group.length === 1 ? `the role ${list(group)}` : `one of the roles ${list(group)}`);
   }
-  return `tool \`${toolName}\` requires ${parts.join(' and ')}, which the caller lacks; ask for a token that grants them`;
+  return `${noun} \`${toolName}\` requires ${parts.join(' and ')}, which the caller lacks; ask for a token that grants them`;
+}
+
+/**
+ * `lookup` with its answers remembered per name. Names may come from callers (a read of any URI), so the
+ * memo is bounded: it starts over past `max` names.
+ */
+export function memoized(
+  lookup: (name: string) => Requirement | undefined,
+  max = 10_000,
+): (name: string) => Requirement | null {
+  const memo = new Map<string, Requirement | null>();
+  return (name) => {
+    let found = memo.get(name);
+    if (found === undefined) {
+      found = lookup(name) ?? null;
+      if (memo.size >= max) memo.clear();
+      memo.set(name, found);
+    }
+    return found;
+  };
 }

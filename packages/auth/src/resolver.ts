@@ -1,5 +1,11 @@
 /** The strategy contracts: a resolver finds who is calling; a verifier checks one token. */
-import type { AuthInfo, OptionReader, Principal, PrincipalSource, ToolContext } from '@mcp-middleware/core';
+import type {
+  AuthInfo,
+  OptionReader,
+  Principal,
+  PrincipalSource,
+  RequestContext,
+} from '@mcp-middleware/core';
 
 /**
  * Finds who is calling. Returns undefined when the call carries no credential of its kind (so the next
@@ -7,7 +13,7 @@ import type { AuthInfo, OptionReader, Principal, PrincipalSource, ToolContext } 
  * synchronously; auth() then adds no await.
  */
 export type PrincipalResolver = (
-  ctx: ToolContext,
+  ctx: RequestContext,
 ) => Principal | undefined | PromiseLike<Principal | undefined>;
 
 /** A token that passed verification: who it names, and the `AuthInfo` an HTTP layer hands the SDK. */
