@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import {
   MiddlewareError,
+  defineMiddleware,
   outcomeOfError,
   outcomeOfResult,
   type CallToolResult,
@@ -9,12 +10,16 @@ import {
   type Middleware,
   type MiddlewareEvent,
   type Next,
+  type RequestContext,
+  type RequestHooks,
   type TimerHandle,
   type ToolContext,
 } from '@mcp-middleware/core';
 import CircuitBreaker from 'opossum';
 import { openMessage, retryAfterMs, type BreakerState } from './failure.js';
 import { absorb, report } from './guard.js';
+import { requestKey } from './keys.js';
+import { describeTarget, isClientRequestError } from './operations.js';
 import { readBreakerOptions, type CircuitBreakerOptions } from './options.js';
 
 export type { BreakerInfo, CircuitBreakerOptions } from './options.js';
@@ -34,7 +39,8 @@ const HOOK_NAMES: Record<BreakerState, string> = {
   closed: 'onClose',
 };
 
-type Breaker = CircuitBreaker<[ToolContext, Next], CallToolResult>;
+type Run = (ctx: RequestContext) => Promise<unknown>;
+type Breaker = CircuitBreaker<[RequestContext, Run], unknown>;
 
 interface Entry {
   readonly key: string;
@@ -43,8 +49,8 @@ interface Entry {
   used: number;
   openedAt: number;
   // The calls behind the next state change, so its event reaches that call's pipeline.
-  failed: ToolContext | undefined;
-  probe: ToolContext | undefined;
+  failed: RequestContext | undefined;
+  probe: RequestContext | undefined;
 }
 
 // An isError answer that counts as a failure travels through opossum as this, and comes back out as the answer.
@@ -72,6 +78,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     maxBreakers,
     clock,
     hooks,
+    operations,
   } = readBreakerOptions(options);
   const entries = new Map<string, Entry>();
   const channels: EventChannel[] = [];
@@ -89,8 +96,9 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     else rotation = clock.setTimeout(rotate, rollingWindowMs / BUCKETS);
   };
 
-  const publish = (entry: Entry, state: BreakerState, ctx: ToolContext | undefined): void => {
-    const tool = ctx?.tool.name ?? entry.tool;
+  const publish = (entry: Entry, state: BreakerState, ctx: RequestContext | undefined): void => {
+    // Only a tool call names a tool: a resource URI or prompt name never reaches a `tool` field.
+    const tool = ctx?.operation === 'tools/call' ? ctx.target : entry.tool;
     const event: MiddlewareEvent = { type: 'breaker', key: entry.key, tool, state };
     const emit = (e: MiddlewareEvent): void => {
       if (ctx !== undefined) ctx.emit(e);
@@ -115,18 +123,23 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     absorb(what, returned, ctx, failed);
   };
 
-  // Runs inside opossum: an answer the classifier calls a failure is thrown so opossum counts it.
-  const action = async (ctx: ToolContext, next: Next): Promise<CallToolResult> => {
-    const result = await next(ctx);
+  // Runs inside opossum: an answer the classifier calls a failure is thrown so opossum counts it. Only a
+  // tool call answers isError; other requests fail by throwing, so their breakers call `next` bare.
+  const toolAction = async (ctx: RequestContext, next: Run): Promise<unknown> => {
+    const result = (await next(ctx)) as CallToolResult;
     if (result.isError === true && counts(outcomeOfResult(result), ctx)) throw new FailedAnswer(result);
     return result;
   };
+  const requestAction = (ctx: RequestContext, next: Run): Promise<unknown> => next(ctx);
   // opossum counts a rejection as a success when this returns true. It calls this inside a .catch()
   // without a try: a throw here would leave the call unanswered and the rejection unhandled, so nothing
   // may escape (a hostile thrown value makes even `instanceof` throw).
-  const errorFilter = (error: unknown, ctx?: ToolContext): boolean => {
+  const errorFilter = (error: unknown, ctx?: RequestContext): boolean => {
     try {
-      return !isFailedAnswer(error) && ctx !== undefined && !counts(outcomeOfError(error), ctx);
+      if (isFailedAnswer(error)) return false;
+      // The SDK's answer to a bad request (`notes://nope` not found) says nothing about the dependency.
+      if (isClientRequestError(error)) return true;
+      return ctx !== undefined && !counts(outcomeOfError(error), ctx);
     } catch {
       return false;
     }
@@ -146,10 +159,10 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     victim.breaker.shutdown();
   };
 
-  const create = (key: string): Entry => {
+  const create = (key: string, isTool: boolean): Entry => {
     if (entries.size >= maxBreakers) evictOne();
     // opossum keeps and mutates its options object: each breaker gets its own.
-    const breaker: Breaker = new CircuitBreaker(action, {
+    const breaker: Breaker = new CircuitBreaker(isTool ? toolAction : requestAction, {
       name: key,
       timeout: false,
       resetTimeout: resetTimeoutMs,
@@ -165,7 +178,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     const entry: Entry = {
       key,
       breaker,
-      tool: keyedByTool ? key : undefined,
+      tool: keyedByTool && isTool ? key : undefined,
       used: 0,
       openedAt: 0,
       failed: undefined,
@@ -191,14 +204,18 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     return entry;
   };
 
-  const shortCircuit = (ctx: ToolContext, entry: Entry): Promise<CallToolResult> => {
+  const openError = (ctx: RequestContext, entry: Entry): MiddlewareError => {
     const state: BreakerState = entry.breaker.opened ? 'open' : 'half-open';
     const waitMs = state === 'open' ? retryAfterMs(entry.openedAt, resetTimeoutMs, Date.now()) : undefined;
-    const error = new MiddlewareError('CIRCUIT_OPEN', openMessage(ctx.tool.name, state, waitMs), {
+    ctx.emit({ type: 'reject', code: 'CIRCUIT_OPEN', source: 'circuitBreaker' });
+    return new MiddlewareError('CIRCUIT_OPEN', openMessage(describeTarget(ctx), state, waitMs), {
       retryAfterMs: waitMs,
       data: { state },
     });
-    ctx.emit({ type: 'reject', code: 'CIRCUIT_OPEN', source: 'circuitBreaker' });
+  };
+
+  const shortCircuit = (ctx: ToolContext, entry: Entry): Promise<CallToolResult> => {
+    const error = openError(ctx, entry);
     if (fallback === undefined) return Promise.reject(error);
     // A fallback that throws or rejects leaves the caller with the CIRCUIT_OPEN it would have had.
     const failed = (cause: unknown): Promise<never> => {
@@ -212,19 +229,24 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     }
   };
 
-  const middleware = async function circuitBreaker(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-    const key = keyOf(ctx);
-    const entry = entries.get(key) ?? create(key);
+  // The breaker of `key`, marked used; starts the rotation timer after an idle spell.
+  const enter = (key: string, isTool: boolean): Entry => {
+    const entry = entries.get(key) ?? create(key, isTool);
     entry.used = ++tick;
     idleTicks = 0;
     if (!rotating) {
       rotating = true;
       rotation = clock.setTimeout(rotate, rollingWindowMs / BUCKETS);
     }
+    return entry;
+  };
+
+  const middleware = async function circuitBreaker(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    const entry = enter(keyOf(ctx), true);
     const breaker = entry.breaker;
     if (breaker.halfOpen && breaker.pendingClose) entry.probe = ctx;
     try {
-      return await breaker.fire(ctx, next);
+      return (await breaker.fire(ctx, next as Run)) as CallToolResult;
     } catch (error) {
       if (entry.failed === ctx) entry.failed = undefined;
       if (isFailedAnswer(error)) return error.result;
@@ -233,7 +255,25 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     }
   };
 
-  return Object.assign(middleware, {
+  // A resource read or prompt get: its breaker is keyed by a bounded key (see keys.ts), no fallback.
+  const guard = async <R>(ctx: RequestContext, next: (ctx: RequestContext) => Promise<R>): Promise<R> => {
+    const entry = enter(requestKey(ctx), false);
+    const breaker = entry.breaker;
+    if (breaker.halfOpen && breaker.pendingClose) entry.probe = ctx;
+    try {
+      return (await breaker.fire(ctx, next)) as R;
+    } catch (error) {
+      if (entry.failed === ctx) entry.failed = undefined;
+      if (isOpenRejection(error)) throw openError(ctx, entry);
+      throw error;
+    }
+  };
+
+  const requests: RequestHooks = {
+    ...(operations.has('resources/read') ? { 'resources/read': guard } : {}),
+    ...(operations.has('prompts/get') ? { 'prompts/get': guard } : {}),
+  };
+  const api = {
     attach(channel: EventChannel): void {
       if (!channels.includes(channel)) channels.push(channel);
     },
@@ -250,7 +290,13 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
       for (const { breaker } of entries.values()) breaker.shutdown();
       entries.clear();
     },
-  });
+  };
+  if (!operations.has('tools/call')) {
+    const { attach, ...rest } = api;
+    return Object.assign(defineMiddleware('circuitBreaker', { requests, attach }), rest);
+  }
+  if (operations.size > 1) middleware.requests = requests;
+  return Object.assign(middleware, api);
 }
 
 // Both checks read the thrown value, which may be hostile (a revoked Proxy throws on any read).

@@ -1,5 +1,5 @@
 /** What counts against a breaker, and what a short-circuited caller is told: pure helpers. */
-import type { Outcome, ToolContext } from '@mcp-middleware/core';
+import type { Outcome, RequestContext } from '@mcp-middleware/core';
 
 /** A breaker's state, as `states()` and the `breaker` event report it. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -11,7 +11,7 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
  * failure: a tool's own `isError` answer, a rejection retrying cannot fix (`INVALID_ARGUMENTS`,
  * `FORBIDDEN`, a non-retryable `UPSTREAM_ERROR`, …), and anything after the client cancelled.
  */
-export function isDependencyFailure(outcome: Outcome, ctx: ToolContext): boolean {
+export function isDependencyFailure(outcome: Outcome, ctx: RequestContext): boolean {
   return outcome.kind === 'error' && outcome.retryable && !ctx.signal.aborted;
 }
 
@@ -20,11 +20,14 @@ export function retryAfterMs(openedAt: number, resetTimeoutMs: number, now: numb
   return Math.max(0, openedAt + resetTimeoutMs - now);
 }
 
-/** The text a model reads when a breaker short-circuits its call. */
-export function openMessage(tool: string, state: BreakerState, waitMs: number | undefined): string {
+/**
+ * The text a model reads when a breaker short-circuits its call. `target` is what failed, described:
+ * "tool `search`", "resource `notes://1`", "prompt `greet`".
+ */
+export function openMessage(target: string, state: BreakerState, waitMs: number | undefined): string {
   if (state === 'half-open' || waitMs === undefined) {
-    return `tool \`${tool}\` is failing and one trial call is testing whether it recovered; retry shortly`;
+    return `${target} is failing and one trial call is testing whether it recovered; retry shortly`;
   }
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return `tool \`${tool}\` is failing repeatedly and is paused to let it recover; retry after ${seconds} s`;
+  return `${target} is failing repeatedly and is paused to let it recover; retry after ${seconds} s`;
 }

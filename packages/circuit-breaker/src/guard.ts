@@ -1,16 +1,16 @@
 /** Calls circuitBreaker's user callbacks so that nothing they do (throw, reject, answer junk) fails a call. */
-import { reportCallbackError, type ToolContext } from '@mcp-middleware/core';
+import { reportCallbackError, type RequestContext } from '@mcp-middleware/core';
 
 const SOURCE = 'circuitBreaker';
 
 /** Publishes a `warning` from the breaker: on the call when there is one, else through `fallback`. */
-export function warn(message: string, ctx: ToolContext | undefined, cause?: unknown): void {
+export function warn(message: string, ctx: RequestContext | undefined, cause?: unknown): void {
   if (ctx !== undefined) ctx.emit({ type: 'warning', source: SOURCE, message, cause });
   else process.emitWarning(`${SOURCE}: ${message}`, 'McpMiddlewareWarning');
 }
 
 /** Reports a callback that threw or rejected, as one `warning`. */
-export function report(what: string, error: unknown, ctx: ToolContext | undefined): void {
+export function report(what: string, error: unknown, ctx: RequestContext | undefined): void {
   reportCallbackError(SOURCE, what, error, ctx);
 }
 
@@ -21,7 +21,7 @@ export function report(what: string, error: unknown, ctx: ToolContext | undefine
 export function absorb(
   what: string,
   value: unknown,
-  ctx: ToolContext | undefined,
+  ctx: RequestContext | undefined,
   onRejected: (error: unknown) => void = (error) => report(what, error, ctx),
 ): boolean {
   if (!isThenable(value)) return false;
@@ -41,7 +41,7 @@ export function ask(
   what: string,
   predicate: () => unknown,
   fallback: () => boolean,
-  ctx: ToolContext | undefined,
+  ctx: RequestContext | undefined,
 ): boolean {
   let answer: unknown;
   try {

@@ -6,16 +6,21 @@ import {
   type Clock,
   type MiddlewareError,
   type Outcome,
+  type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
 import { isDependencyFailure, type BreakerState } from './failure.js';
 import { absorb, ask, report, warn } from './guard.js';
+import { readOperations, type ResilientOperation } from './operations.js';
 
-/** What the state hooks receive. `ctx` is the call that caused the change; none for the half-open timer. */
+/**
+ * What the state hooks receive. `ctx` is the request that caused the change (`ctx.operation` says which
+ * kind); none for the half-open timer. `tool` is set for a tool's breaker only.
+ */
 export interface BreakerInfo {
   readonly key: string;
   readonly tool: string | undefined;
-  readonly ctx: ToolContext | undefined;
+  readonly ctx: RequestContext | undefined;
 }
 
 /** Options of {@link circuitBreaker}. */
@@ -28,15 +33,19 @@ export interface CircuitBreakerOptions {
   readonly rollingWindowMs?: number;
   /** How long an open breaker rejects before letting one probe call through. @default 30000 */
   readonly resetTimeoutMs?: number;
-  /** Which breaker a call uses. If it throws or answers no string, the tool name is the key. @default the tool name */
+  /**
+   * Which breaker a tool call uses. If it throws or answers no string, the tool name is the key. Reads and
+   * gets are keyed by `requestKey` (the URI's scheme and authority; the prompt name), never by this.
+   * @default the tool name
+   */
   readonly keyBy?: (ctx: ToolContext) => string;
   /**
    * Which outcomes count as failures. If it throws (or answers a promise), the default decides and a
    * `warning` is published; the caller still gets the call's own answer.
    * @default isDependencyFailure: failures core classifies as retryable; never an `isError` answer or a cancelled call
    */
-  readonly isFailure?: (outcome: Outcome, ctx: ToolContext) => boolean;
-  /** Answers short-circuited calls instead of a CIRCUIT_OPEN error. If it throws or rejects, the caller gets CIRCUIT_OPEN. @default none */
+  readonly isFailure?: (outcome: Outcome, ctx: RequestContext) => boolean;
+  /** Answers short-circuited tool calls instead of a CIRCUIT_OPEN error (reads and gets always get the error). If it throws or rejects, the caller gets CIRCUIT_OPEN. @default none */
   readonly fallback?: (ctx: ToolContext, error: MiddlewareError) => CallToolResult | Promise<CallToolResult>;
   /** At most this many breakers; the least recently used closed one goes first. @default 1000 */
   readonly maxBreakers?: number;
@@ -48,6 +57,12 @@ export interface CircuitBreakerOptions {
   readonly onHalfOpen?: ((info: BreakerInfo) => void) | undefined;
   /** Called when a probe succeeded and the breaker closed. @default none */
   readonly onClose?: ((info: BreakerInfo) => void) | undefined;
+  /**
+   * The requests guarded: `tools/call`, `resources/read`, `prompts/get`. A short-circuited read or get
+   * reaches the client as a JSON-RPC error carrying `CIRCUIT_OPEN` in its data.
+   * @default ['tools/call', 'resources/read', 'prompts/get']
+   */
+  readonly operations?: readonly ResilientOperation[] | undefined;
 }
 
 const KNOWN_OPTIONS = [
@@ -63,6 +78,7 @@ const KNOWN_OPTIONS = [
   'onOpen',
   'onHalfOpen',
   'onClose',
+  'operations',
 ] as const;
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -77,11 +93,12 @@ export interface ResolvedBreakerOptions {
   /** True when the key is the tool name, so events can name the tool. */
   readonly keyedByTool: boolean;
   /** `isFailure`, which can no longer throw: the default decides when it does. */
-  readonly counts: (outcome: Outcome, ctx: ToolContext) => boolean;
+  readonly counts: (outcome: Outcome, ctx: RequestContext) => boolean;
   readonly fallback: CircuitBreakerOptions['fallback'];
   readonly maxBreakers: number;
   readonly clock: Clock;
   readonly hooks: Readonly<Record<BreakerState, ((info: BreakerInfo) => unknown) | undefined>>;
+  readonly operations: ReadonlySet<ResilientOperation>;
 }
 
 const byTool = (ctx: ToolContext): string => ctx.tool.name;
@@ -99,7 +116,7 @@ export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBrea
   const resetTimeoutMs = reader.integer('resetTimeoutMs', { min: 1, max: MAX_TIMER_MS, default: 30_000 });
   const keyBy = reader.function<(ctx: ToolContext) => string>('keyBy') ?? byTool;
   const isFailure =
-    reader.function<(outcome: Outcome, ctx: ToolContext) => boolean>('isFailure') ?? isDependencyFailure;
+    reader.function<(outcome: Outcome, ctx: RequestContext) => boolean>('isFailure') ?? isDependencyFailure;
   const fallback = reader.function<NonNullable<CircuitBreakerOptions['fallback']>>('fallback');
   const maxBreakers = reader.integer('maxBreakers', { min: 1, max: 1_000_000, default: 1000 });
   const clock = readClock(reader.raw('clock'), (expected) => reader.fail('clock', expected));
@@ -113,7 +130,7 @@ export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBrea
   const counts =
     isFailure === isDependencyFailure
       ? isDependencyFailure
-      : (outcome: Outcome, ctx: ToolContext): boolean =>
+      : (outcome: Outcome, ctx: RequestContext): boolean =>
           ask(
             'isFailure',
             () => isFailure(outcome, ctx),
@@ -150,6 +167,7 @@ export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBrea
     maxBreakers,
     clock,
     hooks,
+    operations: readOperations(reader),
   };
 }
 

@@ -75,6 +75,14 @@ describe('retry() on resources/read and prompts/get', () => {
     expect(outcome.error).toBeInstanceOf(McpError);
   });
 
+  it('does not retry the SDK answer to an unknown resource', async () => {
+    const clock = manualClock();
+    const runner = createToolRunner([retry({ backoff: () => 100 })], { clock });
+    const read = flakyRead(new McpError(-32602, 'Resource notes://nope not found'));
+    await drive(clock, runner.request('resources/read', {}, 'notes://nope', extra(), read.handler));
+    expect(read.calls()).toBe(1);
+  });
+
   it('ends a read at totalTimeoutMs with a TIMEOUT that names the resource', async () => {
     const clock = manualClock();
     const runner = createToolRunner([retry({ backoff: () => 100, totalTimeoutMs: 250 })], { clock });

@@ -1,5 +1,6 @@
 /** The `operations` option: which requests retry runs on, checked once when the factory runs. */
 import { ConfigError, type OptionReader, type RequestContext } from '@mcp-middleware/core';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 
 /** The requests retry() can run on: a tool call, a resource read, a prompt get. */
 export const OPERATIONS = ['tools/call', 'resources/read', 'prompts/get'] as const;
@@ -41,4 +42,25 @@ export function describeTarget(ctx: Pick<RequestContext, 'operation' | 'target'>
   if (ctx.operation === 'resources/read') return `resource \`${shown}\``;
   if (ctx.operation === 'prompts/get') return `prompt \`${shown}\``;
   return `tool \`${shown}\``;
+}
+
+// JSON-RPC errors about the request itself: retrying cannot fix them and they say nothing of the dependency.
+const CLIENT_ERROR_CODES: ReadonlySet<unknown> = new Set([
+  ErrorCode.ParseError,
+  ErrorCode.InvalidRequest,
+  ErrorCode.MethodNotFound,
+  ErrorCode.InvalidParams,
+]);
+
+/**
+ * True for the SDK's answer to a bad request (an unknown resource or prompt, malformed params): core counts
+ * any error it does not know as transient, but a caller asking for `notes://nope` must neither be retried
+ * nor open the breaker every other read of `notes://` shares. Never throws, whatever was thrown.
+ */
+export function isClientRequestError(error: unknown): boolean {
+  try {
+    return error instanceof McpError && CLIENT_ERROR_CODES.has(error.code);
+  } catch {
+    return false;
+  }
 }

@@ -22,7 +22,7 @@ import { exponentialBackoff } from './backoff.js';
 import { runWithin, type CallState } from './deadline.js';
 import { gaveUp, overallTimeout, type GiveUpReason } from './give-up.js';
 import { absorb, ask, callHook, warn } from './guard.js';
-import { describeTarget } from './operations.js';
+import { describeTarget, isClientRequestError } from './operations.js';
 import { hasIdempotencyHint, readRetryOptions, type RetryOptions } from './options.js';
 import { sendProgress } from './progress.js';
 
@@ -95,6 +95,8 @@ export function retry(options: RetryOptions = {}): Middleware {
     if (outcome.kind === 'success') return false;
     // A rejection that says "do not retry" (bad args, forbidden, cancelled) is final.
     if (outcome.code !== undefined && !outcome.retryable) return false;
+    // So is the SDK's answer to a bad request (an unknown resource or prompt, malformed params).
+    if (outcome.code === undefined && isClientRequestError(outcome.error)) return false;
     if (shouldRetry === undefined) return isTransientFailure(outcome);
     return ask(
       'shouldRetry',
