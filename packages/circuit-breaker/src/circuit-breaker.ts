@@ -273,10 +273,11 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     ...(operations.has('resources/read') ? { 'resources/read': guard } : {}),
     ...(operations.has('prompts/get') ? { 'prompts/get': guard } : {}),
   };
+  const attach = (channel: EventChannel): void => {
+    if (!channels.includes(channel)) channels.push(channel);
+  };
   const api = {
-    attach(channel: EventChannel): void {
-      if (!channels.includes(channel)) channels.push(channel);
-    },
+    attach,
     states(): Map<string, BreakerState> {
       const states = new Map<string, BreakerState>();
       for (const [key, { breaker }] of entries) {
@@ -292,8 +293,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     },
   };
   if (!operations.has('tools/call')) {
-    const { attach, ...rest } = api;
-    return Object.assign(defineMiddleware('circuitBreaker', { requests, attach }), rest);
+    return Object.assign(defineMiddleware('circuitBreaker', { requests, attach }), api);
   }
   if (operations.size > 1) middleware.requests = requests;
   return Object.assign(middleware, api);
