@@ -1,5 +1,6 @@
 /** The one mapping from an error to what the client sees, and the checks on what a pipeline returns. */
 import type { CallToolResult } from './contract.js';
+import { redactValue } from './redact-value.js';
 import { ERROR_CODES, isMiddlewareError, isRetryable, type ErrorCode } from './errors.js';
 import { redactText } from './redact.js';
 
@@ -30,7 +31,8 @@ function messageOf(error: unknown): string {
   if (typeof error === 'string') return error;
   try {
     if (error instanceof Error) return String(error.message);
-    return `non-Error value thrown: ${JSON.stringify(error) ?? String(error)}`;
+    // Bounded and redacted before it is written: a thrown object may be huge or hold credentials.
+    return `non-Error value thrown: ${JSON.stringify(redactValue(error, { maxBytes: 2048 })) ?? String(error)}`;
   } catch {
     // instanceof, a getter or toJSON threw (a revoked Proxy, a hostile object): say only that much.
     return 'non-Error value thrown';
