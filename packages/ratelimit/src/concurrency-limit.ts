@@ -8,11 +8,13 @@ import {
   type Clock,
   type Middleware,
   type Next,
+  type RequestContext,
   type TimerHandle,
   type ToolContext,
 } from '@mcp-middleware/core';
 import { count, formatWindow } from './format.js';
-import { compileKeyBy, type KeyBy } from './key-by.js';
+import { compileKeyBy, compileRequestKeyBy, type KeyBy } from './key-by.js';
+import { describeTarget, limiterFor, readOperations, type LimitedOperation } from './operations.js';
 
 /** Options of {@link concurrencyLimit}. */
 export interface ConcurrencyLimitOptions {
@@ -28,6 +30,13 @@ export interface ConcurrencyLimitOptions {
   readonly clock?: Clock;
   /** Called for every rejected call; a throwing hook never fails a call. @default none */
   readonly onReject?: (rejection: ConcurrencyRejection, ctx: ToolContext) => void;
+  /**
+   * Which requests take a slot: `tools/call`, and opt-in `resources/read`, `prompts/get`,
+   * `completion/complete`, each with bulkheads of its own (keyed by the operation, then `keyBy` with the
+   * request's target as its `tool` part).
+   * @default ['tools/call']
+   */
+  readonly operations?: readonly LimitedOperation[];
 }
 
 /** What {@link ConcurrencyLimitOptions.onReject} receives. */
@@ -39,12 +48,12 @@ export interface ConcurrencyRejection {
   readonly queued: number;
 }
 
-const KNOWN = ['max', 'queue', 'queueTimeoutMs', 'keyBy', 'clock', 'onReject'] as const;
+const KNOWN = ['max', 'queue', 'queueTimeoutMs', 'keyBy', 'clock', 'onReject', 'operations'] as const;
 const SOURCE = 'concurrencyLimit';
 const IDLE_SWEEP_MIN = 1024;
 
 interface Waiter {
-  readonly ctx: ToolContext;
+  readonly ctx: RequestContext;
   resolve: () => void;
   reject: (error: unknown) => void;
   timer: TimerHandle;
@@ -90,7 +99,11 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
   const max = read.integer('max', { min: 1, default: 1 });
   const queueSize = read.integer('queue', { min: 0, default: 0 });
   const queueTimeoutMs = read.integer('queueTimeoutMs', { min: 1, default: 10_000 });
-  const keyOf = compileKeyBy('concurrencyLimit', read.raw('keyBy') ?? 'tool');
+  const keyBy = read.raw('keyBy') ?? 'tool';
+  const keyOf = compileKeyBy('concurrencyLimit', keyBy) as (ctx: RequestContext) => string;
+  const operations = readOperations(read);
+  const requestKeyOf =
+    operations.size > 1 || !operations.has('tools/call') ? compileRequestKeyBy(SOURCE, keyBy) : keyOf;
   const clockOption = read.raw('clock') as Clock | undefined;
   if (clockOption !== undefined && typeof clockOption?.setTimeout !== 'function') {
     read.fail('clock', 'a Clock (systemClock, manualClock())');
@@ -114,33 +127,33 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
   }
 
   function rejected(
-    ctx: ToolContext,
+    ctx: RequestContext,
     key: string,
     bulkhead: Bulkhead,
     reason: ConcurrencyRejection['reason'],
   ): MiddlewareError {
     const text =
       reason === 'full'
-        ? `tool \`${ctx.tool.name}\` is at its concurrency limit (${count(max, 'call')} in progress${queueSize > 0 ? `, ${queueSize} waiting` : ''}); retry shortly`
-        : `tool \`${ctx.tool.name}\` stayed at its concurrency limit (${count(max, 'call')} in progress) for ${formatWindow(queueTimeoutMs)}; retry shortly`;
+        ? `${describeTarget(ctx)} is at its concurrency limit (${count(max, 'call')} in progress${queueSize > 0 ? `, ${queueSize} waiting` : ''}); retry shortly`
+        : `${describeTarget(ctx)} stayed at its concurrency limit (${count(max, 'call')} in progress) for ${formatWindow(queueTimeoutMs)}; retry shortly`;
     const error = new MiddlewareError('CONCURRENCY_LIMITED', text, {
       data: { max, active: bulkhead.active, queued: bulkhead.queued },
     });
     ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
     if (onReject !== undefined) {
       const rejection = { reason, key, active: bulkhead.active, queued: bulkhead.queued };
-      callUserCallback(SOURCE, 'onReject', onReject, [rejection, ctx], undefined, ctx);
+      callUserCallback(SOURCE, 'onReject', onReject, [rejection, ctx as ToolContext], undefined, ctx);
     }
     return error;
   }
 
-  function cancelled(ctx: ToolContext): MiddlewareError {
+  function cancelled(ctx: RequestContext): MiddlewareError {
     const reason: unknown = ctx.signal.reason;
     const error = isMiddlewareError(reason)
       ? reason
       : new MiddlewareError(
           'CANCELLED',
-          `call to tool \`${ctx.tool.name}\` was cancelled while waiting for a free slot`,
+          `${ctx.operation === 'tools/call' ? 'call to' : 'request for'} ${describeTarget(ctx)} was cancelled while waiting for a free slot`,
           { cause: reason },
         );
     ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
@@ -160,8 +173,12 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     bulkhead.active--;
   }
 
-  function run(ctx: ToolContext, next: Next, bulkhead: Bulkhead): Promise<CallToolResult> {
-    let pending: Promise<CallToolResult>;
+  function run<R>(
+    ctx: RequestContext,
+    next: (ctx?: RequestContext) => Promise<R>,
+    bulkhead: Bulkhead,
+  ): Promise<R> {
+    let pending: Promise<R>;
     try {
       pending = next(ctx);
     } catch (error) {
@@ -180,7 +197,7 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     );
   }
 
-  function enqueue(ctx: ToolContext, key: string, bulkhead: Bulkhead): Promise<void> {
+  function enqueue(ctx: RequestContext, key: string, bulkhead: Bulkhead): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const clock = clockOption ?? ctx.clock;
       const waiter: Waiter = {
@@ -207,7 +224,11 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     });
   }
 
-  return function concurrencyLimit(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+  function admit<R>(
+    ctx: RequestContext,
+    next: (ctx?: RequestContext) => Promise<R>,
+    keyOf: (ctx: RequestContext) => string,
+  ): Promise<R> {
     let key: string;
     try {
       key = keyOf(ctx);
@@ -222,5 +243,14 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     if (bulkhead.queued >= queueSize) return Promise.reject(rejected(ctx, key, bulkhead, 'full'));
     if (ctx.signal.aborted) return Promise.reject(cancelled(ctx));
     return enqueue(ctx, key, bulkhead).then(() => run(ctx, next, bulkhead));
-  };
+  }
+
+  return limiterFor(
+    SOURCE,
+    operations,
+    function concurrencyLimit(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+      return admit(ctx, next as (ctx?: RequestContext) => Promise<CallToolResult>, keyOf);
+    },
+    (ctx, next) => admit(ctx, next, requestKeyOf),
+  );
 }

@@ -1,4 +1,5 @@
 /** keyBy: which calls share a limit. Compiled once into one function from a context to a key. */
+import { createHash } from 'node:crypto';
 import {
   callUserCallback,
   ConfigError,
@@ -8,6 +9,7 @@ import {
   principalKey,
   principalKeyOf,
   type Principal,
+  type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
 
@@ -22,7 +24,9 @@ import {
 export type KeyPart = 'principal' | 'tool' | 'client' | 'session' | 'global';
 
 /**
- * A custom key part: any string derived from the call (never raw secrets: keys live in the store). One
+ * A custom key part: any string derived from the call (never raw secrets: keys live in the store). On the
+ * requests other than tool calls that `operations` adds it receives that request's context, where `tool`
+ * and `args` are undefined (read `ctx.operation` and `ctx.target`). One
  * that throws or returns something else than a string does not fail the call: that call is keyed as if
  * this part were the default `['principal', 'tool']` (in a namespace of its own), with a `warning` event.
  */
@@ -70,12 +74,22 @@ const sessionPart = (ctx: ToolContext): string => {
   return id === undefined ? 'n' : tagged('s', id);
 };
 const toolPart = (ctx: ToolContext): string => tagged('t', ctx.tool.name);
+
+// A request's target (a resource URI, a prompt name) comes from the caller and may be of any length: past
+// MAX_TARGET it is keyed by its SHA-256 under a tag of its own, so a key stays bounded and distinct.
+const MAX_TARGET = 256;
+const targetPart = (ctx: ToolContext): string => {
+  const target = ctx.target ?? '';
+  if (target.length <= MAX_TARGET) return tagged('t', target);
+  return 'h' + createHash('sha256').update(JSON.stringify(target)).digest('hex');
+};
 const globalPart = (): string => 'g';
 const defaultKey = (ctx: ToolContext): string => principalPart(ctx) + toolPart(ctx);
 
 const NO_KEY: unknown = Symbol('no key');
 
-function customPart(factory: string, fn: KeyFunction): (ctx: ToolContext) => string {
+function customPart(factory: string, fn: KeyFunction, requests: boolean): (ctx: ToolContext) => string {
+  const fallback = requests ? (ctx: ToolContext): string => principalPart(ctx) + targetPart(ctx) : defaultKey;
   return (ctx) => {
     const value = callUserCallback<[ToolContext], unknown>(factory, 'keyBy function', fn, [ctx], NO_KEY, ctx);
     if (typeof value === 'string') return tagged('f', value);
@@ -86,17 +100,22 @@ function customPart(factory: string, fn: KeyFunction): (ctx: ToolContext) => str
         message: `keyBy function returned ${value === null ? 'null' : `a ${typeof value}`} instead of a string; the call was keyed by principal and tool`,
       });
     }
-    return 'x' + defaultKey(ctx);
+    return 'x' + fallback(ctx);
   };
 }
 
-function partOf(factory: string, part: unknown, path: string): (ctx: ToolContext) => string {
-  if (typeof part === 'function') return customPart(factory, part as KeyFunction);
+function partOf(
+  factory: string,
+  part: unknown,
+  path: string,
+  requests: boolean,
+): (ctx: ToolContext) => string {
+  if (typeof part === 'function') return customPart(factory, part as KeyFunction, requests);
   switch (part as KeyPart) {
     case 'principal':
       return principalPart;
     case 'tool':
-      return toolPart;
+      return requests ? targetPart : toolPart;
     case 'client':
       return clientPart;
     case 'session':
@@ -117,9 +136,30 @@ function partOf(factory: string, part: unknown, path: string): (ctx: ToolContext
 /** The default key: principal and tool. */
 export const DEFAULT_KEY_BY: readonly KeyPart[] = ['principal', 'tool'];
 
-/** Compiles `keyBy` into a key function; throws a ConfigError naming `factory` and the bad entry. */
+/**
+ * Compiles `keyBy` into a key function for tool calls; throws a ConfigError naming `factory` and the bad
+ * entry.
+ */
 export function compileKeyBy(factory: string, keyBy: unknown, path = 'keyBy'): (ctx: ToolContext) => string {
-  if (!Array.isArray(keyBy)) return partOf(factory, keyBy, path);
+  return compile(factory, keyBy, path, false);
+}
+
+/**
+ * Compiles `keyBy` for requests other than tool calls: every key starts with the operation (a resource read
+ * never shares a limit with a tool call or a prompt), and the `tool` part is the request's target.
+ */
+export function compileRequestKeyBy(factory: string, keyBy: unknown): (ctx: RequestContext) => string {
+  const keyOf = compile(factory, keyBy, 'keyBy', true);
+  return (ctx) => tagged('o', ctx.operation) + keyOf(ctx as ToolContext);
+}
+
+function compile(
+  factory: string,
+  keyBy: unknown,
+  path: string,
+  requests: boolean,
+): (ctx: ToolContext) => string {
+  if (!Array.isArray(keyBy)) return partOf(factory, keyBy, path, requests);
   const list = keyBy as readonly unknown[];
   if (list.length === 0) {
     throw new ConfigError(
@@ -133,7 +173,7 @@ export function compileKeyBy(factory: string, keyBy: unknown, path = 'keyBy'): (
       `${factory}: ${path} combines "global" with other parts; "global" stands alone`,
     );
   }
-  const parts = list.map((part, i) => partOf(factory, part, `${path}[${i}]`));
+  const parts = list.map((part, i) => partOf(factory, part, `${path}[${i}]`, requests));
   if (parts.length === 1) return parts[0] as (ctx: ToolContext) => string;
   if (parts.length === 2) {
     const [first, second] = parts as [(ctx: ToolContext) => string, (ctx: ToolContext) => string];

@@ -1,6 +1,7 @@
 /** rateLimit() options: the interface users write, and its checked, resolved form (read once per factory). */
 import { ConfigError, readOptions, type Clock, type ToolContext } from '@mcp-middleware/core';
 import { DEFAULT_KEY_BY, compileKeyBy, type KeyBy } from './key-by.js';
+import { readOperations, type LimitedOperation } from './operations.js';
 import { memoryStore } from './memory-store.js';
 import type { RateLimitStore } from './store.js';
 
@@ -37,6 +38,14 @@ export interface RateLimitOptions {
   readonly clock?: Clock;
   /** Called for every rejected call; a throwing hook never fails a call. @default none */
   readonly onReject?: (rejection: RateLimitRejection, ctx: ToolContext) => void;
+  /**
+   * Which requests count: `tools/call`, and opt-in `resources/read`, `prompts/get`, `completion/complete`.
+   * Each operation has keys of its own (the operation, then `keyBy` with the request's target as its `tool`
+   * part), so reads never spend a tool's budget. On other requests a `cost` or `keyBy` function and
+   * `onReject` receive that request's context (`tool` and `args` undefined).
+   * @default ['tools/call']
+   */
+  readonly operations?: readonly LimitedOperation[];
 }
 
 /** What {@link RateLimitOptions.onReject} receives. */
@@ -62,6 +71,7 @@ const KNOWN = [
   'name',
   'clock',
   'onReject',
+  'operations',
 ] as const;
 
 function readStore(value: unknown): RateLimitStore {
@@ -89,6 +99,9 @@ export interface ResolvedRateLimit {
   readonly fixedCost: number;
   readonly costOf: ((ctx: ToolContext) => number) | undefined;
   readonly keyOf: (ctx: ToolContext) => string;
+  /** `keyBy` as given (compiled again for requests other than tool calls). */
+  readonly keyBy: unknown;
+  readonly operations: ReadonlySet<LimitedOperation>;
   readonly queue: boolean;
   readonly maxWaitMs: number;
   readonly store: RateLimitStore;
@@ -117,6 +130,8 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
     fixedCost,
     costOf,
     keyOf: compileKeyBy('rateLimit', read.raw('keyBy') ?? DEFAULT_KEY_BY),
+    keyBy: read.raw('keyBy') ?? DEFAULT_KEY_BY,
+    operations: readOperations(read),
     queue,
     maxWaitMs: read.integer('maxWaitMs', { min: 0, default: 10_000 }),
     store: read.has('store') ? readStore(read.raw('store')) : memoryStore(),

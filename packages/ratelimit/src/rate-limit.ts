@@ -8,9 +8,12 @@ import {
   type CallToolResult,
   type Middleware,
   type Next,
+  type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
 import { count, formatRetryAfter, formatWindow } from './format.js';
+import { compileRequestKeyBy } from './key-by.js';
+import { describeTarget, limiterFor } from './operations.js';
 import { MemoryWindowCounter } from './memory-store.js';
 import {
   resolveRateLimitOptions,
@@ -44,12 +47,12 @@ function reasonOf(error: unknown): string {
  * The cost a `cost` function gives the call. One that throws, or returns anything but a whole number
  * ≥ 0, costs {@link FALLBACK_COST} with a `warning` event: a broken cost function never fails a call.
  */
-function costOfCall(ctx: ToolContext, costOf: (ctx: ToolContext) => number): number {
+function costOfCall(ctx: RequestContext, costOf: (ctx: ToolContext) => number): number {
   const value = callUserCallback<[ToolContext], unknown>(
     SOURCE,
     'cost function',
     costOf,
-    [ctx],
+    [ctx as ToolContext],
     NO_COST,
     ctx,
   );
@@ -71,7 +74,20 @@ function costOfCall(ctx: ToolContext, costOf: (ctx: ToolContext) => number): num
  */
 export function rateLimit(options: RateLimitOptions): Middleware {
   const resolved = resolveRateLimitOptions(options);
-  const { limit, windowMs, fixedCost, costOf, keyOf, queue, maxWaitMs, store, policy, onReject } = resolved;
+  const {
+    limit,
+    windowMs,
+    fixedCost,
+    costOf,
+    keyOf,
+    keyBy,
+    operations,
+    queue,
+    maxWaitMs,
+    store,
+    policy,
+    onReject,
+  } = resolved;
   const fixedClock = resolved.clock;
   const settings = { limit, windowMs, name: resolved.name };
   const counter: WindowCounter = store.bind(settings);
@@ -83,17 +99,17 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   let lastWarningAt = -Infinity;
 
   function reject(
-    ctx: ToolContext,
+    ctx: RequestContext,
     error: MiddlewareError,
     rejection: RateLimitRejection,
-  ): Promise<CallToolResult> {
+  ): Promise<never> {
     ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
     if (onReject !== undefined)
-      callUserCallback(SOURCE, 'onReject', onReject, [rejection, ctx], undefined, ctx);
+      callUserCallback(SOURCE, 'onReject', onReject, [rejection, ctx as ToolContext], undefined, ctx);
     return Promise.reject(error);
   }
 
-  function limited(ctx: ToolContext, key: string, cost: number, state: WindowState): Promise<CallToolResult> {
+  function limited(ctx: RequestContext, key: string, cost: number, state: WindowState): Promise<never> {
     const retryAfterMs = Math.max(1, Math.ceil(state.resetInMs));
     const detail =
       unit === 'call'
@@ -101,7 +117,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
         : `this call costs ${cost} of ${count(limit, 'point')} per ${window}, ${state.remaining} left`;
     const error = new MiddlewareError(
       'RATE_LIMITED',
-      `rate limit for tool \`${ctx.tool.name}\` exceeded (${detail}); retry after ${formatRetryAfter(retryAfterMs)}`,
+      `rate limit for ${describeTarget(ctx)} exceeded (${detail}); retry after ${formatRetryAfter(retryAfterMs)}`,
       { retryAfterMs, data: { limit, remaining: state.remaining, windowMs } },
     );
     return reject(ctx, error, { reason: 'limit', key, cost, remaining: state.remaining, retryAfterMs });
@@ -109,7 +125,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
 
   // Store failures: warn (at most every WARN_EVERY_MS while they last), then apply the policy.
   function storeFailed(
-    ctx: ToolContext,
+    ctx: RequestContext,
     key: string,
     cost: number,
     nowMs: number,
@@ -136,7 +152,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     if (policy === 'fail-open') return ADMITTED;
     throw new MiddlewareError(
       'RATE_LIMITED',
-      `rate limiting for tool \`${ctx.tool.name}\` is unavailable right now; retry after ${formatRetryAfter(FAIL_CLOSED_RETRY_MS)}`,
+      `rate limiting for ${describeTarget(ctx)} is unavailable right now; retry after ${formatRetryAfter(FAIL_CLOSED_RETRY_MS)}`,
       {
         retryAfterMs: FAIL_CLOSED_RETRY_MS,
         data: { limit, windowMs, reason: 'store-unavailable' },
@@ -146,7 +162,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   }
 
   // The first answer after a failure: said once, so an outage reads as one warning and one recovery.
-  function recovered(ctx: ToolContext): void {
+  function recovered(ctx: RequestContext): void {
     failing = false;
     lastWarningAt = -Infinity;
     ctx.emit({
@@ -157,7 +173,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   }
 
   function check(
-    ctx: ToolContext,
+    ctx: RequestContext,
     key: string,
     cost: number,
     nowMs: number,
@@ -178,7 +194,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     );
   }
 
-  function failClosed(ctx: ToolContext, key: string, cost: number, error: unknown): Promise<CallToolResult> {
+  function failClosed(ctx: RequestContext, key: string, cost: number, error: unknown): Promise<never> {
     if (!isMiddlewareError(error, 'RATE_LIMITED')) return Promise.reject(error);
     return reject(ctx, error, {
       reason: 'store-unavailable',
@@ -189,13 +205,13 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     });
   }
 
-  async function waitForRoom(
-    ctx: ToolContext,
-    next: Next,
+  async function waitForRoom<R>(
+    ctx: RequestContext,
+    next: (ctx?: RequestContext) => Promise<R>,
     key: string,
     cost: number,
     first: WindowState,
-  ): Promise<CallToolResult> {
+  ): Promise<R> {
     const clock = fixedClock ?? ctx.clock;
     const deadline = clock.now() + maxWaitMs;
     let state = first;
@@ -209,7 +225,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
           ? reason
           : new MiddlewareError(
               'CANCELLED',
-              `call to tool \`${ctx.tool.name}\` was cancelled while waiting for its rate limit`,
+              `${ctx.operation === 'tools/call' ? 'call to' : 'request for'} ${describeTarget(ctx)} was cancelled while waiting for its rate limit`,
               { cause: reason },
             );
         ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
@@ -224,18 +240,22 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     }
   }
 
-  function decide(
-    ctx: ToolContext,
-    next: Next,
+  function decide<R>(
+    ctx: RequestContext,
+    next: (ctx?: RequestContext) => Promise<R>,
     key: string,
     cost: number,
     state: WindowState,
-  ): Promise<CallToolResult> {
+  ): Promise<R> {
     if (state.allowed) return next(ctx);
     return queue ? waitForRoom(ctx, next, key, cost, state) : limited(ctx, key, cost, state);
   }
 
-  return function rateLimit(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+  function admit<R>(
+    ctx: RequestContext,
+    next: (ctx?: RequestContext) => Promise<R>,
+    keyOf: (ctx: RequestContext) => string,
+  ): Promise<R> {
     let key: string;
     let cost = fixedCost;
     try {
@@ -248,7 +268,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     if (cost > limit) {
       const error = new MiddlewareError(
         'RATE_LIMITED',
-        `tool \`${ctx.tool.name}\` costs ${cost} points but the limit is ${limit} per ${window}; this call can never be admitted`,
+        `${describeTarget(ctx)} costs ${cost} points but the limit is ${limit} per ${window}; this call can never be admitted`,
         { retryable: false, data: { limit, remaining: 0, windowMs } },
       );
       return reject(ctx, error, { reason: 'too-costly', key, cost, remaining: 0, retryAfterMs: undefined });
@@ -264,5 +284,17 @@ export function rateLimit(options: RateLimitOptions): Middleware {
       (answered) => decide(ctx, next, key, cost, answered),
       (error: unknown) => failClosed(ctx, key, cost, error),
     );
-  };
+  }
+
+  const toolKeyOf = keyOf as (ctx: RequestContext) => string;
+  const requestKeyOf =
+    operations.size > 1 || !operations.has('tools/call') ? compileRequestKeyBy(SOURCE, keyBy) : toolKeyOf;
+  return limiterFor(
+    SOURCE,
+    operations,
+    function rateLimit(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+      return admit(ctx, next as (ctx?: RequestContext) => Promise<CallToolResult>, toolKeyOf);
+    },
+    (ctx, next) => admit(ctx, next, requestKeyOf),
+  );
 }
