@@ -276,16 +276,16 @@ describe('metrics on a real McpServer, scraped over HTTP', () => {
 
   it('labels a refused call with the middleware code and counts the rejection', () => {
     expect(valueOf(families, count, { ...call, gen_ai_tool_name: 'admin', error_type: 'FORBIDDEN' })).toBe(1);
-    const rejections = { gen_ai_tool_name: 'admin', error_type: 'FORBIDDEN' };
+    const rejections = { ...call, gen_ai_tool_name: 'admin', error_type: 'FORBIDDEN' };
     expect(valueOf(families, 'mcp_middleware_rejections_total', rejections)).toBe(1);
   });
 
   it('counts retries, cache lookups and open breakers from the events middlewares publish', () => {
-    expect(valueOf(families, 'mcp_middleware_retries_total', { gen_ai_tool_name: 'flaky' })).toBe(1);
+    expect(valueOf(families, 'mcp_middleware_retries_total', { ...call, gen_ai_tool_name: 'flaky' })).toBe(1);
     const cache = 'mcp_middleware_cache_requests_total';
-    expect(valueOf(families, cache, { gen_ai_tool_name: 'cached', result: 'hit' })).toBe(1);
-    expect(valueOf(families, cache, { gen_ai_tool_name: 'cached', result: 'miss' })).toBe(1);
-    const breaker = { gen_ai_tool_name: 'flaky', state: 'open' };
+    expect(valueOf(families, cache, { ...call, gen_ai_tool_name: 'cached', result: 'hit' })).toBe(1);
+    expect(valueOf(families, cache, { ...call, gen_ai_tool_name: 'cached', result: 'miss' })).toBe(1);
+    const breaker = { ...call, gen_ai_tool_name: 'flaky', state: 'open' };
     expect(valueOf(families, 'mcp_middleware_circuit_breakers', breaker)).toBe(1);
   });
 

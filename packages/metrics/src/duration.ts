@@ -7,7 +7,7 @@ import {
 } from 'prom-client';
 
 /** The labels of `mcp_server_operation_duration_seconds`. */
-export type DurationLabel = 'mcp_method_name' | 'gen_ai_tool_name' | 'error_type';
+export type DurationLabel = 'mcp_method_name' | 'gen_ai_tool_name' | 'gen_ai_prompt_name' | 'error_type';
 type Labels = Readonly<Partial<Record<DurationLabel, string>>>;
 
 interface Row {
@@ -75,7 +75,7 @@ export class DurationHistogram extends Histogram<DurationLabel> {
     super({
       name: config.name,
       help: config.help,
-      labelNames: ['mcp_method_name', 'gen_ai_tool_name', 'error_type'],
+      labelNames: ['mcp_method_name', 'gen_ai_tool_name', 'gen_ai_prompt_name', 'error_type'],
       buckets: [...config.buckets],
       registers: config.registers,
     });

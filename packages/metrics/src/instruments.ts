@@ -1,11 +1,5 @@
-/** The prom-client instruments of one registry, with each tool's series prebound for the hot path. */
-import {
-  ConfigError,
-  ERROR_CODES,
-  createKey,
-  type MiddlewareEvent,
-  type ToolContext,
-} from '@mcp-middleware/core';
+/** The prom-client instruments of one registry, with each operation's series prebound for the hot path. */
+import { ConfigError, createKey, type MiddlewareEvent, type RequestContext } from '@mcp-middleware/core';
 import {
   Counter,
   Gauge,
@@ -13,22 +7,28 @@ import {
   type Registry,
   type RegistryContentType,
 } from 'prom-client';
-import { DurationHistogram, type DurationSeries } from './duration.js';
+import { DurationHistogram } from './duration.js';
 import {
   CACHE_REQUESTS,
   CALLS_IN_FLIGHT,
   CIRCUIT_BREAKERS,
+  MAX_METHODS,
   METRIC_NAMES,
   OPERATION_DURATION,
+  OTHER_METHOD,
   OTHER_TOOL,
   REJECTIONS,
   RETRIES,
 } from './names.js';
+import { BoundedSeries, Series, boundedErrorType, isUnknownTarget } from './series.js';
+
+export { boundedErrorType } from './series.js';
 
 /** A registry of any content type. */
 export type AnyRegistry = Registry<RegistryContentType>;
 
 type BreakerState = Extract<MiddlewareEvent, { type: 'breaker' }>['state'];
+type TargetLabel = 'mcp_method_name' | 'gen_ai_tool_name' | 'gen_ai_prompt_name';
 
 /** True for a prom-client Registry (checked by shape, so a second installed copy also passes). */
 export function isRegistry(value: unknown): value is AnyRegistry {
@@ -41,51 +41,10 @@ export function isRegistry(value: unknown): value is AnyRegistry {
   );
 }
 
-const METHOD = 'tools/call';
-const ERROR_TYPES: ReadonlySet<string> = new Set<string>([...ERROR_CODES, 'tool_error', '_OTHER']);
-
-/**
- * An `error_type` label value from a fixed set: a result relayed from an upstream server (the gateway) can
- * carry any code in its `_meta`, and a label must not take unbounded values.
- */
-export function boundedErrorType(type: string | undefined): string {
-  return type !== undefined && ERROR_TYPES.has(type) ? type : '_OTHER';
-}
 // Breakers keyed by something unbounded (a principal) must not grow memory without end.
 const MAX_TRACKED_BREAKERS = 10_000;
-
-/** One tool's series. The per-call path touches only this object: no label hashing, no allocation. */
-export class ToolSeries {
-  /** The `gen_ai_tool_name` value (the tool name, or `_other` beyond `maxTools`). */
-  readonly label: string;
-  /** Calls of this tool running now; read at scrape time. */
-  inFlight = 0;
-  /** Successful calls: no `error_type` label, as the conventions say. */
-  readonly ok: DurationSeries;
-  readonly #histogram: DurationHistogram;
-  readonly #failed = new Map<string, DurationSeries>();
-
-  constructor(label: string, histogram: DurationHistogram) {
-    this.label = label;
-    this.#histogram = histogram;
-    this.ok = histogram.series({ mcp_method_name: METHOD, gen_ai_tool_name: label });
-  }
-
-  /** Records a failed call under its `error_type` (core's `errorTypeOf`, kept to a fixed set). */
-  failed(type: string | undefined, seconds: number): void {
-    const errorType = boundedErrorType(type);
-    let series = this.#failed.get(errorType);
-    if (series === undefined) {
-      series = this.#histogram.series({
-        mcp_method_name: METHOD,
-        gen_ai_tool_name: this.label,
-        error_type: errorType,
-      });
-      this.#failed.set(errorType, series);
-    }
-    series.observe(seconds);
-  }
-}
+const TOOLS_CALL = 'tools/call';
+const PROMPTS_GET = 'prompts/get';
 
 function checkFree(registry: AnyRegistry): void {
   for (const name of METRIC_NAMES) {
@@ -99,84 +58,103 @@ function checkFree(registry: AnyRegistry): void {
   }
 }
 
+/** What the label bounds are: the cap on tool names and on prompt names. */
+export interface Bounds {
+  readonly maxTools: number;
+  readonly maxPrompts: number;
+}
+
 /** Every instrument of one registry; shared by all `metrics()` middlewares that use that registry. */
 export class Instruments {
   readonly registry: AnyRegistry;
-  readonly #maxTools: number;
-  readonly #series = new Map<string, ToolSeries>();
-  readonly #other: ToolSeries;
-  readonly #histogram: DurationHistogram;
-  readonly #rejections: Counter<'gen_ai_tool_name' | 'error_type'>;
-  readonly #retries: Counter<'gen_ai_tool_name'>;
-  readonly #cache: Counter<'gen_ai_tool_name' | 'result'>;
-  // Breaker key → its tool label and state; closed breakers are forgotten.
-  readonly #breakers = new Map<string, { readonly label: string | undefined; state: BreakerState }>();
-  readonly #breakerTools = new Set<string | undefined>();
+  readonly #tools: BoundedSeries;
+  readonly #prompts: BoundedSeries;
+  // Methods other than tools/call and prompts/get: one series each (no target label).
+  readonly #methods: BoundedSeries;
+  readonly #rejections: Counter<TargetLabel | 'error_type'>;
+  readonly #retries: Counter<TargetLabel>;
+  readonly #cache: Counter<TargetLabel | 'result'>;
+  // Breaker key → the series it belongs to (undefined outside any request) and its state.
+  readonly #breakers = new Map<string, { readonly series: Series | undefined; state: BreakerState }>();
+  readonly #breakerSeries = new Set<Series | undefined>();
   readonly #channels = new WeakSet<object>();
   // Marks a call whose rejection was counted (per registry: two registries each count it once).
   readonly #rejected = createKey<true>('metrics: rejection counted');
 
-  constructor(registry: AnyRegistry, buckets: readonly number[], maxTools: number) {
+  constructor(registry: AnyRegistry, buckets: readonly number[], bounds: Bounds) {
     checkFree(registry);
     this.registry = registry;
-    this.#maxTools = maxTools;
     const registers = [registry as Registry<PrometheusContentType>];
-    this.#histogram = new DurationHistogram({
+    const histogram = new DurationHistogram({
       name: OPERATION_DURATION,
       help: 'Duration of MCP requests handled by the server (mcp.server.operation.duration), in seconds.',
       buckets,
       registers,
     });
-    this.#other = new ToolSeries(OTHER_TOOL, this.#histogram);
-    const series = this.#series;
-    const other = this.#other;
+    this.#tools = new BoundedSeries(
+      bounds.maxTools,
+      OTHER_TOOL,
+      (name) => new Series({ mcp_method_name: TOOLS_CALL, gen_ai_tool_name: name }, histogram),
+    );
+    this.#prompts = new BoundedSeries(
+      bounds.maxPrompts,
+      OTHER_TOOL,
+      (name) => new Series({ mcp_method_name: PROMPTS_GET, gen_ai_prompt_name: name }, histogram),
+    );
+    this.#methods = new BoundedSeries(
+      MAX_METHODS,
+      OTHER_METHOD,
+      (method) => new Series({ mcp_method_name: method }, histogram),
+    );
+    const tools = this.#tools;
     new Gauge({
       name: CALLS_IN_FLIGHT,
       help: 'Tool calls running now, by tool.',
       labelNames: ['gen_ai_tool_name'] as const,
       registers,
       collect() {
-        for (const s of series.values()) this.set({ gen_ai_tool_name: s.label }, s.inFlight);
-        if (other.inFlight !== 0 || series.size >= maxTools) {
-          this.set({ gen_ai_tool_name: OTHER_TOOL }, other.inFlight);
+        for (const s of tools.values()) this.set({ gen_ai_tool_name: s.label as string }, s.inFlight);
+        if (tools.other.inFlight !== 0 || tools.size >= bounds.maxTools) {
+          this.set({ gen_ai_tool_name: OTHER_TOOL }, tools.other.inFlight);
         }
       },
     });
+    const labelNames = ['mcp_method_name', 'gen_ai_tool_name', 'gen_ai_prompt_name'] as const;
     this.#rejections = new Counter({
       name: REJECTIONS,
-      help: 'Tool calls a middleware rejected, by tool and the code of the first rejection; each call counts once, however many of its attempts were rejected.',
-      labelNames: ['gen_ai_tool_name', 'error_type'] as const,
+      help: 'Requests a middleware rejected, by method, tool or prompt, and the code of the first rejection; each request counts once, however many of its attempts were rejected.',
+      labelNames: [...labelNames, 'error_type'] as const,
       registers,
     });
     this.#retries = new Counter({
       name: RETRIES,
-      help: 'Retry attempts after the first attempt, by tool.',
-      labelNames: ['gen_ai_tool_name'] as const,
+      help: 'Retry attempts after the first attempt, by method and tool or prompt.',
+      labelNames,
       registers,
     });
     this.#cache = new Counter({
       name: CACHE_REQUESTS,
-      help: 'Cache lookups by tool and result (hit, miss, stale, bypass).',
-      labelNames: ['gen_ai_tool_name', 'result'] as const,
+      help: 'Cache lookups by method, tool and result (hit, miss, stale, bypass).',
+      labelNames: [...labelNames, 'result'] as const,
       registers,
     });
     const breakers = this.#breakers;
-    const breakerTools = this.#breakerTools;
+    const breakerSeries = this.#breakerSeries;
     new Gauge({
       name: CIRCUIT_BREAKERS,
-      help: 'Circuit breakers of a tool in each non-closed state (open, half-open).',
-      labelNames: ['gen_ai_tool_name', 'state'] as const,
+      help: 'Circuit breakers in each non-closed state (open, half-open), by method and tool or prompt.',
+      labelNames: [...labelNames, 'state'] as const,
       registers,
       collect() {
         this.reset();
-        const counts = new Map<string | undefined, { open: number; 'half-open': number }>();
-        for (const label of breakerTools) counts.set(label, { open: 0, 'half-open': 0 });
-        for (const { label, state } of breakers.values()) {
-          if (state !== 'closed') (counts.get(label) as { open: number; 'half-open': number })[state]++;
+        const counts = new Map<Series | undefined, { open: number; 'half-open': number }>();
+        for (const series of breakerSeries) counts.set(series, { open: 0, 'half-open': 0 });
+        for (const { series, state } of breakers.values()) {
+          if (state !== 'closed') (counts.get(series) as { open: number; 'half-open': number })[state]++;
         }
-        for (const [label, count] of counts) {
+        for (const [series, count] of counts) {
           for (const state of ['open', 'half-open'] as const) {
-            this.set(label === undefined ? { state } : { gen_ai_tool_name: label, state }, count[state]);
+            this.set(series === undefined ? { state } : { ...series.labels, state }, count[state]);
           }
         }
       },
@@ -184,13 +162,25 @@ export class Instruments {
   }
 
   /** The prebound series of a tool; beyond `maxTools` distinct names, the shared `_other` series. */
-  series(tool: string): ToolSeries {
-    const found = this.#series.get(tool);
-    if (found !== undefined) return found;
-    if (this.#series.size >= this.#maxTools) return this.#other;
-    const created = new ToolSeries(tool, this.#histogram);
-    this.#series.set(tool, created);
-    return created;
+  series(tool: string): Series {
+    return this.#tools.get(tool);
+  }
+
+  /**
+   * The series of a request: by method, and for `tools/call` and `prompts/get` by name, the first
+   * `maxTools` / `maxPrompts` names each their own. `claim: false` never takes a free name slot: a request
+   * whose target turned out unknown, or an event about a prompt, falls back to `_other` unless its name
+   * already has a series, so a caller asking for 10 000 made-up prompts fills no label.
+   */
+  request(operation: string, target: string | undefined, claim = true): Series {
+    if (operation === TOOLS_CALL) return this.#tools.get(target ?? '', claim);
+    if (operation === PROMPTS_GET) return this.#prompts.get(target ?? '', claim);
+    return this.#methods.get(operation);
+  }
+
+  /** The series a finished request is recorded in: `error` is what it failed with, if it failed. */
+  settled(operation: string, target: string | undefined, error?: unknown): Series {
+    return this.request(operation, target, error === undefined || !isUnknownTarget(error));
   }
 
   /** True the first time `channel` is seen, so one channel never counts an event twice. */
@@ -201,28 +191,37 @@ export class Instruments {
   }
 
   /**
-   * Counts one event from the pipeline's channel; `ctx` is the call's context, when there is a call.
-   * A call counts as rejected once, under the code of its first rejection: retried attempts that are
-   * rejected again (a TIMEOUT per attempt) do not count again, so rejections never exceed calls.
+   * Counts one event from the pipeline's channel; `ctx` is the request's context, when there is one.
+   * A request counts as rejected once, under the code of its first rejection: retried attempts that are
+   * rejected again (a TIMEOUT per attempt) do not count again, so rejections never exceed requests.
    */
-  record(event: MiddlewareEvent, ctx: Pick<ToolContext, 'tool' | 'get' | 'set'> | undefined): void {
-    const tool = ctx?.tool.name;
+  record(
+    event: MiddlewareEvent,
+    ctx: Pick<RequestContext, 'operation' | 'target' | 'get' | 'set'> | undefined,
+  ): void {
+    // Tools claim a slot from events as they always did; a prompt only from its own finished request.
+    const series =
+      ctx === undefined ? undefined : this.request(ctx.operation, ctx.target, ctx.operation === TOOLS_CALL);
     switch (event.type) {
       case 'reject':
         if (ctx !== undefined) {
           if (ctx.get(this.#rejected) === true) break;
           ctx.set(this.#rejected, true);
         }
-        this.#rejections.inc(this.#labels(tool, { error_type: boundedErrorType(event.code) }));
+        this.#rejections.inc({ ...series?.labels, error_type: boundedErrorType(event.code) });
         break;
       case 'retry':
-        this.#retries.inc(this.#labels(tool, {}));
+        this.#retries.inc({ ...series?.labels });
         break;
       case 'cache':
-        this.#cache.inc(this.#labels(tool, { result: event.result }));
+        this.#cache.inc({ ...series?.labels, result: event.result });
         break;
       case 'breaker':
-        this.#breaker(event.key, event.tool ?? tool, event.state);
+        this.#breaker(
+          event.key,
+          series ?? (event.tool === undefined ? undefined : this.series(event.tool)),
+          event.state,
+        );
         break;
       case 'give-up':
       case 'timeout':
@@ -232,20 +231,15 @@ export class Instruments {
     }
   }
 
-  #labels<L extends Record<string, string>>(tool: string | undefined, labels: L): L {
-    return tool === undefined ? labels : { gen_ai_tool_name: this.series(tool).label, ...labels };
-  }
-
-  #breaker(key: string, tool: string | undefined, state: BreakerState): void {
-    const label = tool === undefined ? undefined : this.series(tool).label;
-    this.#breakerTools.add(label);
+  #breaker(key: string, series: Series | undefined, state: BreakerState): void {
+    this.#breakerSeries.add(series);
     if (state === 'closed') {
       this.#breakers.delete(key);
       return;
     }
     const known = this.#breakers.get(key);
     if (known !== undefined) known.state = state;
-    else if (this.#breakers.size < MAX_TRACKED_BREAKERS) this.#breakers.set(key, { label, state });
+    else if (this.#breakers.size < MAX_TRACKED_BREAKERS) this.#breakers.set(key, { series, state });
   }
 }
 
@@ -253,26 +247,26 @@ const shared = new WeakMap<AnyRegistry, { readonly signature: string; readonly i
 
 /**
  * The instruments of `registry`, created on first use. Two `metrics()` on one registry share them, so
- * they must agree on buckets and `maxTools`.
+ * they must agree on buckets, `maxTools` and `maxPrompts`.
  */
 export function instrumentsFor(
   registry: AnyRegistry,
   buckets: readonly number[],
-  maxTools: number,
+  bounds: Bounds,
 ): Instruments {
-  const signature = `${buckets.join(',')}|${maxTools}`;
+  const signature = `${buckets.join(',')}|${bounds.maxTools}|${bounds.maxPrompts}`;
   const known = shared.get(registry);
   if (known !== undefined) {
     if (known.signature !== signature) {
       throw new ConfigError(
         'registry',
-        'metrics: another metrics() already uses this registry with other buckets or maxTools; ' +
+        'metrics: another metrics() already uses this registry with other buckets, maxTools or maxPrompts; ' +
           'give both the same options, or each its own registry',
       );
     }
     return known.instruments;
   }
-  const instruments = new Instruments(registry, buckets, maxTools);
+  const instruments = new Instruments(registry, buckets, bounds);
   shared.set(registry, { signature, instruments });
   return instruments;
 }

@@ -155,7 +155,7 @@ describe('metrics', () => {
   it('counts reject events by tool and code', async () => {
     const m = metrics();
     await runCall([m, emitting({ type: 'reject', code: 'RATE_LIMITED', source: 'rateLimit' })]);
-    const labels = { gen_ai_tool_name: 'search', error_type: 'RATE_LIMITED' };
+    const labels = { ...call, gen_ai_tool_name: 'search', error_type: 'RATE_LIMITED' };
     expect(await sample(m.registry as Registry, 'mcp_middleware_rejections_total', labels)).toBe(1);
   });
 
@@ -169,9 +169,11 @@ describe('metrics', () => {
     await runCall([m, emitting(timeout)]);
     const registry = m.registry as Registry;
     const name = 'mcp_middleware_rejections_total';
-    expect(await sample(registry, name, { gen_ai_tool_name: 'search', error_type: 'TIMEOUT' })).toBe(2);
+    expect(await sample(registry, name, { ...call, gen_ai_tool_name: 'search', error_type: 'TIMEOUT' })).toBe(
+      2,
+    );
     expect(
-      await sample(registry, name, { gen_ai_tool_name: 'search', error_type: 'CIRCUIT_OPEN' }),
+      await sample(registry, name, { ...call, gen_ai_tool_name: 'search', error_type: 'CIRCUIT_OPEN' }),
     ).toBeUndefined();
     expect(await sample(registry, count, { ...call, gen_ai_tool_name: 'search' })).toBe(2);
   });
@@ -181,7 +183,7 @@ describe('metrics', () => {
     const b = metrics();
     const timeout = { type: 'reject', code: 'TIMEOUT', source: 'timeout' } as const;
     await runCall([a, b, emitting(timeout, timeout)]);
-    const labels = { gen_ai_tool_name: 'search', error_type: 'TIMEOUT' };
+    const labels = { ...call, gen_ai_tool_name: 'search', error_type: 'TIMEOUT' };
     expect(await sample(a.registry as Registry, 'mcp_middleware_rejections_total', labels)).toBe(1);
     expect(await sample(b.registry as Registry, 'mcp_middleware_rejections_total', labels)).toBe(1);
   });
@@ -191,6 +193,7 @@ describe('metrics', () => {
     const retry = { type: 'retry', attempt: 1, delayMs: 10, code: 'TIMEOUT' } as const;
     await runCall([m, emitting(retry, { ...retry, attempt: 2 })]);
     const value = await sample(m.registry as Registry, 'mcp_middleware_retries_total', {
+      ...call,
       gen_ai_tool_name: 'search',
     });
     expect(value).toBe(2);
@@ -202,8 +205,8 @@ describe('metrics', () => {
     await runCall([m, emitting({ type: 'cache', result: 'miss' })]);
     const name = 'mcp_middleware_cache_requests_total';
     const registry = m.registry as Registry;
-    expect(await sample(registry, name, { gen_ai_tool_name: 'search', result: 'hit' })).toBe(1);
-    expect(await sample(registry, name, { gen_ai_tool_name: 'search', result: 'miss' })).toBe(1);
+    expect(await sample(registry, name, { ...call, gen_ai_tool_name: 'search', result: 'hit' })).toBe(1);
+    expect(await sample(registry, name, { ...call, gen_ai_tool_name: 'search', result: 'miss' })).toBe(1);
   });
 
   it('reports the open breakers of a tool and forgets a breaker once it closes', async () => {
@@ -212,7 +215,7 @@ describe('metrics', () => {
     const pipeline = [m];
     await runCall(pipeline, undefined, 'search', channel);
     const registry = m.registry as Registry;
-    const open = { gen_ai_tool_name: 'search', state: 'open' };
+    const open = { ...call, gen_ai_tool_name: 'search', state: 'open' };
     channel.emit({ type: 'breaker', key: 'search', tool: 'search', state: 'open' });
     expect(await sample(registry, 'mcp_middleware_circuit_breakers', open)).toBe(1);
     channel.emit({ type: 'breaker', key: 'search', tool: 'search', state: 'half-open' });
@@ -241,7 +244,7 @@ describe('metrics', () => {
     const channel = new EventChannel();
     createToolRunner([m], { events: channel });
     await runCall([m, emitting({ type: 'cache', result: 'hit' })], undefined, 'search', channel);
-    const labels = { gen_ai_tool_name: 'search', result: 'hit' };
+    const labels = { ...call, gen_ai_tool_name: 'search', result: 'hit' };
     expect(await sample(m.registry as Registry, 'mcp_middleware_cache_requests_total', labels)).toBe(1);
   });
 

@@ -28,5 +28,20 @@ export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
   0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
 ]);
 
-/** The `gen_ai_tool_name` value for tools beyond `maxTools`. */
+/** The `gen_ai_tool_name` value for tools beyond `maxTools` (and `gen_ai_prompt_name` beyond `maxPrompts`). */
 export const OTHER_TOOL = '_other';
+/** The `mcp_method_name` value for methods beyond the first {@link MAX_METHODS}. */
+export const OTHER_METHOD = '_other';
+/** Distinct methods with their own series; a server answers a fixed set, this only guards the label. */
+export const MAX_METHODS = 64;
+
+/** `mcp.server.operation.duration` as the OpenTelemetry meter API records it (unit `s`). */
+export const OTEL_OPERATION_DURATION = 'mcp.server.operation.duration';
+/** The attribute names of the MCP conventions, written here rather than imported from `/incubating`. */
+export const OTEL_ATTRIBUTES = Object.freeze({
+  method: 'mcp.method.name',
+  tool: 'gen_ai.tool.name',
+  prompt: 'gen_ai.prompt.name',
+  operation: 'gen_ai.operation.name',
+  errorType: 'error.type',
+} as const);
