@@ -209,6 +209,12 @@ beforeAll(async () => {
   });
   server.registerTool('admin', {}, () => ({ content: [{ type: 'text', text: 'never' }] }));
   server.registerTool('cached', {}, () => ({ content: [{ type: 'text', text: 'fresh' }] }));
+  server.registerPrompt('greet', {}, () => ({
+    messages: [{ role: 'user', content: { type: 'text', text: 'hello' } }],
+  }));
+  server.registerResource('note', 'notes://private-91c2', {}, (uri) => ({
+    contents: [{ uri: uri.href, text: 'a note' }],
+  }));
 
   connection = await connectInMemory(server, {
     authInfo: { token: TOKEN, clientId: 'client-3d9c', scopes: [] },
@@ -220,6 +226,10 @@ beforeAll(async () => {
   await client.callTool({ name: 'flaky' });
   await client.callTool({ name: 'admin' });
   await client.callTool({ name: 'cached' });
+  await client.listTools();
+  await client.getPrompt({ name: 'greet' });
+  await client.readResource({ uri: 'notes://private-91c2' });
+  await client.readResource({ uri: 'notes://missing' }).catch(() => undefined);
 
   const handler = metricsHandler(registry);
   http = createServer((req, res) => void handler(req, res));
@@ -289,6 +299,14 @@ describe('metrics on a real McpServer, scraped over HTTP', () => {
     expect(valueOf(families, 'mcp_middleware_circuit_breakers', breaker)).toBe(1);
   });
 
+  it('measures lists, prompt gets and resource reads by method, never with the URI', () => {
+    expect(valueOf(families, count, { mcp_method_name: 'tools/list' })).toBe(1);
+    expect(valueOf(families, count, { mcp_method_name: 'prompts/get', gen_ai_prompt_name: 'greet' })).toBe(1);
+    expect(valueOf(families, count, { mcp_method_name: 'resources/read' })).toBe(1);
+    expect(valueOf(families, count, { mcp_method_name: 'resources/read', error_type: '-32602' })).toBe(1);
+    expect(text).not.toContain('notes://');
+  });
+
   it('shows no call in flight once every call has answered', () => {
     const inFlight = families.get('mcp_middleware_calls_in_flight')?.samples ?? [];
     expect(inFlight.length).toBeGreaterThan(0);
@@ -301,7 +319,15 @@ describe('metrics on a real McpServer, scraped over HTTP', () => {
     expect(text).not.toContain(SECRET_ARG);
     const labelNames = new Set(allSamples(families).flatMap((s) => Object.keys(s.labels)));
     expect([...labelNames].sort()).toEqual(
-      ['error_type', 'gen_ai_tool_name', 'le', 'mcp_method_name', 'result', 'state'].sort(),
+      [
+        'error_type',
+        'gen_ai_prompt_name',
+        'gen_ai_tool_name',
+        'le',
+        'mcp_method_name',
+        'result',
+        'state',
+      ].sort(),
     );
   });
 
@@ -493,6 +519,26 @@ describe('examples/observability', () => {
 
   it('queries in the alert rules only metrics and labels a real scrape has', () => {
     for (const alert of rules.groups.flatMap((g) => g.rules)) checkQuery(alert.expr);
+  });
+
+  it('keeps every per-tool duration query to tools/call, so other requests never count as a tool', () => {
+    const exprs = [
+      ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+    ];
+    const perTool = exprs.filter(
+      (e) => /by \([^)]*gen_ai_tool_name/.test(e) && e.includes('mcp_server_operation_duration_seconds'),
+    );
+    expect(perTool.length).toBeGreaterThan(0);
+    for (const expr of perTool) {
+      const selectors =
+        expr.match(
+          /mcp_server_operation_duration_seconds_\w+\{[^}]*\}|mcp_server_operation_duration_seconds_\w+\[/g,
+        ) ?? [];
+      const filtered = (selector: string): boolean =>
+        selector.includes('mcp_method_name="tools/call"') || /by \([^)]*mcp_method_name/.test(expr);
+      expect(selectors.every(filtered), expr).toBe(true);
+    }
   });
 
   it('notices a query of a metric the package does not expose', () => {
