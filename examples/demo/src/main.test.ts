@@ -8,9 +8,10 @@ describe('the demo', () => {
     expect(steps.map((s) => [s.tool, s.outcome, s.handlerCalls])).toEqual([
       ['search_docs', 'ok', 1],
       ['search_docs', 'ok', 0],
-      ['search_docs', 'isError', 0],
+      ['search_docs', 'INVALID_ARGUMENTS', 0],
       ['search_docs', 'PAYLOAD_TOO_LARGE', 0],
-      ['delete_user', 'FORBIDDEN', 0],
+      ['(tools/list)', 'ok', 0],
+      ['delete_user', 'not found', 0],
       ['delete_user', 'ok', 1],
       ['fetch_price', 'ok', 3],
       ['search_docs', 'ok', 1],
@@ -23,9 +24,19 @@ describe('the demo', () => {
       ['build_report', 'TIMEOUT', 1],
     ]);
     expect(steps[1]?.why).toContain('cache hit');
+    // validation() answers before the SDK parses the arguments, naming the field.
+    expect(steps[2]?.why).toContain('query');
+    expect(steps[2]?.why).not.toContain('Input validation error');
+    // A caller without the admin scope neither sees delete_user nor learns that it exists.
+    expect(steps[4]?.why.split(';')[0]).toContain('search_docs');
+    expect(steps[4]?.why.split(';')[0]).not.toContain('delete_user');
+    expect(steps[5]?.why).toContain('counted as FORBIDDEN');
     expect(
-      metrics.some((line) =>
-        line.startsWith('mcp_middleware_retries_total{gen_ai_tool_name="fetch_price"} 2'),
+      metrics.some(
+        (line) =>
+          line.startsWith('mcp_middleware_retries_total{') &&
+          line.includes('gen_ai_tool_name="fetch_price"') &&
+          line.endsWith('} 2'),
       ),
     ).toBe(true);
   });

@@ -51,6 +51,10 @@ export async function runDemo(
   });
 
   const steps: Step[] = [];
+  const firstText = (r: CallToolResult): string => {
+    const block = r.content[0];
+    return block?.type === 'text' ? block.text : '';
+  };
   const call = async (
     scenario: string,
     tool: string,
@@ -62,7 +66,9 @@ export async function runDemo(
     const handlerBefore = calls();
     const result = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
     const detail = errorDetailOf(result);
-    const outcome = detail !== undefined ? detail.code : result.isError === true ? 'isError' : 'ok';
+    const hidden = result.isError === true && / not found$/.test(firstText(result));
+    const outcome =
+      detail !== undefined ? detail.code : hidden ? 'not found' : result.isError === true ? 'isError' : 'ok';
     steps.push({
       scenario,
       tool,
@@ -71,10 +77,6 @@ export async function runDemo(
       handlerCalls: calls() - handlerBefore,
     });
     return result;
-  };
-  const firstText = (r: CallToolResult): string => {
-    const block = r.content[0];
-    return block?.type === 'text' ? block.text : '';
   };
   const count = (list: MiddlewareEvent[], type: MiddlewareEvent['type']): number =>
     list.filter((e) => e.type === type).length;
@@ -98,7 +100,10 @@ export async function runDemo(
       'invalid arguments',
       'search_docs',
       { query: 42 },
-      (r) => firstText(r).slice(0, 90),
+      (r) =>
+        firstText(r)
+          .replace(/\s*\n[\s-]*/g, ' ')
+          .slice(0, 100),
       () => state.searchCalls,
     );
     await call(
@@ -108,11 +113,20 @@ export async function runDemo(
       (r) => firstText(r),
       () => state.searchCalls,
     );
+    const listed = (await client.listTools()).tools.map((t) => t.name);
+    steps.push({
+      scenario: 'list tools without the admin scope',
+      tool: '(tools/list)',
+      outcome: 'ok',
+      why: `${listed.length} tools: ${listed.join(', ')}; delete_user is not among them`,
+      handlerCalls: 0,
+    });
     await call(
       'a call without the admin scope',
       'delete_user',
       { userId: 'u-17' },
-      (r) => firstText(r),
+      (r, e) =>
+        `${firstText(r)}: answered as for an unknown tool, counted as ${e.find((x) => x.type === 'reject')?.code ?? '?'}`,
       () => state.deleteCalls,
     );
     scopes = ['docs:read', 'admin'];
