@@ -14,6 +14,7 @@ import {
   type RunnerOptions,
 } from '@mcp-middleware/core';
 import { connectInMemory, manualClock, type InMemoryConnection } from '@mcp-middleware/core/testing';
+import { auth } from '@mcp-middleware/auth';
 import { CACHE_META_KEY, cache, redisStore, type CacheStore } from '@mcp-middleware/cache';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -389,5 +390,71 @@ describe('cache() when Redis is unreachable', () => {
       printed.mockRestore();
       down.disconnect();
     }
+  });
+});
+
+describe.each(stores)('cache() on resources/read (%s store)', (kind) => {
+  /** A server whose resources count their reads and name the caller; `flaky://x` fails its first read. */
+  async function readServer(operations?: ('tools/call' | 'resources/read')[]): Promise<InMemoryConnection> {
+    let reads = 0;
+    const server = new McpServer({ name: 'cache-reads', version: '1.0.0' });
+    const store = storeOf(kind);
+    withMiddleware(server, [
+      auth(),
+      cache({ ...(store !== undefined && { store }), ...(operations !== undefined && { operations }) }),
+    ]);
+    server.registerResource('readme', 'docs://readme', {}, (uri, extra) => ({
+      contents: [{ uri: uri.href, text: `${extra.authInfo?.clientId ?? '?'} read ${++reads}` }],
+    }));
+    server.registerResource('flaky', 'flaky://x', {}, (uri) => {
+      if (++reads === 1) throw new Error('not yet');
+      return { contents: [{ uri: uri.href, text: `read ${reads}` }] };
+    });
+    const connection = await connectInMemory(server, { authInfo: () => who });
+    connections.push(connection);
+    return connection;
+  }
+
+  const readText = async (connection: InMemoryConnection, uri: string): Promise<string> => {
+    const result = await connection.client.readResource({ uri });
+    const hit = result._meta?.[CACHE_META_KEY] === undefined ? '' : ' (hit)';
+    return `${(result.contents[0] as { text: string }).text}${hit}`;
+  };
+
+  it('serves a repeated read from the cache, per principal', async () => {
+    const connection = await readServer(['tools/call', 'resources/read']);
+    const seen: string[] = [];
+    for (const caller of ['alice', 'alice', 'bob', 'alice', 'bob']) {
+      as(caller);
+      seen.push(await readText(connection, 'docs://readme'));
+    }
+    expect(seen).toEqual([
+      'alice read 1',
+      'alice read 1 (hit)',
+      'bob read 2',
+      'alice read 1 (hit)',
+      'bob read 2 (hit)',
+    ]);
+  });
+
+  it('never caches a failed read', async () => {
+    const connection = await readServer(['resources/read']);
+    as('alice');
+    const first = await connection.client.readResource({ uri: 'flaky://x' }).then(
+      () => 'ok',
+      () => 'failed',
+    );
+    expect([first, await readText(connection, 'flaky://x'), await readText(connection, 'flaky://x')]).toEqual(
+      ['failed', 'read 2', 'read 2 (hit)'],
+    );
+  });
+
+  it('leaves reads alone unless resources/read is opted in', async () => {
+    const connection = await readServer();
+    as('alice');
+    expect([
+      await readText(connection, 'docs://readme'),
+      await readText(connection, 'docs://readme'),
+    ]).toEqual(['alice read 1', 'alice read 2']);
   });
 });

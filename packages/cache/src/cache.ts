@@ -1,4 +1,4 @@
-/** cache(): results of read-only tools, partitioned by principal, single-flight, memory or Redis. */
+/** cache(): results of read-only tools (and, opted in, resource reads), partitioned by principal, single-flight. */
 import {
   MiddlewareError,
   isMiddlewareError,
@@ -6,6 +6,7 @@ import {
   type CallToolResult,
   type Middleware,
   type Next,
+  type RequestContext,
   type ToolContext,
   type ToolInfo,
 } from '@mcp-middleware/core';
@@ -17,6 +18,7 @@ import {
   argsPart,
   keyFilter,
   principalPart,
+  resourcePart,
   toolPart,
 } from './keys.js';
 import { isPromise, marked } from './marked.js';
@@ -31,6 +33,8 @@ export interface InvalidateFilter {
   readonly tool?: string | undefined;
   /** A principal id, as `principalIdOf(ctx)` gives it (`<source>:<id>`, e.g. `jwt:alice` or `client:<clientId>`). */
   readonly principal?: string | undefined;
+  /** A resource URI (with `operations` including `resources/read`); takes the place of `tool`. */
+  readonly resource?: string | undefined;
 }
 
 /** The cache middleware, plus invalidation. */
@@ -46,6 +50,21 @@ interface ToolPlan {
 }
 
 const STORE_ERROR = 'store-error';
+// A read names its resource and nothing else: every read of one URI (in one partition) is the same.
+const NO_ARGS = '-';
+
+/**
+ * The rest of the pipeline, for a tool call or a resource read. Cached values are typed as tool results;
+ * a read's result passes through untouched (only `_meta` is added on a hit, as for tools).
+ */
+type Continue = (ctx?: RequestContext) => Promise<CallToolResult>;
+
+/** What a message names: "tool `search`" or "resource `notes://1`". */
+function subjectOf(ctx: RequestContext): string {
+  return ctx.operation === 'tools/call'
+    ? `tool \`${(ctx as ToolContext).tool.name}\``
+    : `resource \`${(ctx.target ?? '').slice(0, 128)}\``;
+}
 
 /**
  * Caches successful results of tools with `readOnlyHint: true` (or those `cacheable` picks) for `ttlMs`,
@@ -53,8 +72,17 @@ const STORE_ERROR = 'store-error';
  * A result served from the cache carries `_meta["io.github.mcp-middleware/cache"] = { hit: true, ageMs }`.
  */
 export function cache(options: CacheOptions = {}): CacheMiddleware {
-  const { ttlMs, staleWhileRevalidateMs, maxEntryBytes, maxArgsChars, scope, cacheable, store } =
-    resolveOptions(options);
+  const {
+    ttlMs,
+    staleWhileRevalidateMs,
+    maxEntryBytes,
+    maxArgsChars,
+    scope,
+    cacheable,
+    store,
+    reads,
+    readsShared,
+  } = resolveOptions(options);
   const servableMs = ttlMs + staleWhileRevalidateMs;
   const flights = new SingleFlight<CallToolResult>();
   // Results whose asynchronous write is still landing: callers who find their flight get them as hits.
@@ -64,7 +92,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   const plans = new WeakMap<ToolInfo, ToolPlan | null>();
   const health = healthOf(store);
 
-  function warn(ctx: ToolContext, message: string, cause?: unknown): void {
+  function warn(ctx: RequestContext, message: string, cause?: unknown): void {
     ctx.emit({ type: 'warning', source: 'cache', message, ...(cause !== undefined && { cause }) });
   }
 
@@ -93,36 +121,35 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     return plan;
   }
 
-  function cancelled(ctx: ToolContext): (reason: unknown) => unknown {
+  function cancelled(ctx: RequestContext): (reason: unknown) => unknown {
     return (reason) =>
       isMiddlewareError(reason)
         ? reason
-        : new MiddlewareError('CANCELLED', `the call to tool \`${ctx.tool.name}\` was cancelled`, {
-            cause: reason,
-          });
+        : new MiddlewareError(
+            'CANCELLED',
+            `the ${ctx.operation === 'tools/call' ? 'call to' : 'read of'} ${subjectOf(ctx)} was cancelled`,
+            { cause: reason },
+          );
   }
 
   // An outage is one throttled warning per store, not one per call (see StoreHealth).
-  function storeFailed(ctx: ToolContext, what: string, error: unknown): void {
+  function storeFailed(ctx: RequestContext, what: string, error: unknown): void {
     health.failed(ctx, what, error);
   }
 
   // Stores the flight's result when it may be, then lets later callers start afresh.
-  function keep(ctx: ToolContext, flight: Flight<CallToolResult>, result: CallToolResult): void {
+  function keep(ctx: RequestContext, flight: Flight<CallToolResult>, result: CallToolResult): void {
     if (result.isError === true || flight.invalidated) return flights.release(flight);
     let json: string;
     try {
       json = JSON.stringify(result);
     } catch (error) {
-      warn(ctx, `cache: the result of tool \`${ctx.tool.name}\` is not JSON; not cached`, error);
+      warn(ctx, `cache: the result of ${subjectOf(ctx)} is not JSON; not cached`, error);
       return flights.release(flight);
     }
     const bytes = Buffer.byteLength(json);
     if (bytes > maxEntryBytes) {
-      warn(
-        ctx,
-        `cache: the result of tool \`${ctx.tool.name}\` is ${bytes} bytes, over maxEntryBytes; not cached`,
-      );
+      warn(ctx, `cache: the result of ${subjectOf(ctx)} is ${bytes} bytes, over maxEntryBytes; not cached`);
       return flights.release(flight);
     }
     try {
@@ -151,7 +178,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
 
   // The refresh starts on the next tick (of the pipeline's clock), after this call has answered: it
   // outlives the call on purpose, and a debug pipeline must not see a next() still running at return.
-  function refresh(ctx: ToolContext, next: Next, key: string): void {
+  function refresh(ctx: RequestContext, next: Continue, key: string): void {
     refreshing.add(key);
     ctx.clock.setTimeout(() => {
       refreshing.delete(key);
@@ -159,19 +186,24 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     }, 0);
   }
 
-  function launch(ctx: ToolContext, next: Next, key: string, detached: boolean): Flight<CallToolResult> {
+  function launch(
+    ctx: RequestContext,
+    next: Continue,
+    key: string,
+    detached: boolean,
+  ): Flight<CallToolResult> {
     const flight = flights.start(key, (signal) => next(ctx.with({ signal })), detached);
     flight.promise.then(
       (result) => keep(ctx, flight, result),
       (error: unknown) => {
-        if (detached) warn(ctx, `cache: the background refresh of tool \`${ctx.tool.name}\` failed`, error);
+        if (detached) warn(ctx, `cache: the background refresh of ${subjectOf(ctx)} failed`, error);
         flights.release(flight);
       },
     );
     return flight;
   }
 
-  function hit(ctx: ToolContext, entry: CacheEntry, ageMs: number): Promise<CallToolResult> {
+  function hit(ctx: RequestContext, entry: CacheEntry, ageMs: number): Promise<CallToolResult> {
     ctx.emit({ type: 'cache', result: 'hit', ageMs });
     return Promise.resolve(marked(entry.value, ageMs, false));
   }
@@ -179,7 +211,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   // A caller who finds a run waits for it, or gets its result as a hit while the write lands;
   // undefined when that result has meanwhile expired.
   function share(
-    ctx: ToolContext,
+    ctx: RequestContext,
     running: Flight<CallToolResult>,
     counted: boolean,
   ): Promise<CallToolResult> | undefined {
@@ -193,7 +225,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   }
 
   // `counted`: a bypass event already told observers about this call.
-  function miss(ctx: ToolContext, next: Next, key: string, counted = false): Promise<CallToolResult> {
+  function miss(ctx: RequestContext, next: Continue, key: string, counted = false): Promise<CallToolResult> {
     const running = flights.get(key);
     const shared = running === undefined ? undefined : share(ctx, running, counted);
     if (shared !== undefined) return shared;
@@ -203,8 +235,8 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   }
 
   function answer(
-    ctx: ToolContext,
-    next: Next,
+    ctx: RequestContext,
+    next: Continue,
     key: string,
     entry: CacheEntry | undefined,
   ): Promise<CallToolResult> {
@@ -227,13 +259,18 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     return miss(ctx, next, key);
   }
 
-  function bypassStore(ctx: ToolContext, next: Next, key: string, error: unknown): Promise<CallToolResult> {
+  function bypassStore(
+    ctx: RequestContext,
+    next: Continue,
+    key: string,
+    error: unknown,
+  ): Promise<CallToolResult> {
     ctx.emit({ type: 'cache', result: 'bypass', reason: STORE_ERROR });
     storeFailed(ctx, 'read', error);
     return miss(ctx, next, key, true);
   }
 
-  const middleware = function cache(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+  const middleware: Middleware = function cache(ctx: ToolContext, next: Next): Promise<CallToolResult> {
     let plan = plans.get(ctx.tool);
     if (plan === undefined) plan = planFor(ctx);
     if (plan === null) return next(ctx);
@@ -248,9 +285,19 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
         reason === 'args-too-large'
           ? `are longer than maxArgsChars (${maxArgsChars}) as canonical JSON`
           : `hold ${error instanceof CanonicalError ? error.message : 'a value'} that has no canonical JSON`;
-      warn(ctx, `cache: the args of tool \`${ctx.tool.name}\` ${what}; the call bypasses the cache`);
+      warn(ctx, `cache: the args of ${subjectOf(ctx)} ${what}; the call bypasses the cache`);
       return next(ctx);
     }
+    return lookup(ctx, next as Continue, plan, argsPart(args));
+  };
+
+  /** Serves `ctx` from the cache under `plan` and `args`, or runs it once for everyone who asks meanwhile. */
+  function lookup(
+    ctx: RequestContext,
+    next: Continue,
+    plan: ToolPlan,
+    args: string,
+  ): Promise<CallToolResult> {
     let partition: string;
     if (plan.shared) partition = SHARED_PARTITION;
     else {
@@ -258,7 +305,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
       partition = principal === undefined ? ANONYMOUS_PARTITION : principalPart(principal);
     }
     // One flat string: a rope (what `+` builds) hashes and compares slower in a large Map.
-    const key = [plan.prefix, partition, SEPARATOR, argsPart(args)].join('');
+    const key = [plan.prefix, partition, SEPARATOR, args].join('');
 
     // Join a run in progress first: no store round trip for callers that will share it anyway.
     const running = flights.size === 0 ? undefined : flights.get(key);
@@ -282,13 +329,13 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
       );
     }
     return answerFromStore(ctx, next, key, found as CacheEntry | undefined);
-  };
+  }
 
   // What a store answered is the store's: an entry that cannot be read (a hostile custom store) is a
   // store failure, bypassed like any other.
   function answerFromStore(
-    ctx: ToolContext,
-    next: Next,
+    ctx: RequestContext,
+    next: Continue,
     key: string,
     entry: CacheEntry | undefined,
   ): Promise<CallToolResult> {
@@ -307,10 +354,28 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
         throw new TypeError(`cache.invalidate: ${field} must be a non-empty string`);
       }
     }
-    const selected = keyFilter(filter.tool, filter.principal);
+    if (filter.resource !== undefined && (typeof filter.resource !== 'string' || filter.resource === '')) {
+      throw new TypeError('cache.invalidate: resource must be a non-empty string');
+    }
+    if (filter.resource !== undefined && filter.tool !== undefined) {
+      throw new TypeError('cache.invalidate: name a tool or a resource, not both');
+    }
+    const selected = keyFilter(filter.tool, filter.principal, filter.resource);
     flights.invalidate((key) => selected.matches(key));
     return store.invalidate(selected);
   }
 
+  // A resource read is cached per URI and partition; `scope: 'shared'` shares reads too, a scope function
+  // (a function of tools) leaves them per principal.
+  if (reads) {
+    middleware.requests = {
+      'resources/read': (ctx, next) => {
+        const uri = ctx.target;
+        if (uri === undefined) return next();
+        const plan = { prefix: resourcePart(uri) + SEPARATOR, shared: readsShared };
+        return lookup(ctx, next as unknown as Continue, plan, NO_ARGS) as unknown as ReturnType<typeof next>;
+      },
+    };
+  }
   return Object.assign(middleware, { invalidate });
 }

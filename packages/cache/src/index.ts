@@ -3,7 +3,7 @@ export { cache } from './cache.js';
 export type { CacheMiddleware, InvalidateFilter } from './cache.js';
 export { CACHE_META_KEY } from './marked.js';
 export type { CacheMeta } from './marked.js';
-export type { CacheOptions, CacheScope } from './options.js';
+export type { CachedOperation, CacheOptions, CacheScope } from './options.js';
 export { memoryStore } from './memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './memory-store.js';
 export { redisStore } from './redis-store.js';

@@ -46,8 +46,21 @@ export function toolPart(name: string): string {
   return part.length > MAX_INLINE_NAME_CHARS ? `#${digest(part)}` : part;
 }
 
-/** The longest key the middleware builds: tool (128) + partition (130) + args (128) + two separators. */
-export const MAX_KEY_CHARS = MAX_INLINE_NAME_CHARS + 2 + MAX_INLINE_NAME_CHARS + MAX_INLINE_ARGS_CHARS + 2;
+// No tool part starts with a control character (names holding one are JSON-quoted), so this prefix keeps
+// every resource apart from every tool.
+const RESOURCE_TAG = '\u0001';
+
+/** The first part of a cached `resources/read`: the URI encoded as a tool name is, behind a tag of its own. */
+export function resourcePart(uri: string): string {
+  return RESOURCE_TAG + toolPart(uri);
+}
+
+/**
+ * The longest key the middleware builds: tool or tagged resource (129) + partition (130) + args (128) + two
+ * separators.
+ */
+export const MAX_KEY_CHARS =
+  1 + MAX_INLINE_NAME_CHARS + 2 + MAX_INLINE_NAME_CHARS + MAX_INLINE_ARGS_CHARS + 2;
 
 /**
  * The partition of a principal id (as `principalIdOf` gives it, injective in source and id): `p:<id>` for
@@ -76,9 +89,17 @@ export interface KeyFilter {
   matches(key: string): boolean;
 }
 
-/** Builds the filter for `invalidate({ tool, principal })`; both undefined selects everything. */
-export function keyFilter(tool: string | undefined, principal: string | undefined): KeyFilter {
-  const toolEncoded = tool === undefined ? undefined : toolPart(tool);
+/**
+ * Builds the filter for `invalidate({ tool, principal, resource })`; all undefined selects everything.
+ * `resource` (a URI) takes the place of `tool`.
+ */
+export function keyFilter(
+  tool: string | undefined,
+  principal: string | undefined,
+  resource?: string,
+): KeyFilter {
+  const toolEncoded =
+    resource !== undefined ? resourcePart(resource) : tool === undefined ? undefined : toolPart(tool);
   const partition = principal === undefined ? undefined : principalPart(principal);
   return {
     tool: toolEncoded,

@@ -62,7 +62,18 @@ export interface CacheOptions {
    * @default memoryStore({ maxEntries, maxBytes })
    */
   readonly store?: CacheStore | undefined;
+  /**
+   * Which requests are cached: `tools/call` (the tools `cacheable` picks) and, opt-in, `resources/read`
+   * (every URI, keyed by URI and partitioned like tool results: per principal unless `scope: 'shared'`).
+   * Reads are opt-in because a resource may change without a write through this pipeline.
+   * @default ['tools/call']
+   */
+  readonly operations?: readonly CachedOperation[] | undefined;
 }
+
+/** The requests cache() can answer from its store. */
+export type CachedOperation = 'tools/call' | 'resources/read';
+const OPERATIONS: readonly CachedOperation[] = ['tools/call', 'resources/read'];
 
 /** Options after checking, with defaults applied. */
 export interface ResolvedOptions {
@@ -73,6 +84,10 @@ export interface ResolvedOptions {
   readonly scope: (tool: ToolInfo) => unknown;
   readonly cacheable: (tool: ToolInfo) => boolean;
   readonly store: CacheStore;
+  /** True when `resources/read` is cached. */
+  readonly reads: boolean;
+  /** True when reads share one partition (`scope: 'shared'`). */
+  readonly readsShared: boolean;
 }
 
 const KNOWN = [
@@ -85,6 +100,7 @@ const KNOWN = [
   'scope',
   'cacheable',
   'store',
+  'operations',
 ];
 
 const SCOPES: readonly unknown[] = ['principal', 'shared'];
@@ -147,13 +163,27 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     );
   }
 
+  const operations = read.raw('operations') ?? ['tools/call'];
+  const expected = `a non-empty list of ${OPERATIONS.map((o) => `"${o}"`).join(', ')}`;
+  if (!Array.isArray(operations) || operations.length === 0) read.fail('operations', expected);
+  (operations as unknown[]).forEach((operation, i) => {
+    if (!OPERATIONS.includes(operation as CachedOperation)) {
+      read.fail(`operations[${i}]`, OPERATIONS.map((o) => `"${o}"`).join(' or '), operation);
+    }
+    if ((operations as unknown[]).indexOf(operation) !== i)
+      read.fail(`operations[${i}]`, 'listed once', operation);
+  });
+  const tools = (operations as unknown[]).includes('tools/call');
+
   return {
     ttlMs,
     staleWhileRevalidateMs,
     maxEntryBytes,
     maxArgsChars,
     scope: typeof scope === 'function' ? (scope as (tool: ToolInfo) => unknown) : () => scope,
-    cacheable,
+    cacheable: tools ? cacheable : () => false,
     store,
+    reads: (operations as unknown[]).includes('resources/read'),
+    readsShared: scope === 'shared',
   };
 }

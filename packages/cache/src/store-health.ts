@@ -1,5 +1,5 @@
 /** A store's health as its warnings tell it: one warning per outage window, and one when it answers again. */
-import { redactSecrets, type ToolContext } from '@mcp-middleware/core';
+import { redactSecrets, type RequestContext } from '@mcp-middleware/core';
 import type { CacheStore } from './store.js';
 
 /** While a store keeps failing, at most one warning per this many ms (as rateLimit does). */
@@ -30,7 +30,7 @@ export class StoreHealth {
   }
 
   /** Notes a failed read, write or delete; warns when no warning went out in the last window. */
-  failed(ctx: ToolContext, what: string, error: unknown): void {
+  failed(ctx: RequestContext, what: string, error: unknown): void {
     const now = ctx.clock.now();
     if (this.failing && now - this.#lastWarningAt < WARN_EVERY_MS) {
       this.#unreported++;
@@ -50,7 +50,7 @@ export class StoreHealth {
   }
 
   /** Notes an answer; after an outage, warns once that the store is back. */
-  answered(ctx: ToolContext): void {
+  answered(ctx: RequestContext): void {
     if (!this.failing) return;
     this.failing = false;
     this.#lastWarningAt = -Infinity;
