@@ -91,7 +91,7 @@ const malformed: [string, unknown, string[]][] = [
     { pipeline: [{ timeout: { timeoutMS: 5 } }] },
     [
       'pipeline[0].timeout.timeoutMs: expected a positive integer (milliseconds), got nothing',
-      'pipeline[0].timeout.timeoutMS: unknown option (did you mean timeoutMs?); known: timeoutMs',
+      'pipeline[0].timeout.timeoutMS: unknown option (did you mean timeoutMs?); known: timeoutMs, operations',
     ],
   ],
   [

@@ -82,18 +82,27 @@ const tracingEntry: RegistryEntry = {
   create: (options) => tracing(pick(options, [])),
 };
 
+/** The requests retry, circuitBreaker and timeout may run on (their `operations` option). */
+const resilienceOperations = z
+  .array(oneOf(['tools/call', 'resources/read', 'prompts/get']))
+  .min(1, { error: 'expected at least one operation' });
+
 const metricsEntry: RegistryEntry = {
   name: 'metrics',
-  description: 'Prometheus metrics named after the OpenTelemetry MCP conventions',
+  description:
+    'Prometheus metrics of every request, named after the OpenTelemetry MCP conventions (and through the OTel meter API with otel: true)',
   schema: z.strictObject({
     maxTools: positiveCount().optional(),
+    maxPrompts: positiveCount().optional(),
     buckets: z
       .array(z.number().positive(), { error: 'expected a list of positive numbers of seconds' })
       .optional(),
+    otel: flag().optional(),
   }),
   create: (options, context) =>
     metrics({
-      ...pick(options, []),
+      ...pick(options, ['otel']),
+      ...(options.otel === true ? { meter: 'global' as const } : {}),
       ...(context.metricsRegistry === undefined ? {} : { registry: context.metricsRegistry as never }),
     }),
 };
@@ -263,10 +272,12 @@ const cacheEntry: RegistryEntry = {
 
 const retryEntry: RegistryEntry = {
   name: 'retry',
-  description: 'exponential backoff with full jitter, for read-only or idempotent tools',
+  description:
+    'exponential backoff with full jitter, for read-only or idempotent tools, resource reads and prompt gets',
   schema: z.strictObject({
     retries: integer('an integer from 0 to 100', 0, 100).optional(),
     maxRetryTimeMs: durationMs().optional(),
+    totalTimeoutMs: durationMs().optional(),
     backoff: z
       .strictObject({
         baseDelayMs: durationMs().optional(),
@@ -289,6 +300,7 @@ const retryEntry: RegistryEntry = {
       .optional(),
     reportProgress: flag().optional(),
     idempotent: flag().optional(),
+    operations: resilienceOperations.optional(),
   }),
   create(options) {
     const idempotent = options.idempotent as boolean | undefined;
@@ -301,21 +313,22 @@ const retryEntry: RegistryEntry = {
 
 const breakerEntry: RegistryEntry = {
   name: 'circuitBreaker',
-  description: 'a breaker per tool: fail fast while a dependency is down',
+  description: 'a breaker per tool, resource URI scheme and prompt: fail fast while a dependency is down',
   schema: z.strictObject({
     errorThresholdPercentage: percent().optional(),
     volumeThreshold: count().optional(),
     rollingWindowMs: durationMs().optional(),
     resetTimeoutMs: durationMs().optional(),
     maxBreakers: positiveCount().optional(),
+    operations: resilienceOperations.optional(),
   }),
   create: (options) => circuitBreaker(pick(options, [])),
 };
 
 const timeoutEntry: RegistryEntry = {
   name: 'timeout',
-  description: 'a deadline per call; the handler sees an aborted signal',
-  schema: z.strictObject({ timeoutMs: durationMs() }),
+  description: 'a deadline per tool call, resource read and prompt get; the handler sees an aborted signal',
+  schema: z.strictObject({ timeoutMs: durationMs(), operations: resilienceOperations.optional() }),
   create: (options) => timeout(pick(options, [])),
 };
 
