@@ -13,7 +13,7 @@ import {
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { EventChannel, type Middleware, type MiddlewareEvent } from '@mcp-middleware/core';
-import { auth, type PrincipalResolver } from '@mcp-middleware/auth';
+import { auth, type AuthOptions, type PrincipalResolver } from '@mcp-middleware/auth';
 import { cache } from '@mcp-middleware/cache';
 import { circuitBreaker } from '@mcp-middleware/circuit-breaker';
 import { logging } from '@mcp-middleware/logging';
@@ -99,6 +99,8 @@ export class Observed {
 export interface FullPipelineOptions {
   /** Who is calling (the bearer gate's authInfo by default). */
   readonly from?: PrincipalResolver | readonly PrincipalResolver[];
+  /** Requirements per tool, prompt and resource, as `auth()` takes them. @default none */
+  readonly requirements?: Pick<AuthOptions, 'tools' | 'prompts' | 'resources'>;
   readonly timeoutMs?: number;
   readonly rateLimit?: RateLimitOptions;
   readonly maxConcurrent?: number;
@@ -121,7 +123,7 @@ export function fullPipeline(
         logger: observed.logger,
         ...(verbose && { includeArgs: true, levels: { success: 'info' } }),
       }),
-      auth(options.from === undefined ? {} : { from: options.from }),
+      auth({ ...options.requirements, ...(options.from !== undefined && { from: options.from }) }),
       rateLimit(options.rateLimit ?? { limit: 1_000_000, windowMs: 60_000 }),
       concurrencyLimit({ max: options.maxConcurrent ?? 1_000 }),
       validation(),
