@@ -1,8 +1,8 @@
 /** Auth cases: auth() with authInfo present, a repeated JWT from the verified-token cache, API keys. */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { apiKeys, auth, hashApiKey, jwt } from '@mcp-middleware/auth';
-import type { AuthInfo, ToolExtra } from '@mcp-middleware/core';
-import { pipelineCase, type BenchCase } from '../harness.js';
+import { createToolRunner, type AuthInfo, type Result, type ToolExtra } from '@mcp-middleware/core';
+import { benchExtra, pipelineCase, type BenchCase } from '../harness.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const ISSUER = 'https://issuer.example.com';
@@ -59,6 +59,42 @@ const verifierOptions = {
   key: publicKey,
 };
 
+// tools/list with 1000 tools, half of them `admin_*`, for a caller without the admin scope.
+const TOOLS = Array.from({ length: 1000 }, (_, i) => ({
+  name: i % 2 === 0 ? `search_${i}` : `admin_${i}`,
+  inputSchema: { type: 'object' as const },
+}));
+const LIST: Result = { tools: TOOLS };
+
+function listCase(name: string, description: string, withAuth: boolean, baseline?: string): BenchCase {
+  return {
+    name,
+    group: 'pipeline',
+    description,
+    ...(baseline !== undefined && { baseline }),
+    batch: 2000,
+    setup() {
+      const runner = createToolRunner(
+        withAuth ? [auth({ tools: { 'admin_*': { scopes: ['admin'] } } })] : [],
+        { debug: false },
+      );
+      const extra = benchExtra({ authInfo });
+      const handler = (): Promise<Result> => Promise.resolve(LIST);
+      return { run: () => runner.request('tools/list', {}, undefined, extra, handler) };
+    },
+  };
+}
+
+export const listCases: BenchCase[] = [
+  listCase('list-1000-bare', 'tools/list of 1000 tools through a runner with no steps for it', false),
+  listCase(
+    'auth-list-1000',
+    'auth() filtering a tools/list of 1000 tools (500 need a scope the caller lacks)',
+    true,
+    'list-1000-bare',
+  ),
+];
+
 export const cases: BenchCase[] = [
   pipelineCase('auth-authinfo', 'auth() with authInfo present (the default resolver)', () => auth(), {
     quick: true,
@@ -94,3 +130,4 @@ export const cases: BenchCase[] = [
     { extra: withHeaders({ 'x-api-key': 'bench-api-key' }) },
   ),
 ].map(overRunner);
+cases.push(...listCases);
