@@ -37,8 +37,14 @@ function newServer(handlers: {
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
     content: [{ type: 'text', text }],
   }));
-  server.registerPrompt('greet', {}, async (extra: { signal: AbortSignal }) => ({
-    messages: [{ role: 'user', content: { type: 'text', text: await prompt(extra.signal) } }],
+  // Without an argsSchema the SDK calls the callback with extra alone; its types say (args, extra).
+  server.registerPrompt('greet', {}, async (...args: unknown[]) => ({
+    messages: [
+      {
+        role: 'user',
+        content: { type: 'text', text: await prompt((args.at(-1) as { signal: AbortSignal }).signal) },
+      },
+    ],
   }));
   server.registerResource(
     'notes',

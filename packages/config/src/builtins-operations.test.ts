@@ -63,7 +63,7 @@ describe('operations, totalTimeoutMs and otel in config files', () => {
     const built = await createPipeline(
       loadConfig({ pipeline: [{ metrics: { maxPrompts: 3, otel: true } }] }),
     );
-    const [observe] = built.middlewares as [{ registry: Registry }];
+    const [observe] = built.middlewares as unknown as [{ registry: Registry }];
     expect(observe.registry).toBeDefined();
     expect(createToolRunner(built.middlewares).handles('tools/list')).toBe(true);
     await built.close();
