@@ -60,6 +60,13 @@ const keyBy = z.union([keyPart, z.array(keyPart)], {
 const oneOrMany = (what: string) =>
   z.union([text(), textList()], { error: `expected ${what}: a string or a list of strings` });
 const requirement = z.strictObject({ scopes: textList().optional(), roles: textList().optional() });
+// The requests a limiter or the cache covers: each listed once.
+const LIMITABLE = ['tools/call', 'resources/read', 'prompts/get', 'completion/complete'] as const;
+const operationList = (operations: readonly [string, ...string[]]) =>
+  z
+    .array(oneOf(operations))
+    .min(1, { error: 'expected at least one operation' })
+    .refine((list) => new Set(list).size === list.length, { error: 'expected each operation once' });
 const apiKeyEntry = z.strictObject({
   id: text(),
   sha256: z
@@ -129,7 +136,8 @@ const loggingEntry: RegistryEntry = {
 
 const authEntry: RegistryEntry = {
   name: 'auth',
-  description: 'who is calling (authInfo, JWT, API keys, environment) and which tools they may call',
+  description:
+    'who is calling (authInfo, JWT, API keys, environment) on every request, and which tools, prompts and resources they may use',
   schema: z.strictObject({
     authInfo: z
       .union([z.literal(true), z.strictObject({ resource: text().optional() })], {
@@ -162,6 +170,9 @@ const authEntry: RegistryEntry = {
       })
       .optional(),
     tools: z.record(z.string(), requirement).optional(),
+    prompts: z.record(z.string(), requirement).optional(),
+    resources: z.record(z.string(), requirement).optional(),
+    forbidden: oneOf(['hide', 'refuse']).optional(),
   }),
   create(options) {
     const from: PrincipalResolver[] = [];
@@ -180,7 +191,7 @@ const authEntry: RegistryEntry = {
     }
     return auth({
       ...(from.length === 0 ? {} : { from }),
-      ...(options.tools === undefined ? {} : { tools: options.tools as never }),
+      ...(pick(options, ['authInfo', 'jwt', 'apiKeys', 'env']) as Parameters<typeof auth>[0]),
     });
   },
 };
@@ -198,6 +209,7 @@ const rateLimitEntry: RegistryEntry = {
     store: storeName().optional(),
     onStoreError: oneOf(['memory-fallback', 'fail-open', 'fail-closed']).optional(),
     name: text().optional(),
+    operations: operationList(LIMITABLE).optional(),
   }),
   create(options, context) {
     const redis = redisOf(context, options.store, 'ratelimit:');
@@ -218,6 +230,7 @@ const concurrencyEntry: RegistryEntry = {
     queue: count().optional(),
     queueTimeoutMs: durationMs().optional(),
     keyBy: keyBy.optional(),
+    operations: operationList(LIMITABLE).optional(),
   }),
   create: (options) =>
     concurrencyLimit(pick(options, []) as unknown as Parameters<typeof concurrencyLimit>[0]),
@@ -232,7 +245,7 @@ const validationEntry: RegistryEntry = {
     maxStringLength: positiveCount().optional(),
     maxArrayLength: positiveCount().optional(),
     forbiddenKeys: textList().optional(),
-    toolSchemas: oneOf(['json-schema', 'all', 'none']).optional(),
+    toolSchemas: oneOf(['auto', 'json-schema', 'all', 'none']).optional(),
     tools: z
       .record(
         z.string(),
@@ -247,7 +260,7 @@ const validationEntry: RegistryEntry = {
 
 const cacheEntry: RegistryEntry = {
   name: 'cache',
-  description: 'results of read-only tools, per principal, single-flight',
+  description: 'results of read-only tools (and, opted in, resource reads), per principal, single-flight',
   schema: z.strictObject({
     ttlMs: durationMs().optional(),
     staleWhileRevalidateMs: count().optional(),
@@ -257,6 +270,7 @@ const cacheEntry: RegistryEntry = {
     scope: oneOf(['principal', 'shared']).optional(),
     tools: textList().optional(),
     store: storeName().optional(),
+    operations: operationList(['tools/call', 'resources/read']).optional(),
   }),
   create(options, context) {
     const redis = redisOf(context, options.store, 'cache:');
