@@ -9,6 +9,12 @@ import { z } from 'zod';
 // #region registry-imports
 import { Registry, collectDefaultMetrics } from 'prom-client';
 // #endregion
+// #region otel
+import { metrics as otelMetrics } from '@opentelemetry/api';
+
+const viaYourMeter = metrics({ meter: otelMetrics.getMeter('weather-mcp') });
+const viaTheGlobalProvider = metrics({ meter: 'global' }); // config files: metrics: { otel: true }
+// #endregion
 import type { AddressInfo } from 'node:net';
 import { connectInMemory } from '@mcp-middleware/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +49,12 @@ async function listen(server: Server): Promise<string> {
 }
 
 describe('README examples', () => {
+  it('builds metrics() on your meter and on the global provider, measuring every request', () => {
+    for (const middleware of [viaYourMeter, viaTheGlobalProvider]) {
+      expect(typeof middleware.requests?.['*']).toBe('function');
+    }
+  });
+
   it('serves the duration of a real tool call on /metrics', async () => {
     const { mcp, scrape } = createServers();
     const { client, close } = await connectInMemory(mcp);
