@@ -38,6 +38,9 @@ function makeServer(): McpServer {
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
     content: [{ type: 'text', text }],
   }));
+  server.registerResource('readme', 'docs://readme', {}, (uri) => ({
+    contents: [{ uri: uri.href, text: 'read me' }],
+  }));
   return server;
 }
 
@@ -126,5 +129,19 @@ describe('tracing() over Streamable HTTP', () => {
       'mcp.session.id': clientTransport.sessionId,
     });
     expect(clientTransport.sessionId).toEqual(expect.any(String));
+  });
+
+  it('traces a resources/read over HTTP with the session id, tcp and the HTTP span as parent', async () => {
+    await client.readResource({ uri: 'docs://readme' });
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === 'resources/read');
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes).toMatchObject({
+      'mcp.method.name': 'resources/read',
+      'mcp.resource.uri': 'docs://readme',
+      'network.transport': 'tcp',
+      'network.protocol.name': 'http',
+      'mcp.session.id': clientTransport.sessionId,
+    });
+    expect(httpSpanIds.has(spans[0]!.parentSpanContext?.spanId ?? '')).toBe(true);
   });
 });

@@ -1,14 +1,11 @@
-/** logging(): one structured pino line per failed or rejected tool call (successes at debug), on stderr by default. */
+/** logging(): one structured pino line per failed or rejected request (successes at debug), on stderr by default. */
 import {
   ConfigError,
-  describeValue,
   outcomeOfError,
   outcomeOfResult,
-  principalIdOf,
   readOptions,
   redactSecrets,
   reportCallbackError,
-  spanKey,
   type CallToolResult,
   type EventChannel,
   type Middleware,
@@ -16,10 +13,13 @@ import {
   type Next,
   type OptionReader,
   type Outcome,
+  type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
 import { pino, type Logger } from 'pino';
+import { bounded, correlate, describeError, safeTarget } from './fields.js';
 import { parsePaths, redactArgs } from './redact.js';
+import { requestStep } from './request-step.js';
 
 /** How a call ended, as its log line says in `outcome`. */
 export type LogOutcome = 'success' | 'tool_error' | 'rejected' | 'failed';
@@ -60,7 +60,6 @@ export interface LoggingOptions {
 
 const KNOWN = ['logger', 'level', 'levels', 'includeArgs', 'redact'] as const;
 const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const INVALID_TRACE_ID = '00000000000000000000000000000000';
 const MESSAGES: Readonly<Record<LogOutcome, string>> = {
   success: 'tool call completed',
   tool_error: 'tool returned an error',
@@ -89,37 +88,16 @@ function isLogger(value: unknown): value is Logger {
   );
 }
 
-// Tool names and request ids come from the client (an unknown tool's name too): a line keeps 256 characters.
-const MAX_ID_LENGTH = 256;
-function bounded<T>(value: T): T | string {
-  return typeof value === 'string' && value.length > MAX_ID_LENGTH
-    ? `${value.slice(0, MAX_ID_LENGTH)}…`
-    : value;
-}
-
 function kindOf(outcome: Outcome): LogOutcome {
   if (outcome.kind === 'success') return 'success';
   if (outcome.kind === 'tool_error') return 'tool_error';
   return outcome.code === undefined || outcome.code === 'INTERNAL' ? 'failed' : 'rejected';
 }
 
-function describeError(error: unknown, withStack: boolean): Record<string, unknown> | undefined {
-  if (error === undefined) return undefined;
-  if (!(error instanceof Error)) {
-    const text = typeof error === 'string' ? error : `non-Error value thrown: ${describeValue(error)}`;
-    return { message: redactSecrets(text) };
-  }
-  const described: Record<string, unknown> = {
-    type: redactSecrets(String(error.name)),
-    message: redactSecrets(error.message),
-  };
-  if (withStack && error.stack !== undefined) described.stack = redactSecrets(error.stack);
-  return described;
-}
-
 /**
  * Logs each tool call as one structured line: `tool`, `outcome`, `code`, `durationMs`, `requestId`,
- * `sessionId`, `principalId`, and `trace_id`/`span_id` when tracing runs. Failures and rejections at
+ * `sessionId`, `principalId`, and `trace_id`/`span_id` when tracing runs; every other request (lists,
+ * reads, gets, completions) as one line with `method` and its `target` (redacted, bounded) instead of `tool`. Failures and rejections at
  * warn or error; successes at debug, so the success path at the default level only checks the level.
  * Never logs a token; a failing logger never fails a call; every error is rethrown unchanged.
  */
@@ -165,7 +143,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
     levelName: string,
     record: Record<string, unknown>,
     message: string,
-    ctx: ToolContext | undefined,
+    ctx: RequestContext | undefined,
     callLine = false,
   ): void {
     try {
@@ -192,17 +170,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
       durationMs: Math.round((performance.now() - start) * 1000) / 1000,
       requestId: bounded(ctx.requestId),
     };
-    if (ctx.sessionId !== undefined) record.sessionId = bounded(ctx.sessionId);
-    const principalId = principalIdOf(ctx);
-    if (principalId !== undefined) record.principalId = bounded(principalId);
-    const span = ctx.get(spanKey);
-    if (span !== undefined) {
-      const { traceId, spanId } = span.spanContext();
-      if (traceId !== INVALID_TRACE_ID) {
-        record.trace_id = traceId;
-        record.span_id = spanId;
-      }
-    }
+    correlate(record, ctx);
     if (includeArgs) record.args = redactArgs(ctx.args, paths);
     return record;
   }
@@ -245,9 +213,22 @@ export function logging(options: LoggingOptions = {}): Middleware {
     );
   };
 
+  // The call an event belongs to: a tool call by its tool, any other request by its method and target.
+  function baseOf(ctx: ToolContext | undefined): Record<string, unknown> {
+    if (ctx === undefined) return {};
+    if (ctx.operation === 'tools/call') {
+      return { tool: bounded(ctx.tool.name), requestId: bounded(ctx.requestId) };
+    }
+    const target = ctx.target;
+    return {
+      method: bounded(ctx.operation),
+      ...(target !== undefined && { target: safeTarget(target) }),
+      requestId: bounded(ctx.requestId),
+    };
+  }
+
   function logEvent(event: MiddlewareEvent, ctx: ToolContext | undefined): void {
-    const base: Record<string, unknown> =
-      ctx === undefined ? {} : { tool: bounded(ctx.tool.name), requestId: bounded(ctx.requestId) };
+    const base = baseOf(ctx);
     switch (event.type) {
       case 'breaker':
         write(
@@ -261,7 +242,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
         write(
           'debug',
           { ...base, attempt: event.attempt, delayMs: event.delayMs, code: event.code },
-          'retrying tool call',
+          ctx === undefined || ctx.operation === 'tools/call' ? 'retrying tool call' : 'retrying request',
           ctx,
         );
         break;
@@ -279,6 +260,13 @@ export function logging(options: LoggingOptions = {}): Middleware {
 
   const channels = new WeakSet<EventChannel>();
   return Object.assign(middleware, {
+    requests: {
+      '*': requestStep({
+        levels: { success: successLevel, rejected: levels.rejected, failed: levels.failed },
+        enabled,
+        write: (level, record, message, ctx) => write(level, record, message, ctx, true),
+      }),
+    },
     attach(channel: EventChannel): void {
       if (channels.has(channel)) return;
       channels.add(channel);

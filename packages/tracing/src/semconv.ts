@@ -4,12 +4,16 @@
  * imported at runtime (its README says to copy what you use).
  */
 
-/** The MCP method of the request; always `tools/call` here. */
+/** The MCP method of the request: `tools/call`, `resources/read`, `tools/list`, … */
 export const ATTR_MCP_METHOD_NAME = 'mcp.method.name';
 /** The session id, when the transport has sessions (Streamable HTTP, stateful). */
 export const ATTR_MCP_SESSION_ID = 'mcp.session.id';
 /** The tool's name. */
 export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+/** The prompt's name (`prompts/get`). */
+export const ATTR_GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name';
+/** The resource's URI (`resources/read`, `resources/subscribe`, `resources/unsubscribe`); never in a span name. */
+export const ATTR_MCP_RESOURCE_URI = 'mcp.resource.uri';
 /** `execute_tool` for tool calls. */
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
 /** Opt-in: the tool's arguments (sensitive). */
@@ -28,6 +32,7 @@ export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name';
 export const ATTR_ERROR_TYPE = 'error.type';
 
 export const MCP_METHOD_NAME_VALUE_TOOLS_CALL = 'tools/call';
+export const MCP_METHOD_NAME_VALUE_PROMPTS_GET = 'prompts/get';
 export const GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL = 'execute_tool';
 
 /** The values `network.transport` may take. */

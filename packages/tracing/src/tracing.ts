@@ -1,4 +1,4 @@
-/** tracing(): one OpenTelemetry SERVER span per tool call, named and attributed per the MCP semantic conventions. */
+/** tracing(): one OpenTelemetry SERVER span per request (tool calls, lists, reads, gets…), named and attributed per the MCP semantic conventions. */
 import {
   context,
   INVALID_SPAN_CONTEXT,
@@ -25,6 +25,7 @@ import {
   type Middleware,
   type MiddlewareEvent,
   type Next,
+  type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
 import { captureValue, metaGetter } from './carrier.js';
@@ -44,7 +45,9 @@ import {
   MCP_METHOD_NAME_VALUE_TOOLS_CALL,
 } from './semconv.js';
 import { resolveOptions, type Capture, type TracingOptions } from './options.js';
+import { requestStep } from './request-step.js';
 import { spanEventOf } from './span-events.js';
+import { bounded, messageOf } from './text.js';
 
 /** The instrumentation scope of every span this package starts. */
 export const TRACER_NAME = '@mcp-middleware/tracing';
@@ -57,25 +60,15 @@ const ERROR_STATUS: SpanStatus = { code: SpanStatusCode.ERROR };
 // The one JSON-RPC error SDK 1.x lets escape a tool callback (UrlElicitationRequired).
 const PROTOCOL_ESCAPE_CODE = -32042;
 
-// Tool names and request ids come from the client; a span keeps this many characters of each.
-const MAX_ID_LENGTH = 256;
-function bounded(text: string): string {
-  return text.length > MAX_ID_LENGTH ? `${text.slice(0, MAX_ID_LENGTH)}…` : text;
-}
-
 interface ToolSpan {
   readonly name: string;
   readonly options: SpanOptions;
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : 'non-Error value thrown';
-}
-
 /**
- * One SERVER span per tool call, named `tools/call {tool}`, with the MCP attributes, `error.type` and status
- * ERROR on failure. The parent comes from `params._meta` (then the ambient span, e.g. an HTTP server span,
+ * One SERVER span per request the pipeline sees: `tools/call {tool}` for a tool call, `prompts/get {prompt}`,
+ * and `{mcp.method.name}` for the others (lists, `resources/read` with its URI as `mcp.resource.uri`,
+ * `completion/complete`…), with the MCP attributes, `error.type` and status ERROR on failure. The parent comes from `params._meta` (then the ambient span, e.g. an HTTP server span,
  * is linked), else from the ambient context. The span is active while the rest of the pipeline and the
  * handler run, is stored under `spanKey`, and collects the pipeline's events (retries, cache results,
  * breaker moves, rejections). Place it outermost.
@@ -103,7 +96,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
   function toolSpanOf(tool: string): ToolSpan {
     let info = toolSpans.get(tool);
     if (info === undefined) {
-      // The name comes from the client (an unknown tool's too): the span keeps MAX_ID_LENGTH characters.
+      // The name comes from the client (an unknown tool's too): the span keeps 256 characters of it.
       const name = bounded(tool);
       info = {
         name: `${MCP_METHOD_NAME_VALUE_TOOLS_CALL} ${name}`,
@@ -122,7 +115,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
   }
 
   // A broken SDK, propagator or capture function never fails a call: it is reported once per kind.
-  function warn(ctx: ToolContext, what: string, error: unknown): void {
+  function warn(ctx: RequestContext, what: string, error: unknown): void {
     if (reported.has(what)) return;
     reported.add(what);
     ctx.emit({
@@ -154,13 +147,24 @@ export function tracing(options: TracingOptions = {}): Middleware {
   }
 
   // The spec: when the parent comes from _meta, the server SHOULD link the ambient context (an HTTP span).
-  function startOptions(info: ToolSpan, active: Context, parent: Context): SpanOptions {
-    if (parent === active) return info.options;
+  function startOptions(options: SpanOptions, active: Context, parent: Context): SpanOptions {
+    if (parent === active) return options;
     const ambient = trace.getSpanContext(active);
     if (ambient === undefined || ambient === trace.getSpanContext(parent) || !isSpanContextValid(ambient)) {
-      return info.options;
+      return options;
     }
-    return { ...info.options, links: [{ context: ambient }] };
+    return { ...options, links: [{ context: ambient }] };
+  }
+
+  function parentOf(ctx: RequestContext, active: Context): Context {
+    const meta = ctx.meta;
+    if (meta === undefined) return active;
+    try {
+      return propagator.extract(active, meta, metaGetter);
+    } catch (error) {
+      warn(ctx, 'could not read the trace context from _meta', error);
+      return active;
+    }
   }
 
   function annotate(span: Span, ctx: ToolContext): void {
@@ -241,19 +245,11 @@ export function tracing(options: TracingOptions = {}): Middleware {
 
   const middleware: Middleware = function tracing(ctx: ToolContext, next: Next): Promise<CallToolResult> {
     const active = context.active();
-    let parent = active;
-    const meta = ctx.meta;
-    if (meta !== undefined) {
-      try {
-        parent = propagator.extract(active, meta, metaGetter);
-      } catch (error) {
-        warn(ctx, 'could not read the trace context from _meta', error);
-      }
-    }
+    const parent = parentOf(ctx, active);
     const info = toolSpanOf(ctx.tool.name);
     let span: Span;
     try {
-      span = tracerNow().startSpan(info.name, startOptions(info, active, parent), parent);
+      span = tracerNow().startSpan(info.name, startOptions(info.options, active, parent), parent);
     } catch (error) {
       warn(ctx, 'could not start a span', error);
       return run(ctx, next, parent);
@@ -280,6 +276,9 @@ export function tracing(options: TracingOptions = {}): Middleware {
         return Promise.reject(error);
       },
     );
+  };
+  middleware.requests = {
+    '*': requestStep({ tracer: tracerNow, parentOf, startOptions, warn, networkTransport }),
   };
   middleware.attach = (channel) => {
     channel.subscribe(onEvent);
