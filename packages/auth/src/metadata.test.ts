@@ -43,10 +43,24 @@ describe('protectedResourceMetadata()', () => {
     ]);
   });
 
-  it('refuses to start without an authorization server', () => {
+  it('omits authorization_servers for a server that mints its own credentials (an empty list)', () => {
+    const metadata = protectedResourceMetadata({
+      resource: 'https://mcp.example.com/mcp',
+      authorizationServers: [],
+    });
+    expect(metadata.document).toEqual({
+      resource: 'https://mcp.example.com/mcp',
+      bearer_methods_supported: ['header'],
+    });
+  });
+
+  it('refuses authorizationServers that is not a list', () => {
     expect(() =>
-      protectedResourceMetadata({ resource: 'https://mcp.example.com/mcp', authorizationServers: [] }),
-    ).toThrow(/at least one authorization server/);
+      protectedResourceMetadata({
+        resource: 'https://mcp.example.com/mcp',
+        authorizationServers: 'https://a' as unknown as string[],
+      }),
+    ).toThrow(ConfigError);
   });
 
   it('refuses a resource with a fragment', () => {

@@ -7,7 +7,11 @@ import { toUrl } from './from-auth-info.js';
 export interface ProtectedResourceOptions {
   /** This server's canonical URI (RFC 8707), e.g. `https://mcp.example.com/mcp`. Required. */
   readonly resource: string | URL;
-  /** The authorization servers that issue tokens for it (at least one). Required. */
+  /**
+   * The authorization servers that issue tokens for it. Required; an empty list (RFC 9728 makes the field
+   * optional) says no authorization server issues them: the server checks credentials it minted itself
+   * (API keys), and the document omits `authorization_servers`.
+   */
   readonly authorizationServers: readonly (string | URL)[];
   /** Scopes clients may request. @default omitted */
   readonly scopesSupported?: readonly string[] | undefined;
@@ -66,10 +70,10 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions): Pr
   if (resourceUrl.hash !== '')
     reader.fail('resource', 'a URL without a fragment (RFC 8707)', 'a URL with one');
   const servers = reader.raw('authorizationServers');
-  if (!Array.isArray(servers) || servers.length === 0) {
+  if (!Array.isArray(servers)) {
     throw new ConfigError(
       'authorizationServers',
-      `protectedResourceMetadata: authorizationServers must list at least one authorization server, got ${describeValue(servers)}`,
+      `protectedResourceMetadata: authorizationServers must be a list of authorization server URLs, got ${describeValue(servers)}`,
     );
   }
   const scopes = reader.raw('scopesSupported');
@@ -87,9 +91,11 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions): Pr
 
   const document = Object.freeze({
     resource: resourceUrl.href,
-    authorization_servers: (servers as unknown[]).map((s, i) =>
-      absoluteUrl(reader, `authorizationServers.${i}`, s),
-    ),
+    ...(servers.length > 0 && {
+      authorization_servers: (servers as unknown[]).map((s, i) =>
+        absoluteUrl(reader, `authorizationServers.${i}`, s),
+      ),
+    }),
     bearer_methods_supported: ['header'],
     ...(scopes !== undefined && { scopes_supported: [...(scopes as string[])] }),
     ...(name !== undefined && { resource_name: name }),

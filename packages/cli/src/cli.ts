@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { CHECK_HELP, MAIN_HELP, PROXY_HELP, SCHEMA_HELP, parseCommand, type ProxyArgs } from './args.js';
 import { CliError, EXIT_CODES, GatewayError } from './errors.js';
 import { createGateway, type Gateway } from './gateway.js';
-import { checkConfig, configJsonSchema, loadPipeline } from './load-pipeline.js';
+import { authOptionsOf, checkConfig, configJsonSchema, loadPipeline } from './load-pipeline.js';
 import type { GatewayEvent } from './options.js';
 import { describeError } from './upstream.js';
 import { VERSION } from './version.js';
@@ -78,6 +78,8 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
       drainTimeoutMs: args.drainTimeoutMs,
       connectTimeoutMs: args.connectTimeoutMs,
       requestTimeoutMs: args.requestTimeoutMs,
+      // Over HTTP, API keys or JWTs in the config's auth are checked at the door too (401 before MCP).
+      auth: args.config === undefined ? undefined : authOptionsOf(args.config),
       onEvent: (event) => log(describeEvent(event)),
     });
   } catch (error) {

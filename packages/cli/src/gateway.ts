@@ -23,6 +23,7 @@ import {
 } from '@mcp-middleware/core';
 import type { Registry } from 'prom-client';
 import { CallTracker } from './drain.js';
+import { frontDoorFor } from './front-door.js';
 import { defaultAllowedHosts, listenHttp, type HttpListener } from './http-listener.js';
 import { registerGatewayMetrics } from './metrics.js';
 import { createMirrorServer, type MirrorHost, type Session } from './mirror.js';
@@ -343,7 +344,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           draining: () => state === 'closing',
           registry: o.registry,
         },
-        { allowedHosts: o.allowedHosts ?? defaultAllowedHosts(o.listen), maxBodyBytes: o.maxBodyBytes },
+        {
+          allowedHosts: o.allowedHosts ?? defaultAllowedHosts(o.listen),
+          maxBodyBytes: o.maxBodyBytes,
+          frontDoor: (bound) => frontDoorFor(o.auth, bound),
+        },
       );
       emit({ type: 'listening', url: http.url.href });
     }

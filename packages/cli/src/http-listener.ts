@@ -10,6 +10,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from 'prom-client';
 import { GatewayError } from './errors.js';
+import type { FrontDoor } from './front-door.js';
 import type { Session } from './mirror.js';
 
 /** What the listener asks of the gateway. */
@@ -37,6 +38,11 @@ export interface HttpListenOptions {
   /** Hostnames accepted in `Host` and `Origin`; undefined accepts any. */
   readonly allowedHosts: readonly string[] | undefined;
   readonly maxBodyBytes: number;
+  /**
+   * Checks credentials before MCP dispatch (401 with a Bearer challenge) and serves the protected-resource
+   * metadata; undefined leaves credentials to the pipeline.
+   */
+  readonly frontDoor?: ((bound: URL) => FrontDoor | undefined) | undefined;
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '::1', '[::1]'];
@@ -98,6 +104,8 @@ export async function listenHttp(
   const mcpPath = url.pathname;
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const allowed = options.allowedHosts;
+  // Built once the port is bound: the listen URL is the default resource tokens are issued for.
+  let frontDoor: FrontDoor | undefined;
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (allowed !== undefined) {
@@ -111,6 +119,8 @@ export async function listenHttp(
         return rpcError(res, 403, -32000, 'Forbidden: Origin not allowed');
       }
     }
+    // Before the body is read: an unauthenticated caller costs no parsing, and initialize is refused too.
+    if (frontDoor !== undefined && !(await frontDoor.admit(req, res))) return;
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req, options.maxBodyBytes);
@@ -155,6 +165,7 @@ export async function listenHttp(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (path === mcpPath) return handleMcp(req, res);
+    if (frontDoor?.serveMetadata(req, res) === true) return;
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, 'text/plain', 'method not allowed\n');
     switch (path) {
@@ -188,6 +199,12 @@ export async function listenHttp(
   const address = server.address();
   const bound = new URL(url.href);
   if (typeof address === 'object' && address !== null) bound.port = String(address.port);
+  try {
+    frontDoor = options.frontDoor?.(bound);
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
 
   let closing: Promise<void> | undefined;
   const stopAccepting = (): void => {

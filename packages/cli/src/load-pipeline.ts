@@ -32,6 +32,19 @@ export async function loadPipeline(configPath: string, context: PipelineContext)
 }
 
 /**
+ * The options of the config's `auth` middleware (the built-in, not a `use:` module), for the HTTP front door;
+ * undefined when the pipeline has none. Problems were already reported by {@link loadPipeline}.
+ */
+export function authOptionsOf(configPath: string): Readonly<Record<string, unknown>> | undefined {
+  try {
+    return loadConfig(configPath).pipeline.find((entry) => entry.name === 'auth' && entry.use === undefined)
+      ?.options;
+  } catch (error) {
+    return asCliError(error);
+  }
+}
+
+/**
  * Validates `configPath` and describes the resolved pipeline as a table: one row for tools no `tools:` key
  * matches, one per key of `tools:`, each listing the middlewares that tool gets, outermost first.
  */

@@ -62,6 +62,12 @@ export interface GatewayOptions {
   readonly allowedHosts?: readonly string[] | undefined;
   /** HTTP mode: largest accepted request body. @default 4194304 (4 MiB) */
   readonly maxBodyBytes?: number | undefined;
+  /**
+   * HTTP mode: the `auth` options of the pipeline (as a config file writes them). With `apiKeys` or `jwt`, a
+   * request without a valid credential is answered 401 with a Bearer challenge before MCP dispatch, and
+   * the protected-resource metadata is served. @default undefined (credentials are the pipeline's to check)
+   */
+  readonly auth?: Readonly<Record<string, unknown>> | undefined;
   /** The runner's clock, event channel (subscribe to middleware events) and debug checks. @default {} */
   readonly runner?: RunnerOptions | undefined;
   /** Receives what the gateway does (connected, lost, restarting, draining, …). @default none */
@@ -80,6 +86,7 @@ export interface ResolvedOptions {
   readonly requestTimeoutMs: number;
   readonly allowedHosts: readonly string[] | undefined;
   readonly maxBodyBytes: number;
+  readonly auth: Readonly<Record<string, unknown>> | undefined;
   readonly runner: RunnerOptions;
   readonly onEvent: (event: GatewayEvent) => void;
 }
@@ -95,10 +102,22 @@ const KNOWN = [
   'requestTimeoutMs',
   'allowedHosts',
   'maxBodyBytes',
+  'auth',
   'runner',
   'onEvent',
 ];
 const FACTORY = 'createGateway';
+
+function readAuth(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(
+      'auth',
+      `${FACTORY}: auth must be the auth options of a config file, got ${typeof value}`,
+    );
+  }
+  return value as Readonly<Record<string, unknown>>;
+}
 
 function readUpstream(value: unknown): UpstreamSpec {
   if (typeof value !== 'object' || value === null) {
@@ -200,6 +219,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     requestTimeoutMs: reader.integer('requestTimeoutMs', { min: 1, max: 2_147_483_647, default: 60_000 }),
     allowedHosts: allowedHosts as readonly string[] | undefined,
     maxBodyBytes: reader.integer('maxBodyBytes', { min: 1, default: 4 * 1024 * 1024 }),
+    auth: readAuth(reader.raw('auth')),
     runner,
     onEvent: onEvent ?? (() => undefined),
   };
