@@ -81,6 +81,14 @@ describe('redactText', () => {
     expect(redactText(`key: ${pem} end`)).toBe('key: [redacted] end');
   });
 
+  it('keeps URIs whose scheme is a secret word readable, and still hides their userinfo', () => {
+    for (const scheme of ['secret', 'token', 'password', 'apikey', 'credentials']) {
+      expect(redactText(`read ${scheme}://keys/main`)).toBe(`read ${scheme}://keys/main`);
+      expect(redactText(`${scheme}://app:pw123456@host`)).not.toContain('pw123456');
+    }
+    expect(redactText('secret: hunter2hunter2')).not.toContain('hunter2hunter2');
+  });
+
   it('is idempotent', () => {
     const once = redactText(`password=x Bearer abc123 ${JWT} postgres://a:b@h`);
     expect(redactText(once)).toBe(once);

@@ -118,7 +118,9 @@ export function redactText(text: string, maxLength = Number.POSITIVE_INFINITY): 
     } else {
       const key = g.qkey ?? g.key ?? g.flag ?? '';
       const separator = g.sep ?? g.fsep ?? '';
-      const value = isSecretTextKey(key, separator) ? redactedValue(source, end, key) : undefined;
+      // `secret://keys` is a URI whose scheme is a secret word, not a key and its value.
+      const uri = separator === ':' && source.startsWith('//', end);
+      const value = !uri && isSecretTextKey(key, separator) ? redactedValue(source, end, key) : undefined;
       if (value !== undefined) {
         replacement = `${match[0]}${value.text}`;
         end = value.end;
