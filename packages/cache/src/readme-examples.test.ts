@@ -167,4 +167,11 @@ describe('README examples', () => {
     await close();
     expect(counts).toEqual({ hits: 2, misses: 1 });
   });
+
+  it('caches resource reads when operations lists them', () => {
+    const middleware =
+      // README: Resource reads
+      cache({ operations: ['tools/call', 'resources/read'] });
+    expect(Object.keys(middleware.requests ?? {})).toEqual(['resources/read']);
+  });
 });

@@ -103,4 +103,11 @@ describe('README examples', () => {
     const second = await rejectsTheSecondCall();
     expect(second._meta?.[ERROR_META_KEY]).toMatchObject({ code: 'RATE_LIMITED' });
   });
+
+  it('limits resource reads when operations lists them', () => {
+    const limiter =
+      // README: Other requests
+      rateLimit({ limit: 100, operations: ['tools/call', 'resources/read'] });
+    expect(Object.keys(limiter.requests ?? {})).toEqual(['resources/read']);
+  });
 });
