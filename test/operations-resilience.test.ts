@@ -2,7 +2,7 @@
 // real McpServer and Client; label cardinality under 10 000 caller-chosen names; the OTel meter path on a
 // real MeterProvider.
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ERROR_META_KEY, withMiddleware, type Middleware } from '@mcp-middleware/core';
 import {
   connectInMemory,
@@ -100,6 +100,30 @@ describe('metrics() on every operation of a real server', () => {
         { labels: { mcp_method_name: 'prompts/get', gen_ai_prompt_name: 'greet' }, value: 1 },
       ]),
     );
+  });
+
+  it('gives malformed params and a huge unknown name a sample under bounded labels', async () => {
+    const observe = metrics();
+    const client = await connect(newServer({}), [observe]);
+    const huge = 'x'.repeat(100_000);
+    await client
+      .request({ method: 'resources/read', params: { uri: 42 } }, CallToolRequestSchema.pick({}))
+      .catch(() => undefined);
+    await client
+      .request({ method: 'prompts/get', params: { name: huge } }, CallToolRequestSchema.pick({}))
+      .catch(() => undefined);
+    const series = await counts(observe.registry as Registry);
+    expect(series).toEqual(
+      expect.arrayContaining([
+        // The SDK's schema rejects uri: 42 with a ZodError (no JSON-RPC code yet): core's _OTHER.
+        { labels: { mcp_method_name: 'resources/read', error_type: '_OTHER' }, value: 1 },
+        {
+          labels: { mcp_method_name: 'prompts/get', gen_ai_prompt_name: '_other', error_type: '-32602' },
+          value: 1,
+        },
+      ]),
+    );
+    expect(await (observe.registry as Registry).metrics()).not.toContain('xxxxxxxx');
   });
 
   it('keeps 10 000 distinct resource URIs and unknown tool names to a bounded number of series', async () => {
