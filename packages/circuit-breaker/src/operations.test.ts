@@ -18,6 +18,11 @@ const extra = (): ToolExtra => ({
   sendNotification: () => Promise.resolve(),
   sendRequest: () => Promise.reject(new Error('not in this test')),
 });
+const revoked = (() => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+})();
 const down = (): Promise<Result> => Promise.reject(new Error('ECONNREFUSED'));
 const errorOf = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(
@@ -84,6 +89,13 @@ describe('circuitBreaker() on resources/read and prompts/get', () => {
     const ok = (): Promise<Result> => Promise.resolve({ contents: [] });
     for (let i = 0; i < 10_000; i++) await read(`notes://${i}/${i}?q=${i}`, ok);
     expect([...breaker.states().keys()]).toEqual(['resources/read notes:']);
+    breaker.shutdown();
+  });
+
+  it('counts a read that threw a revoked Proxy as a failure, without throwing in the error filter', async () => {
+    const { breaker, read } = setup();
+    for (let i = 0; i < 3; i++) await errorOf(read('notes://1', () => Promise.reject(revoked)));
+    expect(breaker.states().get('resources/read notes:')).toBe('open');
     breaker.shutdown();
   });
 

@@ -36,6 +36,11 @@ async function samples(registry: Registry, name: string): Promise<{ labels: Labe
   return out;
 }
 
+const revoked = (() => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+})();
 const ok = (): Promise<Result> => Promise.resolve({});
 const notFound = (): Promise<Result> => Promise.reject(new McpError(-32602, 'not found'));
 
@@ -135,6 +140,15 @@ describe('metrics() on every operation', () => {
     for (const name of ['a', 'b', 'c', 'd']) await request('prompts/get', name);
     const names = (await samples(registry, count)).map((s) => s.labels.gen_ai_prompt_name);
     expect(names.sort()).toEqual(['_other', 'a', 'b']);
+  });
+
+  it('records a read that threw a revoked Proxy as _OTHER, and the request still fails', async () => {
+    const { registry, request } = setup();
+    const error = await request('resources/read', 'notes://1', () => Promise.reject(revoked));
+    expect(error).toBeDefined();
+    expect(await samples(registry, count)).toEqual([
+      { labels: { mcp_method_name: 'resources/read', error_type: '_OTHER' }, value: 1 },
+    ]);
   });
 
   it('refuses a maxPrompts that is not a positive integer', () => {

@@ -17,6 +17,11 @@ const extra = (): ToolExtra => ({
   sendNotification: () => Promise.resolve(),
   sendRequest: () => Promise.reject(new Error('not in this test')),
 });
+const revoked = (() => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+})();
 const contents = { contents: [{ uri: 'notes://1', text: 'a note' }] };
 
 /** A read handler that throws `failures[i]` on call i + 1, then answers; counts its calls. */
@@ -73,6 +78,18 @@ describe('retry() on resources/read and prompts/get', () => {
     )) as { error: McpError };
     expect(read.calls()).toBe(1);
     expect(outcome.error).toBeInstanceOf(McpError);
+  });
+
+  it('retries a read that threw a revoked Proxy, as any unknown failure', async () => {
+    const clock = manualClock();
+    const runner = createToolRunner([retry({ backoff: () => 100 })], { clock });
+    const read = flakyRead(revoked);
+    const outcome = await drive(
+      clock,
+      runner.request('resources/read', {}, 'notes://1', extra(), read.handler),
+    );
+    expect(outcome).toEqual({ value: contents });
+    expect(read.calls()).toBe(2);
   });
 
   it('does not retry the SDK answer to an unknown resource', async () => {
