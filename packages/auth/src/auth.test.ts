@@ -402,6 +402,20 @@ describe('auth() on requests other than tools/call', () => {
     ).toBe(done);
   });
 
+  it('refuses a list (fail closed) when a resolver written for tool calls throws on it', async () => {
+    // Lists have no args: reading one throws there.
+    const toolsOnly = (ctx: TestContext): Principal =>
+      principal({ id: String((ctx.args as { id: string }).id) });
+    const runner = createToolRunner([auth({ from: toolsOnly })]);
+    const error = await runner
+      .request('tools/list', {}, undefined, extraFor(authInfo()), answer({ tools: [] }))
+      .then(
+        () => undefined,
+        (e: unknown) => e as McpError,
+      );
+    expect(error?.message).toContain('the credential could not be checked');
+  });
+
   it('rejects a forbidden option outside hide and refuse', () => {
     expect(() => auth({ forbidden: 'silent' as 'hide' })).toThrow(ConfigError);
   });

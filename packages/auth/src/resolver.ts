@@ -8,13 +8,17 @@ import type {
 } from '@mcp-middleware/core';
 
 /**
- * Finds who is calling. Returns undefined when the call carries no credential of its kind (so the next
- * resolver may try), throws a `MiddlewareError` (`UNAUTHENTICATED`) when the credential is bad. May answer
- * synchronously; auth() then adds no await.
+ * Finds who is calling, on any request (`ctx.tool` is set on tool calls only: read `ctx.operation`,
+ * `ctx.target`, `ctx.authInfo`, `ctx.requestInfo`). Returns undefined when the request carries no credential
+ * of its kind (so the next resolver may try), throws a `MiddlewareError` (`UNAUTHENTICATED`) when the
+ * credential is bad. May answer synchronously; auth() then adds no await. A resolver written for tool calls
+ * only (`(ctx: ToolContext) => …`) still type-checks; if it throws on another request, that request is
+ * refused (fail closed) with a `warning` event.
  */
-export type PrincipalResolver = (
-  ctx: RequestContext,
-) => Principal | undefined | PromiseLike<Principal | undefined>;
+export type PrincipalResolver = {
+  // Method syntax keeps the parameter bivariant, so resolvers typed for ToolContext stay assignable.
+  resolve(ctx: RequestContext): Principal | undefined | PromiseLike<Principal | undefined>;
+}['resolve'];
 
 /** A token that passed verification: who it names, and the `AuthInfo` an HTTP layer hands the SDK. */
 export interface VerifiedToken {
