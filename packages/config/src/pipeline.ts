@@ -301,6 +301,9 @@ function perTool(
     channels.push(channel);
     base.attach?.(channel);
   };
+  // Per-tool settings shape tool calls; every other request (lists, reads, gets) takes the pipeline's
+  // own settings, so an override never drops auth's guard or a read's retry.
+  dispatcher.requests = base.requests;
   return dispatcher;
 }
 
