@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, MiddlewareError, isMiddlewareError } from './errors.js';
+import { ConfigError, MiddlewareError, isCallerMistake, isMiddlewareError, isRetryable } from './errors.js';
 
 describe('MiddlewareError', () => {
   it('defaults retryable from the code', () => {
@@ -61,5 +61,18 @@ describe('isMiddlewareError on hostile values', () => {
     );
     expect(isMiddlewareError(revoked.proxy)).toBe(false);
     expect(isMiddlewareError(trap, 'TIMEOUT')).toBe(false);
+  });
+});
+
+describe('isRetryable and the SDK’s own errors', () => {
+  it('calls a request that is wrong as sent not retryable, and other JSON-RPC failures transient', async () => {
+    const { McpError } = await import('@modelcontextprotocol/sdk/types.js');
+    for (const code of [-32700, -32600, -32601, -32602]) {
+      expect(isRetryable(new McpError(code, 'wrong as sent')), String(code)).toBe(false);
+      expect(isCallerMistake({ code })).toBe(true);
+    }
+    for (const code of [-32603, -32001, -32000])
+      expect(isRetryable(new McpError(code, 'failed')), String(code)).toBe(true);
+    expect(isRetryable(new Error('plain'))).toBe(true);
   });
 });

@@ -86,13 +86,29 @@ export function isMiddlewareError(error: unknown, code?: ErrorCode): error is Mi
 /**
  * The one answer to "may this failure be tried again?", used by `_meta.retryable`, `outcomeOfError` and
  * so by retry and circuitBreaker alike. A `MiddlewareError` says so itself (its `retryable`); anything
- * else a handler throws (an Error, a string, a hostile value) is an unknown failure, presumed transient.
+ * else a handler throws (an Error, a string, a hostile value) is an unknown failure, presumed transient,
+ * except the SDK's own answer to a request that is wrong as sent (-32700, -32600, -32601, -32602).
  * Whether a retry actually runs is retry's decision: only for idempotent tools.
  */
 export function isRetryable(error: unknown): boolean {
-  if (!isMiddlewareError(error)) return true;
+  if (!isMiddlewareError(error)) return !isCallerMistake(error);
   try {
     return error.retryable === true;
+  } catch {
+    return false;
+  }
+}
+
+// JSON-RPC's own codes for a request that is wrong as sent (parse error, invalid request, unknown method,
+// invalid params): the SDK raises them, and sending the same request again cannot succeed.
+const CALLER_MISTAKES: ReadonlySet<number> = new Set([-32700, -32600, -32601, -32602]);
+
+/** True for an SDK error that says the request itself is wrong (its JSON-RPC code is a caller mistake). */
+export function isCallerMistake(error: unknown): boolean {
+  try {
+    if (typeof error !== 'object' || error === null) return false;
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'number' && CALLER_MISTAKES.has(code);
   } catch {
     return false;
   }

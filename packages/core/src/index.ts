@@ -24,7 +24,14 @@ export type { Clock, TimerHandle } from './clock.js';
 export { childrenOf, compose, withChildren } from './compose.js';
 export type { ComposeOptions } from './compose.js';
 export { createContext, createRequestContext, extraFor } from './context.js';
-export { ConfigError, ERROR_CODES, MiddlewareError, isMiddlewareError } from './errors.js';
+export {
+  ConfigError,
+  ERROR_CODES,
+  MiddlewareError,
+  isCallerMistake,
+  isMiddlewareError,
+  isRetryable,
+} from './errors.js';
 export type { ErrorCode, MiddlewareErrorLike, MiddlewareErrorOptions } from './errors.js';
 export { EventChannel } from './events.js';
 export type { EventListener, MiddlewareEvent, MiddlewareEventType } from './events.js';
