@@ -166,6 +166,20 @@ describe('the request-level seam', () => {
     });
   });
 
+  it('runs a method the server has no handler for through the pipeline, then answers as the bare server', async () => {
+    const seen: string[] = [];
+    const bare = await connect(newServer());
+    const wrapped = await connect(withMiddleware(newServer(), [spy(seen)]));
+    const ask = (client: Client): Promise<unknown> =>
+      client
+        .request({ method: 'no/such/method', params: { name: 'x' } }, CallToolRequestSchema.pick({}))
+        .catch((e: McpError) => [e.code, e.message]);
+    const answer = await ask(wrapped);
+    expect(answer).toEqual(await ask(bare));
+    expect(answer).toEqual([-32601, 'MCP error -32601: Method not found']);
+    expect(seen).toEqual(['no/such/method x']);
+  });
+
   it('answers an unknown tool, prompt and resource exactly as the bare server does', async () => {
     const bare = await connect(newServer());
     const wrapped = await connect(withMiddleware(newServer(), [spy([])]));

@@ -25,6 +25,8 @@ import { describeValue, isToolResult, toToolResult } from './result.js';
 /** The innermost step of a pipeline: calls the tool itself. */
 export type ToolHandler = (ctx: ToolContext) => CallToolResult | Promise<CallToolResult>;
 
+const MAX_CACHED_METHODS = 256;
+
 /** The innermost step of a request other than tools/call: the server's own handler. */
 export type RequestHandler = (ctx: RequestContext) => Promise<Result>;
 
@@ -169,13 +171,14 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
     );
   }
 
-  // Chains per method, composed the first time a method is seen (methods come from the server, not callers).
+  // Chains per method, composed the first time a method is seen. Unknown methods are chosen by callers, so
+  // the cache is bounded; past it a chain is composed per request (a loop over the middlewares).
   const chains = new Map<Operation, ReturnType<typeof requestChain>>();
   const chainOf = (operation: Operation): ReturnType<typeof requestChain> => {
     let found = chains.get(operation);
     if (found === undefined && !chains.has(operation)) {
       found = requestChain(composed, operation);
-      chains.set(operation, found);
+      if (chains.size < MAX_CACHED_METHODS) chains.set(operation, found);
     }
     return found;
   };

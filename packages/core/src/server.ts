@@ -183,6 +183,35 @@ function otherRequest(runner: ToolRunner, method: Operation, handler: RawRequest
   };
 }
 
+interface FallbackHolder {
+  fallbackRequestHandler?: RawRequestHandler | undefined;
+}
+
+// A method the server has no handler for passes the pipeline too (auth refuses it, metrics count it), then
+// gets exactly the bare server's answer: -32601 "Method not found". A fallback of the user's is wrapped.
+function guardUnknownMethods(protocol: FallbackHolder, runner: ToolRunner): void {
+  const own = protocol.fallbackRequestHandler;
+  const terminal =
+    own ??
+    ((): Promise<never> =>
+      Promise.reject(asProtocolError(Object.assign(new Error('Method not found'), { code: -32601 }))));
+  protocol.fallbackRequestHandler = (request, extra) => {
+    const params = paramsOf(request);
+    if (!runner.handles(request.method)) return terminal(request, extra);
+    return runner.request(
+      request.method,
+      params,
+      requestTarget(request.method, params),
+      extra,
+      (ctx) =>
+        terminal(
+          { method: request.method, ...(ctx.params !== undefined && { params: ctx.params }) },
+          extraFor(ctx),
+        ) as Promise<never>,
+    );
+  };
+}
+
 function isRunner(pipeline: Pipeline | ToolRunner): pipeline is ToolRunner {
   return typeof pipeline === 'object' && 'call' in pipeline && 'request' in pipeline;
 }
@@ -241,6 +270,7 @@ export function withMiddleware<S extends McpServer | Server>(
   const replacement = new PipelineHandlers();
   for (const [method, handler] of handlers) replacement.set(method, handler);
   replaceRequestHandlers(protocol, replacement);
+  guardUnknownMethods(protocol, runner);
 
   if (registry !== undefined && isMcpServer(server)) adoptTools(server, registry, infos);
   Object.defineProperty(target, APPLIED, { value: true });
