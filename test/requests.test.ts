@@ -261,7 +261,8 @@ describe('the request-level seam', () => {
       code: -32603,
       data: { [ERROR_META_KEY]: { code: 'RATE_LIMITED', retryable: true, retryAfterMs: 1000 } },
     });
-    expect((read as Error).message).toContain('slow down');
+    // One prefix, the client's own: the server sends our text alone.
+    expect((read as Error).message).toBe('MCP error -32603: slow down');
     const prompt = await client
       .getPrompt({ name: 'greet', arguments: { who: 'a' } })
       .catch((e: unknown) => e);

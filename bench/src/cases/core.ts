@@ -3,7 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { wrapTool, withMiddleware, type Middleware } from '@mcp-middleware/core';
 import { connectInMemory } from '@mcp-middleware/core/testing';
-import { pipelineCase, type BenchCase } from '../harness.js';
+import { benchExtra, pipelineCase, type BenchCase } from '../harness.js';
 
 const noop = (): Middleware =>
   function noop(_ctx, next) {
@@ -48,7 +48,62 @@ function roundTrip(
   };
 }
 
+// The SDK's own tools/call handler called directly (no transport, no client): what differs between the two
+// seams is only where the pipeline runs, around the callback or around the request.
+function handlerCase(name: string, description: string, seam: Seam, baseline?: string): BenchCase {
+  return {
+    name,
+    group: 'pipeline',
+    description,
+    quick: true,
+    batch: 2000,
+    ...(baseline !== undefined && { baseline }),
+    setup() {
+      const server = new McpServer({ name: 'bench', version: '1.0.0' });
+      const pipeline = noops(10);
+      if (seam === 'request') withMiddleware(server, pipeline, { debug: false });
+      const echo = ({ text }: { text: string }): { content: { type: 'text'; text: string }[] } => ({
+        content: [{ type: 'text', text }],
+      });
+      const inputSchema = { text: z.string() };
+      server.registerTool(
+        'echo',
+        { inputSchema },
+        seam === 'callback'
+          ? wrapTool(echo, pipeline, { name: 'echo', inputSchema }, { debug: false })
+          : echo,
+      );
+      const handlers = (
+        server.server as unknown as {
+          _requestHandlers: Map<string, (r: unknown, e: unknown) => Promise<unknown>>;
+        }
+      )._requestHandlers;
+      const handler = handlers.get('tools/call');
+      if (handler === undefined) throw new Error('no tools/call handler');
+      const request = {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'hello' } },
+      };
+      const extra = benchExtra();
+      return { run: () => handler(request, extra) };
+    },
+  };
+}
+
 export const cases: BenchCase[] = [
+  handlerCase(
+    'seam-callback-10-noop',
+    "the SDK's tools/call handler, ten pass-throughs around the callback (wrapTool)",
+    'callback',
+  ),
+  handlerCase(
+    'seam-request-10-noop',
+    "the SDK's tools/call handler wrapped by withMiddleware, ten pass-throughs around the request",
+    'request',
+    'seam-callback-10-noop',
+  ),
   pipelineCase('runner-empty', 'the runner with an empty pipeline (context, result check)', () => [], {
     group: 'pipeline',
     quick: true,

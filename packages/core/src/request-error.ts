@@ -33,5 +33,16 @@ export function toRequestError(error: unknown, ctx: Pick<RequestContext, 'operat
   const detail = result._meta?.[ERROR_META_KEY] as { code: string } | undefined;
   const first = result.content[0];
   const text = first?.type === 'text' ? first.text : 'request failed';
-  return new McpError(jsonRpcCodeOf(detail?.code ?? 'INTERNAL'), text, { [ERROR_META_KEY]: detail });
+  return new RefusedRequest(jsonRpcCodeOf(detail?.code ?? 'INTERNAL'), text, { [ERROR_META_KEY]: detail });
+}
+
+/**
+ * A refusal as the Protocol sends it: an `McpError` (so code that checks for one keeps working) whose
+ * message is our text alone. `McpError` would prefix "MCP error -32603: ", and the client adds its own.
+ */
+export class RefusedRequest extends McpError {
+  constructor(code: number, message: string, data: Readonly<Record<string, unknown>>) {
+    super(code, message, data);
+    this.message = message;
+  }
 }

@@ -70,31 +70,40 @@ export function wrapTool<C extends AnyCallback>(
 const failures = new WeakMap<object, unknown>();
 const PLACEHOLDER: CallToolResult = Object.freeze({ content: [], isError: true });
 
+function caught(extra: object, error: unknown): CallToolResult {
+  // The SDK lets exactly this escape a tool as a JSON-RPC error; keep it what it was.
+  if (isProtocolError(error)) throw error;
+  failures.set(extra, error);
+  return PLACEHOLDER;
+}
+
+function checked(extra: object, result: unknown): unknown {
+  if (isToolResult(result)) return result;
+  failures.set(
+    extra,
+    new MiddlewareError('INTERNAL', `returned ${describeValue(result)} instead of a tool result`),
+  );
+  return PLACEHOLDER;
+}
+
 function reportThrows(callback: AnyCallback): AnyCallback {
-  const invoke = callback as (...args: unknown[]) => unknown;
-  return ((...args: unknown[]) => {
-    const extra = args[args.length - 1] as object;
-    const caught = (error: unknown): CallToolResult => {
-      // The SDK lets exactly this escape a tool as a JSON-RPC error; keep it what it was.
-      if (isProtocolError(error)) throw error;
-      failures.set(extra, error);
-      return PLACEHOLDER;
-    };
-    const checked = (result: unknown): unknown => {
-      if (isToolResult(result)) return result;
-      failures.set(
-        extra,
-        new MiddlewareError('INTERNAL', `returned ${describeValue(result)} instead of a tool result`),
-      );
-      return PLACEHOLDER;
-    };
+  const invoke = callback as (a: unknown, b: unknown) => unknown;
+  // The SDK calls `(args, extra)` for a tool with an input schema and `(extra)` without one. No rest
+  // parameter and no closures on the success path: this runs on every tool call.
+  return function reportingCallback(a: unknown, b: unknown): unknown {
+    const extra = (arguments.length >= 2 ? b : a) as object;
     try {
-      const result = invoke(...args);
-      return result instanceof Promise ? result.then(checked, caught) : checked(result);
+      const result = invoke(a, b);
+      return result instanceof Promise
+        ? result.then(
+            (value: unknown) => checked(extra, value),
+            (error: unknown) => caught(extra, error),
+          )
+        : checked(extra, result);
     } catch (error) {
-      return caught(error);
+      return caught(extra, error);
     }
-  }) as AnyCallback;
+  } as unknown as AnyCallback;
 }
 
 // A low-level handler's McpError is a JSON-RPC error it chose to send.
@@ -142,6 +151,8 @@ function toolsCall(
   infoOf: (name: string) => ToolInfo,
   sdkRaisesOnly: boolean,
 ): RawRequestHandler {
+  const onReject = (error: unknown): Promise<never> =>
+    Promise.reject(sdkRaisesOnly || hasJsonRpcCode(error) ? asProtocolError(error) : error);
   const terminal = (c?: ToolContext): Promise<CallToolResult> => {
     const ctx = c as ToolContext;
     const params = ctx.params;
@@ -157,11 +168,7 @@ function toolsCall(
       return Promise.reject(asProtocolError(error));
     }
     // An McpServer's handler catches whatever the tool throws; what still rejects is the SDK's own.
-    return pending.then(
-      (result) => rethrowThrown(extra, result),
-      (error: unknown) =>
-        Promise.reject(sdkRaisesOnly || hasJsonRpcCode(error) ? asProtocolError(error) : error),
-    );
+    return pending.then((result) => rethrowThrown(extra, result), onReject);
   };
   return (request, extra) => {
     const params = paramsOf(request);

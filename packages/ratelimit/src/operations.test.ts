@@ -61,11 +61,7 @@ describe('operations', () => {
         ['resources/read', 'a://2'],
         ['resources/read', 'a://1'],
       ]),
-    ).toEqual([
-      'ok',
-      'ok',
-      'MCP error -32603: rate limit for resource `a://1` exceeded (1 call per 60 s); retry after 60 s',
-    ]);
+    ).toEqual(['ok', 'ok', 'rate limit for resource `a://1` exceeded (1 call per 60 s); retry after 60 s']);
   });
 
   it('keeps a prompt and a resource of the same name in separate limits', async () => {
@@ -112,7 +108,7 @@ describe('operations', () => {
     release();
     await first;
     expect([second, other]).toEqual([
-      'MCP error -32603: resource `a://1` is at its concurrency limit (1 call in progress); retry shortly',
+      'resource `a://1` is at its concurrency limit (1 call in progress); retry shortly',
       'ok',
     ]);
   });
