@@ -1,6 +1,8 @@
 /** circuitBreaker(): one opossum breaker per key (per tool by default), created lazily, bounded in number. */
 import { EventEmitter } from 'node:events';
 import {
+  describeTarget,
+  isCallerMistake,
   MiddlewareError,
   defineMiddleware,
   outcomeOfError,
@@ -19,7 +21,6 @@ import CircuitBreaker from 'opossum';
 import { openMessage, retryAfterMs, type BreakerState } from './failure.js';
 import { absorb, report } from './guard.js';
 import { requestKey } from './keys.js';
-import { describeTarget, isClientRequestError } from './operations.js';
 import { readBreakerOptions, type CircuitBreakerOptions } from './options.js';
 
 export type { BreakerInfo, CircuitBreakerOptions } from './options.js';
@@ -138,7 +139,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     try {
       if (isFailedAnswer(error)) return false;
       // The SDK's answer to a bad request (`notes://nope` not found) says nothing about the dependency.
-      if (isClientRequestError(error)) return true;
+      if (isCallerMistake(error)) return true;
       return ctx !== undefined && !counts(outcomeOfError(error), ctx);
     } catch {
       return false;

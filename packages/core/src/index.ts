@@ -1,5 +1,6 @@
 /** @mcp-middleware/core: the middleware contract, compose, errors, events and the SDK adapter. */
 export { createKey } from './contract.js';
+export { describeTarget } from './describe-target.js';
 export type {
   AuthInfo,
   CallToolResult,

@@ -30,6 +30,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return best;
 }
 
+const METHOD_LIKE = /^[a-zA-Z/_-]{1,40}$/;
+
 interface Range {
   readonly min?: number;
   readonly max?: number;
@@ -56,6 +58,34 @@ export class OptionReader {
   fail(key: string, expected: string, value: unknown = this.#options[key]): never {
     const path = this.path(key);
     throw new ConfigError(path, `${this.#factory}: ${path} must be ${expected}, got ${describeValue(value)}`);
+  }
+
+  /**
+   * Reads a list of request methods (`operations`): non-empty, each one of `allowed`, none twice.
+   * @returns the chosen set, or `defaults` when the option is absent
+   */
+  operations<T extends string>(key: string, allowed: readonly T[], defaults: readonly T[]): ReadonlySet<T> {
+    const value = this.#options[key];
+    if (value === undefined) return new Set(defaults);
+    const oneOf = allowed.map((o) => `"${o}"`).join(', ');
+    if (!Array.isArray(value) || value.length === 0) this.fail(key, `a non-empty list of ${oneOf}`);
+    const chosen = new Set<T>();
+    (value as unknown[]).forEach((operation, i) => {
+      const at = `${key}[${i}]`;
+      if (!allowed.includes(operation as T)) {
+        // A method-like word is a typo worth naming; anything else is only described (it may be a secret).
+        const shown =
+          typeof operation === 'string' && METHOD_LIKE.test(operation) ? `"${operation}"` : undefined;
+        if (shown === undefined) this.fail(at, `one of ${oneOf}`, operation);
+        throw new ConfigError(
+          this.path(at),
+          `${this.#factory}: ${this.path(at)} must be one of ${oneOf}, got ${shown}`,
+        );
+      }
+      if (chosen.has(operation as T)) this.fail(at, 'listed once', operation);
+      chosen.add(operation as T);
+    });
+    return chosen;
   }
 
   /** The raw value, unchecked. */

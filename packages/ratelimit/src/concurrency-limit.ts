@@ -1,5 +1,6 @@
 /** concurrencyLimit(): a bulkhead per key: at most `max` calls in progress, an optional bounded queue. */
 import {
+  describeTarget,
   MiddlewareError,
   callUserCallback,
   isMiddlewareError,
@@ -14,7 +15,7 @@ import {
 } from '@mcp-middleware/core';
 import { count, formatWindow } from './format.js';
 import { compileKeyBy, compileRequestKeyBy, type KeyBy } from './key-by.js';
-import { describeTarget, limiterFor, readOperations, type LimitedOperation } from './operations.js';
+import { limiterFor, readOperations, type LimitedOperation } from './operations.js';
 
 /** Options of {@link concurrencyLimit}. */
 export interface ConcurrencyLimitOptions {

@@ -11,7 +11,7 @@ import { manualClock } from '@mcp-middleware/core/testing';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { concurrencyLimit } from './concurrency-limit.js';
 import { compileRequestKeyBy } from './key-by.js';
-import { describeTarget } from './operations.js';
+import { describeTarget } from '@mcp-middleware/core';
 import { rateLimit } from './rate-limit.js';
 
 const extra = (): ToolExtra => ({

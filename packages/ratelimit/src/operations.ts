@@ -3,7 +3,6 @@ import {
   defineMiddleware,
   type Middleware,
   type OptionReader,
-  type RequestContext,
   type RequestHook,
   type RequestHooks,
 } from '@mcp-middleware/core';
@@ -16,33 +15,7 @@ export type LimitedOperation = (typeof LIMITABLE)[number];
 
 /** Reads `operations`: a non-empty list of {@link LIMITABLE}, without repeats. @default ['tools/call'] */
 export function readOperations(reader: OptionReader): ReadonlySet<LimitedOperation> {
-  const value = reader.raw('operations');
-  if (value === undefined) return new Set(['tools/call']);
-  const oneOf = LIMITABLE.map((o) => `"${o}"`).join(', ');
-  if (!Array.isArray(value) || value.length === 0) reader.fail('operations', `a non-empty list of ${oneOf}`);
-  const chosen = new Set<LimitedOperation>();
-  (value as unknown[]).forEach((operation, i) => {
-    const key = `operations[${i}]`;
-    if (!LIMITABLE.includes(operation as LimitedOperation)) reader.fail(key, `one of ${oneOf}`, operation);
-    if (chosen.has(operation as LimitedOperation)) reader.fail(key, 'listed once', operation);
-    chosen.add(operation as LimitedOperation);
-  });
-  return chosen;
-}
-
-const MAX_SHOWN = 128;
-const NOUNS: Readonly<Record<string, string>> = {
-  'resources/read': 'resource',
-  'prompts/get': 'prompt',
-  'completion/complete': 'completion for',
-};
-
-/** What a request names, for a message a model reads: "tool `search`", "resource `notes://1`". */
-export function describeTarget(ctx: Pick<RequestContext, 'operation' | 'target'>): string {
-  const target = ctx.target ?? '';
-  const shown = target.length > MAX_SHOWN ? `${target.slice(0, MAX_SHOWN)}…` : target;
-  const noun = NOUNS[ctx.operation];
-  return noun === undefined ? `tool \`${shown}\`` : `${noun} \`${shown}\``;
+  return reader.operations('operations', LIMITABLE, ['tools/call']);
 }
 
 /**

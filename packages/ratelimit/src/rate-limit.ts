@@ -1,5 +1,6 @@
 /** rateLimit(): at most `limit` points per `windowMs` per key, rejected or queued, in memory or on Redis. */
 import {
+  describeTarget,
   MiddlewareError,
   callUserCallback,
   isMiddlewareError,
@@ -13,7 +14,7 @@ import {
 } from '@mcp-middleware/core';
 import { count, formatRetryAfter, formatWindow } from './format.js';
 import { compileRequestKeyBy } from './key-by.js';
-import { describeTarget, limiterFor } from './operations.js';
+import { limiterFor } from './operations.js';
 import { MemoryWindowCounter } from './memory-store.js';
 import {
   resolveRateLimitOptions,

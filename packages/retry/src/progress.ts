@@ -1,7 +1,6 @@
 /** The `notifications/progress` retry sends before each retry, when the client asked for progress. */
-import { errorTypeOf, type Outcome, type RequestContext } from '@mcp-middleware/core';
+import { describeTarget, errorTypeOf, type Outcome, type RequestContext } from '@mcp-middleware/core';
 import { warn } from './guard.js';
-import { describeTarget } from './operations.js';
 
 /**
  * Tells the client that attempt `attempt` (of `retries + 1`) starts in `delayMs`, when it sent a

@@ -1,5 +1,7 @@
 /** retry(): runs the rest of the pipeline again after transient failures, with backoff and a budget. */
 import {
+  describeTarget,
+  isCallerMistake,
   MiddlewareError,
   errorDetailOf,
   errorTypeOf,
@@ -22,7 +24,6 @@ import { exponentialBackoff } from './backoff.js';
 import { runWithin, type CallState } from './deadline.js';
 import { gaveUp, overallTimeout, type GiveUpReason } from './give-up.js';
 import { absorb, ask, callHook, warn } from './guard.js';
-import { describeTarget, isClientRequestError } from './operations.js';
 import { hasIdempotencyHint, readRetryOptions, type RetryOptions } from './options.js';
 import { sendProgress } from './progress.js';
 
@@ -96,7 +97,7 @@ export function retry(options: RetryOptions = {}): Middleware {
     // A rejection that says "do not retry" (bad args, forbidden, cancelled) is final.
     if (outcome.code !== undefined && !outcome.retryable) return false;
     // So is the SDK's answer to a bad request (an unknown resource or prompt, malformed params).
-    if (outcome.code === undefined && isClientRequestError(outcome.error)) return false;
+    if (outcome.code === undefined && isCallerMistake(outcome.error)) return false;
     if (shouldRetry === undefined) return isTransientFailure(outcome);
     return ask(
       'shouldRetry',

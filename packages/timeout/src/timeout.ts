@@ -1,5 +1,6 @@
 /** timeout(): a deadline per call, with a signal that aborts at the deadline or on client cancel. */
 import {
+  describeTarget,
   MiddlewareError,
   defineMiddleware,
   isMiddlewareError,
@@ -12,7 +13,7 @@ import {
   type RequestHooks,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { describeTarget, readOperations, type ResilientOperation } from './operations.js';
+import { readOperations, type ResilientOperation } from './operations.js';
 
 /** What `onTimeout` receives. `ctx.operation` says which request it was (a tool call, a read, a get). */
 export interface TimeoutInfo {
