@@ -61,5 +61,6 @@ export { asNotFound, isNotFound } from './not-found.js';
 export { toRequestError } from './request-error.js';
 export { globToRegExp, toolMatcher, when } from './selector.js';
 export type { GlobPattern, ToolSelector } from './selector.js';
-export { requestTarget, withMiddleware, wrapTool } from './server.js';
+export { requestTarget } from './request-target.js';
+export { withMiddleware, wrapTool } from './server.js';
 export { callUserCallback, reportCallbackError } from './user-callback.js';

@@ -2,13 +2,12 @@
  * The SDK 1.x adapter: every request a server answers runs through the pipeline (tool calls before the
  * SDK parses their arguments, lists, resources, prompts, completion), and one-off tool callbacks.
  */
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { extraFor } from './context.js';
 import type { CallToolResult, Operation, RequestContext, ToolContext, ToolInfo } from './contract.js';
-import { MiddlewareError } from './errors.js';
-import { asProtocolError, isProtocolError } from './not-found.js';
-import { describeValue, isToolResult } from './result.js';
+import { asProtocolError } from './not-found.js';
+import { paramsOf, requestTarget } from './request-target.js';
 import {
   argumentsOf,
   createToolRunner,
@@ -26,8 +25,7 @@ import {
   type ToolRecord,
 } from './sdk-v1.js';
 
-type AnyCallback = (...args: never[]) => CallToolResult | Promise<CallToolResult>;
-type ToolUpdate = Parameters<RegisteredTool['update']>[0];
+import { adoptTools, rethrowThrown, type AnyCallback } from './tool-callbacks.js';
 
 const APPLIED = Symbol.for('io.github.mcp-middleware/applied');
 // The handshake stays outside the pipeline: credentials for it are the HTTP front door's job.
@@ -65,47 +63,6 @@ export function wrapTool<C extends AnyCallback>(
   return run as unknown as C;
 }
 
-// What a tool callback threw (or returned instead of a result), by the `extra` object of its call: the
-// SDK's own catch flattens errors into isError text, which would hide them from retry and the breaker.
-const failures = new WeakMap<object, unknown>();
-const PLACEHOLDER: CallToolResult = Object.freeze({ content: [], isError: true });
-
-function caught(extra: object, error: unknown): CallToolResult {
-  // The SDK lets exactly this escape a tool as a JSON-RPC error; keep it what it was.
-  if (isProtocolError(error)) throw error;
-  failures.set(extra, error);
-  return PLACEHOLDER;
-}
-
-function checked(extra: object, result: unknown): unknown {
-  if (isToolResult(result)) return result;
-  failures.set(
-    extra,
-    new MiddlewareError('INTERNAL', `returned ${describeValue(result)} instead of a tool result`),
-  );
-  return PLACEHOLDER;
-}
-
-function reportThrows(callback: AnyCallback): AnyCallback {
-  const invoke = callback as (a: unknown, b: unknown) => unknown;
-  // The SDK calls `(args, extra)` for a tool with an input schema and `(extra)` without one. No rest
-  // parameter and no closures on the success path: this runs on every tool call.
-  return function reportingCallback(a: unknown, b: unknown): unknown {
-    const extra = (arguments.length >= 2 ? b : a) as object;
-    try {
-      const result = invoke(a, b);
-      return result instanceof Promise
-        ? result.then(
-            (value: unknown) => checked(extra, value),
-            (error: unknown) => caught(extra, error),
-          )
-        : checked(extra, result);
-    } catch (error) {
-      return caught(extra, error);
-    }
-  } as unknown as AnyCallback;
-}
-
 // A low-level handler's McpError is a JSON-RPC error it chose to send.
 function hasJsonRpcCode(error: unknown): boolean {
   try {
@@ -115,33 +72,6 @@ function hasJsonRpcCode(error: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-function rethrowThrown(extra: object, result: unknown): CallToolResult {
-  if (failures.has(extra)) {
-    const error = failures.get(extra);
-    failures.delete(extra);
-    throw error;
-  }
-  return result as CallToolResult;
-}
-
-/** What a request names: the tool or prompt name, the resource URI, the completion's reference; else undefined. */
-export function requestTarget(
-  method: string,
-  params: Readonly<Record<string, unknown>> | undefined,
-): string | undefined {
-  if (params === undefined) return undefined;
-  const named = method === 'completion/complete' ? params.ref : params;
-  if (typeof named !== 'object' || named === null) return undefined;
-  const { name, uri } = named as { name?: unknown; uri?: unknown };
-  if (typeof name === 'string') return name;
-  return typeof uri === 'string' ? uri : undefined;
-}
-
-function paramsOf(request: { readonly params?: unknown }): Record<string, unknown> | undefined {
-  const { params } = request;
-  return typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : undefined;
 }
 
 /** Runs `handler` for tools/call through the pipeline, before the SDK parses the arguments. */
@@ -282,50 +212,4 @@ export function withMiddleware<S extends McpServer | Server>(
   if (registry !== undefined && isMcpServer(server)) adoptTools(server, registry, infos);
   Object.defineProperty(target, APPLIED, { value: true });
   return server;
-}
-
-// Every tool callback, before and after withMiddleware, reports what it throws to the pipeline.
-function adoptTools(
-  server: McpServer,
-  registry: Record<string, ToolRecord>,
-  infos: WeakMap<ToolRecord, ToolInfo>,
-): void {
-  const adopt = (name: string, tool: ToolRecord): void => {
-    if (typeof tool.handler !== 'function') {
-      process.emitWarning(
-        `withMiddleware: tool \`${name}\` is a task tool (registerToolTask); its calls pass the pipeline, ` +
-          'but what its task does later does not',
-        'McpMiddlewareWarning',
-      );
-      return;
-    }
-    tool.handler = reportThrows(tool.handler as AnyCallback);
-    const update = tool.update.bind(tool);
-    tool.update = (updates: ToolUpdate): void => {
-      infos.delete(tool);
-      update(
-        updates.callback === undefined
-          ? updates
-          : { ...updates, callback: reportThrows(updates.callback) as never },
-      );
-    };
-  };
-  for (const [name, tool] of Object.entries(registry)) adopt(name, tool);
-
-  const registerTool = server.registerTool.bind(server) as (...args: unknown[]) => ToolRecord;
-  const tool = (server.tool as unknown as ((...args: unknown[]) => ToolRecord) | undefined)?.bind(server);
-  Object.assign(server, {
-    registerTool(...args: unknown[]): ToolRecord {
-      const registered = registerTool(...args);
-      adopt(args[0] as string, registered);
-      return registered;
-    },
-    ...(tool !== undefined && {
-      tool(...args: unknown[]): ToolRecord {
-        const registered = tool(...args);
-        adopt(args[0] as string, registered);
-        return registered;
-      },
-    }),
-  });
 }
