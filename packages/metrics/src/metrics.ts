@@ -78,40 +78,28 @@ function errorTypeOfThrown(error: unknown): string | undefined {
   return jsonRpcTypeOf(error) ?? errorTypeOf(outcomeOfError(error));
 }
 
+// One request's sample: `errorType` is undefined for a success. The OpenTelemetry meter, when given, gets
+// the same sample with the semconv attributes.
+function record(
+  series: Series,
+  otel: Histogram | undefined,
+  seconds: number,
+  failed: boolean,
+  errorType?: string,
+): void {
+  if (!failed) {
+    series.ok.observe(seconds);
+    otel?.record(seconds, series.okAttributes);
+    return;
+  }
+  const failure = series.failure(errorType);
+  failure.series.observe(seconds);
+  otel?.record(seconds, failure.attributes);
+}
+
 // The tool step: the tool's series is bound before the call, for the in-flight gauge.
 function toolStep(instruments: Instruments, otel: Histogram | undefined): Middleware {
   // Promise callbacks rather than an async function: measured ~0.3 µs cheaper per call on Node 20.
-  if (otel === undefined) {
-    return function metrics(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-      const series = instruments.series(ctx.tool.name);
-      series.inFlight++;
-      const start = performance.now();
-      let pending: Promise<CallToolResult>;
-      try {
-        pending = next();
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      return pending.then(
-        (result) => {
-          series.inFlight--;
-          const seconds = (performance.now() - start) / 1000;
-          // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
-          if ((result as CallToolResult | undefined)?.isError === true) {
-            series.failed(errorTypeOf(outcomeOfResult(result)), seconds);
-          } else {
-            series.ok.observe(seconds);
-          }
-          return result;
-        },
-        (error: unknown) => {
-          series.inFlight--;
-          series.failed(errorTypeOfThrown(error), (performance.now() - start) / 1000);
-          throw error;
-        },
-      );
-    };
-  }
   return function metrics(ctx: ToolContext, next: Next): Promise<CallToolResult> {
     const series = instruments.series(ctx.tool.name);
     series.inFlight++;
@@ -126,22 +114,17 @@ function toolStep(instruments: Instruments, otel: Histogram | undefined): Middle
       (result) => {
         series.inFlight--;
         const seconds = (performance.now() - start) / 1000;
+        // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
         if ((result as CallToolResult | undefined)?.isError === true) {
-          const failure = series.failure(errorTypeOf(outcomeOfResult(result)));
-          failure.series.observe(seconds);
-          otel.record(seconds, failure.attributes);
+          record(series, otel, seconds, true, errorTypeOf(outcomeOfResult(result)));
         } else {
-          series.ok.observe(seconds);
-          otel.record(seconds, series.okAttributes);
+          record(series, otel, seconds, false);
         }
         return result;
       },
       (error: unknown) => {
         series.inFlight--;
-        const seconds = (performance.now() - start) / 1000;
-        const failure = series.failure(errorTypeOfThrown(error));
-        failure.series.observe(seconds);
-        otel.record(seconds, failure.attributes);
+        record(series, otel, (performance.now() - start) / 1000, true, errorTypeOfThrown(error));
         throw error;
       },
     );
@@ -150,16 +133,6 @@ function toolStep(instruments: Instruments, otel: Histogram | undefined): Middle
 
 // The step of every other request: its series is chosen when it settles, so an unknown name takes no slot.
 function requestStep(instruments: Instruments, otel: Histogram | undefined): RequestHook {
-  const observe = (series: Series, seconds: number, error: unknown, failed: boolean): void => {
-    if (!failed) {
-      series.ok.observe(seconds);
-      otel?.record(seconds, series.okAttributes);
-      return;
-    }
-    const failure = series.failure(errorTypeOfThrown(error));
-    failure.series.observe(seconds);
-    otel?.record(seconds, failure.attributes);
-  };
   return function metrics(ctx, next) {
     const start = performance.now();
     let pending;
@@ -171,12 +144,18 @@ function requestStep(instruments: Instruments, otel: Histogram | undefined): Req
     return pending.then(
       (result) => {
         const seconds = (performance.now() - start) / 1000;
-        observe(instruments.settled(ctx.operation, ctx.target), seconds, undefined, false);
+        record(instruments.settled(ctx.operation, ctx.target), otel, seconds, false);
         return result;
       },
       (error: unknown) => {
         const seconds = (performance.now() - start) / 1000;
-        observe(instruments.settled(ctx.operation, ctx.target, error), seconds, error, true);
+        record(
+          instruments.settled(ctx.operation, ctx.target, error),
+          otel,
+          seconds,
+          true,
+          errorTypeOfThrown(error),
+        );
         throw error;
       },
     );
