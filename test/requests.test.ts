@@ -20,7 +20,7 @@ import {
   type Middleware,
   type Operation,
 } from '@mcp-middleware/core';
-import { connectInMemory, type InMemoryConnection } from '@mcp-middleware/core/testing';
+import { connectInMemory, hostileValues, type InMemoryConnection } from '@mcp-middleware/core/testing';
 import { auditReads } from '../examples/basic/src/audit-reads.js';
 
 const open: InMemoryConnection[] = [];
@@ -302,35 +302,7 @@ describe('the request-level seam', () => {
 });
 
 describe('hostile failures on the seam', () => {
-  const revoked = Proxy.revocable({}, {});
-  revoked.revoke();
-  const values: [string, () => unknown][] = [
-    ['an Error', () => new Error('boom')],
-    ['a string', () => 'boom'],
-    ['null', () => null],
-    ['undefined', () => undefined],
-    ['a Symbol', () => Symbol('boom')],
-    ['a revoked Proxy', () => revoked.proxy],
-    [
-      'an object whose getters throw',
-      () =>
-        Object.defineProperties(
-          {},
-          {
-            message: {
-              get: () => {
-                throw new Error('getter');
-              },
-            },
-            code: {
-              get: () => {
-                throw new Error('getter');
-              },
-            },
-          },
-        ),
-    ],
-  ];
+  const values = hostileValues();
 
   it('answers every request whatever a middleware or a handler throws', async () => {
     let thrown: unknown;

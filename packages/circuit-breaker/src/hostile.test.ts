@@ -6,43 +6,19 @@ import {
   type CallToolResult,
   type MiddlewareEvent,
 } from '@mcp-middleware/core';
-import { createTestContext, manualClock, stubHandler, textResult } from '@mcp-middleware/core/testing';
+import {
+  createTestContext,
+  manualClock,
+  stubHandler,
+  textResult,
+  hostileValues,
+} from '@mcp-middleware/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   circuitBreaker,
   type CircuitBreakerMiddleware,
   type CircuitBreakerOptions,
 } from './circuit-breaker.js';
-
-/** Values a buggy callback or handler may throw, hostile ones included. */
-function thrownValues(): [string, () => unknown][] {
-  const getter = (): never => {
-    throw new Error('getter');
-  };
-  return [
-    ['an Error', () => new Error('bug')],
-    ['a string', () => 'ECONNRESET'],
-    ['null', () => null],
-    ['undefined', () => undefined],
-    ['a Symbol', () => Symbol('bug')],
-    [
-      'a revoked Proxy',
-      () => {
-        const { proxy, revoke } = Proxy.revocable({}, {});
-        revoke();
-        return proxy;
-      },
-    ],
-    [
-      'an object with throwing getters',
-      () =>
-        Object.defineProperties(
-          {},
-          { message: { get: getter }, then: { get: getter }, code: { get: getter } },
-        ),
-    ],
-  ];
-}
 
 type Kind = 'throws' | 'rejects';
 function hostile<T>(kind: Kind, value: () => unknown): () => T {
@@ -127,7 +103,7 @@ const CALLBACKS: Record<string, (kind: Kind, value: () => unknown) => CircuitBre
 };
 const cases = Object.keys(CALLBACKS).flatMap((option) =>
   (['throws', 'rejects'] as const).flatMap((kind) =>
-    thrownValues().map(([name, value]) => [option, kind, name, value] as const),
+    hostileValues().map(([name, value]) => [option, kind, name, value] as const),
   ),
 );
 
@@ -155,7 +131,7 @@ describe('circuitBreaker() when the handler throws a hostile value', () => {
     ['isFailure reading error.message', { isFailure: (o) => (o.error as Error).message.includes('ECONN') }],
   ];
   const thrown = classifiers.flatMap(([name, options]) =>
-    thrownValues().map(([value, make]) => [name, value, options, make] as const),
+    hostileValues().map(([value, make]) => [name, value, options, make] as const),
   );
   it.each(thrown)('answers every call under %s when it throws %s', async (_name, _value, options, make) => {
     const { started, answered } = await run(options, async (call) => {

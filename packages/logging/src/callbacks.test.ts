@@ -9,7 +9,7 @@ import {
   type MiddlewareEvent,
   type ToolExtra,
 } from '@mcp-middleware/core';
-import { textResult } from '@mcp-middleware/core/testing';
+import { hostileValues, textResult } from '@mcp-middleware/core/testing';
 import { pino, type Logger } from 'pino';
 import { logging } from './logging.js';
 
@@ -20,18 +20,7 @@ const extra = (): ToolExtra => ({
   sendRequest: () => Promise.reject(new Error('no client')),
 });
 
-function revoked(): object {
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy;
-}
-
-const THROWN: [string, () => unknown][] = [
-  ['an Error', () => new Error('logger broke')],
-  ['a string', () => 'logger broke'],
-  ['null', () => null],
-  ['a revoked Proxy', revoked],
-];
+const THROWN = hostileValues();
 
 const thrower = (make: () => unknown) => (): never => {
   throw make();

@@ -1,45 +1,16 @@
 // Every user callback of retry() × every kind of thrown value: the call is always answered, nothing is
 // left unhandled, and each failing callback is reported as a warning.
 import { MiddlewareError, type CallToolResult, type ToolInfo } from '@mcp-middleware/core';
-import { createTestContext, manualClock, stubHandler, textResult } from '@mcp-middleware/core/testing';
+import {
+  createTestContext,
+  manualClock,
+  stubHandler,
+  textResult,
+  hostileValues,
+} from '@mcp-middleware/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetryOptions } from './options.js';
 import { retry } from './retry.js';
-
-/** Values a buggy callback may throw, hostile ones included. */
-function thrownValues(): [string, () => unknown][] {
-  return [
-    ['an Error', () => new Error('callback bug')],
-    ['a string', () => 'callback bug'],
-    ['null', () => null],
-    ['undefined', () => undefined],
-    ['a Symbol', () => Symbol('bug')],
-    [
-      'a revoked Proxy',
-      () => {
-        const { proxy, revoke } = Proxy.revocable({}, {});
-        revoke();
-        return proxy;
-      },
-    ],
-    [
-      'an object with throwing getters',
-      () =>
-        Object.defineProperties(
-          {},
-          {
-            message: { get: () => fail() },
-            then: { get: () => fail() },
-            toString: { get: () => fail() },
-          },
-        ),
-    ],
-  ];
-}
-
-function fail(): never {
-  throw new Error('getter');
-}
 
 type Kind = 'throws' | 'rejects';
 
@@ -78,7 +49,7 @@ afterAll(() => process.off('unhandledRejection', onUnhandled));
 const tool: Partial<ToolInfo> = { name: 'search', annotations: { readOnlyHint: true } };
 const cases = Object.keys(CALLBACKS).flatMap((option) =>
   (['throws', 'rejects'] as const).flatMap((kind) =>
-    thrownValues().map(([name, value]) => [option, kind, name, value] as const),
+    hostileValues().map(([name, value]) => [option, kind, name, value] as const),
   ),
 );
 

@@ -1,6 +1,12 @@
 import { getEventListeners } from 'node:events';
 import { ConfigError, MiddlewareError, isMiddlewareError, type CallToolResult } from '@mcp-middleware/core';
-import { createTestContext, manualClock, stubHandler, textResult } from '@mcp-middleware/core/testing';
+import {
+  createTestContext,
+  manualClock,
+  stubHandler,
+  textResult,
+  hostileValues,
+} from '@mcp-middleware/core/testing';
 import { describe, expect, it } from 'vitest';
 import { timeout } from './timeout.js';
 
@@ -11,32 +17,6 @@ function setup(timeoutMs = 1000) {
   const request = new AbortController();
   const ctx = createTestContext({ clock, signal: request.signal, tool: { name: 'search' } });
   return { clock, request, ctx, middleware: timeout({ timeoutMs }) };
-}
-
-/** Values a buggy hook may throw, hostile ones included. */
-function hostileValues(): [string, () => unknown][] {
-  const getter = (): never => {
-    throw new Error('getter');
-  };
-  return [
-    ['an Error', () => new Error('hook bug')],
-    ['a string', () => 'hook bug'],
-    ['null', () => null],
-    ['undefined', () => undefined],
-    ['a Symbol', () => Symbol('bug')],
-    [
-      'a revoked Proxy',
-      () => {
-        const { proxy, revoke } = Proxy.revocable({}, {});
-        revoke();
-        return proxy;
-      },
-    ],
-    [
-      'an object with throwing getters',
-      () => Object.defineProperties({}, { message: { get: getter }, then: { get: getter } }),
-    ],
-  ];
 }
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {

@@ -7,7 +7,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { EventChannel, createToolRunner, type MiddlewareEvent, type ToolExtra } from '@mcp-middleware/core';
-import { textResult } from '@mcp-middleware/core/testing';
+import { hostileValues, textResult } from '@mcp-middleware/core/testing';
 import { tracing, type TracingOptions } from './index.js';
 
 const extra = (): ToolExtra => ({
@@ -17,28 +17,7 @@ const extra = (): ToolExtra => ({
   sendRequest: () => Promise.reject(new Error('no client')),
 });
 
-function revoked(): object {
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return proxy;
-}
-
-const THROWN: [string, () => unknown][] = [
-  ['an Error', () => new Error('capture broke')],
-  ['a string', () => 'capture broke'],
-  ['null', () => null],
-  ['undefined', () => undefined],
-  ['a revoked Proxy', revoked],
-  [
-    'an object whose getters throw',
-    () =>
-      Object.defineProperty({}, 'message', {
-        get: () => {
-          throw new Error('x');
-        },
-      }),
-  ],
-];
+const THROWN = hostileValues();
 
 const CALLBACKS: [string, (thrown: unknown) => TracingOptions][] = [
   [

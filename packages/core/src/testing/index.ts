@@ -5,3 +5,4 @@ export { createTestContext, stubHandler, textResult } from './context.js';
 export type { StubHandler, TestContext, TestContextOptions } from './context.js';
 export { connectInMemory } from './in-memory.js';
 export type { ConnectOptions, InMemoryConnection } from './in-memory.js';
+export { hostileValues } from './hostile.js';
