@@ -25,6 +25,7 @@ export type { Clock, TimerHandle } from './clock.js';
 export { childrenOf, compose, withChildren } from './compose.js';
 export type { ComposeOptions } from './compose.js';
 export { createContext, createRequestContext, extraFor } from './context.js';
+export { whenCancelled } from './cancellation.js';
 export {
   ConfigError,
   ERROR_CODES,
