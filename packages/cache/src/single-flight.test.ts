@@ -42,7 +42,7 @@ describe('SingleFlight', () => {
     const g = gate<string>();
     let runSignal: AbortSignal | undefined;
     const flight = flights.start('k', (signal) => {
-      runSignal = signal;
+      runSignal = signal();
       return g.promise;
     });
     const quitter = new AbortController();
@@ -59,7 +59,7 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>();
     let runSignal: AbortSignal | undefined;
     const flight = flights.start('k', (signal) => {
-      runSignal = signal;
+      runSignal = signal();
       return new Promise<string>(() => undefined);
     });
     const a = new AbortController();
@@ -73,13 +73,48 @@ describe('SingleFlight', () => {
     expect(flights.get('k')).toBeUndefined();
   });
 
+  it('hands a run that reads its signal only after every waiter left a signal already aborted', async () => {
+    const flights = new SingleFlight<string>();
+    let read: (() => AbortSignal) | undefined;
+    const flight = flights.start('k', (signal) => {
+      read = signal;
+      return new Promise<string>(() => undefined);
+    });
+    const a = new AbortController();
+    const waiting = flights.join(flight, a.signal, cancelled);
+    a.abort('gone');
+    await expect(waiting).rejects.toEqual({ cancelled: 'gone' });
+    expect(read?.().aborted).toBe(true);
+    expect(read?.().reason).toBe('gone');
+  });
+
+  it('makes no AbortController for a run that never reads its signal', async () => {
+    const made: unknown[] = [];
+    const Original = globalThis.AbortController;
+    const waiter = new Original();
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made.push(this);
+      }
+    };
+    try {
+      const flights = new SingleFlight<string>();
+      const flight = flights.start('k', () => Promise.resolve('v'));
+      await expect(flights.join(flight, waiter.signal, cancelled)).resolves.toBe('v');
+    } finally {
+      globalThis.AbortController = Original;
+    }
+    expect(made).toEqual([]);
+  });
+
   it('never aborts a detached run, even when a waiter joins and leaves', async () => {
     const flights = new SingleFlight<string>();
     let runSignal: AbortSignal | undefined;
     const flight = flights.start(
       'k',
       (signal) => {
-        runSignal = signal;
+        runSignal = signal();
         return new Promise<string>(() => undefined);
       },
       true,
@@ -95,7 +130,7 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>();
     let runSignal: AbortSignal | undefined;
     const flight = flights.start('k', (signal) => {
-      runSignal = signal;
+      runSignal = signal();
       return new Promise<string>(() => undefined);
     });
     await expect(flights.join(flight, AbortSignal.abort('early'), cancelled)).rejects.toEqual({

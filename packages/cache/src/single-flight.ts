@@ -1,4 +1,5 @@
 /** Single-flight: one run per key for concurrent callers, each of whom may cancel on their own. */
+import { whenCancelled } from '@mcp-middleware/core';
 
 /** One run shared by the callers of a key. */
 export interface Flight<T> {
@@ -18,7 +19,10 @@ interface FlightState<T> extends Flight<T> {
   invalidated: boolean;
   settled: boolean;
   waiters: number;
-  readonly controller: AbortController;
+  // Made only when the run reads its signal (most handlers never do); `abortedWith` holds an abort that
+  // came first.
+  controller: AbortController | undefined;
+  abortedWith: { reason: unknown } | undefined;
 }
 
 /**
@@ -38,22 +42,30 @@ export class SingleFlight<T> {
     return this.#flights.size;
   }
 
-  /** Starts `run` for `key`; it receives a signal that aborts once every waiter has left (never if detached). */
-  start(key: string, run: (signal: AbortSignal) => Promise<T>, detached = false): Flight<T> {
-    const controller = new AbortController();
+  /**
+   * Starts `run` for `key`. It receives the run's signal as a function, for `ctx.with({ signal })`: the
+   * signal is made on first read, and aborts once every waiter has left (never if detached).
+   */
+  start(key: string, run: (signal: () => AbortSignal) => Promise<T>, detached = false): Flight<T> {
     const state: FlightState<T> = {
       key,
       detached,
       invalidated: false,
       settled: false,
       waiters: 0,
-      controller,
+      controller: undefined,
+      abortedWith: undefined,
       promise: undefined as unknown as Promise<T>,
     };
     this.#flights.set(key, state);
+    const signal = (): AbortSignal => {
+      const controller = (state.controller ??= new AbortController());
+      if (state.abortedWith !== undefined) controller.abort(state.abortedWith.reason);
+      return controller.signal;
+    };
     let pending: Promise<T>;
     try {
-      pending = run(controller.signal);
+      pending = run(signal);
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -79,18 +91,17 @@ export class SingleFlight<T> {
     const state = flight as FlightState<T>;
     state.waiters++;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => {
+      const stop = whenCancelled(signal, () => {
         this.#leave(state, signal.reason);
         reject(cancelled(signal.reason));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      });
       state.promise.then(
         (value) => {
-          signal.removeEventListener('abort', onAbort);
+          stop();
           resolve(value);
         },
         (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          stop();
           reject(error);
         },
       );
@@ -116,7 +127,8 @@ export class SingleFlight<T> {
     state.waiters--;
     if (state.waiters === 0 && !state.settled && !state.detached) {
       this.release(state);
-      state.controller.abort(reason);
+      state.abortedWith = { reason };
+      state.controller?.abort(reason);
     }
   }
 }
