@@ -58,7 +58,7 @@ export { createToolRunner } from './runner.js';
 export type { Pipeline, RequestHandler, RunnerOptions, ToolHandler, ToolRunner } from './runner.js';
 export { defineMiddleware, stepFor } from './requests.js';
 export type { MiddlewareSteps } from './requests.js';
-export { asNotFound, isNotFound } from './not-found.js';
+export { asNotFound, asProtocolError, isNotFound } from './not-found.js';
 export { toRequestError } from './request-error.js';
 export { globToRegExp, toolMatcher, when } from './selector.js';
 export type { GlobPattern, ToolSelector } from './selector.js';
