@@ -1,5 +1,11 @@
 import { getEventListeners } from 'node:events';
-import { ConfigError, MiddlewareError, isMiddlewareError, type CallToolResult } from '@mcp-middleware/core';
+import {
+  ConfigError,
+  MiddlewareError,
+  createToolRunner,
+  isMiddlewareError,
+  type CallToolResult,
+} from '@mcp-middleware/core';
 import {
   createTestContext,
   manualClock,
@@ -31,15 +37,18 @@ describe('timeout()', () => {
     expect(timeout().name).toBe('timeout');
   });
 
-  it('passes the answer through and leaves no timer or listener behind', async () => {
+  it('passes the answer through and leaves no timer behind, nor a listener per call', async () => {
     const { clock, request, ctx, middleware } = setup();
-    const result = await middleware(
-      ctx,
-      stubHandler(() => textResult('fine')),
-    );
-    expect(result).toEqual(textResult('fine'));
+    for (let i = 0; i < 3; i++) {
+      const result = await middleware(
+        ctx,
+        stubHandler(() => textResult('fine')),
+      );
+      expect(result).toEqual(textResult('fine'));
+    }
     expect(clock.pending).toBe(0);
-    expect(getEventListeners(request.signal, 'abort')).toHaveLength(0);
+    // core's one shared cancellation listener may stay on the request's signal; nothing more.
+    expect(getEventListeners(request.signal, 'abort').length).toBeLessThanOrEqual(1);
   });
 
   it('hands the layers below a new signal that aborts at the deadline with the TIMEOUT error', async () => {
@@ -180,7 +189,7 @@ describe('timeout()', () => {
     );
     expect(error).toBe(failure);
     expect(clock.pending).toBe(0);
-    expect(getEventListeners(request.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(request.signal, 'abort').length).toBeLessThanOrEqual(1);
   });
 
   it('drops an answer that arrives after the deadline without an unhandled rejection', async () => {
@@ -195,14 +204,13 @@ describe('timeout()', () => {
     expect(isMiddlewareError(await call, 'TIMEOUT')).toBe(true);
   });
 
-  it('rejects and leaves no timer when the next layer throws synchronously', async () => {
-    const { clock, ctx, middleware } = setup();
-    const error = await rejectionOf(
-      middleware(ctx, () => {
-        throw new Error('sync throw');
-      }),
-    );
-    expect((error as Error).message).toBe('sync throw');
+  it('answers and leaves no timer when the handler throws synchronously (the runner makes it a rejection)', async () => {
+    const clock = manualClock();
+    const runner = createToolRunner([timeout({ timeoutMs: 1000 })], { clock, debug: false });
+    const result = await runner.run({ name: 'search' }, {}, createTestContext().extra, () => {
+      throw new Error('sync throw');
+    });
+    expect(result.isError).toBe(true);
     expect(clock.pending).toBe(0);
   });
 
