@@ -1,0 +1,173 @@
+/** The options of `idempotency()`, checked once when the factory runs. */
+import {
+  ConfigError,
+  describeValue,
+  globToRegExp,
+  readOptions,
+  toolMatcher,
+  type ToolInfo,
+  type ToolSelector,
+} from '@mcp-middleware/core';
+import { memoryStore } from './memory-store.js';
+import type { IdempotencyStore } from './store.js';
+
+/** What to do when the store fails: refuse the write (fail closed) or run it without a key. */
+export type StoreErrorPolicy = 'refuse' | 'run';
+
+/** Options of `idempotency()`. */
+export interface IdempotencyOptions {
+  /**
+   * Which tools take idempotency keys: a glob, a list of globs, annotations or a predicate.
+   * @default every tool without `readOnlyHint: true`
+   */
+  readonly tools?: ToolSelector | undefined;
+  /**
+   * Keys derived from args, per tool glob: `{ create_invoice: ['orderId'] }` makes the canonical JSON of
+   * those fields the key when the call carries none in `_meta`. The first matching glob wins.
+   * @default {}
+   */
+  readonly keyArgs?: Readonly<Record<string, readonly string[]>> | undefined;
+  /**
+   * How long a completed call's result answers repeats of its key.
+   * @default 86400000 (24 h)
+   */
+  readonly ttlMs?: number | undefined;
+  /**
+   * How long a claim lasts while the first call runs: a replica that dies mid-call frees its keys after this.
+   * @default 300000 (5 min)
+   */
+  readonly pendingTtlMs?: number | undefined;
+  /**
+   * How long a repeat waits for a run on another replica before it is refused as still running (retryable).
+   * Repeats on the same replica wait for the run itself, however long, until their own cancellation.
+   * @default 30000
+   */
+  readonly waitMs?: number | undefined;
+  /**
+   * How often a repeat asks the store whether another replica's run has completed.
+   * @default 100
+   */
+  readonly pollMs?: number | undefined;
+  /**
+   * Store `isError: true` answers too (the tool said no; repeating gets the same no). Thrown failures and
+   * `input_required` rounds are never stored.
+   * @default false
+   */
+  readonly storeToolErrors?: boolean | undefined;
+  /**
+   * When the store fails: `'refuse'` the write with a retryable error (it never runs twice), or `'run'` it
+   * without idempotency (it may run twice) with a warning.
+   * @default 'refuse'
+   */
+  readonly onStoreError?: StoreErrorPolicy | undefined;
+  /**
+   * Longest key accepted from `_meta`; longer ones are refused as INVALID_ARGUMENTS.
+   * @default 256
+   */
+  readonly maxKeyChars?: number | undefined;
+  /**
+   * Where keys and results live; use `redisStore()` when replicas share clients.
+   * @default memoryStore()
+   */
+  readonly store?: IdempotencyStore | undefined;
+}
+
+/** Options after checking, with defaults applied. */
+export interface ResolvedOptions {
+  readonly applies: (tool: ToolInfo) => boolean;
+  readonly keyArgs: (tool: string) => readonly string[] | undefined;
+  readonly ttlMs: number;
+  readonly pendingTtlMs: number;
+  readonly waitMs: number;
+  readonly pollMs: number;
+  readonly storeToolErrors: boolean;
+  readonly onStoreError: StoreErrorPolicy;
+  readonly maxKeyChars: number;
+  readonly store: IdempotencyStore;
+}
+
+const KNOWN = [
+  'tools',
+  'keyArgs',
+  'ttlMs',
+  'pendingTtlMs',
+  'waitMs',
+  'pollMs',
+  'storeToolErrors',
+  'onStoreError',
+  'maxKeyChars',
+  'store',
+];
+
+const notReadOnly = (tool: ToolInfo): boolean => tool.annotations?.readOnlyHint !== true;
+
+function readKeyArgs(value: unknown): (tool: string) => readonly string[] | undefined {
+  if (value === undefined) return () => undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(
+      'keyArgs',
+      `idempotency: keyArgs must map tool globs to lists of arg names, got ${describeValue(value)}`,
+    );
+  }
+  const rules = Object.entries(value as Record<string, unknown>).map(([glob, fields]) => {
+    if (
+      !Array.isArray(fields) ||
+      fields.length === 0 ||
+      !fields.every((f) => typeof f === 'string' && f !== '')
+    ) {
+      throw new ConfigError(
+        `keyArgs.${glob}`,
+        `idempotency: keyArgs.${glob} must be a non-empty list of arg names, got ${describeValue(fields)}`,
+      );
+    }
+    return { pattern: globToRegExp(glob), fields: Object.freeze([...(fields as string[])]) };
+  });
+  return (tool) => rules.find((rule) => rule.pattern.test(tool))?.fields;
+}
+
+function readStore(store: unknown): IdempotencyStore {
+  const shaped =
+    typeof store === 'object' &&
+    store !== null &&
+    ['claim', 'get', 'complete', 'release'].every(
+      (m) => typeof (store as Record<string, unknown>)[m] === 'function',
+    );
+  if (!shaped) {
+    throw new ConfigError(
+      'store',
+      `idempotency: store must be an IdempotencyStore (memoryStore(), redisStore() or an object with claim, get, complete and release), got ${describeValue(store)}`,
+    );
+  }
+  return store as IdempotencyStore;
+}
+
+/** Checks `options` (a `ConfigError` naming the bad option) and applies defaults. */
+export function resolveOptions(options: IdempotencyOptions): ResolvedOptions {
+  const read = readOptions('idempotency', options, KNOWN);
+  let applies = notReadOnly;
+  if (read.has('tools')) {
+    try {
+      applies = toolMatcher(read.raw('tools') as ToolSelector);
+    } catch (error) {
+      throw new ConfigError(
+        'tools',
+        'idempotency: tools must be a glob, a list of globs, annotations or a predicate over the tool',
+        { cause: error },
+      );
+    }
+  }
+  const onStoreError = read.raw('onStoreError') ?? 'refuse';
+  if (onStoreError !== 'refuse' && onStoreError !== 'run') read.fail('onStoreError', '"refuse" or "run"');
+  return {
+    applies,
+    keyArgs: readKeyArgs(read.raw('keyArgs')),
+    ttlMs: read.integer('ttlMs', { min: 1, default: 86_400_000 }),
+    pendingTtlMs: read.integer('pendingTtlMs', { min: 1, default: 300_000 }),
+    waitMs: read.integer('waitMs', { min: 0, default: 30_000 }),
+    pollMs: read.integer('pollMs', { min: 1, default: 100 }),
+    storeToolErrors: read.boolean('storeToolErrors', false),
+    onStoreError: onStoreError as StoreErrorPolicy,
+    maxKeyChars: read.integer('maxKeyChars', { min: 8, max: 4096, default: 256 }),
+    store: read.has('store') ? readStore(read.raw('store')) : memoryStore(),
+  };
+}
