@@ -1,5 +1,4 @@
-/** circuitBreaker(): one opossum breaker per key (per tool by default), created lazily, bounded in number. */
-import { EventEmitter } from 'node:events';
+/** circuitBreaker(): one breaker per key (per tool by default), counted here while closed, on opossum otherwise. */
 import {
   describeTarget,
   isCallerMistake,
@@ -14,14 +13,14 @@ import {
   type Next,
   type RequestContext,
   type RequestHooks,
-  type TimerHandle,
   type ToolContext,
 } from '@mcp-middleware/core';
-import CircuitBreaker from 'opossum';
 import { openMessage, retryAfterMs, type BreakerState } from './failure.js';
 import { absorb, report } from './guard.js';
 import { requestKey } from './keys.js';
+import { isOpenRejection, makeBreaker, type Breaker, type Run } from './opossum.js';
 import { readBreakerOptions, type CircuitBreakerOptions } from './options.js';
+import { BUCKETS, BreakerRegistry, type BreakerEntry } from './registry.js';
 
 export type { BreakerInfo, CircuitBreakerOptions } from './options.js';
 
@@ -33,26 +32,11 @@ export interface CircuitBreakerMiddleware extends Middleware {
   shutdown(): void;
 }
 
-const BUCKETS = 10;
 const HOOK_NAMES: Record<BreakerState, string> = {
   open: 'onOpen',
   'half-open': 'onHalfOpen',
   closed: 'onClose',
 };
-
-type Run = (ctx: RequestContext) => Promise<unknown>;
-type Breaker = CircuitBreaker<[RequestContext, Run], unknown>;
-
-interface Entry {
-  readonly key: string;
-  readonly breaker: Breaker;
-  readonly tool: string | undefined;
-  used: number;
-  openedAt: number;
-  // The calls behind the next state change, so its event reaches that call's pipeline.
-  failed: RequestContext | undefined;
-  probe: RequestContext | undefined;
-}
 
 // An isError answer that counts as a failure travels through opossum as this, and comes back out as the answer.
 class FailedAnswer extends Error {
@@ -81,23 +65,9 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     hooks,
     operations,
   } = readBreakerOptions(options);
-  const entries = new Map<string, Entry>();
   const channels: EventChannel[] = [];
-  // One timer rotates the rolling windows of every breaker, instead of opossum's two intervals each.
-  const rotor = new EventEmitter().setMaxListeners(0);
-  // It stops once a whole window passed without a call (every bucket is empty then) and restarts with
-  // the next call, so an idle server holds no timer.
-  let rotation: TimerHandle = undefined;
-  let rotating = false;
-  let idleTicks = 0;
-  let tick = 0;
-  const rotate = (): void => {
-    rotor.emit('rotate');
-    if (++idleTicks >= BUCKETS) rotating = false;
-    else rotation = clock.setTimeout(rotate, rollingWindowMs / BUCKETS);
-  };
 
-  const publish = (entry: Entry, state: BreakerState, ctx: RequestContext | undefined): void => {
+  const publish = (entry: BreakerEntry, state: BreakerState, ctx: RequestContext | undefined): void => {
     // Only a tool call names a tool: a resource URI or prompt name never reaches a `tool` field.
     const tool = ctx?.operation === 'tools/call' ? ctx.target : entry.tool;
     const event: MiddlewareEvent = { type: 'breaker', key: entry.key, tool, state };
@@ -146,45 +116,17 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     }
   };
 
-  const evictOne = (): void => {
-    let victim: Entry | undefined;
-    for (const entry of entries.values()) {
-      const better =
-        victim === undefined ||
-        (entry.breaker.closed && !victim.breaker.closed) ||
-        (entry.breaker.closed === victim.breaker.closed && entry.used < victim.used);
-      if (better) victim = entry;
-    }
-    if (victim === undefined) return;
-    entries.delete(victim.key);
-    victim.breaker.shutdown();
-  };
-
-  const create = (key: string, isTool: boolean): Entry => {
-    if (entries.size >= maxBreakers) evictOne();
-    // opossum keeps and mutates its options object: each breaker gets its own.
-    const breaker: Breaker = new CircuitBreaker(isTool ? toolAction : requestAction, {
-      name: key,
-      timeout: false,
-      resetTimeout: resetTimeoutMs,
+  // opossum's breaker of an entry whose window tripped, its events wired to the entry.
+  const wire = (entry: BreakerEntry): Breaker => {
+    const breaker = makeBreaker(entry.key, entry.isTool ? toolAction : requestAction, {
+      resetTimeoutMs,
       errorThresholdPercentage,
       volumeThreshold,
-      rollingCountTimeout: rollingWindowMs,
-      rollingCountBuckets: BUCKETS,
-      rollingPercentilesEnabled: false,
-      enableSnapshots: false,
-      rotateBucketController: rotor,
+      rollingWindowMs,
+      buckets: BUCKETS,
+      rotor: registry.rotor,
       errorFilter,
     });
-    const entry: Entry = {
-      key,
-      breaker,
-      tool: keyedByTool && isTool ? key : undefined,
-      used: 0,
-      openedAt: 0,
-      failed: undefined,
-      probe: undefined,
-    };
     breaker.on('failure', (_error, _latencyMs, args) => {
       entry.failed = args[0];
     });
@@ -199,14 +141,23 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     breaker.on('close', () => {
       const probe = entry.probe;
       entry.probe = undefined;
+      registry.closed(entry);
       publish(entry, 'closed', probe);
     });
-    entries.set(key, entry);
-    return entry;
+    return breaker;
   };
+  const registry = new BreakerRegistry({
+    maxBreakers,
+    volumeThreshold,
+    errorThresholdPercentage,
+    rollingWindowMs,
+    keyedByTool,
+    clock,
+    makeBreaker: wire,
+  });
 
-  const openError = (ctx: RequestContext, entry: Entry): MiddlewareError => {
-    const state: BreakerState = entry.breaker.opened ? 'open' : 'half-open';
+  const openError = (ctx: RequestContext, entry: BreakerEntry): MiddlewareError => {
+    const state: BreakerState = entry.breaker?.opened === true ? 'open' : 'half-open';
     const waitMs = state === 'open' ? retryAfterMs(entry.openedAt, resetTimeoutMs, Date.now()) : undefined;
     ctx.emit({ type: 'reject', code: 'CIRCUIT_OPEN', source: 'circuitBreaker' });
     return new MiddlewareError('CIRCUIT_OPEN', openMessage(describeTarget(ctx), state, waitMs), {
@@ -215,7 +166,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     });
   };
 
-  const shortCircuit = (ctx: ToolContext, entry: Entry): Promise<CallToolResult> => {
+  const shortCircuit = (ctx: ToolContext, entry: BreakerEntry): Promise<CallToolResult> => {
     const error = openError(ctx, entry);
     if (fallback === undefined) return Promise.reject(error);
     // A fallback that throws or rejects leaves the caller with the CIRCUIT_OPEN it would have had.
@@ -230,44 +181,50 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     }
   };
 
-  // The breaker of `key`, marked used; starts the rotation timer after an idle spell.
-  const enter = (key: string, isTool: boolean): Entry => {
-    const entry = entries.get(key) ?? create(key, isTool);
-    entry.used = ++tick;
-    idleTicks = 0;
-    if (!rotating) {
-      rotating = true;
-      rotation = clock.setTimeout(rotate, rollingWindowMs / BUCKETS);
-    }
-    return entry;
+  // While closed, a call runs bare and is counted in the registry's window; opossum sees it only from a
+  // trip until a probe closes it again.
+  const closedCall = <R>(entry: BreakerEntry, ctx: RequestContext, next: Run): Promise<R> =>
+    next(ctx).then(
+      (result) => {
+        const answer = result as CallToolResult;
+        if (entry.isTool && answer.isError === true && counts(outcomeOfResult(answer), ctx)) {
+          registry.failed(entry, ctx);
+        } else registry.succeeded(entry);
+        return result as R;
+      },
+      (error: unknown) => {
+        if (errorFilter(error, ctx)) registry.succeeded(entry);
+        else registry.failed(entry, ctx);
+        throw error;
+      },
+    );
+
+  const fire = (entry: BreakerEntry, ctx: RequestContext, next: Run): Promise<unknown> => {
+    const breaker = entry.breaker as Breaker;
+    if (breaker.halfOpen && breaker.pendingClose) entry.probe = ctx;
+    return breaker.fire(ctx, next).catch((error: unknown) => {
+      if (entry.failed === ctx) entry.failed = undefined;
+      throw error;
+    });
   };
 
-  const middleware = async function circuitBreaker(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-    const entry = enter(keyOf(ctx), true);
-    const breaker = entry.breaker;
-    if (breaker.halfOpen && breaker.pendingClose) entry.probe = ctx;
-    try {
-      return (await breaker.fire(ctx, next as Run)) as CallToolResult;
-    } catch (error) {
-      if (entry.failed === ctx) entry.failed = undefined;
+  const middleware = function circuitBreaker(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    const entry = registry.enter(keyOf(ctx), true);
+    if (!entry.tripped) return closedCall(entry, ctx, next as Run);
+    return (fire(entry, ctx, next as Run) as Promise<CallToolResult>).catch((error: unknown) => {
       if (isFailedAnswer(error)) return error.result;
       if (isOpenRejection(error)) return shortCircuit(ctx, entry);
       throw error;
-    }
+    });
   };
 
   // A resource read or prompt get: its breaker is keyed by a bounded key (see keys.ts), no fallback.
-  const guard = async <R>(ctx: RequestContext, next: (ctx: RequestContext) => Promise<R>): Promise<R> => {
-    const entry = enter(requestKey(ctx), false);
-    const breaker = entry.breaker;
-    if (breaker.halfOpen && breaker.pendingClose) entry.probe = ctx;
-    try {
-      return (await breaker.fire(ctx, next)) as R;
-    } catch (error) {
-      if (entry.failed === ctx) entry.failed = undefined;
-      if (isOpenRejection(error)) throw openError(ctx, entry);
-      throw error;
-    }
+  const guard = <R>(ctx: RequestContext, next: (ctx: RequestContext) => Promise<R>): Promise<R> => {
+    const entry = registry.enter(requestKey(ctx), false);
+    if (!entry.tripped) return closedCall(entry, ctx, next);
+    return (fire(entry, ctx, next) as Promise<R>).catch((error: unknown) => {
+      throw isOpenRejection(error) ? openError(ctx, entry) : error;
+    });
   };
 
   const requests: RequestHooks = {
@@ -279,19 +236,8 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
   };
   const api = {
     attach,
-    states(): Map<string, BreakerState> {
-      const states = new Map<string, BreakerState>();
-      for (const [key, { breaker }] of entries) {
-        states.set(key, breaker.opened ? 'open' : breaker.halfOpen ? 'half-open' : 'closed');
-      }
-      return states;
-    },
-    shutdown(): void {
-      if (rotating) clock.clearTimeout(rotation);
-      rotating = false;
-      for (const { breaker } of entries.values()) breaker.shutdown();
-      entries.clear();
-    },
+    states: (): Map<string, BreakerState> => registry.states(),
+    shutdown: (): void => registry.shutdown(),
   };
   if (!operations.has('tools/call')) {
     return Object.assign(defineMiddleware('circuitBreaker', { requests, attach }), api);
@@ -304,15 +250,6 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
 function isFailedAnswer(error: unknown): error is FailedAnswer {
   try {
     return error instanceof FailedAnswer;
-  } catch {
-    return false;
-  }
-}
-
-function isOpenRejection(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  try {
-    return CircuitBreaker.isOurError(error as Error) && (error as { code?: unknown }).code === 'EOPENBREAKER';
   } catch {
     return false;
   }
