@@ -2,7 +2,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestContext } from './contract.js';
 import { isMiddlewareError } from './errors.js';
-import { isNotFound, isProtocolError, notFoundError } from './not-found.js';
+import { asProtocolError, isNotFound, isProtocolError, notFoundError } from './not-found.js';
 import { ERROR_META_KEY, toToolResult } from './result.js';
 
 function isSdkError(error: unknown): boolean {
@@ -26,8 +26,12 @@ function jsonRpcCodeOf(code: string): number {
  * target answers as an unknown one, the SDK's own errors pass unchanged, and everything else carries the
  * same redacted text and `_meta` detail a refused tool call would, under `data`.
  */
-export function toRequestError(error: unknown, ctx: Pick<RequestContext, 'operation' | 'target'>): unknown {
-  if (isNotFound(error)) return notFoundError(ctx.operation, ctx.target);
+export function toRequestError(
+  error: unknown,
+  ctx: Pick<RequestContext, 'operation' | 'target'>,
+  unknown: (operation: string, target: string | undefined) => unknown = notFoundError,
+): unknown {
+  if (isNotFound(error)) return asProtocolError(unknown(ctx.operation, ctx.target));
   if (isProtocolError(error) || isSdkError(error)) return error;
   const result = toToolResult(error);
   const detail = result._meta?.[ERROR_META_KEY] as { code: string } | undefined;

@@ -16,7 +16,7 @@ import type {
 } from './contract.js';
 import { MiddlewareError } from './errors.js';
 import { EventChannel } from './events.js';
-import { isNotFound, isProtocolError, notFoundToolResult } from './not-found.js';
+import { asProtocolError, isNotFound, isProtocolError, notFoundToolResult } from './not-found.js';
 import { toRequestError } from './request-error.js';
 import { requestChain } from './requests.js';
 import { jsonProblemOf } from './json-safe.js';
@@ -29,6 +29,12 @@ const MAX_CACHED_METHODS = 256;
 
 /** The innermost step of a request other than tools/call: the server's own handler. */
 export type RequestHandler = (ctx: RequestContext) => Promise<Result>;
+
+/**
+ * The error an SDK line answers a name it does not know with; hidden targets answer with it. By default
+ * SDK 1.32's answers (an `isError` result for a tool, -32602 for the rest).
+ */
+export type UnknownTarget = (operation: Operation, target: string | undefined) => unknown;
 
 /** A pipeline given as one middleware or a list (outermost first). */
 export type Pipeline = Middleware | readonly Middleware[];
@@ -60,6 +66,7 @@ export interface ToolRunner {
     params: Readonly<Record<string, unknown>> | undefined,
     extra: ToolExtra,
     terminal: Next,
+    unknown?: UnknownTarget,
   ): Promise<CallToolResult>;
   /** True when some middleware has a step for `operation` (other than tools/call). */
   handles(operation: Operation): boolean;
@@ -73,6 +80,7 @@ export interface ToolRunner {
     target: string | undefined,
     extra: ToolExtra,
     handler: RequestHandler,
+    unknown?: UnknownTarget,
   ): Promise<Result>;
 }
 
@@ -87,6 +95,11 @@ function fail(this: ToolInfo | void, error: unknown): CallToolResult {
   if (isProtocolError(error)) throw error;
   if (isNotFound(error)) return notFoundToolResult(this?.name ?? '');
   return toToolResult(error);
+}
+
+function failOr(tool: ToolInfo, error: unknown, unknown: UnknownTarget | undefined): CallToolResult {
+  if (unknown !== undefined && isNotFound(error)) throw asProtocolError(unknown('tools/call', tool.name));
+  return fail.call(tool, error);
 }
 
 /** `params.arguments` as a middleware sees it: an object, else undefined (the SDK refuses other values). */
@@ -157,17 +170,22 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
     params: Readonly<Record<string, unknown>> | undefined,
     extra: ToolExtra,
     terminal: Next,
+    unknown?: UnknownTarget,
   ): Promise<CallToolResult> {
     const ctx = createContext(tool, argumentsOf(params), extra, clock, events, params);
     let pending: Promise<CallToolResult>;
     try {
       pending = composed(ctx, terminal);
     } catch (error) {
-      return Promise.resolve(fail.call(tool, error));
+      try {
+        return Promise.resolve(failOr(tool, error, unknown));
+      } catch (protocolError) {
+        return Promise.reject(protocolError);
+      }
     }
     return pending.then(
       (result: unknown) => checked(tool, result),
-      (error: unknown) => fail.call(tool, error),
+      (error: unknown) => failOr(tool, error, unknown),
     );
   }
 
@@ -189,6 +207,7 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
     target: string | undefined,
     extra: ToolExtra,
     handler: RequestHandler,
+    unknown?: UnknownTarget,
   ): Promise<Result> {
     const chain = chainOf(operation);
     const ctx = createRequestContext(operation, params, target, extra, clock, events);
@@ -197,9 +216,9 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
     try {
       pending = chain(ctx, handler);
     } catch (error) {
-      return Promise.reject(toRequestError(error, ctx));
+      return Promise.reject(toRequestError(error, ctx, unknown));
     }
-    return pending.catch((error: unknown) => Promise.reject(toRequestError(error, ctx)));
+    return pending.catch((error: unknown) => Promise.reject(toRequestError(error, ctx, unknown)));
   }
 
   return {

@@ -1,10 +1,10 @@
 /**
- * The SDK 1.x adapter: every request a server answers runs through the pipeline (tool calls before the
- * SDK parses their arguments, lists, resources, prompts, completion), and one-off tool callbacks.
+ * The SDK adapter, for @modelcontextprotocol/sdk 1.x and @modelcontextprotocol/server 2.x alike: every
+ * request a server answers runs through the pipeline (tool calls before the SDK parses their arguments,
+ * lists, resources, prompts, completion), and one-off tool callbacks.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { extraFor } from './context.js';
 import type { CallToolResult, Operation, RequestContext, ToolContext, ToolInfo } from './contract.js';
 import { asProtocolError } from './not-found.js';
 import { paramsOf, requestTarget } from './request-target.js';
@@ -14,6 +14,7 @@ import {
   type Pipeline,
   type RunnerOptions,
   type ToolRunner,
+  type UnknownTarget,
 } from './runner.js';
 import {
   isMcpServer,
@@ -22,21 +23,38 @@ import {
   requestHandlersOf,
   toolRegistryOf,
   type RawRequestHandler,
-  type ToolRecord,
 } from './sdk-v1.js';
-
-import { adoptTools, rethrowThrown, type AnyCallback } from './tool-callbacks.js';
+import {
+  extraOfSdk,
+  handlerArgOf,
+  isV2Protocol,
+  isV2ToolRegistry,
+  v2NotFound,
+  type V2ToolRecord,
+} from './sdk-v2.js';
+import { adoptTools, adoptV2Tools, rethrowThrown, type AnyCallback } from './tool-callbacks.js';
 
 const APPLIED = Symbol.for('io.github.mcp-middleware/applied');
 // The handshake stays outside the pipeline: credentials for it are the HTTP front door's job.
-const OUTSIDE = new Set(['initialize', 'ping']);
+const OUTSIDE = new Set(['initialize', 'ping', 'server/discover']);
 
-function toolInfo(name: string, tool: ToolRecord): ToolInfo {
+/** The fields of a registered tool (either SDK line) a middleware sees. */
+interface ToolFields {
+  readonly enabled: boolean;
+  readonly title?: string | undefined;
+  readonly description?: string | undefined;
+  readonly annotations?: unknown;
+  readonly inputSchema?: unknown;
+  readonly outputSchema?: unknown;
+  readonly _meta?: Record<string, unknown> | undefined;
+}
+
+function toolInfo(name: string, tool: ToolFields): ToolInfo {
   return Object.freeze({
     name,
     title: tool.title,
     description: tool.description,
-    annotations: tool.annotations,
+    annotations: tool.annotations as ToolInfo['annotations'],
     inputSchema: tool.inputSchema,
     outputSchema: tool.outputSchema,
     _meta: tool._meta,
@@ -44,8 +62,9 @@ function toolInfo(name: string, tool: ToolRecord): ToolInfo {
 }
 
 /**
- * Wraps one SDK tool callback. With an input schema the SDK calls `(args, extra)`, without one `(extra)`;
- * `tool.inputSchema` decides which shape the wrapper accepts and calls.
+ * Wraps one SDK tool callback, of either SDK line. With an input schema the SDK calls `(args, extra)` (v2:
+ * `(args, ctx)`), without one `(extra)`; `tool.inputSchema` decides which shape the wrapper accepts and
+ * calls. The callback gets the SDK's own object, with only its signal replaced.
  */
 export function wrapTool<C extends AnyCallback>(
   handler: C,
@@ -56,11 +75,11 @@ export function wrapTool<C extends AnyCallback>(
   const runner = createToolRunner(pipeline, options);
   const invoke = handler as unknown as (...args: unknown[]) => CallToolResult | Promise<CallToolResult>;
   if (tool.inputSchema === undefined) {
-    const run = runner.bind(tool, (ctx) => invoke(extraFor(ctx)));
-    return ((extra: Parameters<typeof run>[1]) => run(undefined, extra)) as unknown as C;
+    const run = runner.bind(tool, (ctx) => invoke(handlerArgOf(ctx)));
+    return ((sdkArg: unknown) => run(undefined, extraOfSdk(sdkArg))) as unknown as C;
   }
-  const run = runner.bind(tool, (ctx) => invoke(ctx.args, extraFor(ctx)));
-  return run as unknown as C;
+  const run = runner.bind(tool, (ctx) => invoke(ctx.args, handlerArgOf(ctx)));
+  return ((args: ToolContext['args'], sdkArg: unknown) => run(args, extraOfSdk(sdkArg))) as unknown as C;
 }
 
 // A low-level handler's McpError is a JSON-RPC error it chose to send.
@@ -80,6 +99,7 @@ function toolsCall(
   handler: RawRequestHandler,
   infoOf: (name: string) => ToolInfo,
   sdkRaisesOnly: boolean,
+  unknown: UnknownTarget | undefined,
 ): RawRequestHandler {
   const onReject = (error: unknown): Promise<never> =>
     Promise.reject(sdkRaisesOnly || hasJsonRpcCode(error) ? asProtocolError(error) : error);
@@ -90,33 +110,47 @@ function toolsCall(
       method: 'tools/call',
       params: ctx.args === argumentsOf(params) ? params : { ...params, arguments: ctx.args },
     } as Parameters<RawRequestHandler>[0];
-    const extra = extraFor(ctx);
+    const sdkArg = handlerArgOf(ctx);
     let pending: Promise<unknown>;
     try {
-      pending = handler(request, extra);
+      pending = handler(request, sdkArg as never);
     } catch (error) {
       return Promise.reject(asProtocolError(error));
     }
     // An McpServer's handler catches whatever the tool throws; what still rejects is the SDK's own.
-    return pending.then((result) => rethrowThrown(extra, result), onReject);
+    return pending.then((result) => rethrowThrown(sdkArg as object, result), onReject);
   };
-  return (request, extra) => {
+  return (request, sdkArg) => {
     const params = paramsOf(request);
     const name = params?.name;
-    return runner.call(infoOf(typeof name === 'string' ? name : ''), params, extra, terminal);
+    const info = infoOf(typeof name === 'string' ? name : '');
+    return runner.call(info, params, extraOfSdk(sdkArg), terminal, unknown);
   };
 }
 
-function otherRequest(runner: ToolRunner, method: Operation, handler: RawRequestHandler): RawRequestHandler {
+// What the server's own handler rejects with is its answer (v2's errors are not v1 McpErrors, so they are
+// marked here to pass the pipeline unchanged).
+const passThrough = (error: unknown): Promise<never> =>
+  Promise.reject(hasJsonRpcCode(error) ? asProtocolError(error) : error);
+
+function otherRequest(
+  runner: ToolRunner,
+  method: Operation,
+  handler: RawRequestHandler,
+  unknown: UnknownTarget | undefined,
+): RawRequestHandler {
   if (!runner.handles(method)) return handler;
   const terminal = (ctx: RequestContext): Promise<never> =>
-    handler(
-      { method, ...(ctx.params !== undefined && { params: ctx.params }) },
-      extraFor(ctx),
-    ) as Promise<never>;
-  return (request, extra) => {
+    (
+      handler(
+        { method, ...(ctx.params !== undefined && { params: ctx.params }) },
+        handlerArgOf(ctx) as never,
+      ) as Promise<never>
+    ).catch(passThrough);
+  return (request, sdkArg) => {
     const params = paramsOf(request);
-    return runner.request(method, params, requestTarget(method, params), extra, terminal);
+    const target = requestTarget(method, params);
+    return runner.request(method, params, target, extraOfSdk(sdkArg), terminal, unknown);
   };
 }
 
@@ -126,25 +160,30 @@ interface FallbackHolder {
 
 // A method the server has no handler for passes the pipeline too (auth refuses it, metrics count it), then
 // gets exactly the bare server's answer: -32601 "Method not found". A fallback of the user's is wrapped.
-function guardUnknownMethods(protocol: FallbackHolder, runner: ToolRunner): void {
+function guardUnknownMethods(
+  protocol: FallbackHolder,
+  runner: ToolRunner,
+  unknown: UnknownTarget | undefined,
+): void {
   const own = protocol.fallbackRequestHandler;
   const terminal =
     own ??
     ((): Promise<never> =>
       Promise.reject(asProtocolError(Object.assign(new Error('Method not found'), { code: -32601 }))));
-  protocol.fallbackRequestHandler = (request, extra) => {
+  protocol.fallbackRequestHandler = (request, sdkArg) => {
     const params = paramsOf(request);
-    if (!runner.handles(request.method)) return terminal(request, extra);
+    if (!runner.handles(request.method)) return terminal(request, sdkArg);
     return runner.request(
       request.method,
       params,
       requestTarget(request.method, params),
-      extra,
+      extraOfSdk(sdkArg),
       (ctx) =>
         terminal(
           { method: request.method, ...(ctx.params !== undefined && { params: ctx.params }) },
-          extraFor(ctx),
+          handlerArgOf(ctx) as never,
         ) as Promise<never>,
+      unknown,
     );
   };
 }
@@ -153,14 +192,18 @@ function isRunner(pipeline: Pipeline | ToolRunner): pipeline is ToolRunner {
   return typeof pipeline === 'object' && 'call' in pipeline && 'request' in pipeline;
 }
 
+/** A server of either SDK line: an McpServer (v1 or v2), or a low-level Server. */
+export type SdkServer = McpServer | Server | { readonly server: object } | { setRequestHandler: unknown };
+
 /**
  * Runs every request `server` answers through `pipeline`: tool calls (before the SDK parses their
  * arguments, and for unknown tools), lists, `resources/read`, `prompts/get`, `completion/complete` and
- * any other method, on an `McpServer` or a low-level `Server` of SDK 1.x. Handlers registered later are
- * covered too. Pass a runner from `createToolRunner` to share one composed pipeline across servers built
- * per request. Applying it twice to one server throws: compose one pipeline instead.
+ * any other method, on an `McpServer` or a low-level `Server` of @modelcontextprotocol/sdk 1.x or
+ * @modelcontextprotocol/server 2.x (told apart by shape). Handlers and tools registered later are covered
+ * too. Pass a runner from `createToolRunner` to share one composed pipeline across servers built per
+ * request. Applying it twice to one server throws: compose one pipeline instead.
  */
-export function withMiddleware<S extends McpServer | Server>(
+export function withMiddleware<S extends SdkServer>(
   server: S,
   pipeline: Pipeline | ToolRunner,
   options?: RunnerOptions,
@@ -175,16 +218,22 @@ export function withMiddleware<S extends McpServer | Server>(
   }
   const handlers = requestHandlersOf(protocol);
   const registry = toolRegistryOf(server);
-  if (handlers === undefined || (protocol !== server && registry === undefined)) {
+  const v2 = isV2Protocol(protocol);
+  if (
+    handlers === undefined ||
+    (protocol !== server && registry === undefined) ||
+    (v2 && registry !== undefined && !isV2ToolRegistry(registry))
+  ) {
     throw new Error(
-      'withMiddleware: this server does not keep its request handlers where @modelcontextprotocol/sdk 1.x ' +
-        'does, so requests could bypass the pipeline; nothing was changed. Use wrapTool() on each callback, ' +
-        'or the SDK line this package supports',
+      'withMiddleware: this server does not keep its request handlers and tools where ' +
+        '@modelcontextprotocol/sdk 1.x or @modelcontextprotocol/server 2.x does, so requests could bypass ' +
+        'the pipeline; nothing was changed. Use wrapTool() on each callback, or an SDK line this package supports',
     );
   }
   const runner = isRunner(pipeline) ? pipeline : createToolRunner(pipeline, options);
+  const unknown = v2 ? v2NotFound : undefined;
 
-  const infos = new WeakMap<ToolRecord, ToolInfo>();
+  const infos = new WeakMap<object, ToolInfo>();
   const infoOf = (name: string): ToolInfo => {
     const record = registry !== undefined && Object.hasOwn(registry, name) ? registry[name] : undefined;
     // A disabled tool answers like an unknown one; its schema must not show through validation texts.
@@ -195,8 +244,8 @@ export function withMiddleware<S extends McpServer | Server>(
   };
   const wrap = (method: string, handler: RawRequestHandler): RawRequestHandler => {
     if (OUTSIDE.has(method)) return handler;
-    if (method === 'tools/call') return toolsCall(runner, handler, infoOf, registry !== undefined);
-    return otherRequest(runner, method, handler);
+    if (method === 'tools/call') return toolsCall(runner, handler, infoOf, registry !== undefined, unknown);
+    return otherRequest(runner, method, handler, unknown);
   };
 
   class PipelineHandlers extends Map<string, RawRequestHandler> {
@@ -207,9 +256,11 @@ export function withMiddleware<S extends McpServer | Server>(
   const replacement = new PipelineHandlers();
   for (const [method, handler] of handlers) replacement.set(method, handler);
   replaceRequestHandlers(protocol, replacement);
-  guardUnknownMethods(protocol, runner);
+  guardUnknownMethods(protocol, runner, unknown);
 
-  if (registry !== undefined && isMcpServer(server)) adoptTools(server, registry, infos);
+  if (registry !== undefined && v2) {
+    adoptV2Tools(server as never, registry as unknown as Record<string, V2ToolRecord>, infos);
+  } else if (registry !== undefined && isMcpServer(server)) adoptTools(server, registry, infos);
   Object.defineProperty(target, APPLIED, { value: true });
   return server;
 }

@@ -9,6 +9,7 @@ import { MiddlewareError } from './errors.js';
 import { isProtocolError } from './not-found.js';
 import { describeValue, isToolResult } from './result.js';
 import type { ToolRecord } from './sdk-v1.js';
+import type { V2ToolRecord } from './sdk-v2.js';
 
 /** Any SDK tool callback, in either shape. */
 export type AnyCallback = (...args: never[]) => CallToolResult | Promise<CallToolResult>;
@@ -108,5 +109,36 @@ export function adoptTools(
         return registered;
       },
     }),
+  });
+}
+
+// v2 runs `tool.executor(args, ctx)`, built from the callback at registration and rebuilt by `update`:
+// wrapping the executor (always two arguments) covers both shapes of callback, and re-wrapping after every
+// update keeps a new callback or schema under the pipeline. No list_changed notification is sent.
+export function adoptV2Tools(
+  server: { registerTool: (...args: never[]) => unknown },
+  registry: Record<string, V2ToolRecord>,
+  infos: WeakMap<object, ToolInfo>,
+): void {
+  const adopt = (tool: V2ToolRecord): void => {
+    tool.executor = reportThrows(tool.executor as AnyCallback) as unknown as V2ToolRecord['executor'];
+    const update = tool.update.bind(tool);
+    tool.update = (updates: Record<string, unknown>): void => {
+      const before = tool.executor;
+      infos.delete(tool);
+      update(updates);
+      if (tool.executor !== before) {
+        tool.executor = reportThrows(tool.executor as AnyCallback) as unknown as V2ToolRecord['executor'];
+      }
+    };
+  };
+  for (const tool of Object.values(registry)) adopt(tool);
+  const registerTool = server.registerTool.bind(server) as (...args: unknown[]) => V2ToolRecord;
+  Object.assign(server, {
+    registerTool(...args: unknown[]): V2ToolRecord {
+      const registered = registerTool(...args);
+      adopt(registered);
+      return registered;
+    },
   });
 }
