@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process */
 // The `mcp-middleware` executable. It lives outside dist/ so package managers can link it before a build;
 // in a clone without `pnpm build`, it says how to run the command from source instead.
 try {

@@ -87,6 +87,24 @@ describe('parseCommand', () => {
     expect(usageError(['check'])).toContain('check needs --config FILE');
   });
 
+  it('takes the upstream of check as proxy does: a command after -- or --upstream URL, or none', () => {
+    expect(parseCommand(['check', '-c', 'f.yaml', '--', 'node', 'server.js'], {})).toEqual({
+      name: 'check',
+      config: 'f.yaml',
+      upstream: { command: 'node', args: ['server.js'] },
+    });
+    expect(parseCommand(['check', '-c', 'f.yaml', '--upstream', 'http://h/mcp'], {})).toEqual({
+      name: 'check',
+      config: 'f.yaml',
+      upstream: { url: 'http://h/mcp', headers: {} },
+    });
+    expect(parseCommand(['check', '-c', 'f.yaml'], {})).toEqual({
+      name: 'check',
+      config: 'f.yaml',
+      upstream: undefined,
+    });
+  });
+
   it('answers --help for every command', () => {
     expect(parseCommand([], {})).toEqual({ name: 'help', topic: 'main' });
     expect(parseCommand(['proxy', '--help'], {})).toEqual({ name: 'help', topic: 'proxy' });

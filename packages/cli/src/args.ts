@@ -19,7 +19,7 @@ export type Command =
   | { readonly name: 'help'; readonly topic: 'main' | 'proxy' | 'check' | 'schema' }
   | { readonly name: 'version' }
   | { readonly name: 'proxy'; readonly args: ProxyArgs }
-  | { readonly name: 'check'; readonly config: string }
+  | { readonly name: 'check'; readonly config: string; readonly upstream: UpstreamSpec | undefined }
   | { readonly name: 'schema' };
 
 export const MAIN_HELP = `Usage: mcp-middleware <command> [options]
@@ -63,15 +63,20 @@ The command after -- runs with the gateway's environment. In stdio mode nothing 
 JSON-RPC is written to stdout; diagnostics go to stderr. A second SIGTERM/SIGINT stops at once.
 `;
 
-export const CHECK_HELP = `Usage: mcp-middleware check --config FILE
+export const CHECK_HELP = `Usage: mcp-middleware check --config FILE [-- COMMAND [ARGS…] | --upstream URL]
 
-Validates the config file and prints, for each tool, the pipeline it gets.
-Exits 0 when the file is valid, 2 when it is not.
+Validates the config file and prints each middleware's options and, for each tools: key,
+what it changes. Warns about a pipeline order that breaks the documented guarantees and,
+given an upstream (as proxy takes it), about tools: keys that match none of its tools.
+Exits 0 when the file is valid (warnings or not), 2 when it is not, 3 when the upstream
+cannot be started.
 `;
 
-export const SCHEMA_HELP = `Usage: mcp-middleware schema
+export const SCHEMA_HELP = `Usage: mcp-middleware schema > mcp-middleware.schema.json
 
-Prints the JSON Schema of the config file format, for editor completion.
+Prints the JSON Schema of the config file format, for editor completion. Point the
+config at it with a first line \`# yaml-language-server: $schema=./mcp-middleware.schema.json\`
+or a \`$schema\` key.
 `;
 
 const usage = (message: string, topic: string): CliError =>
@@ -106,6 +111,26 @@ export function parseHeaders(values: readonly string[], env: NodeJS.ProcessEnv):
   return headers;
 }
 
+/** The upstream of `proxy` or `check`: a command after `--`, or `--upstream URL` with its headers. */
+function upstreamOf(
+  values: { readonly upstream?: string | undefined; readonly header?: string[] | undefined },
+  positionals: readonly string[],
+  env: NodeJS.ProcessEnv,
+  topic: string,
+): UpstreamSpec | undefined {
+  const [command, ...commandArgs] = positionals;
+  if (values.upstream !== undefined) {
+    if (command !== undefined)
+      throw usage('give either --upstream URL or a command after --, not both', topic);
+    if (!URL.canParse(values.upstream) || !/^https?:$/.test(new URL(values.upstream).protocol)) {
+      throw usage(`--upstream must be an http:// or https:// URL, got "${values.upstream}"`, topic);
+    }
+    return { url: values.upstream, headers: parseHeaders(values.header ?? [], env) };
+  }
+  if (values.header !== undefined) throw usage('--header applies only to an --upstream URL', topic);
+  return command === undefined ? undefined : { command, args: commandArgs };
+}
+
 function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
   let parsed;
   try {
@@ -131,22 +156,9 @@ function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
   }
   const { values, positionals } = parsed;
   if (values.help === true) return { name: 'help', topic: 'proxy' };
-  const [command, ...commandArgs] = positionals;
-  let upstream: UpstreamSpec;
-  if (values.upstream !== undefined) {
-    if (command !== undefined)
-      throw usage('give either --upstream URL or a command after --, not both', 'proxy ');
-    if (!URL.canParse(values.upstream) || !/^https?:$/.test(new URL(values.upstream).protocol)) {
-      throw usage(`--upstream must be an http:// or https:// URL, got "${values.upstream}"`, 'proxy ');
-    }
-    upstream = { url: values.upstream, headers: parseHeaders(values.header ?? [], env) };
-  } else {
-    if (command === undefined) {
-      throw usage('no upstream: put the server command after --, or pass --upstream URL', 'proxy ');
-    }
-    if (values.header !== undefined) throw usage('--header applies only to an --upstream URL', 'proxy ');
-    upstream = { command, args: commandArgs };
-  }
+  const upstream = upstreamOf(values, positionals, env, 'proxy ');
+  if (upstream === undefined)
+    throw usage('no upstream: put the server command after --, or pass --upstream URL', 'proxy ');
   const listen = values.listen ?? 'stdio';
   if (listen !== 'stdio' && (!URL.canParse(listen) || new URL(listen).protocol !== 'http:')) {
     throw usage(
@@ -168,25 +180,35 @@ function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
   };
 }
 
-function parseSimple(name: 'check' | 'schema', argv: readonly string[]): Command {
-  let values;
+function parseSimple(name: 'check' | 'schema', argv: readonly string[], env: NodeJS.ProcessEnv): Command {
+  let parsed;
   try {
-    ({ values } = parseArgs({
+    parsed = parseArgs({
       args: [...argv],
       strict: true,
+      allowPositionals: name === 'check',
       options: {
         help: { type: 'boolean', short: 'h' },
-        ...(name === 'check' && { config: { type: 'string', short: 'c' } }),
+        ...(name === 'check' && {
+          config: { type: 'string', short: 'c' },
+          upstream: { type: 'string', short: 'u' },
+          header: { type: 'string', short: 'H', multiple: true },
+        }),
       },
-    }));
+    });
   } catch (error) {
-    throw usage((error as Error).message, `${name} `);
+    throw usage((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), `${name} `);
   }
+  const values = parsed.values as unknown as {
+    help?: boolean;
+    config?: string;
+    upstream?: string;
+    header?: string[];
+  };
   if (values.help === true) return { name: 'help', topic: name };
   if (name === 'schema') return { name };
-  const config = (values as { config?: string }).config;
-  if (config === undefined) throw usage('check needs --config FILE', 'check ');
-  return { name, config };
+  if (values.config === undefined) throw usage('check needs --config FILE', 'check ');
+  return { name, config: values.config, upstream: upstreamOf(values, parsed.positionals, env, 'check ') };
 }
 
 /** Parses the arguments after `mcp-middleware`. Throws a CliError (exit code 2) on bad usage. */
@@ -205,7 +227,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       return parseProxy(rest, env);
     case 'check':
     case 'schema':
-      return parseSimple(first, rest);
+      return parseSimple(first, rest, env);
     default:
       throw usage(`unknown command "${first}"`, '');
   }

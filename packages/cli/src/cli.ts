@@ -1,13 +1,11 @@
 /** runCli(): the `mcp-middleware` command, returning its exit code (bin.ts only adds the process). */
-import { ConfigError, type Pipeline } from '@mcp-middleware/core';
-import { Registry } from 'prom-client';
+// Only what --help and bad usage need is imported up front; the pipeline, the SDK and prom-client load when
+// a command runs, so `mcp-middleware --help` answers in a fraction of the time.
+import type { Pipeline } from '@mcp-middleware/core';
 import { CHECK_HELP, MAIN_HELP, PROXY_HELP, SCHEMA_HELP, parseCommand, type ProxyArgs } from './args.js';
 import { CliError, EXIT_CODES, GatewayError } from './errors.js';
-import { createGateway, type Gateway } from './gateway.js';
-import { authOptionsOf, checkConfig, configJsonSchema, loadPipeline } from './load-pipeline.js';
+import type { Gateway } from './gateway.js';
 import type { GatewayEvent } from './options.js';
-import { describeError } from './upstream.js';
-import { VERSION } from './version.js';
 
 /** Where the command writes and how it hears signals; tests pass their own. */
 export interface CliIo {
@@ -65,6 +63,11 @@ export function describeEvent(event: GatewayEvent): string {
 
 async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
   const log = (line: string): void => io.stderr(`mcp-middleware: ${line}\n`);
+  const [{ Registry }, { createGateway }, { authOptionsOf, loadPipeline }] = await Promise.all([
+    import('prom-client'),
+    import('./gateway.js'),
+    import('./load-pipeline.js'),
+  ]);
   const registry = new Registry();
   const pipeline: Pipeline = args.config === undefined ? [] : await loadPipeline(args.config, { registry });
   let gateway: Gateway;
@@ -132,22 +135,34 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         io.stdout(HELP[command.topic]);
         return EXIT_CODES.ok;
       case 'version':
-        io.stdout(`${VERSION}\n`);
+        io.stdout(`${(await import('./version.js')).VERSION}\n`);
         return EXIT_CODES.ok;
       case 'proxy':
         return await proxy(command.args, io);
-      case 'check':
-        io.stdout(`${await checkConfig(command.config)}\n`);
+      case 'check': {
+        const { checkConfig } = await import('./load-pipeline.js');
+        io.stdout(`${await checkConfig(command.config, { upstream: command.upstream })}\n`);
         return EXIT_CODES.ok;
-      case 'schema':
+      }
+      case 'schema': {
+        const { configJsonSchema } = await import('./load-pipeline.js');
         io.stdout(`${JSON.stringify(await configJsonSchema(), null, 2)}\n`);
         return EXIT_CODES.ok;
+      }
     }
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr(`mcp-middleware: ${error.message}\n`);
       return error.exitCode;
     }
+    if (error instanceof GatewayError && error.code === 'UPSTREAM_START') {
+      io.stderr(`mcp-middleware: ${error.message}\n`);
+      return EXIT_CODES.upstreamStart;
+    }
+    const [{ ConfigError }, { describeError }] = await Promise.all([
+      import('@mcp-middleware/core'),
+      import('./upstream.js'),
+    ]);
     if (error instanceof ConfigError) {
       io.stderr(`mcp-middleware: ${error.message}\n`);
       return EXIT_CODES.usage;

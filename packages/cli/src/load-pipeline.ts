@@ -7,6 +7,7 @@ import {
 } from '@mcp-middleware/config';
 import type { Pipeline } from '@mcp-middleware/core';
 import type { Registry } from 'prom-client';
+import { checkConfigFile, type CheckOptions } from './check.js';
 import { CliError, EXIT_CODES } from './errors.js';
 
 /** What the gateway hands the config loader, so config-built middlewares can share its parts. */
@@ -44,28 +45,10 @@ export function authOptionsOf(configPath: string): Readonly<Record<string, unkno
   }
 }
 
-/**
- * Validates `configPath` and describes the resolved pipeline as a table: one row for tools no `tools:` key
- * matches, one per key of `tools:`, each listing the middlewares that tool gets, outermost first.
- */
-export async function checkConfig(configPath: string): Promise<string> {
+/** `mcp-middleware check`: the file validated and described (see check.ts), problems as a usage error. */
+export async function checkConfig(configPath: string, options: CheckOptions = {}): Promise<string> {
   try {
-    const config = loadConfig(configPath);
-    const built = await createPipeline(config);
-    await built.close();
-    const rows: [string, string][] = [
-      ['(other tools)', built.describe('\u0000').join(' → ')],
-      ...Object.keys(config.tools).map((glob): [string, string] => [glob, built.describe(glob).join(' → ')]),
-    ];
-    const width = Math.max(4, ...rows.map(([tool]) => tool.length));
-    const lines = [
-      `${configPath}: valid, ${config.pipeline.length} middleware${config.pipeline.length === 1 ? '' : 's'}`,
-      '',
-      `${'tool'.padEnd(width)}  pipeline (outermost first)`,
-      `${'─'.repeat(width)}  ${'─'.repeat(26)}`,
-      ...rows.map(([tool, pipeline]) => `${tool.padEnd(width)}  ${pipeline === '' ? '(empty)' : pipeline}`),
-    ];
-    return lines.join('\n');
+    return await checkConfigFile(configPath, options);
   } catch (error) {
     return asCliError(error);
   }

@@ -1,4 +1,8 @@
-/** The registry of this project's middlewares, as config files name them, in the recommended order. */
+/**
+ * The registry of this project's middlewares, as config files name them, in the recommended order.
+ * Each factory is imported when a pipeline names it, so a rateLimit-only config never loads pino,
+ * prom-client or OpenTelemetry (optional peers), and loading a file to check it stays cheap.
+ */
 import {
   apiKeys,
   auth,
@@ -8,15 +12,6 @@ import {
   JWT_ALGORITHMS,
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
-import { cache, redisStore as redisCacheStore } from '@mcp-middleware/cache';
-import { circuitBreaker } from '@mcp-middleware/circuit-breaker';
-import { logging } from '@mcp-middleware/logging';
-import { metrics } from '@mcp-middleware/metrics';
-import { concurrencyLimit, rateLimit, redisStore as redisLimitStore } from '@mcp-middleware/ratelimit';
-import { retry } from '@mcp-middleware/retry';
-import { timeout } from '@mcp-middleware/timeout';
-import { tracing } from '@mcp-middleware/tracing';
-import { validation } from '@mcp-middleware/validation';
 import { z } from 'zod';
 import type { BuildContext, RegistryEntry, SharedStore } from './registry.js';
 import {
@@ -86,7 +81,7 @@ const tracingEntry: RegistryEntry = {
     captureResult: flag().optional(),
     maxCaptureLength: integer('an integer from 1 to 2000', 1, 2000).optional(),
   }),
-  create: (options) => tracing(pick(options, [])),
+  create: async (options) => (await import('@mcp-middleware/tracing')).tracing(pick(options, [])),
 };
 
 /** The requests retry, circuitBreaker and timeout may run on (their `operations` option). */
@@ -106,8 +101,8 @@ const metricsEntry: RegistryEntry = {
       .optional(),
     otel: flag().optional(),
   }),
-  create: (options, context) =>
-    metrics({
+  create: async (options, context) =>
+    (await import('@mcp-middleware/metrics')).metrics({
       ...pick(options, ['otel']),
       ...(options.otel === true ? { meter: 'global' as const } : {}),
       ...(context.metricsRegistry === undefined ? {} : { registry: context.metricsRegistry as never }),
@@ -131,7 +126,7 @@ const loggingEntry: RegistryEntry = {
     includeArgs: flag().optional(),
     redact: textList().optional(),
   }),
-  create: (options) => logging(pick(options, [])),
+  create: async (options) => (await import('@mcp-middleware/logging')).logging(pick(options, [])),
 };
 
 const authEntry: RegistryEntry = {
@@ -211,7 +206,8 @@ const rateLimitEntry: RegistryEntry = {
     name: text().optional(),
     operations: operationList(LIMITABLE).optional(),
   }),
-  create(options, context) {
+  async create(options, context) {
+    const { rateLimit, redisStore: redisLimitStore } = await import('@mcp-middleware/ratelimit');
     const redis = redisOf(context, options.store, 'ratelimit:');
     return rateLimit({
       ...(pick(options, ['store']) as unknown as Parameters<typeof rateLimit>[0]),
@@ -232,8 +228,10 @@ const concurrencyEntry: RegistryEntry = {
     keyBy: keyBy.optional(),
     operations: operationList(LIMITABLE).optional(),
   }),
-  create: (options) =>
-    concurrencyLimit(pick(options, []) as unknown as Parameters<typeof concurrencyLimit>[0]),
+  async create(options) {
+    const { concurrencyLimit } = await import('@mcp-middleware/ratelimit');
+    return concurrencyLimit(pick(options, []) as unknown as Parameters<typeof concurrencyLimit>[0]);
+  },
 };
 
 const validationEntry: RegistryEntry = {
@@ -255,7 +253,7 @@ const validationEntry: RegistryEntry = {
     maxResultBytes: positiveCount().optional(),
     oversizedResult: oneOf(['reject', 'truncate']).optional(),
   }),
-  create: (options) => validation(pick(options, [])),
+  create: async (options) => (await import('@mcp-middleware/validation')).validation(pick(options, [])),
 };
 
 const cacheEntry: RegistryEntry = {
@@ -272,7 +270,8 @@ const cacheEntry: RegistryEntry = {
     store: storeName().optional(),
     operations: operationList(['tools/call', 'resources/read']).optional(),
   }),
-  create(options, context) {
+  async create(options, context) {
+    const { cache, redisStore: redisCacheStore } = await import('@mcp-middleware/cache');
     const redis = redisOf(context, options.store, 'cache:');
     return cache({
       ...(pick(options, ['store', 'tools']) as Parameters<typeof cache>[0]),
@@ -316,7 +315,8 @@ const retryEntry: RegistryEntry = {
     idempotent: flag().optional(),
     operations: resilienceOperations.optional(),
   }),
-  create(options) {
+  async create(options) {
+    const { retry } = await import('@mcp-middleware/retry');
     const idempotent = options.idempotent as boolean | undefined;
     return retry({
       ...(pick(options, ['idempotent']) as Parameters<typeof retry>[0]),
@@ -336,14 +336,15 @@ const breakerEntry: RegistryEntry = {
     maxBreakers: positiveCount().optional(),
     operations: resilienceOperations.optional(),
   }),
-  create: (options) => circuitBreaker(pick(options, [])),
+  create: async (options) =>
+    (await import('@mcp-middleware/circuit-breaker')).circuitBreaker(pick(options, [])),
 };
 
 const timeoutEntry: RegistryEntry = {
   name: 'timeout',
   description: 'a deadline per tool call, resource read and prompt get; the handler sees an aborted signal',
   schema: z.strictObject({ timeoutMs: durationMs(), operations: resilienceOperations.optional() }),
-  create: (options) => timeout(pick(options, [])),
+  create: async (options) => (await import('@mcp-middleware/timeout')).timeout(pick(options, [])),
 };
 
 /** Every built-in middleware a config file may name, in the recommended pipeline order. */

@@ -1,0 +1,132 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  CHECK_WIDTH,
+  DOCUMENTED_ORDER,
+  checkConfigFile,
+  orderWarnings,
+  unmatchedSelectors,
+  wrap,
+} from './check.js';
+import { runCli, type CliIo } from './cli.js';
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'cli-check-')), 'gateway.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function io(): CliIo & { out: string; err: string } {
+  const result = {
+    out: '',
+    err: '',
+    env: {},
+    stdout: (text: string) => void (result.out += text),
+    stderr: (text: string) => void (result.err += text),
+    onSignal: () => () => undefined,
+  };
+  return result;
+}
+
+const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/upstream-server.ts', import.meta.url));
+
+describe('orderWarnings', () => {
+  it('says nothing about the documented order, approval and idempotency included', () => {
+    expect(orderWarnings(DOCUMENTED_ORDER)).toEqual([]);
+  });
+
+  it('warns once per middleware placed inside one it belongs outside of, with the reason', () => {
+    const warnings = orderWarnings(['timeout', 'retry', 'rateLimit', 'auth', 'metrics']);
+    expect(warnings).toHaveLength(4);
+    expect(warnings[3]).toBe(
+      '`metrics` runs inside `timeout`, `retry`, `rateLimit`, `auth`, but belongs outside: observability goes outermost, so it sees every rejection',
+    );
+  });
+
+  it('warns when a cache sits inside idempotency or approval sits inside retry', () => {
+    expect(orderWarnings(['cache', 'idempotency'])).toEqual([
+      '`idempotency` runs inside `cache`, but belongs outside: idempotency goes before anything that runs a write',
+    ]);
+    expect(orderWarnings(['retry', 'approval'])[0]).toMatch(/^`approval` runs inside `retry`/);
+  });
+
+  it('ignores third-party middlewares, which have no documented place', () => {
+    expect(orderWarnings(['./my-guard.js', 'tracing', 'other-package'])).toEqual([]);
+  });
+});
+
+describe('unmatchedSelectors', () => {
+  it('lists the names and globs that match no tool', () => {
+    expect(unmatchedSelectors(['echo', 'search_*', 'db_*', 'gone'], ['echo', 'search_web'])).toEqual([
+      'db_*',
+      'gone',
+    ]);
+  });
+});
+
+describe('wrap', () => {
+  it('keeps every line within the width, breaking JSON after commas and cutting an overlong word', () => {
+    const lines = wrap(`{"a":"${'x'.repeat(150)}","b":1,"c":2}`, 40);
+    expect(lines.every((line) => line.length <= 40)).toBe(true);
+    expect(lines.join('')).toBe(`{"a":"${'x'.repeat(150)}","b":1,"c":2}`);
+  });
+});
+
+describe('checkConfigFile', () => {
+  it('prints no line wider than 100 columns, however long the options and tool keys', async () => {
+    const keys = Array.from(
+      { length: 30 },
+      (_, i) => `          - { id: key-${i}, sha256: "${String(i).padStart(2, 'a').repeat(32)}" }`,
+    );
+    const file = configFile(
+      [
+        'pipeline:',
+        '  - auth:',
+        '      apiKeys:',
+        '        keys:',
+        ...keys,
+        '  - rateLimit: { limit: 20, windowMs: 60000, keyBy: [principal, tool, session] }',
+        'tools:',
+        `  ${'a_very_long_tool_name_that_goes_on_'.repeat(3)}*: { rateLimit: { limit: 5, keyBy: [principal, tool] } }`,
+      ].join('\n'),
+    );
+    const text = await checkConfigFile(file);
+    expect(text).toContain('valid, 2 middlewares');
+    expect(Math.max(...text.split('\n').map((line) => line.length))).toBeLessThanOrEqual(CHECK_WIDTH);
+  });
+
+  it('warns about an order that breaks the documented guarantees, and still calls the file valid', async () => {
+    const file = configFile('pipeline:\n  - timeout: { timeoutMs: 100 }\n  - retry\n  - metrics\n');
+    const out = io();
+    expect(await runCli(['check', '--config', file], out)).toBe(0);
+    expect(out.out).toContain('valid, 3 middlewares');
+    expect(out.out).toContain('2 warnings:');
+    expect(out.out).toContain('- `retry` runs inside `timeout`, but belongs outside');
+    expect(out.out).toMatch(/^documented order: tracing → metrics/m);
+  });
+
+  it('given an upstream command, warns about a tools: key that matches none of its tools', async () => {
+    const file = configFile(
+      'pipeline:\n  - retry\ntools:\n  echo: { retry: false }\n  nothing_*: { retry: false }\n',
+    );
+    const out = io();
+    const code = await runCli(
+      ['check', '--config', file, '--', process.execPath, '--import', 'tsx', FIXTURE],
+      out,
+    );
+    expect(out.err).toBe('');
+    expect(code).toBe(0);
+    expect(out.out).toMatch(/- tools: key `nothing_\*` matches none of the upstream's \d+ tools/);
+    expect(out.out).not.toContain('key `echo`');
+  });
+
+  it('exits 3 when the upstream given to check cannot start', async () => {
+    const file = configFile('pipeline:\n  - retry\n');
+    const out = io();
+    expect(await runCli(['check', '--config', file, '--', 'mcp-middleware-no-such-command'], out)).toBe(3);
+    expect(out.err).toContain('was not found');
+  });
+});
