@@ -1,6 +1,7 @@
 /** cache(): results of read-only tools (and, opted in, resource reads), partitioned by principal, single-flight. */
 import {
   MiddlewareError,
+  isInputRequired,
   isMiddlewareError,
   principalIdOf,
   type CallToolResult,
@@ -24,6 +25,7 @@ import {
 import { isPromise, marked } from './marked.js';
 import { resolveOptions, type CacheOptions } from './options.js';
 import { SingleFlight, type Flight } from './single-flight.js';
+import { writeHook } from './invalidation.js';
 import { healthOf } from './store-health.js';
 import type { CacheEntry } from './store.js';
 
@@ -95,6 +97,8 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   function warn(ctx: RequestContext, message: string, cause?: unknown): void {
     ctx.emit({ type: 'warning', source: 'cache', message, ...(cause !== undefined && { cause }) });
   }
+  // Calls that are not cached reads: a write invalidates what it can change (see invalidation.ts).
+  const afterWrite = writeHook(options, store, (matches) => flights.invalidate(matches), warn);
 
   function planFor(ctx: ToolContext): ToolPlan | null {
     const tool = ctx.tool;
@@ -139,7 +143,9 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
 
   // Stores the flight's result when it may be, then lets later callers start afresh.
   function keep(ctx: RequestContext, flight: Flight<CallToolResult>, result: CallToolResult): void {
-    if (result.isError === true || flight.invalidated) return flights.release(flight);
+    // An input_required answer (2026-07-28) belongs to one round of one call: never stored.
+    if (result.isError === true || flight.invalidated || isInputRequired(result))
+      return flights.release(flight);
     let json: string;
     try {
       json = JSON.stringify(result);
@@ -273,7 +279,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   const middleware: Middleware = function cache(ctx: ToolContext, next: Next): Promise<CallToolResult> {
     let plan = plans.get(ctx.tool);
     if (plan === undefined) plan = planFor(ctx);
-    if (plan === null) return next(ctx);
+    if (plan === null) return afterWrite === undefined ? next(ctx) : afterWrite(ctx, next);
 
     let args: string;
     try {

@@ -116,3 +116,22 @@ export function keyFilter(
     },
   };
 }
+
+/** The encoded tool part of a key the middleware built. */
+export function toolOf(key: string): string {
+  return key.slice(0, key.indexOf(SEPARATOR));
+}
+
+/** The partition part of a key the middleware built (between its first and last separator). */
+export function partitionOf(key: string): string {
+  return key.slice(key.indexOf(SEPARATOR) + 1, key.lastIndexOf(SEPARATOR));
+}
+
+/** The generation of every partition at once (`invalidateOnWrite: 'all'`); no partition is named so. */
+export const ALL_PARTITIONS = '*';
+
+/** True for a key with the three parts of an entry (a store may keep other keys beside, e.g. generations). */
+export function isEntryKey(key: string): boolean {
+  const first = key.indexOf(SEPARATOR);
+  return first >= 0 && key.lastIndexOf(SEPARATOR) > first;
+}

@@ -14,7 +14,10 @@ describe('memoryStore', () => {
   it('gives back what was stored, with its time', () => {
     const store = memoryStore();
     store.set('k', stored('hello', 42), 1000);
-    expect(store.get('k')).toEqual({ value: { content: [{ type: 'text', text: 'hello' }] }, storedAt: 42 });
+    expect(store.get('k')).toMatchObject({
+      value: { content: [{ type: 'text', text: 'hello' }] },
+      storedAt: 42,
+    });
   });
 
   it('answers synchronously, so a hit needs no await', () => {
@@ -91,5 +94,47 @@ describe('memoryStore', () => {
     } catch (error) {
       expect((error as ConfigError).path).toBe(path);
     }
+  });
+
+  describe('generations', () => {
+    const entry = (tool: string, partition: string): string => `${tool}\u001f${partition}\u001f{}`;
+
+    it('makes every entry of a bumped partition stale, and no other', () => {
+      const store = memoryStore();
+      store.set(entry('a', 'p:alice'), stored('a'), 1000);
+      store.set(entry('b', 'p:alice'), stored('b'), 1000);
+      store.set(entry('a', 'p:bob'), stored('c'), 1000);
+      store.bump(['p:alice']);
+      expect(store.get(entry('a', 'p:alice'))).toBeUndefined();
+      expect(store.get(entry('b', 'p:alice'))).toBeUndefined();
+      expect(store.get(entry('a', 'p:bob'))).toBeDefined();
+    });
+
+    it('makes every entry stale when all partitions are bumped', () => {
+      const store = memoryStore();
+      store.set(entry('a', 'p:alice'), stored('a'), 1000);
+      store.set(entry('a', 'shared'), stored('b'), 1000);
+      store.bump(['*']);
+      expect(store.get(entry('a', 'p:alice'))).toBeUndefined();
+      expect(store.get(entry('a', 'shared'))).toBeUndefined();
+    });
+
+    it('serves what is stored after a bump', () => {
+      const store = memoryStore();
+      store.bump(['p:alice']);
+      store.set(entry('a', 'p:alice'), stored('a'), 1000);
+      store.bump(['p:bob']);
+      expect(store.get(entry('a', 'p:alice'))).toBeDefined();
+    });
+
+    it('stays bounded in partitions, making old entries stale rather than serving them wrongly', () => {
+      const store = memoryStore({ maxEntries: 2 });
+      store.set(entry('a', 'p:1'), stored('1'), 1000);
+      store.set(entry('a', 'p:2'), stored('2'), 1000);
+      store.set(entry('a', 'p:3'), stored('3'), 1000);
+      store.bump(['p:1']);
+      expect(store.get(entry('a', 'p:1'))).toBeUndefined();
+      expect(store.get(entry('a', 'p:3'))).toBeDefined();
+    });
   });
 });

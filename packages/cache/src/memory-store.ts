@@ -1,7 +1,7 @@
 /** The default store: an in-process LRU (lru-cache 11) bounded by entry count and bytes. */
 import { readOptions, type CallToolResult } from '@mcp-middleware/core';
 import { LRUCache } from 'lru-cache';
-import type { KeyFilter } from './keys.js';
+import { ALL_PARTITIONS, partitionOf, type KeyFilter } from './keys.js';
 import type { CacheEntry, CacheStore, StoredResult } from './store.js';
 
 /** Options of {@link memoryStore}. */
@@ -24,12 +24,25 @@ export interface MemoryStore extends CacheStore {
   set(key: string, result: StoredResult, ttlMs: number): void;
   delete(key: string): void;
   invalidate(filter: KeyFilter): number;
+  bump(partitions: readonly string[]): void;
   /** Entries held now. */
   readonly size: number;
 }
 
 /** Defaults shared with `cache()`, which builds this store when none is given. */
 export const MEMORY_DEFAULTS = Object.freeze({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 });
+
+/** A partition's generation: a cell entries point to, so checking one is two property reads. */
+interface Generation {
+  n: number;
+}
+
+interface Held extends CacheEntry {
+  readonly generation: Generation;
+  readonly at: number;
+  readonly all: Generation;
+  readonly allAt: number;
+}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
@@ -57,17 +70,60 @@ export function readMemoryOptions(
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const { maxEntries, maxBytes } = readMemoryOptions('memoryStore', options);
-  const lru = new LRUCache<string, CacheEntry>({ max: maxEntries, maxSize: maxBytes });
+  const lru = new LRUCache<string, Held>({ max: maxEntries, maxSize: maxBytes });
+  // Generations: an entry is fresh while its partition's cell and the all-partitions cell still hold the
+  // numbers it was stored under. A write bumps a cell: no entry is visited.
+  let all: Generation = { n: 0 };
+  const generations = new Map<string, Generation>();
+
+  function generationOf(partition: string): Generation {
+    let generation = generations.get(partition);
+    if (generation === undefined) {
+      // Bounded: past maxEntries cells, every entry is made stale at once and the cells start afresh.
+      if (generations.size >= maxEntries) {
+        all.n++;
+        all = { n: 0 };
+        generations.clear();
+      }
+      generation = { n: 0 };
+      generations.set(partition, generation);
+    }
+    return generation;
+  }
+
   return {
     name: 'memory',
     get size() {
       return lru.size;
     },
-    get: (key) => lru.get(key),
+    get(key) {
+      const held = lru.get(key);
+      return held === undefined || (held.generation.n === held.at && held.all.n === held.allAt)
+        ? held
+        : undefined;
+    },
     set(key: string, result: StoredResult): void {
       const value = deepFreeze(JSON.parse(result.json) as CallToolResult);
+      const generation = generationOf(partitionOf(key));
+      const held: Held = {
+        value,
+        storedAt: result.storedAt,
+        generation,
+        at: generation.n,
+        all,
+        allAt: all.n,
+      };
       // lru-cache refuses (and drops any old value) when one entry alone exceeds maxBytes.
-      lru.set(key, { value, storedAt: result.storedAt }, { size: result.bytes + key.length });
+      lru.set(key, held, { size: result.bytes + key.length });
+    },
+    bump(partitions: readonly string[]): void {
+      for (const partition of partitions) {
+        if (partition === ALL_PARTITIONS) all.n++;
+        else {
+          const generation = generations.get(partition);
+          if (generation !== undefined) generation.n++;
+        }
+      }
     },
     delete(key: string): void {
       lru.delete(key);

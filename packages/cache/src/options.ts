@@ -7,6 +7,7 @@ import {
   type ToolInfo,
   type ToolSelector,
 } from '@mcp-middleware/core';
+import { INVALIDATION_OPTIONS, type InvalidationOptions } from './invalidation.js';
 import { memoryStore, readMemoryOptions } from './memory-store.js';
 import type { CacheStore } from './store.js';
 
@@ -14,7 +15,7 @@ import type { CacheStore } from './store.js';
 export type CacheScope = 'principal' | 'shared';
 
 /** Options of `cache()`. */
-export interface CacheOptions {
+export interface CacheOptions extends InvalidationOptions {
   /**
    * How long a result is served as fresh.
    * @default 60000
@@ -101,6 +102,7 @@ const KNOWN = [
   'cacheable',
   'store',
   'operations',
+  ...INVALIDATION_OPTIONS,
 ];
 
 const SCOPES: readonly unknown[] = ['principal', 'shared'];

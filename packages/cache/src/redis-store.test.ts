@@ -52,6 +52,7 @@ describe('redisStore', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(5000);
     expect(JSON.parse((await client.get(`${PREFIX}c:k`)) as string)).toEqual({
+      g: [0, 0],
       t: 7,
       v: { content: [{ type: 'text', text: 'x' }] },
     });
@@ -137,5 +138,36 @@ describe('redisStore', () => {
     const ids = ['x\ud800', 'x\udc00', 'x\ufffd'];
     for (const id of ids) await store.set(key('t', id), stored(id), 60_000);
     for (const id of ids) expect((await store.get(key('t', id)))?.value).toEqual(stored(id).value);
+  });
+
+  describe('generations', () => {
+    it('makes the entries of a partition stale with one bump, across stores sharing the prefix', async () => {
+      const one = redisStore({ client, prefix: `${PREFIX}gen1:` });
+      const two = redisStore({ client, prefix: `${PREFIX}gen1:` });
+      await one.set(key('read', 'jwt:alice'), stored('a'), 60_000);
+      await one.set(key('read', 'jwt:bob'), stored('b'), 60_000);
+      await two.bump?.([principalPart('jwt:alice')]);
+      expect(await one.get(key('read', 'jwt:alice'))).toBeUndefined();
+      expect(await one.get(key('read', 'jwt:bob'))).toBeDefined();
+    });
+
+    it('does not store a read that missed before a write on another replica landed', async () => {
+      const reader = redisStore({ client, prefix: `${PREFIX}gen2:` });
+      const writer = redisStore({ client, prefix: `${PREFIX}gen2:` });
+      const k = key('read', 'jwt:alice');
+      expect(await reader.get(k)).toBeUndefined(); // the read starts: a miss
+      await writer.bump?.([principalPart('jwt:alice')]); // a write lands meanwhile
+      await reader.set(k, stored('old'), 60_000); // the read's pre-write result
+      expect(await reader.get(k)).toBeUndefined();
+      await reader.set(k, stored('new'), 60_000); // the next read stores
+      expect((await reader.get(k))?.value).toEqual({ content: [{ type: 'text', text: 'new' }] });
+    });
+
+    it('keeps generation keys out of every invalidation filter', async () => {
+      const store = redisStore({ client, prefix: `${PREFIX}gen3:` });
+      await store.bump?.([principalPart('jwt:alice'), '*']);
+      await store.invalidate(keyFilter(undefined, undefined));
+      expect(await client.keys(`${PREFIX}gen3:*`)).toHaveLength(2);
+    });
   });
 });

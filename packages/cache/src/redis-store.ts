@@ -1,6 +1,6 @@
 /** A store shared by replicas: JSON values with a PX TTL on an injected ioredis client. */
 import { ConfigError, describeValue, readOptions, type CallToolResult } from '@mcp-middleware/core';
-import type { KeyFilter } from './keys.js';
+import { ALL_PARTITIONS, partitionOf, type KeyFilter } from './keys.js';
 import type { CacheEntry, CacheStore, StoredResult } from './store.js';
 
 /** The commands the store uses; an ioredis `Redis` client fits. */
@@ -15,6 +15,9 @@ export interface RedisClientLike {
     batch: number,
   ): Promise<[cursor: string, keys: string[]]>;
   unlink(...keys: string[]): Promise<number>;
+  /** With `mget` and `eval` (ioredis has both), writes invalidate by generation: one round trip, no scan. */
+  mget?(...keys: string[]): Promise<(string | null)[]>;
+  eval?(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   /** ioredis' EventEmitter: the store adds one `error` listener (see {@link redisStore}). */
   on?(event: 'error', listener: (error: unknown) => void): unknown;
 }
@@ -56,11 +59,24 @@ function quietErrors(client: RedisClientLike): void {
   client.on('error', () => undefined);
 }
 
-// An entry this version cannot read (corrupt, or written by another tool) is a miss, not a failure.
-function parseEntry(text: string): CacheEntry | undefined {
-  let parsed: { t?: unknown; v?: unknown } | null;
+// Stores an entry under the generations its read observed (ARGV[3], ARGV[4]; '' when unknown), and only
+// while they still hold: a write on another replica during the read leaves nothing stale behind.
+const SET_IF_CURRENT = `local p = redis.call('GET', KEYS[2]) or '0'
+local a = redis.call('GET', KEYS[3]) or '0'
+if ARGV[3] ~= '' and (ARGV[3] ~= p or ARGV[4] ~= a) then return 0 end
+redis.call('SET', KEYS[1], '{"g":[' .. p .. ',' .. a .. '],' .. ARGV[1], 'PX', ARGV[2])
+return 1`;
+const BUMP = `for _, key in ipairs(KEYS) do redis.call('INCR', key) end return 1`;
+
+// Generation keys hold one separator (entries hold two), so no entry filter ever selects them.
+const GENERATION_TAG = '\u0002';
+
+// An entry this version cannot read (corrupt, or written by another tool) is a miss, not a failure; so
+// is an entry stored under older generations than `generations` (a write made it stale).
+function parseEntry(text: string, generations?: readonly (string | null)[]): CacheEntry | undefined {
+  let parsed: { t?: unknown; v?: unknown; g?: unknown } | null;
   try {
-    parsed = JSON.parse(text) as { t?: unknown; v?: unknown } | null;
+    parsed = JSON.parse(text) as { t?: unknown; v?: unknown; g?: unknown } | null;
   } catch {
     return undefined;
   }
@@ -72,6 +88,16 @@ function parseEntry(text: string): CacheEntry | undefined {
     parsed.v === null
   ) {
     return undefined;
+  }
+  if (generations !== undefined) {
+    const g = parsed.g;
+    if (
+      !Array.isArray(g) ||
+      String(g[0]) !== (generations[0] ?? '0') ||
+      String(g[1]) !== (generations[1] ?? '0')
+    ) {
+      return undefined;
+    }
   }
   return { value: parsed.v as CallToolResult, storedAt: parsed.t };
 }
@@ -96,16 +122,61 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   const prefix = read.string('prefix', 'mcp-middleware:cache:');
   const scanCount = read.integer('scanCount', { min: 1, max: 100_000, default: 500 });
   const escapedPrefix = escapeGlob(prefix);
+  const generational = typeof redis.mget === 'function' && typeof redis.eval === 'function';
+  const generationKey = (partition: string): string => `${prefix}${GENERATION_TAG}\u001f${partition}`;
+  const allKey = generationKey(ALL_PARTITIONS);
+  // The generations each missed read observed, for its store to land only if they still hold. Bounded:
+  // a read whose entry is forgotten here stores under the generations current when it lands.
+  const observed = new Map<string, readonly (string | null)[]>();
+
+  async function getGenerational(key: string): Promise<CacheEntry | undefined> {
+    const [text, partition, all] = await (redis.mget as NonNullable<RedisClientLike['mget']>)(
+      prefix + key,
+      generationKey(partitionOf(key)),
+      allKey,
+    );
+    const generations = [partition ?? null, all ?? null];
+    const entry = text === null || text === undefined ? undefined : parseEntry(text, generations);
+    if (entry === undefined) {
+      if (observed.size >= 10_000) observed.clear();
+      observed.set(key, generations);
+    }
+    return entry;
+  }
 
   return {
     name: 'redis',
     async get(key: string): Promise<CacheEntry | undefined> {
+      if (generational) return getGenerational(key);
       const text = await redis.get(prefix + key);
       return text === null ? undefined : parseEntry(text);
     },
     async set(key: string, result: StoredResult, ttlMs: number): Promise<void> {
-      await redis.set(prefix + key, `{"t":${result.storedAt},"v":${result.json}}`, 'PX', ttlMs);
+      const rest = `"t":${result.storedAt},"v":${result.json}}`;
+      if (!generational) {
+        await redis.set(prefix + key, `{${rest}`, 'PX', ttlMs);
+        return;
+      }
+      const seen = observed.get(key);
+      observed.delete(key);
+      await (redis.eval as NonNullable<RedisClientLike['eval']>)(
+        SET_IF_CURRENT,
+        3,
+        prefix + key,
+        generationKey(partitionOf(key)),
+        allKey,
+        rest,
+        ttlMs,
+        seen === undefined ? '' : (seen[0] ?? '0'),
+        seen === undefined ? '' : (seen[1] ?? '0'),
+      );
     },
+    ...(generational && {
+      async bump(partitions: readonly string[]): Promise<void> {
+        const keys = partitions.map(generationKey);
+        await (redis.eval as NonNullable<RedisClientLike['eval']>)(BUMP, keys.length, ...keys);
+      },
+    }),
     async invalidate(filter: KeyFilter): Promise<number> {
       const tool = filter.tool === undefined ? '*' : escapeGlob(filter.tool);
       const partition = filter.partition === undefined ? '*' : escapeGlob(filter.partition);

@@ -35,4 +35,10 @@ export interface CacheStore {
   delete?(key: string): void | Promise<void>;
   /** Removes the entries `filter` selects; answers how many. */
   invalidate(filter: KeyFilter): number | Promise<number>;
+  /**
+   * Makes every entry of `partitions` (encoded partitions, or `'*'` for all) stale at once, without
+   * finding them: entries carry the generation of their partition they were read under, a write bumps it.
+   * Stores without it are invalidated by `invalidate` (a scan) instead.
+   */
+  bump?(partitions: readonly string[]): void | Promise<void>;
 }
