@@ -266,6 +266,7 @@ describe('metrics on a real McpServer, scraped over HTTP', () => {
       'mcp_middleware_rejections_total',
       'mcp_middleware_retries_total',
       'mcp_middleware_cache_requests_total',
+      'mcp_middleware_input_required_total',
       'mcp_middleware_circuit_breakers',
     ]);
   });

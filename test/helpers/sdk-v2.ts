@@ -10,6 +10,7 @@ import {
   Server,
   createMcpHandler,
   type AuthInfo,
+  type ClientCapabilities,
 } from '@modelcontextprotocol/server';
 
 export type Era = 'legacy' | 'modern';
@@ -30,6 +31,8 @@ export interface V2Connection {
 export interface V2ConnectOptions {
   /** Given to the server as an HTTP auth layer would (modern: per request; legacy: on every message). */
   readonly authInfo?: AuthInfo | undefined;
+  /** What the client declares (elicitation, sampling, roots…). */
+  readonly capabilities?: ClientCapabilities | undefined;
 }
 
 function parseSse(text: string): WireMessage[] {
@@ -68,7 +71,10 @@ export async function connectV2(
       const clientSend = clientTransport.send.bind(clientTransport);
       clientTransport.send = (message, sendOptions) => clientSend(message, { ...sendOptions, authInfo });
     }
-    const client = new Client({ name: 'v2-test-client', version: '1.0.0' });
+    const client = new Client(
+      { name: 'v2-test-client', version: '1.0.0' },
+      { capabilities: options.capabilities ?? {} },
+    );
     await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
     return {
       client,
@@ -94,7 +100,7 @@ export async function connectV2(
   };
   const client = new Client(
     { name: 'v2-test-client', version: '1.0.0' },
-    { versionNegotiation: { mode: 'auto' } },
+    { versionNegotiation: { mode: 'auto' }, capabilities: options.capabilities ?? {} },
   );
   await client.connect(
     new StreamableHTTPClientTransport(new URL('http://mcp.test/mcp'), { fetch: fetchLike }),

@@ -1,6 +1,7 @@
 /** cache(): results of read-only tools (and, opted in, resource reads), partitioned by principal, single-flight. */
 import {
   MiddlewareError,
+  isInputRequired,
   isMiddlewareError,
   principalIdOf,
   type CallToolResult,
@@ -142,7 +143,9 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
 
   // Stores the flight's result when it may be, then lets later callers start afresh.
   function keep(ctx: RequestContext, flight: Flight<CallToolResult>, result: CallToolResult): void {
-    if (result.isError === true || flight.invalidated) return flights.release(flight);
+    // An input_required answer (2026-07-28) belongs to one round of one call: never stored.
+    if (result.isError === true || flight.invalidated || isInputRequired(result))
+      return flights.release(flight);
     let json: string;
     try {
       json = JSON.stringify(result);

@@ -46,6 +46,7 @@ export {
   ERROR_META_KEY,
   describeValue,
   errorDetailOf,
+  isInputRequired,
   isToolResult,
   redactSecrets,
   toToolResult,

@@ -1,13 +1,15 @@
 /** The outcome classifier shared by resilience and observability: what happened to one call. */
 import type { CallToolResult } from './contract.js';
 import { isMiddlewareError, isRetryable, type ErrorCode } from './errors.js';
-import { errorDetailOf } from './result.js';
+import { errorDetailOf, isInputRequired } from './result.js';
 
 /**
  * `success`: a normal result. `tool_error`: the tool answered `isError: true` (it worked, the answer is
  * "no"). `error`: something threw — a middleware rejection (with `code`) or an unknown failure (no code).
+ * `input_required`: a 2026-07-28 `InputRequiredResult` — the tool asks the client for input and will be
+ * called again; neither a success nor a failure, never cached or retried.
  */
-export type OutcomeKind = 'success' | 'tool_error' | 'error';
+export type OutcomeKind = 'success' | 'tool_error' | 'error' | 'input_required';
 
 /** One call's outcome. Each middleware decides which outcomes count as failures. */
 export interface Outcome {
@@ -32,9 +34,11 @@ const SUCCESS: Outcome = Object.freeze({
   error: undefined,
 });
 
+const INPUT_REQUIRED: Outcome = Object.freeze({ ...SUCCESS, kind: 'input_required' });
+
 /** Classifies a returned result. Success needs no allocation. */
 export function outcomeOfResult(result: CallToolResult): Outcome {
-  if (result.isError !== true) return SUCCESS;
+  if (result.isError !== true) return isInputRequired(result) ? INPUT_REQUIRED : SUCCESS;
   const detail = errorDetailOf(result);
   return {
     kind: detail === undefined ? 'tool_error' : 'error',
@@ -64,7 +68,7 @@ export function outcomeOfError(error: unknown): Outcome {
  * `isError` answer, the middleware code for a rejection, `_OTHER` otherwise.
  */
 export function errorTypeOf(outcome: Outcome): string | undefined {
-  if (outcome.kind === 'success') return undefined;
+  if (outcome.kind === 'success' || outcome.kind === 'input_required') return undefined;
   if (outcome.kind === 'tool_error') return 'tool_error';
   return outcome.code ?? '_OTHER';
 }

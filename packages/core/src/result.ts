@@ -88,6 +88,19 @@ export function isToolResult(value: unknown): value is CallToolResult {
   return content === undefined || Array.isArray(content);
 }
 
+/**
+ * True for a 2026-07-28 `InputRequiredResult` (`resultType: "input_required"`): the server asks the
+ * client for input (elicitation, sampling, roots) and expects the call again with `inputResponses`. Such a
+ * result passes every middleware untouched: never cached, retried, validated or counted as a success.
+ */
+export function isInputRequired(result: unknown): boolean {
+  return (
+    typeof result === 'object' &&
+    result !== null &&
+    (result as { resultType?: unknown }).resultType === 'input_required'
+  );
+}
+
 /** A short, secret-free description of a value, for error texts. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

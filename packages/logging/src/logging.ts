@@ -3,6 +3,7 @@ import {
   ConfigError,
   outcomeOfError,
   outcomeOfResult,
+  isInputRequired,
   readOptions,
   redactSecrets,
   reportCallbackError,
@@ -22,7 +23,7 @@ import { parsePaths, redactArgs } from './redact.js';
 import { requestStep } from './request-step.js';
 
 /** How a call ended, as its log line says in `outcome`. */
-export type LogOutcome = 'success' | 'tool_error' | 'rejected' | 'failed';
+export type LogOutcome = 'success' | 'tool_error' | 'rejected' | 'failed' | 'input_required';
 
 /** The level of each outcome's line (any level of the logger, or `silent` for none). */
 export interface LogLevels {
@@ -34,6 +35,11 @@ export interface LogLevels {
   readonly rejected?: string | undefined;
   /** An unknown error, or `INTERNAL`. @default 'error' */
   readonly failed?: string | undefined;
+  /**
+   * The tool asked the client for input (a 2026-07-28 `input_required` result; the client calls again).
+   * Its `requestState` is never logged. @default 'debug'
+   */
+  readonly inputRequired?: string | undefined;
 }
 
 /** Options of {@link logging}. */
@@ -65,6 +71,7 @@ const MESSAGES: Readonly<Record<LogOutcome, string>> = {
   tool_error: 'tool returned an error',
   rejected: 'tool call rejected',
   failed: 'tool call failed',
+  input_required: 'tool asked the client for input',
 };
 // Keeps a slow or stalled stderr reader from growing memory without bound; lines past it are dropped.
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -91,6 +98,7 @@ function isLogger(value: unknown): value is Logger {
 function kindOf(outcome: Outcome): LogOutcome {
   if (outcome.kind === 'success') return 'success';
   if (outcome.kind === 'tool_error') return 'tool_error';
+  if (outcome.kind === 'input_required') return 'input_required';
   return outcome.code === undefined || outcome.code === 'INTERNAL' ? 'failed' : 'rejected';
 }
 
@@ -114,7 +122,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
   const level = read.oneOf('level', PINO_LEVELS, 'info');
   const log: Logger = given ?? defaultLogger(level);
   const known = Object.keys(log.levels.values).concat('silent');
-  const levelsRead = read.object('levels', ['success', 'toolError', 'rejected', 'failed']);
+  const levelsRead = read.object('levels', ['success', 'toolError', 'rejected', 'failed', 'inputRequired']);
   const levelOf = (key: string, fallback: string): string =>
     levelsRead === undefined ? fallback : levelsRead.oneOf(key, known, fallback);
   const levels: Readonly<Record<LogOutcome, string>> = {
@@ -122,6 +130,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
     tool_error: levelOf('toolError', 'warn'),
     rejected: levelOf('rejected', 'warn'),
     failed: levelOf('failed', 'error'),
+    input_required: levelOf('inputRequired', 'debug'),
   };
   const includeArgs = read.boolean('includeArgs', false);
   const redactOption = read.raw('redact');
@@ -203,7 +212,8 @@ export function logging(options: LoggingOptions = {}): Middleware {
         // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
         if ((result as CallToolResult | undefined)?.isError === true)
           logCall(ctx, start, outcomeOfResult(result));
-        else if (enabled(successLevel)) logCall(ctx, start, outcomeOfResult(result));
+        else if (enabled(successLevel) || isInputRequired(result))
+          logCall(ctx, start, outcomeOfResult(result));
         return result;
       },
       (error: unknown) => {

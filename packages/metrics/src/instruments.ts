@@ -12,6 +12,7 @@ import {
   CACHE_REQUESTS,
   CALLS_IN_FLIGHT,
   CIRCUIT_BREAKERS,
+  INPUT_REQUIRED,
   MAX_METHODS,
   METRIC_NAMES,
   OPERATION_DURATION,
@@ -74,6 +75,7 @@ export class Instruments {
   readonly #rejections: Counter<TargetLabel | 'error_type'>;
   readonly #retries: Counter<TargetLabel>;
   readonly #cache: Counter<TargetLabel | 'result'>;
+  readonly #inputRequired: Counter<TargetLabel>;
   // Breaker key → the series it belongs to (undefined outside any request) and its state.
   readonly #breakers = new Map<string, { readonly series: Series | undefined; state: BreakerState }>();
   readonly #breakerSeries = new Set<Series | undefined>();
@@ -138,6 +140,12 @@ export class Instruments {
       labelNames: [...labelNames, 'result'] as const,
       registers,
     });
+    this.#inputRequired = new Counter({
+      name: INPUT_REQUIRED,
+      help: 'Answers that ask the client for input (2026-07-28 input_required; the client calls again), by method and tool or prompt. Not in the duration histogram: neither a success nor a failure.',
+      labelNames,
+      registers,
+    });
     const breakers = this.#breakers;
     const breakerSeries = this.#breakerSeries;
     new Gauge({
@@ -159,6 +167,11 @@ export class Instruments {
         }
       },
     });
+  }
+
+  /** Counts one `input_required` answer of `series`. */
+  inputRequired(series: Series): void {
+    this.#inputRequired.inc({ ...series.labels });
   }
 
   /** The prebound series of a tool; beyond `maxTools` distinct names, the shared `_other` series. */

@@ -3,6 +3,7 @@ import {
   errorTypeOf,
   outcomeOfError,
   outcomeOfResult,
+  isInputRequired,
   readOptions,
   type OptionReader,
   type CallToolResult,
@@ -117,6 +118,8 @@ function toolStep(instruments: Instruments, otel: Histogram | undefined): Middle
         // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
         if ((result as CallToolResult | undefined)?.isError === true) {
           record(series, otel, seconds, true, errorTypeOf(outcomeOfResult(result)));
+        } else if (isInputRequired(result)) {
+          instruments.inputRequired(series);
         } else {
           record(series, otel, seconds, false);
         }
@@ -144,7 +147,9 @@ function requestStep(instruments: Instruments, otel: Histogram | undefined): Req
     return pending.then(
       (result) => {
         const seconds = (performance.now() - start) / 1000;
-        record(instruments.settled(ctx.operation, ctx.target), otel, seconds, false);
+        const series = instruments.settled(ctx.operation, ctx.target);
+        if (isInputRequired(result)) instruments.inputRequired(series);
+        else record(series, otel, seconds, false);
         return result;
       },
       (error: unknown) => {

@@ -10,6 +10,8 @@ export const REJECTIONS = 'mcp_middleware_rejections_total';
 export const RETRIES = 'mcp_middleware_retries_total';
 /** Cache lookups by tool and result: hit, miss, stale, bypass (counter). */
 export const CACHE_REQUESTS = 'mcp_middleware_cache_requests_total';
+/** 2026-07-28 `input_required` answers (the client must call again), by method and tool (counter). */
+export const INPUT_REQUIRED = 'mcp_middleware_input_required_total';
 /** Circuit breakers of a tool in each non-closed state: open, half-open (gauge). */
 export const CIRCUIT_BREAKERS = 'mcp_middleware_circuit_breakers';
 
@@ -20,6 +22,7 @@ export const METRIC_NAMES = [
   REJECTIONS,
   RETRIES,
   CACHE_REQUESTS,
+  INPUT_REQUIRED,
   CIRCUIT_BREAKERS,
 ] as const;
 

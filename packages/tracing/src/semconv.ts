@@ -30,6 +30,8 @@ export const ATTR_NETWORK_TRANSPORT = 'network.transport';
 export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name';
 /** Set iff the call failed: `tool_error`, a middleware code, a JSON-RPC code or `_OTHER`. */
 export const ATTR_ERROR_TYPE = 'error.type';
+/** This toolkit's own: `input_required` when a 2026-07-28 answer asks the client for input (not an error). */
+export const ATTR_MCP_RESULT_TYPE = 'mcp.result.type';
 
 export const MCP_METHOD_NAME_VALUE_TOOLS_CALL = 'tools/call';
 export const MCP_METHOD_NAME_VALUE_PROMPTS_GET = 'prompts/get';

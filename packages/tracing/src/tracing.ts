@@ -31,6 +31,7 @@ import {
 import { captureValue, metaGetter } from './carrier.js';
 import {
   ATTR_ERROR_TYPE,
+  ATTR_MCP_RESULT_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_RESULT,
@@ -190,16 +191,22 @@ export function tracing(options: TracingOptions = {}): Middleware {
   }
 
   function succeed(span: Span, ctx: ToolContext, result: CallToolResult): void {
+    let shown: CallToolResult = result;
     try {
-      const errorType = errorTypeOf(outcomeOfResult(result));
+      const outcome = outcomeOfResult(result);
+      const errorType = errorTypeOf(outcome);
       if (errorType !== undefined) {
         span.setAttribute(ATTR_ERROR_TYPE, errorType);
         span.setStatus(ERROR_STATUS);
+      } else if (outcome.kind === 'input_required') {
+        span.setAttribute(ATTR_MCP_RESULT_TYPE, 'input_required');
+        // The opaque round state is the server's, not telemetry.
+        shown = { ...result, requestState: undefined } as CallToolResult;
       }
     } catch (error) {
       warn(ctx, 'could not record the result', error);
     }
-    capture(span, ctx, ATTR_GEN_AI_TOOL_CALL_RESULT, captureResult, result);
+    capture(span, ctx, ATTR_GEN_AI_TOOL_CALL_RESULT, captureResult, shown);
     end(span, ctx);
   }
 
