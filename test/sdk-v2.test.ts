@@ -181,6 +181,35 @@ describe.each(ERAS)('SDK v2 on the %s era', (era) => {
     );
   });
 
+  it('marks a list filtered per caller private to caches on the 2026 wire, even where the server hints public', async () => {
+    const guard = auth({ tools: { 'admin_*': { scopes: ['admin'] } } });
+    const runner = createToolRunner(guard);
+    const hinted = (): McpServer => {
+      const server = new McpServer(
+        { name: 'hinted', version: '1' },
+        { cacheHints: { 'tools/list': { ttlMs: 60_000, cacheScope: 'public' } } },
+      );
+      server.registerTool('admin_reset', {}, () => ({ content: [] }));
+      server.registerTool('echo', {}, () => ({ content: [] }));
+      return server;
+    };
+    const authInfo = { token: 't', clientId: 'alice', scopes: ['read'] };
+    const bare = await connect(era, hinted, authInfo);
+    const wrapped = await connect(era, () => withMiddleware(hinted(), runner), authInfo);
+    await bare.client.listTools();
+    await wrapped.client.listTools();
+    const bareList = (lastResponse(bare.wire) as { result: Record<string, unknown> }).result;
+    const wrappedList = (lastResponse(wrapped.wire) as { result: Record<string, unknown> }).result;
+    if (era === 'modern') {
+      expect(bareList.cacheScope).toBe('public');
+      expect(wrappedList.cacheScope).toBe('private');
+      expect(wrappedList.ttlMs).toBe(60_000);
+    } else {
+      expect(wrappedList.cacheScope).toBeUndefined();
+      expect(Object.keys(wrappedList).sort()).toEqual(Object.keys(bareList).sort());
+    }
+  });
+
   it('hides a prompt and a resource exactly as unknown ones, byte for byte', async () => {
     const guard = auth({
       prompts: { 'admin_*': { scopes: ['admin'] } },

@@ -1,6 +1,7 @@
 /** auth(): resolve who is calling into `principalKey` on every request, and guard tools, prompts and resources. */
 import {
   defineMiddleware,
+  isModernRequest,
   principalKey,
   readOptions,
   type CallToolResult,
@@ -116,7 +117,16 @@ function listStep(
 ) {
   const list = new ListFilter(access, kind, field, key);
   return <R extends Result>(ctx: RequestContext, next: (ctx?: RequestContext) => Promise<R>): Promise<R> =>
-    guard(resolve, ctx, undefined, (principal) => next().then((result) => list.filter(result, principal)));
+    guard(resolve, ctx, undefined, (principal) =>
+      next().then((result) => privateOn2026(ctx, list.filter(result, principal))),
+    );
+}
+
+// A list filtered by caller may not be shared by caches between callers: on 2026-07-28, where results
+// carry cache hints, it is marked `cacheScope: "private"` whatever the server hinted.
+function privateOn2026<R extends Result>(ctx: RequestContext, result: R): R {
+  if (!isModernRequest(ctx) || (result as { cacheScope?: unknown }).cacheScope === 'private') return result;
+  return { ...result, cacheScope: 'private' };
 }
 
 /** The steps for requests other than tools/call: every one authenticated, lists filtered, targets checked. */

@@ -66,3 +66,9 @@ export type { GlobPattern, ToolSelector } from './selector.js';
 export { requestTarget } from './request-target.js';
 export { withMiddleware, wrapTool } from './server.js';
 export { callUserCallback, reportCallbackError } from './user-callback.js';
+export {
+  MODERN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION_META_KEY,
+  isModernRequest,
+  protocolVersionOf,
+} from './protocol.js';
