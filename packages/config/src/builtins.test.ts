@@ -31,7 +31,7 @@ const malformed: [string, unknown, string[]][] = [
     'misspelt middleware',
     { pipeline: [{ retyr: {} }] },
     [
-      'pipeline[0].retyr: unknown middleware (did you mean retry?); known: tracing, metrics, logging, auth, rateLimit, concurrencyLimit, validation, cache, retry, circuitBreaker, timeout, or { use: "module" }',
+      'pipeline[0].retyr: unknown middleware (did you mean retry?); known: tracing, metrics, logging, auth, rateLimit, concurrencyLimit, validation, approval, idempotency, cache, retry, circuitBreaker, timeout, or { use: "module" }',
     ],
   ],
   [

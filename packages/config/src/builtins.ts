@@ -13,6 +13,7 @@ import {
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
 import { z } from 'zod';
+import { cacheInvalidationShape, writeEntries } from './builtins-writes.js';
 import type { BuildContext, RegistryEntry, SharedStore } from './registry.js';
 import {
   count,
@@ -269,6 +270,7 @@ const cacheEntry: RegistryEntry = {
     tools: textList().optional(),
     store: storeName().optional(),
     operations: operationList(['tools/call', 'resources/read']).optional(),
+    ...cacheInvalidationShape,
   }),
   async create(options, context) {
     const { cache, redisStore: redisCacheStore } = await import('@mcp-middleware/cache');
@@ -356,6 +358,7 @@ export const builtins: readonly RegistryEntry[] = [
   rateLimitEntry,
   concurrencyEntry,
   validationEntry,
+  ...writeEntries,
   cacheEntry,
   retryEntry,
   breakerEntry,
