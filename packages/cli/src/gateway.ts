@@ -2,19 +2,14 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  LoggingLevelSchema,
-  LoggingMessageNotificationSchema,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
   type CallToolRequest,
-  type LoggingLevel,
+  type ClientCapabilities,
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
 import {
   MiddlewareError,
   createToolRunner,
-  sleep,
   systemClock,
   toToolResult,
   type CallToolResult,
@@ -26,11 +21,19 @@ import { CallTracker } from './drain.js';
 import { frontDoorFor } from './front-door.js';
 import { defaultAllowedHosts, listenHttp, type HttpListener } from './http-listener.js';
 import { registerGatewayMetrics } from './metrics.js';
-import { createMirrorServer, type MirrorHost, type Session } from './mirror.js';
+import { createMirrorServer, type MirrorHost } from './mirror.js';
 import { resolveOptions, type GatewayEvent, type GatewayOptions } from './options.js';
+import { FORWARDED_CAPABILITIES, SessionHub, type Session } from './session-hub.js';
 import { upstreamToolHandler } from './tool-call.js';
 import { ToolTable, fetchTools } from './tool-table.js';
-import { connectUpstream, describeError, describeUpstream, type UpstreamConnection } from './upstream.js';
+import {
+  connectUpstream,
+  describeError,
+  describeUpstream,
+  isHttpUpstream,
+  type UpstreamConnection,
+} from './upstream.js';
+import { UpstreamSupervisor } from './upstream-supervisor.js';
 import { VERSION } from './version.js';
 
 /** Why a gateway stopped. */
@@ -58,10 +61,10 @@ export interface Gateway {
   readonly closed: Promise<GatewayExit>;
 }
 
-type State = 'ready' | 'restarting' | 'closing' | 'closed';
-
-const SEVERITY = new Map(LoggingLevelSchema.options.map((level, index) => [level, index]));
 const TOOLS_CHANGED: ServerNotification = { method: 'notifications/tools/list_changed' };
+// A stdio upstream started by npx may still be downloading when the connect timeout passes: while the child
+// is alive and has written nothing on stdout, the first connect waits this much longer (and says so).
+const SLOW_START_MS = 120_000;
 
 /**
  * Connects to the upstream MCP server, mirrors its tools, resources and prompts, and starts listening.
@@ -70,25 +73,12 @@ const TOOLS_CHANGED: ServerNotification = { method: 'notifications/tools/list_ch
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const o = resolveOptions(options);
   const runner = createToolRunner(o.pipeline, o.runner);
-  const clock = o.runner.clock ?? systemClock;
-  const calls = new CallTracker(clock);
-  const label = describeUpstream(o.upstream);
-  const lifetime = new AbortController();
-  const sessions = new Set<Session>();
-  let state: State = 'ready';
-  let current: UpstreamConnection | undefined;
-  // The last connection's capabilities and identity: what new sessions mirror, even during a restart.
-  let identity: UpstreamConnection | undefined;
-  let retryAfterMs: number | undefined;
-  let forwardedLevel: LoggingLevel | undefined;
+  const calls = new CallTracker(o.runner.clock ?? systemClock);
   let exit: GatewayExit | undefined;
   let closing: Promise<void> | undefined;
   let http: HttpListener | undefined;
   let resolveClosed: (exit: GatewayExit) => void = () => undefined;
-  const closed = new Promise<GatewayExit>((resolve) => {
-    resolveClosed = resolve;
-  });
-
+  const closed = new Promise<GatewayExit>((resolve) => (resolveClosed = resolve));
   const emit = (event: GatewayEvent): void => {
     try {
       o.onEvent(event);
@@ -96,144 +86,112 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // An observer must never break the gateway.
     }
   };
-  const counters = registerGatewayMetrics(o.registry, {
-    upstreamUp: () => current !== undefined,
-    sessions: () => sessions.size,
-    callsInFlight: () => calls.inFlight,
-  });
 
+  let started = false;
+  const connect = (capabilities: ClientCapabilities): Promise<UpstreamConnection> =>
+    connectUpstream(o.upstream, {
+      clientInfo: { name: 'mcp-middleware-gateway', version: VERSION },
+      capabilities,
+      connectTimeoutMs: o.connectTimeoutMs,
+      probeTimeoutMs: Math.min(o.requestTimeoutMs, 5000),
+      slowStartMs: started ? 0 : SLOW_START_MS,
+      onSlowStart: (message) => emit({ type: 'warning', message }),
+    });
+  const hub = new SessionHub({
+    shared: () => supervisor.current,
+    openOwn: isHttpUpstream(o.upstream) ? openOwn : undefined,
+    requestTimeoutMs: o.requestTimeoutMs,
+  });
+  // An upstream session of a client's own: its tool list is that session's, kept current the same way.
+  async function openOwn(session: Session, capabilities: ClientCapabilities): Promise<UpstreamConnection> {
+    const connection = await connect(capabilities);
+    try {
+      const own = new ToolTable(runner, handler);
+      own.install(await fetchTools(connection, o.requestTimeoutMs));
+      session.table = own;
+      connection.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+        await own.refresh(() => connection, o.requestTimeoutMs).catch(() => undefined);
+        hub.send(session, TOOLS_CHANGED);
+      });
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    return connection;
+  }
+  /** The table `session`'s tools come from: its own connection's, else the shared one. */
+  async function tableFor(session: Session): Promise<ToolTable> {
+    if (hub.perSession) await hub.connectionFor(session);
+    return session.table ?? table;
+  }
   const handler = upstreamToolHandler(
     {
-      connection: () => current,
-      unavailable: (name) =>
-        new MiddlewareError(
-          'UPSTREAM_ERROR',
-          state === 'restarting'
-            ? `the upstream MCP server is restarting; tool \`${name}\` was not called; retry in a few seconds`
-            : `the upstream MCP server is not connected; tool \`${name}\` was not called`,
-          { retryAfterMs: state === 'restarting' ? retryAfterMs : undefined },
-        ),
+      connection: (ctx) => {
+        const session = hub.sessionOf(ctx.extra);
+        return session === undefined ? Promise.resolve(supervisor.current) : hub.connectionFor(session);
+      },
+      unavailable: (name) => supervisor.unavailable(name),
     },
     o.requestTimeoutMs,
   );
-
   const table = new ToolTable(runner, handler);
   const refreshTools = (): Promise<void> =>
     table
-      .refresh(() => current, o.requestTimeoutMs)
-      .catch((error: unknown) =>
+      .refresh(() => supervisor.current, o.requestTimeoutMs)
+      .catch((error: unknown) => {
         emit({
           type: 'warning',
           message: `could not refresh the upstream tool list: ${describeError(error)}`,
-        }),
-      );
-
-  function broadcast(notification: ServerNotification, level?: LoggingLevel): void {
-    for (const session of sessions) {
-      if (level !== undefined && session.level !== undefined) {
-        if ((SEVERITY.get(level) ?? 0) < (SEVERITY.get(session.level) ?? 0)) continue;
-      }
-      session.server.notification(notification).catch(() => undefined);
-    }
-  }
-
-  async function forwardLevel(): Promise<void> {
-    const connection = current;
-    let wanted: LoggingLevel | undefined;
-    for (const session of sessions) {
-      const level = session.level;
-      if (
-        level !== undefined &&
-        (wanted === undefined || (SEVERITY.get(level) ?? 0) < (SEVERITY.get(wanted) ?? 0))
-      ) {
-        wanted = level;
-      }
-    }
-    if (wanted === undefined || connection?.capabilities.logging === undefined) return;
-    forwardedLevel = wanted;
-    await connection.client.setLoggingLevel(wanted, { timeout: o.requestTimeoutMs });
-  }
-
-  function adopt(connection: UpstreamConnection): void {
-    const { client } = connection;
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-      await refreshTools();
-      broadcast(TOOLS_CHANGED);
-    });
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => broadcast(n));
-    client.setNotificationHandler(PromptListChangedNotificationSchema, (n) => broadcast(n));
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => broadcast(n, n.params.level));
-    connection.onlost = (reason) => void lost(connection, reason);
-    current = connection;
-    identity = connection;
-  }
-
-  async function lost(connection: UpstreamConnection, reason: string): Promise<void> {
-    if (connection !== current) return;
-    current = undefined;
-    emit({ type: 'upstream-lost', reason, inFlight: calls.inFlight });
-    if (state !== 'ready') return;
-    const restart = o.restart;
-    if (restart === undefined) {
-      exit = { reason: 'upstream-lost', message: `upstream ${label}: ${reason}` };
-      void close();
-      return;
-    }
-    state = 'restarting';
-    for (let attempt = 1; attempt <= restart.maxAttempts; attempt++) {
-      const delayMs = Math.min(restart.delayMs * 2 ** (attempt - 1), restart.maxDelayMs);
-      retryAfterMs = delayMs;
-      emit({ type: 'upstream-restarting', attempt, delayMs });
-      try {
-        await sleep(clock, delayMs, lifetime.signal);
-      } catch {
-        return; // closing
-      }
-      let next: UpstreamConnection;
-      try {
-        next = await connect();
-      } catch (error) {
-        emit({ type: 'upstream-restart-failed', attempt, reason: describeError(error) });
-        continue;
-      }
-      if (lifetime.signal.aborted) {
-        await next.close();
-        return;
-      }
-      adopt(next);
-      state = 'ready';
-      counters.restarts.inc();
-      await refreshTools();
-      if (forwardedLevel !== undefined) await forwardLevel().catch(() => undefined);
-      emit({
-        type: 'upstream-connected',
-        server: serverName(next),
-        tools: table.tools.length,
-        restart: true,
+        });
       });
-      broadcast(TOOLS_CHANGED);
-      if (next.capabilities.resources !== undefined)
-        broadcast({ method: 'notifications/resources/list_changed' });
-      if (next.capabilities.prompts !== undefined)
-        broadcast({ method: 'notifications/prompts/list_changed' });
-      return;
-    }
-    exit = {
-      reason: 'upstream-lost',
-      message: `upstream ${label}: ${reason}; gave up after ${restart.maxAttempts} restart attempts`,
-    };
-    void close();
-  }
 
-  const connect = (): Promise<UpstreamConnection> =>
-    connectUpstream(o.upstream, {
-      clientInfo: { name: 'mcp-middleware-gateway', version: VERSION },
-      connectTimeoutMs: o.connectTimeoutMs,
-      probeTimeoutMs: Math.min(o.requestTimeoutMs, 5000),
-    });
+  const supervisor: UpstreamSupervisor = new UpstreamSupervisor(
+    {
+      connect: () => connect(FORWARDED_CAPABILITIES),
+      async adopted(connection, restart) {
+        hub.wire(connection);
+        connection.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+          await refreshTools();
+          hub.broadcast(TOOLS_CHANGED);
+        });
+        if (!restart) {
+          table.install(await fetchTools(connection, o.requestTimeoutMs));
+        } else {
+          counters.restarts.inc();
+          await refreshTools();
+          await hub.resume(connection);
+        }
+        emit({
+          type: 'upstream-connected',
+          server: serverName(connection),
+          tools: table.tools.length,
+          restart,
+        });
+        if (restart) announceRestart(hub, connection);
+      },
+      gaveUp(message) {
+        exit = { reason: 'upstream-lost', message };
+        void close();
+      },
+      emit,
+      inFlight: () => calls.inFlight,
+    },
+    o.restart,
+    o.runner.clock ?? systemClock,
+    describeUpstream(o.upstream),
+  );
+  const counters = registerGatewayMetrics(o.registry, {
+    upstreamUp: () => supervisor.current !== undefined,
+    sessions: () => hub.sessions.size,
+    callsInFlight: () => calls.inFlight,
+  });
 
-  async function callTool(params: CallToolRequest['params'], extra: ToolExtra): Promise<CallToolResult> {
-    if (state === 'closing' || state === 'closed') {
+  async function callTool(
+    session: Session,
+    params: CallToolRequest['params'],
+    extra: ToolExtra,
+  ): Promise<CallToolResult> {
+    if (!supervisor.accepting) {
       return toToolResult(
         new MiddlewareError(
           'UPSTREAM_ERROR',
@@ -241,34 +199,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ),
       );
     }
-    const run = table.run(params.name);
+    hub.tag(extra, session);
     calls.enter();
     try {
-      return await run(params.arguments, extra);
+      const tools = await tableFor(session).catch(() => table);
+      return await tools.run(params.name)(params.arguments, extra);
     } finally {
       calls.leave();
     }
   }
 
   const mirrorHost: MirrorHost = {
-    connection: () => current,
-    tools: () => table.tools,
+    hub,
+    tools: async (session) => (await tableFor(session)).tools,
     callTool,
-    async setLevel(session, level) {
-      session.level = level;
-      await forwardLevel();
-    },
     requestTimeoutMs: o.requestTimeoutMs,
     runner,
   };
 
   function openSession(): Session | undefined {
-    if (state === 'closing' || state === 'closed' || identity === undefined) return undefined;
+    const identity = supervisor.identity;
+    if (!supervisor.accepting || identity === undefined) return undefined;
     const session = createMirrorServer(mirrorHost, identity);
-    sessions.add(session);
-    session.server.onclose = () => {
-      sessions.delete(session);
-    };
+    hub.add(session);
     return session;
   }
 
@@ -277,8 +230,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       calls.shorten(closeOptions.drainTimeoutMs);
     }
     closing ??= (async () => {
-      state = 'closing';
-      lifetime.abort();
+      supervisor.beginClose();
       emit({ type: 'draining', inFlight: calls.inFlight });
       http?.stopAccepting();
       if (!(await calls.drained(closeOptions.drainTimeoutMs ?? o.drainTimeoutMs))) {
@@ -286,30 +238,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       // Let the last results reach their transports before the sessions close.
       await new Promise((resolve) => setImmediate(resolve));
-      await Promise.allSettled([...sessions].map((session) => session.server.close()));
-      const connection = current;
-      current = undefined;
-      if (connection !== undefined) {
-        connection.onlost = undefined;
-        await connection.close().catch(() => undefined);
-      }
+      await hub.closeAll();
+      await supervisor.closeConnection();
       await http?.close();
-      state = 'closed';
       emit({ type: 'closed' });
       resolveClosed(exit ?? { reason: 'closed' });
     })();
     return closing;
   }
 
-  const first = await connect();
-  try {
-    adopt(first);
-    table.install(await fetchTools(first, o.requestTimeoutMs));
-  } catch (error) {
-    await first.close().catch(() => undefined);
-    throw error;
-  }
-  emit({ type: 'upstream-connected', server: serverName(first), tools: table.tools.length, restart: false });
+  await supervisor.start();
+  started = true;
 
   const gateway: Gateway = {
     registry: o.registry,
@@ -318,7 +257,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return http?.url;
     },
     get ready() {
-      return state === 'ready' && current !== undefined;
+      return supervisor.state === 'ready' && supervisor.current !== undefined;
     },
     async connect(transport) {
       const session = openSession();
@@ -341,7 +280,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         {
           openSession,
           ready: () => gateway.ready,
-          draining: () => state === 'closing',
+          draining: () => supervisor.state === 'closing',
           registry: o.registry,
         },
         {
@@ -357,6 +296,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     throw error;
   }
   return gateway;
+}
+
+/** After a restart every list may have changed: say so to every client. */
+function announceRestart(hub: SessionHub, connection: UpstreamConnection): void {
+  hub.broadcast(TOOLS_CHANGED);
+  if (connection.capabilities.resources !== undefined) {
+    hub.broadcast({ method: 'notifications/resources/list_changed' });
+  }
+  if (connection.capabilities.prompts !== undefined) {
+    hub.broadcast({ method: 'notifications/prompts/list_changed' });
+  }
 }
 
 function serverName(connection: UpstreamConnection): string {

@@ -11,7 +11,10 @@ import {
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  RootsListChangedNotificationSchema,
   SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
   type CallToolRequest,
   type CompleteRequest,
   type GetPromptRequest,
@@ -19,7 +22,8 @@ import {
   type ListResourcesRequest,
   type ListResourceTemplatesRequest,
   type ReadResourceRequest,
-  type LoggingLevel,
+  type SubscribeRequest,
+  type UnsubscribeRequest,
   type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -33,22 +37,17 @@ import {
   type ToolExtra,
   type ToolRunner,
 } from '@mcp-middleware/core';
-import { forwardMeta } from './tool-call.js';
+import { newSession, type Session, type SessionHub } from './session-hub.js';
+import { forwardMeta, rethrowUpstream } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
-
-/** A downstream session and what the gateway tracks for it. */
-export interface Session {
-  readonly server: Server;
-  /** The level the client asked for with `logging/setLevel`; undefined means everything. */
-  level: LoggingLevel | undefined;
-}
 
 /** What a mirror server asks of the gateway. */
 export interface MirrorHost {
-  connection(): UpstreamConnection | undefined;
-  tools(): readonly Tool[];
-  callTool(params: CallToolRequest['params'], extra: ToolExtra): Promise<CallToolResult>;
-  setLevel(session: Session, level: LoggingLevel): Promise<void>;
+  /** Sessions, their upstream connections, levels and subscriptions. */
+  readonly hub: SessionHub;
+  /** The tools `session` sees. */
+  tools(session: Session): Promise<readonly Tool[]>;
+  callTool(session: Session, params: CallToolRequest['params'], extra: ToolExtra): Promise<CallToolResult>;
   readonly requestTimeoutMs: number;
   /** The gateway's pipeline: every request other than tools/call passes its steps. */
   readonly runner: ToolRunner;
@@ -58,7 +57,9 @@ export interface MirrorHost {
 export function mirroredCapabilities(upstream: ServerCapabilities): ServerCapabilities {
   return {
     ...(upstream.tools !== undefined && { tools: { listChanged: true } }),
-    ...(upstream.resources !== undefined && { resources: { listChanged: true } }),
+    ...(upstream.resources !== undefined && {
+      resources: { listChanged: true, ...(upstream.resources.subscribe === true && { subscribe: true }) },
+    }),
     ...(upstream.prompts !== undefined && { prompts: { listChanged: true } }),
     ...(upstream.logging !== undefined && { logging: {} }),
     ...(upstream.completions !== undefined && { completions: {} }),
@@ -81,10 +82,11 @@ export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnectio
     capabilities,
     ...(upstream.instructions !== undefined && { instructions: upstream.instructions }),
   });
-  const session: Session = { server, level: undefined };
+  const session = newSession(server);
+  const { hub } = host;
 
-  const live = (): UpstreamConnection => {
-    const connection = host.connection();
+  const live = async (): Promise<UpstreamConnection> => {
+    const connection = await hub.connectionFor(session);
     if (connection === undefined) {
       throw new McpError(ErrorCode.InternalError, 'the upstream MCP server is unavailable; retry shortly');
     }
@@ -101,70 +103,96 @@ export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnectio
       forward: (params: P, extra: ToolExtra) => Promise<R>,
     ) =>
     (request: { params?: P }, extra: ToolExtra): Promise<R> =>
-      host.runner.request(
-        method,
-        request.params,
-        requestTarget(method, request.params),
-        extra,
-        (ctx: RequestContext) => forward(ctx.params as P, extraFor(ctx)),
-      ) as Promise<R>;
+      hub.track(
+        session,
+        extra.requestId,
+        () =>
+          host.runner.request(
+            method,
+            request.params,
+            requestTarget(method, request.params),
+            extra,
+            (ctx: RequestContext) => forward(ctx.params as P, extraFor(ctx)).catch(rethrowUpstream),
+          ) as Promise<R>,
+      );
 
   if (capabilities.tools !== undefined) {
     server.setRequestHandler(
       ListToolsRequestSchema,
-      guarded('tools/list', () => Promise.resolve({ tools: [...host.tools()] })),
+      guarded('tools/list', async () => ({ tools: [...(await host.tools(session))] })),
     );
-    server.setRequestHandler(CallToolRequestSchema, (request, extra) => host.callTool(request.params, extra));
+    server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+      hub.track(session, extra.requestId, () => host.callTool(session, request.params, extra)),
+    );
   }
   if (capabilities.resources !== undefined) {
     server.setRequestHandler(
       ListResourcesRequestSchema,
-      guarded('resources/list', (params: ListResourcesRequest['params'], extra: ToolExtra) =>
-        live().client.listResources(forwardParams(params), options(extra)),
+      guarded('resources/list', async (params: ListResourcesRequest['params'], extra: ToolExtra) =>
+        (await live()).client.listResources(forwardParams(params), options(extra)),
       ),
     );
     server.setRequestHandler(
       ListResourceTemplatesRequestSchema,
       guarded(
         'resources/templates/list',
-        (params: ListResourceTemplatesRequest['params'], extra: ToolExtra) =>
-          live().client.listResourceTemplates(forwardParams(params), options(extra)),
+        async (params: ListResourceTemplatesRequest['params'], extra: ToolExtra) =>
+          (await live()).client.listResourceTemplates(forwardParams(params), options(extra)),
       ),
     );
     server.setRequestHandler(
       ReadResourceRequestSchema,
-      guarded('resources/read', (params: ReadResourceRequest['params'], extra: ToolExtra) =>
-        live().client.readResource(forwardParams(params), options(extra)),
+      guarded('resources/read', async (params: ReadResourceRequest['params'], extra: ToolExtra) =>
+        (await live()).client.readResource(forwardParams(params), options(extra)),
       ),
     );
   }
   if (capabilities.prompts !== undefined) {
     server.setRequestHandler(
       ListPromptsRequestSchema,
-      guarded('prompts/list', (params: ListPromptsRequest['params'], extra: ToolExtra) =>
-        live().client.listPrompts(forwardParams(params), options(extra)),
+      guarded('prompts/list', async (params: ListPromptsRequest['params'], extra: ToolExtra) =>
+        (await live()).client.listPrompts(forwardParams(params), options(extra)),
       ),
     );
     server.setRequestHandler(
       GetPromptRequestSchema,
-      guarded('prompts/get', (params: GetPromptRequest['params'], extra: ToolExtra) =>
-        live().client.getPrompt(forwardParams(params), options(extra)),
+      guarded('prompts/get', async (params: GetPromptRequest['params'], extra: ToolExtra) =>
+        (await live()).client.getPrompt(forwardParams(params), options(extra)),
       ),
     );
   }
   if (capabilities.completions !== undefined) {
     server.setRequestHandler(
       CompleteRequestSchema,
-      guarded('completion/complete', (params: CompleteRequest['params'], extra: ToolExtra) =>
-        live().client.complete(forwardParams(params), options(extra)),
+      guarded('completion/complete', async (params: CompleteRequest['params'], extra: ToolExtra) =>
+        (await live()).client.complete(forwardParams(params), options(extra)),
       ),
     );
   }
   if (capabilities.logging !== undefined) {
     server.setRequestHandler(SetLevelRequestSchema, async (request) => {
-      await host.setLevel(session, request.params.level);
+      await hub.setLevel(session, request.params.level);
       return {};
     });
   }
+  if (capabilities.resources?.subscribe === true) {
+    server.setRequestHandler(
+      SubscribeRequestSchema,
+      guarded('resources/subscribe', async (params: SubscribeRequest['params']) => {
+        await hub.subscribe(session, params.uri);
+        return {};
+      }),
+    );
+    server.setRequestHandler(
+      UnsubscribeRequestSchema,
+      guarded('resources/unsubscribe', async (params: UnsubscribeRequest['params']) => {
+        await hub.unsubscribe(session, params.uri);
+        return {};
+      }),
+    );
+  }
+  server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+    await (await hub.connectionFor(session))?.client.sendRootsListChanged();
+  });
   return session;
 }

@@ -1,8 +1,8 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { isMiddlewareError } from '@mcp-middleware/core';
+import { createToolRunner, isMiddlewareError } from '@mcp-middleware/core';
 import { createTestContext } from '@mcp-middleware/core/testing';
-import { forwardMeta, toolInfoOf, upstreamFailure } from './tool-call.js';
+import { forwardMeta, toolInfoOf, upstreamFailure, upstreamProtocolError } from './tool-call.js';
 
 const ctx = createTestContext({ tool: { name: 'search' } });
 
@@ -21,6 +21,13 @@ describe('forwardMeta', () => {
   });
 });
 
+describe('upstreamProtocolError', () => {
+  it('removes exactly one SDK prefix, so a message that quotes another stays as the upstream sent it', () => {
+    const inner = new McpError(ErrorCode.InvalidParams, 'MCP error -32602: from a deeper hop');
+    expect(upstreamProtocolError(inner).message).toBe('MCP error -32602: from a deeper hop');
+  });
+});
+
 describe('upstreamFailure', () => {
   it('turns a closed connection into a retryable UPSTREAM_ERROR', () => {
     const error = upstreamFailure(new McpError(ErrorCode.ConnectionClosed, 'Connection closed'), ctx, 1000);
@@ -33,15 +40,20 @@ describe('upstreamFailure', () => {
     expect((error as Error).message).toContain('within 1500 ms');
   });
 
-  it('turns a JSON-RPC error from upstream into a non-retryable UPSTREAM_ERROR carrying its code', () => {
-    const error = upstreamFailure(new McpError(ErrorCode.InvalidParams, 'bad'), ctx, 1000);
-    expect(isMiddlewareError(error, 'UPSTREAM_ERROR') && error.retryable).toBe(false);
-    expect((error as { data?: unknown }).data).toEqual({ rpcCode: ErrorCode.InvalidParams });
-  });
+  it.each([ErrorCode.InvalidParams, ErrorCode.MethodNotFound, ErrorCode.UrlElicitationRequired, -1])(
+    'passes an upstream JSON-RPC error %i through with its code, unprefixed message and data',
+    (code) => {
+      const error = upstreamFailure(new McpError(code, 'Tool nope not found', { hint: 1 }), ctx, 1000);
+      expect(isMiddlewareError(error)).toBe(false);
+      expect(error).toMatchObject({ code, message: 'Tool nope not found', data: { hint: 1 } });
+    },
+  );
 
-  it('lets a URL elicitation error through untouched, as the SDK does', () => {
-    const original = new McpError(ErrorCode.UrlElicitationRequired, 'elicit');
-    expect(upstreamFailure(original, ctx, 1000)).toBe(original);
+  it('marks a passed-through upstream error so the pipeline answers it as a JSON-RPC error', async () => {
+    const runner = createToolRunner([]);
+    const failed = upstreamFailure(new McpError(ErrorCode.InvalidParams, 'bad'), ctx, 1000);
+    const run = runner.bind({ name: 'search' }, () => Promise.reject(failed));
+    await expect(run({}, createTestContext().extra)).rejects.toBe(failed);
   });
 
   it("hands back the signal's own reason once the call was cancelled", () => {

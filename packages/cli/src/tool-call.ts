@@ -3,11 +3,18 @@ import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.j
 import {
   CallToolResultSchema,
   ErrorCode,
+  McpError,
   type CallToolRequest,
   type Progress,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { MiddlewareError, type CallToolResult, type ToolContext, type ToolInfo } from '@mcp-middleware/core';
+import {
+  MiddlewareError,
+  asProtocolError,
+  type CallToolResult,
+  type ToolContext,
+  type ToolInfo,
+} from '@mcp-middleware/core';
 import { describeError, type UpstreamConnection } from './upstream.js';
 
 /** The ToolInfo a pipeline sees for an upstream tool: its JSON Schemas and annotations, untouched. */
@@ -36,6 +43,32 @@ export function forwardMeta(meta: RequestMeta | undefined): RequestMeta | undefi
   return Object.keys(rest).length === 0 ? undefined : rest;
 }
 
+/**
+ * An upstream's JSON-RPC error as the upstream sent it: same code, message and data. The SDK's client
+ * prefixes the message with "MCP error <code>: " and its server would send that prefix on; here it goes.
+ */
+export function upstreamProtocolError(error: unknown): McpError {
+  const { code, data, message } = error as { code: number; data?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(message);
+  const prefix = `MCP error ${code}: `;
+  const raw = text.startsWith(prefix) ? text.slice(prefix.length) : text;
+  const passed = new McpError(code, raw, data);
+  passed.message = raw;
+  return passed;
+}
+
+const LOCAL_CODES = new Set<number>([ErrorCode.ConnectionClosed, ErrorCode.RequestTimeout]);
+
+/** Rethrows a failed forwarded request: a JSON-RPC error unchanged, anything else as it is. */
+export function rethrowUpstream(error: unknown): never {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  // The SDK's own -32000 and -32001 are local (the connection closed, the wait ran out), not the upstream's.
+  if (typeof code === 'number' && !LOCAL_CODES.has(code)) {
+    throw upstreamProtocolError(error);
+  }
+  throw error;
+}
+
 /** Turns a failed upstream request into the error the pipeline sees. */
 export function upstreamFailure(error: unknown, ctx: ToolContext, requestTimeoutMs: number): unknown {
   // A cancelled or deadline-bound call: hand the signal's own reason back, so `timeout()` recognises it.
@@ -57,15 +90,8 @@ export function upstreamFailure(error: unknown, ctx: ToolContext, requestTimeout
       { cause: error },
     );
   }
-  // The SDK lets exactly this protocol error through to the client; the gateway must not swallow it.
-  if (code === ErrorCode.UrlElicitationRequired) return error;
-  if (typeof code === 'number') {
-    return new MiddlewareError(
-      'UPSTREAM_ERROR',
-      `the upstream MCP server rejected the call to tool \`${name}\`: ${(error as Error).message}`,
-      { retryable: false, data: { rpcCode: code }, cause: error },
-    );
-  }
+  // The upstream answered with a JSON-RPC error: the client gets that error, as the bare server gives it.
+  if (typeof code === 'number') return asProtocolError(upstreamProtocolError(error));
   return new MiddlewareError(
     'UPSTREAM_ERROR',
     `the call to tool \`${name}\` could not reach the upstream MCP server: ${describeError(error)}`,
@@ -75,8 +101,8 @@ export function upstreamFailure(error: unknown, ctx: ToolContext, requestTimeout
 
 /** What the tool handler needs from the gateway at call time. */
 export interface UpstreamHandlerHost {
-  /** The live connection, or undefined while the upstream is down or restarting. */
-  connection(): UpstreamConnection | undefined;
+  /** The connection for the session that made this call, or undefined while the upstream is down. */
+  connection(ctx: ToolContext): Promise<UpstreamConnection | undefined>;
   /** Why there is no connection, for the error text; includes when to retry. */
   unavailable(toolName: string): MiddlewareError;
 }
@@ -90,9 +116,11 @@ export function upstreamToolHandler(
   requestTimeoutMs: number,
 ): (ctx: ToolContext) => Promise<CallToolResult> {
   const plain: RequestOptions = { timeout: requestTimeoutMs };
-  return function callUpstream(ctx) {
-    const connection = host.connection();
-    if (connection === undefined) return Promise.reject(host.unavailable(ctx.tool.name));
+  return async function callUpstream(ctx) {
+    const connection = await host.connection(ctx).catch((error: unknown) => {
+      throw upstreamFailure(error, ctx, requestTimeoutMs);
+    });
+    if (connection === undefined) throw host.unavailable(ctx.tool.name);
     const meta = forwardMeta(ctx.meta);
     const params: CallToolRequest['params'] =
       meta === undefined

@@ -4,7 +4,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { Implementation, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  type ClientCapabilities,
+  type Implementation,
+  type ServerCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
 import { redactSecrets } from '@mcp-middleware/core';
 import { ArrivalOrderTransport } from './arrival-order.js';
 import { GatewayError } from './errors.js';
@@ -14,8 +20,14 @@ export interface StdioUpstream {
   readonly command: string;
   /** @default [] */
   readonly args?: readonly string[] | undefined;
-  /** Added to the gateway's own environment, which the child inherits in full. @default {} */
+  /** Set in the child's environment, on top of what {@link StdioUpstream.inheritEnv} lets through. @default {} */
   readonly env?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Names of the gateway's environment variables the child inherits; a trailing `*` matches a prefix. The
+   * gateway's own secrets (its config's tokens, a client's credentials) never reach the upstream unless
+   * named here or in `env`. @default {@link DEFAULT_INHERITED_ENV}
+   */
+  readonly inheritEnv?: readonly string[] | undefined;
   /** @default the gateway's working directory */
   readonly cwd?: string | undefined;
   /** Where the child's stderr goes: the gateway's stderr, or nowhere. @default "inherit" */
@@ -38,6 +50,8 @@ export interface UpstreamConnection {
   readonly capabilities: ServerCapabilities;
   readonly serverInfo: Implementation;
   readonly instructions: string | undefined;
+  /** The client capabilities the gateway declared on this connection. */
+  readonly declared: ClientCapabilities;
   /** Called once when the connection ends without `close()`: the process exited, the server went away. */
   onlost: ((reason: string) => void) | undefined;
   close(): Promise<void>;
@@ -46,8 +60,16 @@ export interface UpstreamConnection {
 /** Options of {@link connectUpstream}. */
 export interface ConnectOptions {
   readonly clientInfo: Implementation;
+  /** What the gateway's client declares upstream (what its own clients can answer). @default {} */
+  readonly capabilities?: ClientCapabilities | undefined;
   /** Bound on the MCP handshake. */
   readonly connectTimeoutMs: number;
+  /**
+   * How much longer a stdio child that is alive and has written nothing but stderr may take (npx still
+   * downloading); `onSlowStart` hears when the extension begins. @default 0 (no extension)
+   */
+  readonly slowStartMs?: number | undefined;
+  readonly onSlowStart?: ((message: string) => void) | undefined;
   /** Bound on the liveness ping an HTTP transport error triggers. */
   readonly probeTimeoutMs: number;
 }
@@ -92,19 +114,68 @@ export function describeError(error: unknown): string {
   return redactSecrets(parts.join(': ') || 'unknown error');
 }
 
-function environment(extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
+/**
+ * What a stdio upstream inherits from the gateway's environment by default: what a program needs to find
+ * its tools, home, locale and terminal, and Node's and npm's own settings (so `npx` finds its cache and
+ * registry), never the gateway's secrets.
+ */
+export const DEFAULT_INHERITED_ENV: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'LC_*',
+  'TERM',
+  'TZ',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'XDG_*',
+  'NODE_*',
+  'npm_config_*',
+  'NPM_CONFIG_*',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'SystemRoot',
+  'SYSTEMROOT',
+  'ComSpec',
+  'PATHEXT',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'USERPROFILE',
+  'ProgramFiles',
+];
+
+/** The child's environment: the allow-listed part of `parent`, then `extra`. */
+export function upstreamEnvironment(
+  parent: NodeJS.ProcessEnv,
+  inherit: readonly string[],
+  extra: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  const exact = new Set(inherit.filter((name) => !name.endsWith('*')));
+  const prefixes = inherit.filter((name) => name.endsWith('*')).map((name) => name.slice(0, -1));
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(parent)) {
+    if (value !== undefined && (exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix)))) {
+      env[key] = value;
+    }
+  }
   return { ...env, ...extra };
 }
 
-function stdioTransport(spec: StdioUpstream, stderrTail: { text: string }): StdioClientTransport {
+function stdioTransport(spec: StdioUpstream, stderrTail: StartWatch): StdioClientTransport {
   const transport = new StdioClientTransport({
     command: spec.command,
     args: [...(spec.args ?? [])],
-    // The SDK passes only a few safe variables by default; a wrapper in front of an unmodified server
-    // must behave like running the command directly, so the child sees the gateway's environment.
-    env: environment(spec.env),
+    // An allow-list, not the whole environment: the gateway may hold credentials the upstream must not see.
+    env: upstreamEnvironment(process.env, spec.inheritEnv ?? DEFAULT_INHERITED_ENV, spec.env),
     ...(spec.cwd !== undefined && { cwd: spec.cwd }),
     stderr: 'pipe',
   });
@@ -156,22 +227,77 @@ function lastLines(text: string): string {
   return lines === '' ? '' : `; its last stderr output: ${redactSecrets(lines)}`;
 }
 
-function startFailure(spec: UpstreamSpec, error: unknown, stderrTail: string): GatewayError {
+/** What was seen of a stdio child while its handshake was pending. */
+interface StartWatch {
+  /** The last stderr output. */
+  text: string;
+  /** The first stdout line that was not a JSON-RPC message, if any. */
+  garbage: string | undefined;
+}
+
+function startFailure(spec: UpstreamSpec, error: unknown, watch: StartWatch, waitedMs: number): GatewayError {
   const label = describeUpstream(spec);
   const code = (error as { code?: unknown }).code;
   let message: string;
-  if (!isHttpUpstream(spec) && code === 'ENOENT') {
+  if (watch.garbage !== undefined) {
+    message = `the upstream server \`${label}\` does not speak MCP on stdout: it wrote ${JSON.stringify(watch.garbage)} where a JSON-RPC message was expected (is it an MCP server on stdio? servers must log to stderr)`;
+  } else if (!isHttpUpstream(spec) && code === 'ENOENT') {
     message = `could not start the upstream server: command \`${spec.command}\` was not found (check PATH and spelling)`;
   } else if (!isHttpUpstream(spec) && code === 'EACCES') {
     message = `could not start the upstream server: command \`${spec.command}\` is not executable`;
   } else if (!isHttpUpstream(spec) && code === -32000) {
-    message = `the upstream server \`${label}\` exited before completing the MCP handshake${lastLines(stderrTail)}`;
+    message = `the upstream server \`${label}\` exited before completing the MCP handshake${lastLines(watch.text)}`;
+  } else if (code === -32001 && !isHttpUpstream(spec)) {
+    message = `the upstream server \`${label}\` is still running but has not answered the MCP handshake after ${waitedMs} ms; it wrote nothing on stdout (a slow start such as npx downloading the package: run it once to fill the cache, or raise --connect-timeout)${lastLines(watch.text)}`;
   } else if (code === -32001) {
-    message = `the upstream server ${label} did not complete the MCP handshake in time (is it an MCP server on ${isHttpUpstream(spec) ? 'this URL' : 'stdio'}?)`;
+    message = `the upstream server ${label} did not complete the MCP handshake in ${waitedMs} ms (is it an MCP server on this URL?)`;
   } else {
-    message = `could not connect to the upstream server ${label}: ${describeError(error)}${lastLines(stderrTail)}`;
+    message = `could not connect to the upstream server ${label}: ${describeError(error)}${lastLines(watch.text)}`;
   }
   return new GatewayError('UPSTREAM_START', message, { cause: error });
+}
+
+const GARBAGE_CHARS = 120;
+
+function garbageOf(error: Error): string | undefined {
+  if (error instanceof SyntaxError) return error.message.slice(0, GARBAGE_CHARS);
+  return error.name === 'ZodError' ? 'JSON that is not a JSON-RPC message' : undefined;
+}
+
+/**
+ * The handshake, bounded by `connectTimeoutMs`. When that passes, a stdio child that wrote something other
+ * than JSON-RPC on stdout fails as not speaking MCP; one that is alive and quiet on stdout (npx still
+ * downloading) gets `slowStartMs` more, reported through `onSlowStart`.
+ */
+async function handshake(
+  client: Client,
+  transport: Transport,
+  watch: StartWatch,
+  extensionMs: number,
+  options: ConnectOptions,
+): Promise<void> {
+  const abort = new AbortController();
+  client.onerror = (error) => {
+    watch.garbage ??= garbageOf(error);
+  };
+  const timer = setTimeout(() => {
+    if (watch.garbage !== undefined) {
+      abort.abort(new McpError(ErrorCode.RequestTimeout, 'not MCP'));
+    } else if (extensionMs > 0) {
+      options.onSlowStart?.(
+        `the upstream server is still starting after ${options.connectTimeoutMs} ms (alive, nothing on stdout yet${lastLines(watch.text)}); waiting up to ${extensionMs} ms more`,
+      );
+    }
+  }, options.connectTimeoutMs);
+  try {
+    await client.connect(transport, {
+      timeout: options.connectTimeoutMs + extensionMs,
+      signal: abort.signal,
+    });
+  } finally {
+    clearTimeout(timer);
+    client.onerror = () => undefined;
+  }
 }
 
 /**
@@ -182,20 +308,21 @@ export async function connectUpstream(
   spec: UpstreamSpec,
   options: ConnectOptions,
 ): Promise<UpstreamConnection> {
-  const stderrTail = { text: '' };
+  const watch: StartWatch = { text: '', garbage: undefined };
   const http = isHttpUpstream(spec);
   let transport: Transport;
   try {
-    transport = http ? httpTransport(spec) : stdioTransport(spec, stderrTail);
+    transport = http ? httpTransport(spec) : stdioTransport(spec, watch);
   } catch (error) {
-    throw error instanceof GatewayError ? error : startFailure(spec, error, '');
+    throw error instanceof GatewayError ? error : startFailure(spec, error, watch, 0);
   }
-  const client = new Client(options.clientInfo, { capabilities: {} });
+  const client = new Client(options.clientInfo, { capabilities: options.capabilities ?? {} });
+  const extensionMs = http ? 0 : (options.slowStartMs ?? 0);
   try {
-    await client.connect(new ArrivalOrderTransport(transport), { timeout: options.connectTimeoutMs });
+    await handshake(client, new ArrivalOrderTransport(transport), watch, extensionMs, options);
   } catch (error) {
     await client.close().catch(() => undefined);
-    throw startFailure(spec, error, stderrTail.text);
+    throw startFailure(spec, error, watch, options.connectTimeoutMs + extensionMs);
   }
 
   let state: 'open' | 'closing' | 'lost' = 'open';
@@ -206,6 +333,7 @@ export async function connectUpstream(
     capabilities: client.getServerCapabilities() ?? {},
     serverInfo: client.getServerVersion() ?? { name: 'upstream', version: '0.0.0' },
     instructions: client.getInstructions(),
+    declared: options.capabilities ?? {},
     onlost: undefined,
     async close() {
       if (state !== 'open') return;
