@@ -145,12 +145,24 @@ function readUpstream(value: unknown): UpstreamSpec {
     }
     return value as UpstreamSpec;
   }
-  const reader = readOptions(FACTORY, value, ['command', 'args', 'env', 'cwd', 'stderr'], 'upstream.');
+  const reader = readOptions(
+    FACTORY,
+    value,
+    ['command', 'args', 'env', 'inheritEnv', 'cwd', 'stderr'],
+    'upstream.',
+  );
   if (reader.string('command') === undefined)
     reader.fail('command', 'a non-empty string (or pass `url` for an HTTP upstream)');
   const args = reader.raw('args');
   if (args !== undefined && (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))) {
     reader.fail('args', 'an array of strings');
+  }
+  const inheritEnv = reader.raw('inheritEnv');
+  if (
+    inheritEnv !== undefined &&
+    (!Array.isArray(inheritEnv) || !inheritEnv.every((a) => typeof a === 'string'))
+  ) {
+    reader.fail('inheritEnv', 'an array of variable names (a trailing * matches a prefix)');
   }
   reader.string('cwd');
   reader.oneOf('stderr', ['inherit', 'ignore'], 'inherit');
