@@ -40,6 +40,9 @@ export function formatProblem(problem: ConfigProblem): string {
     problem.line === undefined
       ? ''
       : ` (${problem.file === undefined ? 'line' : `${problem.file}:`}${problem.line})`;
+  // A file-level problem with a line (a syntax error) reads as an editor's does: `file:line: message`.
+  if (problem.path === '' && problem.line !== undefined)
+    return `${problem.file === undefined ? 'line ' : `${problem.file}:`}${problem.line}: ${problem.message}`;
   return `${problem.path === '' ? '(root)' : problem.path}: ${problem.message}${where}`;
 }
 

@@ -140,6 +140,8 @@ describe('loadConfig', () => {
 
   it('reports YAML syntax errors with their line', () => {
     const path = file('a.yaml', 'pipeline:\n  - rateLimit: { limit: 5\n');
-    expect(problemsOf(() => loadConfig(path, { registry }))[0]).toMatch(/: not valid YAML: .* @\d/);
+    expect(problemsOf(() => loadConfig(path, { registry }))[0]).toMatch(
+      /^: not valid YAML at column \d+: .* @3$/,
+    );
   });
 });

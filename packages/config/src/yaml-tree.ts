@@ -1,5 +1,5 @@
 /**
- * YAML (and JSON, which is YAML) text to plain values in linear time: the line of every path, duplicate and
+ * YAML and JSON text (JSON checked as JSON first, then read by the same tree builder) to plain values in linear time: the line of every path, duplicate and
  * forbidden keys, aliases and nesting all bounded, every problem a ConfigFileError naming file and line.
  */
 import { basename } from 'node:path';
@@ -20,6 +20,7 @@ import {
 
 type Token = CST.Token;
 import { ConfigFileError, formatPath, type ConfigProblem } from './errors.js';
+import { findJsonMistake } from './json-syntax.js';
 
 /** Deeper than this is refused; a pipeline file with inline JSON Schemas needs a few dozen levels. */
 export const MAX_DEPTH = 100;
@@ -180,16 +181,46 @@ class Converter {
   }
 }
 
-function parseErrors(doc: Document, counter: LineCounter, name: string, format: string): ConfigProblem[] {
-  return doc.errors.slice(0, MAX_PARSE_ERRORS).map((e) => ({
+// An unquoted `${VAR}` inside `{ … }` or `[ … ]` is YAML flow syntax, not text: the commonest config typo.
+const UNQUOTED_VARIABLE = /(^|[\s,{[:])\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}/;
+
+/**
+ * The first syntax error only: the parser's later errors follow from it and point nowhere useful. When its
+ * line holds an unquoted `${…}`, the message says to quote it.
+ */
+function parseErrors(
+  doc: Document,
+  counter: LineCounter,
+  name: string,
+  format: string,
+  text: string,
+): ConfigProblem[] {
+  const first = doc.errors[0];
+  if (first === undefined) return [];
+  const { line, col } = counter.linePos(first.pos[0]);
+  const source = text.split('\n')[line - 1] ?? '';
+  const variable = format === 'YAML' ? UNQUOTED_VARIABLE.exec(source) : null;
+  const message =
+    first.message === 'Maximum call stack size exceeded'
+      ? `nested too deeply for the ${format} parser`
+      : variable !== null
+        ? `not valid YAML: an unquoted \${…} inside { … } or [ … ] is read as YAML syntax; quote it: "${variable[0].trim().replace(/^[,{[:]\s*/, '')}"`
+        : `not valid ${format} at column ${col}: ${first.message.split('\n')[0] ?? first.code}`;
+  return [{ path: '', message, file: name, line }];
+}
+
+/** JSON is checked as JSON (a trailing comma is an error), with the line and column of the first mistake. */
+function checkJson(text: string, name: string): ConfigProblem | undefined {
+  const mistake = findJsonMistake(text, MAX_DEPTH);
+  if (mistake === undefined) return undefined;
+  const before = text.slice(0, mistake.offset).split('\n');
+  const column = (before.at(-1)?.length ?? 0) + 1;
+  return {
     path: '',
-    message:
-      e.message === 'Maximum call stack size exceeded'
-        ? `nested too deeply for the ${format} parser`
-        : `not valid ${format}: ${e.message.split('\n')[0] ?? e.code}`,
+    message: `not valid JSON at column ${column}: ${mistake.message}`,
     file: name,
-    line: counter.linePos(e.pos[0]).line,
-  }));
+    line: before.length,
+  };
 }
 
 // parseDocument, spelled out so the parser's error tokens can be counted and parsing stopped early.
@@ -231,6 +262,8 @@ function parse(text: string, counter: LineCounter, file: string, format: string)
 export function parseConfigText(text: string, file: string, format: 'YAML' | 'JSON'): ParsedText {
   const name = basename(file);
   const problems: ConfigProblem[] = [];
+  const json = format === 'JSON' ? checkJson(text, name) : undefined;
+  if (json !== undefined) throw new ConfigFileError([json], file);
   prescan(text, name, problems);
   if (problems.length > 0) throw new ConfigFileError(problems, file);
   const counter = new LineCounter();
@@ -242,7 +275,7 @@ export function parseConfigText(text: string, file: string, format: 'YAML' | 'JS
     const message = error instanceof RangeError ? 'nested too deeply' : 'cannot be parsed';
     throw new ConfigFileError([{ path: '', message: `not valid ${format}: ${message}`, file: name }], file);
   }
-  if (doc.errors.length > 0) throw new ConfigFileError(parseErrors(doc, counter, name, format), file);
+  if (doc.errors.length > 0) throw new ConfigFileError(parseErrors(doc, counter, name, format, text), file);
   const converter = new Converter(counter, name);
   converter.record([], doc.contents);
   const value = converter.convert(doc.contents, [], 0, false);

@@ -1,0 +1,153 @@
+/**
+ * A description and, where there is one, the default of every option a config file may set, for the JSON
+ * Schema (editor hovers and completion). The package READMEs hold the full story; these are one line each.
+ */
+type Doc = readonly [description: string, fallback?: unknown];
+type Docs = Readonly<Record<string, Doc>>;
+
+const RESILIENCE_OPERATIONS: Doc = [
+  'the requests it applies to: tools/call, resources/read, prompts/get',
+  ['tools/call', 'resources/read', 'prompts/get'],
+];
+const LIMIT_OPERATIONS: Doc = [
+  'which requests count: tools/call, and opt-in resources/read, prompts/get, completion/complete',
+  ['tools/call'],
+];
+const KEY_BY: Doc = [
+  'who shares a limit: principal, tool, client, session, global, or a list of them',
+  ['principal', 'tool'],
+];
+const ACCESS = (what: string): Doc => [
+  `{ "<glob>": { scopes?, roles? } } per ${what}: the caller needs every scope and one of the roles`,
+  {},
+];
+
+const DOCS: Readonly<Record<string, Docs>> = {
+  tracing: {
+    networkTransport: ['network.transport of spans: pipe or tcp (detected: tcp over HTTP, else pipe)'],
+    captureArguments: ['record the tool arguments on the span, as JSON', false],
+    captureResult: ['record the result on the span, as JSON', false],
+    maxCaptureLength: ['most characters of JSON a capture keeps (1 to 2000)', 1024],
+  },
+  metrics: {
+    maxTools: ['distinct tool names with their own series; later names share _other', 100],
+    maxPrompts: ['distinct prompt names with their own series; later names share _other', 100],
+    buckets: ['histogram upper bounds in seconds, ascending (default: the OTel MCP conventions)'],
+    otel: ['also record through the global OpenTelemetry meter', false],
+  },
+  logging: {
+    level: ['level of the default pino logger', 'info'],
+    levels: [
+      'the level of each outcome’s line',
+      { success: 'debug', toolError: 'warn', rejected: 'warn', failed: 'error' },
+    ],
+    includeArgs: ['add a tool call’s arguments, redacted', false],
+    redact: ['more argument paths to redact: dot-separated, * for any key or index', []],
+  },
+  auth: {
+    authInfo: [
+      'trust the transport’s authInfo: true, or { resource } to check the token’s resource (default: not used)',
+    ],
+    jwt: ['verify bearer JWTs: issuer, audience, algorithms and jwksUri are required'],
+    apiKeys: ['API keys by sha256, each with an id, scopes and roles; header defaults to x-api-key'],
+    env: ['one API key from an environment variable (stdio servers); variable defaults to MCP_API_KEY'],
+    tools: ACCESS('tool name'),
+    prompts: ACCESS('prompt name'),
+    resources: ACCESS('resource URI'),
+    forbidden: ['answer for something the caller may not use: hide (as unknown) or refuse', 'hide'],
+  },
+  rateLimit: {
+    limit: ['points per key per window (required)'],
+    windowMs: ['window length in milliseconds', 60_000],
+    cost: ['points per call', 1],
+    keyBy: KEY_BY,
+    mode: ['reject answers at once; queue waits for room', 'reject'],
+    maxWaitMs: ['queue mode only: the longest a call waits, in milliseconds', 10_000],
+    store: ['a store named under stores: (default: in memory)'],
+    onStoreError: ['when the store fails: memory-fallback, fail-open or fail-closed', 'memory-fallback'],
+    name: ['names this limiter’s counters in a shared store (default: <limit>-per-<windowMs>ms)'],
+    operations: LIMIT_OPERATIONS,
+  },
+  concurrencyLimit: {
+    max: ['calls per key in progress at once (required)'],
+    queue: ['calls per key that may wait for a slot, first in first out', 0],
+    queueTimeoutMs: ['the longest a queued call waits, in milliseconds', 10_000],
+    keyBy: KEY_BY,
+    operations: LIMIT_OPERATIONS,
+  },
+  validation: {
+    maxArgsBytes: ['estimated JSON size of the arguments, in bytes', 1_048_576],
+    maxDepth: ['nesting levels of objects and arrays', 32],
+    maxStringLength: ['characters in any string, property names included', 262_144],
+    maxArrayLength: ['items in any array', 10_000],
+    forbiddenKeys: ['property names refused at any depth', ['__proto__', 'constructor', 'prototype']],
+    toolSchemas: ['which schemas the tool itself carries to check: auto, json-schema, all, none', 'auto'],
+    tools: ['{ "<glob>": { inputSchema?, outputSchema? } } with JSON Schemas', {}],
+    maxResultBytes: ['estimated JSON size of a result, in bytes (default: not checked)'],
+    oversizedResult: ['over maxResultBytes: reject or truncate', 'reject'],
+  },
+  cache: {
+    ttlMs: ['how long a result is served as fresh, in milliseconds', 60_000],
+    staleWhileRevalidateMs: ['after ttlMs, how long the old result is served while one call refreshes it', 0],
+    maxEntries: ['entries in the memory store', 10_000],
+    maxBytes: ['bytes of JSON in the memory store', 67_108_864],
+    maxEntryBytes: ['results whose JSON is larger are never stored', 1_048_576],
+    scope: ['principal (each caller its own entries) or shared', 'principal'],
+    tools: ['tool names or globs to cache (default: tools annotated readOnlyHint)'],
+    store: ['a store named under stores: (default: in memory)'],
+    operations: ['which requests are cached: tools/call and, opt-in, resources/read', ['tools/call']],
+  },
+  retry: {
+    retries: ['retries after the first attempt, 0 to 100', 2],
+    maxRetryTimeMs: ['no retry starts later than this after the call began', 15_000],
+    totalTimeoutMs: ['an overall deadline for every attempt and wait (default: none)'],
+    backoff: [
+      '{ baseDelayMs, maxDelayMs, factor }: exponential with full jitter',
+      { baseDelayMs: 100, maxDelayMs: 10_000, factor: 2 },
+    ],
+    budget: [
+      '{ ratio, minRetriesPerSecond, windowMs } or false',
+      { ratio: 0.2, minRetriesPerSecond: 10, windowMs: 10_000 },
+    ],
+    reportProgress: ['send notifications/progress before each retry', false],
+    idempotent: ['treat every tool as idempotent (true) or none (false) (default: from annotations)'],
+    operations: RESILIENCE_OPERATIONS,
+  },
+  circuitBreaker: {
+    errorThresholdPercentage: ['opens when more than this percentage of calls in the window failed', 50],
+    volumeThreshold: ['calls in the window before the breaker may open', 10],
+    rollingWindowMs: ['how far back calls count, in milliseconds', 10_000],
+    resetTimeoutMs: ['how long an open breaker rejects before one probe', 30_000],
+    maxBreakers: ['breakers kept; the least recently used closed one goes first', 1000],
+    operations: RESILIENCE_OPERATIONS,
+  },
+  timeout: {
+    timeoutMs: ['how long one attempt may run, in milliseconds (required)'],
+    operations: RESILIENCE_OPERATIONS,
+  },
+};
+
+/** The documented options of `middleware` (empty for one this table does not know). */
+export function optionDocs(middleware: string): Docs {
+  return DOCS[middleware] ?? {};
+}
+
+/** Adds each property's description and default to a middleware's generated options schema. */
+export function describeOptions(
+  middleware: string,
+  schema: Record<string, unknown>,
+): Record<string, unknown> {
+  const docs = optionDocs(middleware);
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (properties === undefined) return schema;
+  const described: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(properties)) {
+    const [description, fallback] = docs[key] ?? [];
+    described[key] = {
+      ...property,
+      ...(description === undefined ? {} : { description }),
+      ...(fallback === undefined ? {} : { default: fallback }),
+    };
+  }
+  return { ...schema, properties: described };
+}
