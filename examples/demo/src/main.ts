@@ -1,45 +1,105 @@
-// The one-command demo: a server behind the full pipeline from mcp-middleware.yaml, driven by the real
-// SDK client through the story of a day in production, printed as a table with a metrics excerpt.
+// The one-command demo: a server behind the full pipeline from mcp-middleware.yaml, driven by the real SDK
+// client through a day in production, first in process, then through the mcp-middleware gateway over HTTP
+// with API keys. It prints a table per run, the trace of one call, the log lines and a metrics excerpt.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as delay } from 'node:timers/promises';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { EventChannel, errorDetailOf, withMiddleware, type MiddlewareEvent } from '@mcp-middleware/core';
+import { createGateway } from '@mcp-middleware/cli';
+import {
+  builtins,
+  createPipeline,
+  loadConfig,
+  type McpMiddlewareConfig,
+  type RegistryEntry,
+} from '@mcp-middleware/config';
+import { EventChannel, withMiddleware, type MiddlewareEvent } from '@mcp-middleware/core';
 import { connectInMemory } from '@mcp-middleware/core/testing';
-import { createPipeline, loadConfig } from '@mcp-middleware/config';
+import { logging } from '@mcp-middleware/logging';
+import { WIDTH, logLine, storyTable, traceTree, wrap, type SpanNode } from './render.js';
+import { tellStory, type Step } from './story.js';
 import { createDemoServer, type DemoState } from './tools.js';
 
-/** One row of the story. */
-export interface Step {
-  readonly scenario: string;
-  readonly tool: string;
-  readonly outcome: string;
-  readonly why: string;
-  readonly handlerCalls: number;
+const CONFIG = fileURLToPath(new URL('../mcp-middleware.yaml', import.meta.url));
+
+/** What one run of the demo gathered. */
+export interface DemoResult {
+  readonly inProcess: Step[];
+  readonly gateway: Step[];
+  readonly trace: string[];
+  readonly logs: Record<string, unknown>[];
+  readonly metrics: string[];
 }
 
-/** Runs the story and returns its rows and a metrics excerpt; `main` prints them. */
-export async function runDemo(
-  configPath = fileURLToPath(new URL('../mcp-middleware.yaml', import.meta.url)),
-): Promise<{
-  steps: Step[];
-  metrics: string[];
-}> {
-  const state: DemoState = {
-    searchCalls: 0,
-    flakyCalls: 0,
-    inventoryCalls: 0,
-    deleteCalls: 0,
-    reportCalls: 0,
-    inventoryDown: false,
-  };
-  const registry = new Registry();
-  const built = await createPipeline(loadConfig(configPath), { metricsRegistry: registry });
+const newState = (): DemoState => ({
+  searchCalls: 0,
+  flakyCalls: 0,
+  inventoryCalls: 0,
+  deleteCalls: 0,
+  reportCalls: 0,
+  inventoryDown: false,
+});
+
+// The built-ins, with logging writing pino lines into `logs` (printed pretty later) instead of stderr.
+function registryLoggingTo(logs: Record<string, unknown>[]): RegistryEntry[] {
+  const logger = pino(
+    { level: 'error' },
+    { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return builtins.map((entry) =>
+    entry.name === 'logging'
+      ? { ...entry, create: (options) => logging({ ...options, level: undefined, logger }) }
+      : entry,
+  );
+}
+
+// An MCP server on Streamable HTTP in this process: the gateway's upstream.
+async function serveOverHttp(state: DemoState): Promise<{ url: URL; server: HttpServer }> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const server = createServer((req, res) => {
+    const id = req.headers['mcp-session-id'];
+    const known = typeof id === 'string' ? sessions.get(id) : undefined;
+    if (known !== undefined) return void known.handleRequest(req, res);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
+    });
+    void createDemoServer(state)
+      .connect(transport)
+      .then(() => transport.handleRequest(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: new URL(`http://127.0.0.1:${port}/mcp`), server };
+}
+
+const resetMs = (config: McpMiddlewareConfig): number =>
+  Number(config.pipeline.find((e) => e.name === 'circuitBreaker')?.options.resetTimeoutMs ?? 0);
+
+async function inProcess(
+  config: McpMiddlewareConfig,
+  registry: readonly RegistryEntry[],
+  metrics: Registry,
+): Promise<Step[]> {
+  const state = newState();
+  const built = await createPipeline(config, { registry, metricsRegistry: metrics });
   const events = new EventChannel();
   const seen: MiddlewareEvent[] = [];
   events.subscribe((event) => seen.push(event));
   const server = withMiddleware(createDemoServer(state), built.middlewares, { events });
-
   let scopes = ['docs:read'];
   const { client, close } = await connectInMemory(server, {
     authInfo: () => ({
@@ -49,192 +109,139 @@ export async function runDemo(
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
     }),
   });
-
-  const steps: Step[] = [];
-  const firstText = (r: CallToolResult): string => {
-    const block = r.content[0];
-    return block?.type === 'text' ? block.text : '';
-  };
-  const call = async (
-    scenario: string,
-    tool: string,
-    args: Record<string, unknown> | undefined,
-    why: (result: CallToolResult, newEvents: MiddlewareEvent[]) => string,
-    calls: () => number,
-  ): Promise<CallToolResult> => {
-    const before = seen.length;
-    const handlerBefore = calls();
-    const result = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
-    const detail = errorDetailOf(result);
-    const hidden = result.isError === true && / not found$/.test(firstText(result));
-    const outcome =
-      detail !== undefined ? detail.code : hidden ? 'not found' : result.isError === true ? 'isError' : 'ok';
-    steps.push({
-      scenario,
-      tool,
-      outcome,
-      why: why(result, seen.slice(before)),
-      handlerCalls: calls() - handlerBefore,
-    });
-    return result;
-  };
-  const count = (list: MiddlewareEvent[], type: MiddlewareEvent['type']): number =>
-    list.filter((e) => e.type === type).length;
-
   try {
-    await call(
-      'a normal call',
-      'search_docs',
-      { query: 'retry' },
-      (r) => firstText(r),
-      () => state.searchCalls,
-    );
-    await call(
-      'the same call again',
-      'search_docs',
-      { query: 'retry' },
-      (r) => `cache hit, ${JSON.stringify(r._meta?.['io.github.mcp-middleware/cache'])}`,
-      () => state.searchCalls,
-    );
-    await call(
-      'invalid arguments',
-      'search_docs',
-      { query: 42 },
-      (r) =>
-        firstText(r)
-          .replace(/\s*\n[\s-]*/g, ' ')
-          .slice(0, 100),
-      () => state.searchCalls,
-    );
-    await call(
-      'an oversized payload',
-      'search_docs',
-      { query: 'x'.repeat(4000) },
-      (r) => firstText(r),
-      () => state.searchCalls,
-    );
-    const listed = (await client.listTools()).tools.map((t) => t.name);
-    steps.push({
-      scenario: 'list tools without the admin scope',
-      tool: '(tools/list)',
-      outcome: 'ok',
-      why: `${listed.length} tools: ${listed.join(', ')}; delete_user is not among them`,
-      handlerCalls: 0,
+    return await tellStory({
+      reader: client,
+      admin: () => {
+        scopes = ['docs:read', 'admin'];
+        return Promise.resolve(client);
+      },
+      events: seen,
+      state,
+      resetMs: resetMs(config),
     });
-    await call(
-      'a call without the admin scope',
-      'delete_user',
-      { userId: 'u-17' },
-      (r, e) =>
-        `${firstText(r)}: answered as for an unknown tool, counted as ${e.find((x) => x.type === 'reject')?.code ?? '?'}`,
-      () => state.deleteCalls,
-    );
-    scopes = ['docs:read', 'admin'];
-    await call(
-      'the same call with the admin scope',
-      'delete_user',
-      { userId: 'u-17' },
-      (r) => firstText(r),
-      () => state.deleteCalls,
-    );
-    await call(
-      'a flaky dependency',
-      'fetch_price',
-      { sku: 'A-1' },
-      (r, e) => `healed by retry after ${count(e, 'retry')} retries: ${firstText(r)}`,
-      () => state.flakyCalls,
-    );
-    await call(
-      'one search too many',
-      'search_docs',
-      { query: 'limits' },
-      (r) => firstText(r),
-      () => state.searchCalls,
-    );
-    await call(
-      'one search too many',
-      'search_docs',
-      { query: 'quota' },
-      (r) => firstText(r),
-      () => state.searchCalls,
-    );
-
-    state.inventoryDown = true;
-    for (let i = 1; i <= 3; i++) {
-      await call(
-        `warehouse down (${i})`,
-        'check_inventory',
-        { sku: 'A-1' },
-        (r) => `${firstText(r)} (not retried: not idempotent)`,
-        () => state.inventoryCalls,
-      );
-    }
-    await call(
-      'warehouse still down',
-      'check_inventory',
-      { sku: 'A-1' },
-      (r) => `${firstText(r)}; the handler was not called`,
-      () => state.inventoryCalls,
-    );
-    state.inventoryDown = false;
-    await delay(Number(process.env.DEMO_RESET_MS ?? 1000) + 100);
-    await call(
-      'warehouse back, after resetTimeoutMs',
-      'check_inventory',
-      { sku: 'A-1' },
-      (r, e) =>
-        `${firstText(r)}: the probe succeeded, breaker ${e.some((x) => x.type === 'breaker' && x.state === 'closed') ? 'closed' : 'state unchanged'}`,
-      () => state.inventoryCalls,
-    );
-    await call(
-      'a slow report',
-      'build_report',
-      undefined,
-      (r) => `${firstText(r)} (the handler ignores its signal; the caller is answered anyway)`,
-      () => state.reportCalls,
-    );
   } finally {
     await close();
     await built.close();
   }
-
-  const text = await registry.metrics();
-  const metrics = text
-    .split('\n')
-    .filter((line) =>
-      /^(mcp_server_operation_duration_seconds_count|mcp_middleware_(rejections|retries|cache_requests)_total|mcp_middleware_circuit_breakers)\{/.test(
-        line,
-      ),
-    );
-  return { steps, metrics };
 }
 
-function table(steps: readonly Step[]): string {
-  const header = ['#', 'scenario', 'tool', 'outcome', 'handler ran', 'why'];
-  const rows = steps.map((s, i) => [
-    String(i + 1),
-    s.scenario,
-    s.tool,
-    s.outcome,
-    String(s.handlerCalls),
-    s.why,
-  ]);
-  const widths = header.map((h, c) =>
-    Math.min(c === 5 ? 100 : 40, Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length))),
-  );
-  const fmt = (cells: string[]): string =>
-    cells.map((cell, c) => cell.slice(0, widths[c]).padEnd(widths[c] ?? 0)).join('  ');
-  return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+async function throughGateway(
+  config: McpMiddlewareConfig,
+  registry: readonly RegistryEntry[],
+): Promise<Step[]> {
+  const state = newState();
+  const upstream = await serveOverHttp(state);
+  const built = await createPipeline(config, { registry, metricsRegistry: new Registry() });
+  const events = new EventChannel();
+  const seen: MiddlewareEvent[] = [];
+  events.subscribe((event) => seen.push(event));
+  const gateway = await createGateway({
+    upstream: { url: upstream.url.href },
+    pipeline: built.middlewares,
+    listen: 'http://127.0.0.1:0/mcp',
+    auth: config.pipeline.find((e) => e.name === 'auth')?.options,
+    runner: { events },
+  });
+  const clients: Client[] = [];
+  const connect = async (apiKey: string): Promise<Client> => {
+    const client = new Client({ name: 'demo-client', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(String(gateway.url)), {
+        requestInit: { headers: { 'x-api-key': apiKey } },
+      }),
+    );
+    clients.push(client);
+    return client;
+  };
+  try {
+    return await tellStory({
+      reader: await connect('demo-reader-key'),
+      admin: () => connect('demo-admin-key'),
+      events: seen,
+      state,
+      resetMs: resetMs(config),
+    });
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await gateway.close({ drainTimeoutMs: 0 });
+    await built.close();
+    upstream.server.closeAllConnections();
+    await new Promise((resolve) => upstream.server.close(resolve));
+  }
+}
+
+function spanNode(span: ReadableSpan): SpanNode {
+  const [s, ns] = span.duration;
+  return {
+    id: span.spanContext().spanId,
+    parentId: span.parentSpanContext?.spanId,
+    name: span.name,
+    ms: s * 1000 + ns / 1e6,
+    error: span.status.code === SpanStatusCode.ERROR ? (span.status.message ?? 'error') : undefined,
+  };
+}
+
+/** Runs the story in process and through the gateway; `main` prints what it returns. */
+export async function runDemo(configPath = CONFIG): Promise<DemoResult> {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(provider);
+  const logs: Record<string, unknown>[] = [];
+  const registry = registryLoggingTo(logs);
+  const config = loadConfig(configPath);
+  const metricsRegistry = new Registry();
+  try {
+    const steps = await inProcess(config, registry, metricsRegistry);
+    const spans = exporter.getFinishedSpans().map(spanNode);
+    const root = spans.find((s) => s.name.endsWith('fetch_price') && spans.some((c) => c.parentId === s.id));
+    const gatewaySteps = await throughGateway(config, registry);
+    const text = await metricsRegistry.metrics();
+    const metrics = text
+      .split('\n')
+      .filter((line) => /^mcp_middleware_(rejections|retries|cache_requests)_total\{/.test(line));
+    return {
+      inProcess: steps,
+      gateway: gatewaySteps,
+      trace: root === undefined ? [] : traceTree(spans, root),
+      logs,
+      metrics,
+    };
+  } finally {
+    trace.disable();
+    context.disable();
+  }
+}
+
+/** Everything the demo prints, its first table first. */
+export function renderDemo(result: DemoResult, seconds: number): string {
+  const section = (title: string): string[] => ['', ...wrap(title, WIDTH)];
+  return [
+    ...storyTable(result.inProcess),
+    ...section('Above: one McpServer behind the pipeline of examples/demo/mcp-middleware.yaml, in process,'),
+    'the caller known from the transport’s authInfo. Below: the same story through the gateway',
+    '(createGateway from @mcp-middleware/cli, HTTP, the same file), callers known by their x-api-key.',
+    '',
+    ...storyTable(result.gateway),
+    ...section(
+      'Through the gateway the upstream answers a failing tool with an isError result: the tool ' +
+        'answered, so retry and the breaker leave it alone (rows 8, 11-14), as they would in process. ' +
+        'The admin is a caller of its own (another API key), with a rate limit of its own (row 10).',
+    ),
+    ...section('The trace of the flaky call (tracing, the handler’s own spans beneath):'),
+    ...result.trace.map((line) => `  ${line}`),
+    ...section(`What logging wrote (pino JSON, ${result.logs.length} lines, shown pretty):`),
+    ...result.logs.flatMap(logLine),
+    ...section('Metrics (an excerpt of GET /metrics):'),
+    ...result.metrics.flatMap((line) => wrap(line, WIDTH - 2).map((l) => `  ${l}`)),
+    '',
+    `done in ${seconds.toFixed(1)} s`,
+  ].join('\n');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const started = Date.now();
-  const { steps, metrics } = await runDemo();
-  process.stdout.write(
-    `\nmcp-middleware demo: one server, the full pipeline from examples/demo/mcp-middleware.yaml\n\n`,
-  );
-  process.stdout.write(
-    `${table(steps)}\n\nmetrics excerpt (GET /metrics):\n${metrics.map((l) => `  ${l}`).join('\n')}\n`,
-  );
-  process.stdout.write(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const started = performance.now();
+  const result = await runDemo();
+  process.stdout.write(`${renderDemo(result, (performance.now() - started) / 1000)}\n`);
 }

@@ -1,5 +1,6 @@
 // The demo's server: a handful of tools, each built to show one middleware at work.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
@@ -38,11 +39,20 @@ export function createDemoServer(state: DemoState): McpServer {
       inputSchema: { sku: z.string() },
       annotations: { readOnlyHint: true, idempotentHint: true },
     },
-    ({ sku }) => {
-      state.flakyCalls++;
-      if (state.flakyCalls % 3 !== 0) throw new Error('upstream price service: connection reset');
-      return text(`${sku}: 19.99 EUR`);
-    },
+    ({ sku }) =>
+      // The handler's own span: the trace shows it under the call's span, once per attempt.
+      trace.getTracer('demo-tools').startActiveSpan('GET price-service', (span) => {
+        try {
+          state.flakyCalls++;
+          if (state.flakyCalls % 3 !== 0) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection reset' });
+            throw new Error('upstream price service: connection reset');
+          }
+          return text(`${sku}: 19.99 EUR`);
+        } finally {
+          span.end();
+        }
+      }),
   );
   server.registerTool(
     'check_inventory',
