@@ -25,6 +25,9 @@ export interface IdempotencyMeta {
 }
 
 const SOURCE = 'idempotency';
+// Claim owners: unique across replicas (a random process id) without a UUID per call.
+const PROCESS = randomUUID();
+let runCount = 0;
 
 /** A run in progress in this process: repeats join it instead of asking the store. */
 interface Run {
@@ -281,6 +284,6 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const local = runs.get(key);
     if (local !== undefined)
       return local.fingerprint === fingerprint ? join(ctx, local) : Promise.reject(conflict(ctx));
-    return claim(ctx, next, key, fingerprint, randomUUID(), 0);
+    return claim(ctx, next, key, fingerprint, `${PROCESS}:${++runCount}`, 0);
   };
 }

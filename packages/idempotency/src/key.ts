@@ -116,12 +116,31 @@ export function fingerprintOf(tool: string, args: unknown): string {
   return text.length > MAX_INLINE_FINGERPRINT_CHARS ? `#${digest(text)}` : text;
 }
 
-/** JSON with object keys sorted, so `{a,b}` and `{b,a}` agree; throws on cycles, BigInt and the like. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
-    const sorted: Record<string, unknown> = {};
-    for (const name of Object.keys(item).sort()) sorted[name] = (item as Record<string, unknown>)[name];
-    return sorted;
-  });
+/**
+ * JSON with object keys sorted at every depth, so `{a,b}` and `{b,a}` agree. Hand-rolled rather than a
+ * `JSON.stringify` replacer, which costs more than the rest of a replayed call. Throws on cycles (depth) and
+ * on values JSON cannot hold (BigInt); drops what JSON drops (undefined, functions, symbols).
+ */
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > 64) throw new TypeError('value nested deeper than 64 levels (or cyclic)');
+  if (typeof value !== 'object' || value === null) {
+    const text = JSON.stringify(value) as string | undefined;
+    return text === undefined ? 'null' : text;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i], depth + 1);
+    return `${out}]`;
+  }
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item, depth + 1)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
