@@ -23,19 +23,10 @@ const MIN_TOOLS = 12;
 /**
  * Known gaps of the gateway, each a scenario that fails behind `mcp-middleware proxy` only, with the
  * reason. The suite fails when any other scenario differs between modes, and also when a gap closes
- * (so this list shrinks as the gateway grows). See packages/cli/README.md, "Not forwarded yet".
+ * (so this list shrinks as the gateway grows). Empty since the gateway forwards server-to-client
+ * requests and mirrors resource subscriptions.
  */
-const GATEWAY_GAPS: Readonly<Record<string, string>> = {
-  'tools-call-sampling': 'the gateway does not forward server-to-client requests (sampling/createMessage)',
-  'tools-call-elicitation': 'the gateway does not forward server-to-client requests (elicitation/create)',
-  'elicitation-sep1034-defaults':
-    'the gateway does not forward server-to-client requests (elicitation/create)',
-  'elicitation-sep1330-enums': 'the gateway does not forward server-to-client requests (elicitation/create)',
-  'resources-subscribe':
-    'the gateway does not offer resources/subscribe (resource subscriptions are not mirrored)',
-  'resources-unsubscribe':
-    'the gateway does not offer resources/unsubscribe (resource subscriptions are not mirrored)',
-};
+const GATEWAY_GAPS: Readonly<Record<string, string>> = {};
 const CONFIG = fileURLToPath(new URL('fixtures/full-pipeline.yaml', import.meta.url));
 
 type Mode = 'bare' | 'in-process pipeline' | 'gateway pipeline';
