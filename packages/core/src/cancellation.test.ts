@@ -1,5 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { whenCancelled } from './cancellation.js';
+import {
+  Cancellation,
+  cancelReasonOf,
+  isCancelled,
+  watchCancellation,
+  whenCancelled,
+} from './cancellation.js';
+import { createTestContext } from './testing/index.js';
+
+// Counts the AbortControllers made while `run` runs.
+function controllersMadeBy(run: () => void): number {
+  let made = 0;
+  const Original = globalThis.AbortController;
+  globalThis.AbortController = class extends Original {
+    constructor() {
+      super();
+      made++;
+    }
+  };
+  try {
+    run();
+  } finally {
+    globalThis.AbortController = Original;
+  }
+  return made;
+}
 
 describe('whenCancelled', () => {
   it('calls every waiting callback once when the signal aborts, in the order they were added', () => {
@@ -53,5 +78,68 @@ describe('whenCancelled', () => {
     controller.abort();
     expect(called).toEqual(['after']);
     expect(await reported).toBe(boom);
+  });
+});
+
+describe('Cancellation', () => {
+  it('makes no AbortController until the signal is read, and hands a late reader an aborted one', () => {
+    let cancellation: Cancellation | undefined;
+    const made = controllersMadeBy(() => {
+      cancellation = new Cancellation();
+      cancellation.abort('gone');
+    });
+    expect(made).toBe(0);
+    const signal = cancellation?.signal();
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBe('gone');
+  });
+
+  it('aborts a signal already read, and calls its waiters once', () => {
+    const cancellation = new Cancellation();
+    const signal = cancellation.signal();
+    const called: string[] = [];
+    cancellation.onAbort(() => called.push('a'));
+    const stop = cancellation.onAbort(() => called.push('stopped'));
+    stop();
+    cancellation.abort('first');
+    cancellation.abort('second');
+    expect(signal.reason).toBe('first');
+    expect(called).toEqual(['a']);
+  });
+});
+
+describe('watchCancellation, isCancelled and cancelReasonOf', () => {
+  it('watch a signal a layer above made lazily without making it', () => {
+    const cancellation = new Cancellation();
+    const below = createTestContext().with({ signal: cancellation.signal }).with({ args: {} });
+    const heard: unknown[] = [];
+    const made = controllersMadeBy(() => {
+      watchCancellation(below, () => heard.push(cancelReasonOf(below)));
+      expect(isCancelled(below)).toBe(false);
+      cancellation.abort('deadline');
+    });
+    expect(made).toBe(0);
+    expect(heard).toEqual(['deadline']);
+    expect(isCancelled(below)).toBe(true);
+  });
+
+  it('watch a real signal through the shared listener', () => {
+    const request = new AbortController();
+    const ctx = createTestContext({ signal: request.signal });
+    const heard: unknown[] = [];
+    watchCancellation(ctx, () => heard.push(cancelReasonOf(ctx)));
+    request.abort('client');
+    expect(heard).toEqual(['client']);
+  });
+
+  it('answer undefined and never call back when the signal has aborted already', () => {
+    const cancellation = new Cancellation();
+    cancellation.abort('early');
+    const ctx = createTestContext().with({ signal: cancellation.signal });
+    const callback = (): void => {
+      throw new Error('must not be called');
+    };
+    expect(watchCancellation(ctx, callback)).toBeUndefined();
+    expect(watchCancellation(createTestContext({ signal: AbortSignal.abort() }), callback)).toBeUndefined();
   });
 });

@@ -33,6 +33,8 @@ class CallContext implements ToolContext {
   readonly tool: ToolInfo;
   readonly args: ToolArgs;
   #signal: LazySignal;
+  // The function a middleware passed to `with({ signal })`, kept for `lazySignalOf` (cancellation.ts).
+  readonly #lazy: (() => AbortSignal) | undefined;
   readonly extra: ToolExtra;
   readonly clock: Clock;
   readonly #channel: EventChannel;
@@ -50,6 +52,7 @@ class CallContext implements ToolContext {
     clock: Clock,
     channel: EventChannel,
     root: CallContext | undefined,
+    lazy?: () => AbortSignal,
   ) {
     this.operation = operation;
     this.params = params;
@@ -60,6 +63,12 @@ class CallContext implements ToolContext {
     this.clock = clock;
     this.#channel = channel;
     this.#root = root;
+    this.#lazy = lazy;
+  }
+
+  /** The function a middleware passed as the signal, when the signal came that way. */
+  lazySignal(): (() => AbortSignal) | undefined {
+    return this.#lazy;
   }
 
   get target(): string | undefined {
@@ -117,12 +126,22 @@ class CallContext implements ToolContext {
       this.clock,
       this.#channel,
       this.#root ?? this,
+      changes.signal === undefined
+        ? this.#lazy
+        : typeof changes.signal === 'function'
+          ? changes.signal
+          : undefined,
     );
   }
 
   emit(event: MiddlewareEvent): void {
     if (this.#channel.active) this.#channel.emit(event, this);
   }
+}
+
+/** The function passed to `ctx.with({ signal })` for `ctx`'s signal, if it came as one. */
+export function lazySignalOf(ctx: RequestContext): (() => AbortSignal) | undefined {
+  return ctx instanceof CallContext ? ctx.lazySignal() : undefined;
 }
 
 /** Creates the first context of a tool call. Used by the runner and the testing kit. */

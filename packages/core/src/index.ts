@@ -25,7 +25,13 @@ export type { Clock, TimerHandle } from './clock.js';
 export { childrenOf, compose, withChildren } from './compose.js';
 export type { ComposeOptions } from './compose.js';
 export { createContext, createRequestContext, extraFor } from './context.js';
-export { whenCancelled } from './cancellation.js';
+export {
+  Cancellation,
+  cancelReasonOf,
+  isCancelled,
+  watchCancellation,
+  whenCancelled,
+} from './cancellation.js';
 export {
   ConfigError,
   ERROR_CODES,
