@@ -1,6 +1,8 @@
 /** cache(): results of read-only tools (and, opted in, resource reads), partitioned by principal, single-flight. */
 import {
   MiddlewareError,
+  cancelReasonOf,
+  isCancelled,
   isInputRequired,
   isMiddlewareError,
   principalIdOf,
@@ -227,7 +229,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
       return ageMs < ttlMs ? hit(ctx, written, ageMs) : undefined;
     }
     if (!counted) ctx.emit({ type: 'cache', result: 'miss', reason: 'inflight' });
-    return flights.join(running, ctx.signal, cancelled(ctx));
+    return flights.join(running, ctx, cancelled(ctx));
   }
 
   // `counted`: a bypass event already told observers about this call.
@@ -236,8 +238,8 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     const shared = running === undefined ? undefined : share(ctx, running, counted);
     if (shared !== undefined) return shared;
     if (!counted) ctx.emit({ type: 'cache', result: 'miss' });
-    if (ctx.signal.aborted) return Promise.reject(cancelled(ctx)(ctx.signal.reason));
-    return flights.join(launch(ctx, next, key, false), ctx.signal, cancelled(ctx));
+    if (isCancelled(ctx)) return Promise.reject(cancelled(ctx)(cancelReasonOf(ctx)));
+    return flights.join(launch(ctx, next, key, false), ctx, cancelled(ctx));
   }
 
   function answer(

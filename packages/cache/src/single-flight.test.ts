@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createTestContext } from '@mcp-middleware/core/testing';
 import { SingleFlight } from './single-flight.js';
 
 interface Gate<T> {
@@ -18,6 +19,7 @@ function gate<T>(): Gate<T> {
 }
 
 const cancelled = (reason: unknown): unknown => ({ cancelled: reason });
+const waiter = (signal: AbortSignal) => createTestContext({ signal });
 
 describe('SingleFlight', () => {
   it('runs once for a key and gives every waiter the same value', async () => {
@@ -29,7 +31,7 @@ describe('SingleFlight', () => {
       return g.promise;
     });
     const waiters = Array.from({ length: 5 }, () =>
-      flights.join(flight, new AbortController().signal, cancelled),
+      flights.join(flight, waiter(new AbortController().signal), cancelled),
     );
     expect(flights.get('k')).toBe(flight);
     g.open('v');
@@ -46,8 +48,8 @@ describe('SingleFlight', () => {
       return g.promise;
     });
     const quitter = new AbortController();
-    const first = flights.join(flight, quitter.signal, cancelled);
-    const second = flights.join(flight, new AbortController().signal, cancelled);
+    const first = flights.join(flight, waiter(quitter.signal), cancelled);
+    const second = flights.join(flight, waiter(new AbortController().signal), cancelled);
     quitter.abort('bye');
     await expect(first).rejects.toEqual({ cancelled: 'bye' });
     expect(runSignal?.aborted).toBe(false);
@@ -64,7 +66,10 @@ describe('SingleFlight', () => {
     });
     const a = new AbortController();
     const b = new AbortController();
-    const waiting = [flights.join(flight, a.signal, cancelled), flights.join(flight, b.signal, cancelled)];
+    const waiting = [
+      flights.join(flight, waiter(a.signal), cancelled),
+      flights.join(flight, waiter(b.signal), cancelled),
+    ];
     a.abort('a');
     b.abort('b');
     await Promise.allSettled(waiting);
@@ -81,7 +86,7 @@ describe('SingleFlight', () => {
       return new Promise<string>(() => undefined);
     });
     const a = new AbortController();
-    const waiting = flights.join(flight, a.signal, cancelled);
+    const waiting = flights.join(flight, waiter(a.signal), cancelled);
     a.abort('gone');
     await expect(waiting).rejects.toEqual({ cancelled: 'gone' });
     expect(read?.().aborted).toBe(true);
@@ -91,7 +96,7 @@ describe('SingleFlight', () => {
   it('makes no AbortController for a run that never reads its signal', async () => {
     const made: unknown[] = [];
     const Original = globalThis.AbortController;
-    const waiter = new Original();
+    const caller = new Original();
     globalThis.AbortController = class extends Original {
       constructor() {
         super();
@@ -101,7 +106,7 @@ describe('SingleFlight', () => {
     try {
       const flights = new SingleFlight<string>();
       const flight = flights.start('k', () => Promise.resolve('v'));
-      await expect(flights.join(flight, waiter.signal, cancelled)).resolves.toBe('v');
+      await expect(flights.join(flight, waiter(caller.signal), cancelled)).resolves.toBe('v');
     } finally {
       globalThis.AbortController = Original;
     }
@@ -120,7 +125,7 @@ describe('SingleFlight', () => {
       true,
     );
     const a = new AbortController();
-    const waiting = flights.join(flight, a.signal, cancelled);
+    const waiting = flights.join(flight, waiter(a.signal), cancelled);
     a.abort('a');
     await expect(waiting).rejects.toEqual({ cancelled: 'a' });
     expect(runSignal?.aborted).toBe(false);
@@ -133,7 +138,7 @@ describe('SingleFlight', () => {
       runSignal = signal();
       return new Promise<string>(() => undefined);
     });
-    await expect(flights.join(flight, AbortSignal.abort('early'), cancelled)).rejects.toEqual({
+    await expect(flights.join(flight, waiter(AbortSignal.abort('early')), cancelled)).rejects.toEqual({
       cancelled: 'early',
     });
     expect(runSignal?.aborted).toBe(false);
@@ -143,7 +148,7 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>();
     const g = gate<string>();
     const flight = flights.start('k', () => g.promise);
-    const waiters = [1, 2].map(() => flights.join(flight, new AbortController().signal, cancelled));
+    const waiters = [1, 2].map(() => flights.join(flight, waiter(new AbortController().signal), cancelled));
     g.fail(new Error('boom'));
     for (const w of waiters) await expect(w).rejects.toThrow('boom');
   });
@@ -153,7 +158,9 @@ describe('SingleFlight', () => {
     const flight = flights.start('k', () => {
       throw new Error('sync');
     });
-    await expect(flights.join(flight, new AbortController().signal, cancelled)).rejects.toThrow('sync');
+    await expect(flights.join(flight, waiter(new AbortController().signal), cancelled)).rejects.toThrow(
+      'sync',
+    );
   });
 
   it('lets later callers start afresh once released', () => {

@@ -1,5 +1,5 @@
 /** Single-flight: one run per key for concurrent callers, each of whom may cancel on their own. */
-import { whenCancelled } from '@mcp-middleware/core';
+import { Cancellation, cancelReasonOf, watchCancellation, type RequestContext } from '@mcp-middleware/core';
 
 /** One run shared by the callers of a key. */
 export interface Flight<T> {
@@ -19,10 +19,8 @@ interface FlightState<T> extends Flight<T> {
   invalidated: boolean;
   settled: boolean;
   waiters: number;
-  // Made only when the run reads its signal (most handlers never do); `abortedWith` holds an abort that
-  // came first.
-  controller: AbortController | undefined;
-  abortedWith: { reason: unknown } | undefined;
+  // The run's signal, made only when the run reads it (most handlers never do).
+  readonly cancellation: Cancellation;
 }
 
 /**
@@ -53,19 +51,13 @@ export class SingleFlight<T> {
       invalidated: false,
       settled: false,
       waiters: 0,
-      controller: undefined,
-      abortedWith: undefined,
+      cancellation: new Cancellation(),
       promise: undefined as unknown as Promise<T>,
     };
     this.#flights.set(key, state);
-    const signal = (): AbortSignal => {
-      const controller = (state.controller ??= new AbortController());
-      if (state.abortedWith !== undefined) controller.abort(state.abortedWith.reason);
-      return controller.signal;
-    };
     let pending: Promise<T>;
     try {
-      pending = run(signal);
+      pending = run(state.cancellation.signal);
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -83,18 +75,22 @@ export class SingleFlight<T> {
   }
 
   /**
-   * Waits for `flight` on behalf of one caller. When `signal` aborts first, this caller alone rejects with
-   * `cancelled(signal.reason)`; the run goes on for the others, and aborts when the last one leaves.
+   * Waits for `flight` on behalf of the caller of `ctx`. When its signal aborts first, this caller alone
+   * rejects with `cancelled(reason)`; the run goes on for the others, and aborts when the last one leaves.
    */
-  join(flight: Flight<T>, signal: AbortSignal, cancelled: (reason: unknown) => unknown): Promise<T> {
-    if (signal.aborted) return Promise.reject(cancelled(signal.reason));
+  join(flight: Flight<T>, ctx: RequestContext, cancelled: (reason: unknown) => unknown): Promise<T> {
     const state = flight as FlightState<T>;
-    state.waiters++;
     return new Promise<T>((resolve, reject) => {
-      const stop = whenCancelled(signal, () => {
-        this.#leave(state, signal.reason);
-        reject(cancelled(signal.reason));
+      const stop = watchCancellation(ctx, () => {
+        const reason = cancelReasonOf(ctx);
+        this.#leave(state, reason);
+        reject(cancelled(reason));
       });
+      if (stop === undefined) {
+        reject(cancelled(cancelReasonOf(ctx)));
+        return;
+      }
+      state.waiters++;
       state.promise.then(
         (value) => {
           stop();
@@ -127,8 +123,7 @@ export class SingleFlight<T> {
     state.waiters--;
     if (state.waiters === 0 && !state.settled && !state.detached) {
       this.release(state);
-      state.abortedWith = { reason };
-      state.controller?.abort(reason);
+      state.cancellation.abort(reason);
     }
   }
 }

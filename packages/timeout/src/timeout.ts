@@ -12,7 +12,9 @@ import {
   type RequestContext,
   type RequestHooks,
   type ToolContext,
-  whenCancelled,
+  Cancellation,
+  cancelReasonOf,
+  watchCancellation,
 } from '@mcp-middleware/core';
 import { readOperations, type ResilientOperation } from './operations.js';
 
@@ -69,41 +71,37 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   };
 
   // One deadline for any request: `next` runs the rest with a signal that aborts at the deadline. The
-  // signal below is made only if someone reads it, and the client's cancellation is heard through core's
-  // shared listener: most calls make neither an AbortController nor a listener of their own.
+  // signal below is made only if someone reads it, and the one from above is watched without making it
+  // (core's Cancellation): most calls make no AbortController and no listener of their own.
   function within<R>(ctx: RequestContext, next: (ctx: RequestContext) => Promise<R>): Promise<R> {
-    const parent = ctx.signal;
-    if (parent.aborted) return Promise.reject(stopped(ctx, parent.reason));
     return new Promise<R>((resolve, reject) => {
       const clock = ctx.clock;
-      let controller: AbortController | undefined;
-      let abortedWith: MiddlewareError | undefined;
+      const below = new Cancellation();
       let settled = false;
       const finish = (): boolean => {
         if (settled) return false;
         settled = true;
         clock.clearTimeout(timer);
-        stopWaiting();
+        stopWatching?.();
         return true;
       };
-      const stopBelow = (error: MiddlewareError): void => {
-        abortedWith = error;
-        controller?.abort(error);
+      const stop = (error: MiddlewareError): void => {
+        below.abort(error);
         reject(error);
       };
-      const timer = clock.setTimeout(() => {
-        if (finish()) stopBelow(timedOut(ctx));
-      }, timeoutMs);
-      const stopWaiting = whenCancelled(parent, () => {
-        if (finish()) stopBelow(stopped(ctx, parent.reason));
+      const stopWatching = watchCancellation(ctx, () => {
+        if (finish()) stop(stopped(ctx, cancelReasonOf(ctx)));
       });
-      const signal = (): AbortSignal => {
-        controller = new AbortController();
-        if (abortedWith !== undefined) controller.abort(abortedWith);
-        return controller.signal;
-      };
+      if (stopWatching === undefined) {
+        settled = true;
+        reject(stopped(ctx, cancelReasonOf(ctx)));
+        return;
+      }
+      const timer = clock.setTimeout(() => {
+        if (finish()) stop(timedOut(ctx));
+      }, timeoutMs);
       // compose and the runner turn a synchronous throw below into a rejection.
-      next(ctx.with({ signal })).then(
+      next(ctx.with({ signal: below.signal })).then(
         (result) => {
           if (finish()) resolve(result);
         },
