@@ -125,3 +125,13 @@ describe('cache invalidation by writes', () => {
     expect(() => cache({ invalidates: { x: 'read_*' as never } })).toThrow(/invalidates\.x/);
   });
 });
+
+describe('the README example', () => {
+  it('builds a cache that invalidates every partition and declares what create_entities changes', () => {
+    const middleware = cache({
+      invalidateOnWrite: 'all',
+      invalidates: { create_entities: ['read_graph', 'search_nodes'] },
+    });
+    expect(typeof middleware).toBe('function');
+  });
+});
