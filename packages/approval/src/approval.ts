@@ -210,6 +210,21 @@ export function approval(options: ApprovalOptions = {}): Middleware {
     );
   }
 
+  // An answer that is not a yes: a "no" (declined, cancelled, approve: false), or one of the wrong shape.
+  function notApproved(
+    ctx: ToolContext,
+    answer: 'decline' | 'invalid',
+    via: Decision['via'],
+  ): Promise<CallToolResult> {
+    return answer === 'invalid'
+      ? refuse(
+          ctx,
+          { decision: 'refused', via, reason: 'approval_invalid' },
+          'the approval answer is not a yes/no form answer',
+        )
+      : refuse(ctx, { decision: 'denied', via, reason: 'approval_denied' }, 'the user did not approve it');
+  }
+
   function run(ctx: ToolContext, next: Next, via: Decision['via']): Promise<CallToolResult> {
     decide(ctx, { decision: 'granted', via });
     return next(ctx);
@@ -263,19 +278,7 @@ export function approval(options: ApprovalOptions = {}): Middleware {
     const answer = decisionOf(
       (params.inputResponses as Record<string, unknown> | undefined)?.[APPROVAL_INPUT],
     );
-    if (answer !== 'accept') {
-      return refuse(
-        ctx,
-        {
-          decision: answer === 'invalid' ? 'refused' : 'denied',
-          via,
-          reason: answer === 'invalid' ? 'approval_invalid' : 'approval_denied',
-        },
-        answer === 'invalid'
-          ? 'the approval answer is not a yes/no form answer'
-          : 'the user did not approve it',
-      );
-    }
+    if (answer !== 'accept') return notApproved(ctx, answer, via);
     if (!used.use(state.nonce, state.expiresAt, now)) {
       return refuse(
         ctx,
@@ -308,17 +311,7 @@ export function approval(options: ApprovalOptions = {}): Middleware {
       );
     }
     if (answer === 'accept') return run(ctx, next, via);
-    return refuse(
-      ctx,
-      {
-        decision: answer === 'invalid' ? 'refused' : 'denied',
-        via,
-        reason: answer === 'invalid' ? 'approval_invalid' : 'approval_denied',
-      },
-      answer === 'invalid'
-        ? 'the approval answer is not a yes/no form answer'
-        : 'the user did not approve it',
-    );
+    return notApproved(ctx, answer, via);
   }
 
   async function callback(

@@ -3,14 +3,17 @@ import { ConfigFileError } from './errors.js';
 import { loadConfig } from './load.js';
 import { createPipeline } from './pipeline.js';
 
+// The problems a refused config lists, as `path: message` lines.
 function problemsOf(input: unknown): string[] {
+  let error: unknown;
   try {
     loadConfig(input as Record<string, unknown>);
-  } catch (error) {
-    if (error instanceof ConfigFileError) return error.problems.map((p) => `${p.path}: ${p.message}`);
-    throw error;
+  } catch (thrown) {
+    error = thrown;
   }
-  throw new Error('expected the config to be refused');
+  if (!(error instanceof ConfigFileError))
+    throw new Error(`expected a ConfigFileError, got ${String(error)}`);
+  return error.problems.map(({ path, message }) => `${path}: ${message}`);
 }
 
 describe('the safe-writes built-ins', () => {

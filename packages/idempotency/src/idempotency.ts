@@ -36,6 +36,17 @@ interface Run {
 }
 
 type Found = IdempotencyRecord | undefined;
+
+/** One call with a key, as it goes from claim to answer. */
+interface Attempt {
+  readonly ctx: ToolContext;
+  readonly next: Next;
+  /** The store key: principal and idempotency key. */
+  readonly key: string;
+  readonly fingerprint: string;
+  /** This call's claim owner. */
+  readonly owner: string;
+}
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> =>
   typeof (value as { then?: unknown } | undefined)?.then === 'function';
 
@@ -130,126 +141,88 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   }
 
   // The first call with a key: run it, then store its result or free the key.
-  function runFirst(
-    ctx: ToolContext,
-    next: Next,
-    key: string,
-    fingerprint: string,
-    owner: string,
-  ): Promise<CallToolResult> {
+  function runFirst(a: Attempt): Promise<CallToolResult> {
     let promise: Promise<CallToolResult>;
     try {
-      promise = next(ctx);
+      promise = a.next(a.ctx);
     } catch (error) {
       promise = Promise.reject(error);
     }
-    const run: Run = { fingerprint, promise };
-    runs.set(key, run);
+    const run: Run = { fingerprint: a.fingerprint, promise };
+    runs.set(a.key, run);
     const settle = (): void => {
-      if (runs.get(key) === run) runs.delete(key);
+      if (runs.get(a.key) === run) runs.delete(a.key);
     };
     promise.then(
       (result) => {
         settle();
-        keep(ctx, key, owner, fingerprint, result);
+        keep(a, result);
       },
       () => {
         settle();
-        release(ctx, key, owner);
+        release(a);
       },
     );
     return promise;
   }
 
-  function keep(
-    ctx: ToolContext,
-    key: string,
-    owner: string,
-    fingerprint: string,
-    result: CallToolResult,
-  ): void {
-    if (isInputRequired(result) || (result.isError === true && !o.storeToolErrors))
-      return release(ctx, key, owner);
+  function keep(a: Attempt, result: CallToolResult): void {
+    if (isInputRequired(result) || (result.isError === true && !o.storeToolErrors)) return release(a);
+    const { ctx } = a;
     try {
-      const done = store.complete(
-        key,
-        owner,
-        { fingerprint, at: ctx.clock.now(), json: JSON.stringify(result) },
-        o.ttlMs,
-      );
+      const record = { fingerprint: a.fingerprint, at: ctx.clock.now(), json: JSON.stringify(result) };
+      const done = store.complete(a.key, a.owner, record, o.ttlMs);
       if (isPromise(done)) done.catch((error: unknown) => storeFailed(ctx, 'store a result', error));
     } catch (error) {
       storeFailed(ctx, 'store a result', error);
-      release(ctx, key, owner);
+      release(a);
     }
   }
 
-  function release(ctx: ToolContext, key: string, owner: string): void {
+  function release(a: Attempt): void {
     try {
-      const done = store.release(key, owner);
-      if (isPromise(done)) done.catch((error: unknown) => storeFailed(ctx, 'free a key', error));
+      const done = store.release(a.key, a.owner);
+      if (isPromise(done)) done.catch((error: unknown) => storeFailed(a.ctx, 'free a key', error));
     } catch (error) {
-      storeFailed(ctx, 'free a key', error);
+      storeFailed(a.ctx, 'free a key', error);
     }
   }
 
   // What the store held when we tried to claim: a result to replay, a conflict, or another replica's run.
-  function answer(
-    ctx: ToolContext,
-    next: Next,
-    key: string,
-    fingerprint: string,
-    owner: string,
-    found: Found,
-    waitedMs: number,
-  ): Promise<CallToolResult> {
-    if (found === undefined) return runFirst(ctx, next, key, fingerprint, owner);
-    if (found.fingerprint !== fingerprint) return Promise.reject(conflict(ctx));
+  function answer(a: Attempt, found: Found, waitedMs: number): Promise<CallToolResult> {
+    if (found === undefined) return runFirst(a);
+    if (found.fingerprint !== a.fingerprint) return Promise.reject(conflict(a.ctx));
     if (found.result !== undefined) {
-      return Promise.resolve(replayed(found.result, Math.max(0, ctx.clock.now() - found.at)));
+      return Promise.resolve(replayed(found.result, Math.max(0, a.ctx.clock.now() - found.at)));
     }
-    const local = runs.get(key);
-    if (local !== undefined) return join(ctx, local);
-    return poll(ctx, next, key, fingerprint, owner, waitedMs);
-  }
-
-  // Another replica runs the key: ask again every pollMs (claiming it if it was freed) until waitMs.
-  function poll(
-    ctx: ToolContext,
-    next: Next,
-    key: string,
-    fingerprint: string,
-    owner: string,
-    waitedMs: number,
-  ): Promise<CallToolResult> {
-    if (waitedMs >= o.waitMs) return Promise.reject(stillRunning(ctx));
-    return sleep(ctx.clock, o.pollMs, ctx.signal).then(
-      () => claim(ctx, next, key, fingerprint, owner, waitedMs + o.pollMs),
-      (reason: unknown) => Promise.reject(cancelled(ctx, reason)),
+    const local = runs.get(a.key);
+    if (local !== undefined) return join(a.ctx, local);
+    // Another replica runs the key: ask again every pollMs (claiming it if it was freed) until waitMs.
+    if (waitedMs >= o.waitMs) return Promise.reject(stillRunning(a.ctx));
+    return sleep(a.ctx.clock, o.pollMs, a.ctx.signal).then(
+      () => claim(a, waitedMs + o.pollMs),
+      (reason: unknown) => Promise.reject(cancelled(a.ctx, reason)),
     );
   }
 
-  function claim(
-    ctx: ToolContext,
-    next: Next,
-    key: string,
-    fingerprint: string,
-    owner: string,
-    waitedMs: number,
-  ): Promise<CallToolResult> {
+  function claim(a: Attempt, waitedMs: number): Promise<CallToolResult> {
     let found: Found | Promise<Found>;
     try {
-      found = store.claim(key, { fingerprint, owner, at: ctx.clock.now() }, o.pendingTtlMs);
+      found = store.claim(
+        a.key,
+        { fingerprint: a.fingerprint, owner: a.owner, at: a.ctx.clock.now() },
+        o.pendingTtlMs,
+      );
     } catch (error) {
-      return outage(ctx, next, error);
+      return outage(a.ctx, a.next, error);
     }
     if (isPromise(found)) {
       return Promise.resolve(found).then(
-        (record) => answer(ctx, next, key, fingerprint, owner, record, waitedMs),
-        (error: unknown) => outage(ctx, next, error),
+        (record) => answer(a, record, waitedMs),
+        (error: unknown) => outage(a.ctx, a.next, error),
       );
     }
-    return answer(ctx, next, key, fingerprint, owner, found, waitedMs);
+    return answer(a, found, waitedMs);
   }
 
   return function idempotency(ctx: ToolContext, next: Next): Promise<CallToolResult> {
@@ -284,6 +257,6 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const local = runs.get(key);
     if (local !== undefined)
       return local.fingerprint === fingerprint ? join(ctx, local) : Promise.reject(conflict(ctx));
-    return claim(ctx, next, key, fingerprint, `${PROCESS}:${++runCount}`, 0);
+    return claim({ ctx, next, key, fingerprint, owner: `${PROCESS}:${++runCount}` }, 0);
   };
 }
