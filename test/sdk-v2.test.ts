@@ -2,6 +2,7 @@
 // 2025-11-25 wire (stateful, in memory) and on 2026-07-28 (stateless HTTP, a server built per request).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import {
   ERROR_META_KEY,
   createToolRunner,
@@ -367,4 +368,41 @@ describe('withMiddleware on a v2 server it cannot cover', () => {
     const server = withMiddleware(echoServer(), recorder().middleware);
     expect(() => withMiddleware(server, recorder().middleware)).toThrow(/already has a pipeline/);
   });
+});
+
+describe('withMiddleware and the answers v2 gives before any handler runs', () => {
+  // On 2026-07-28, v2 answers a method without a handler at dispatch with HTTP 404 + -32601; an error a
+  // handler produces goes in-band on HTTP 200. A wrapped server must keep the SDK's own answer.
+  const post = async (factory: () => McpServer, method: string): Promise<[number, unknown]> => {
+    const handler = createMcpHandler(factory, { legacy: 'reject' });
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const response = await handler.fetch(
+      new Request('http://mcp.test/mcp', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': method,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { _meta: meta } }),
+      }),
+    );
+    const answer: [number, unknown] = [response.status, await response.json()];
+    await handler.close();
+    return answer;
+  };
+
+  it.each(['unknown/method', 'ping', 'logging/setLevel', 'resources/subscribe', 'initialize'])(
+    'answers %s with the HTTP status and body of the bare server',
+    async (method) => {
+      const bare = await post(() => echoServer(), method);
+      const wrapped = await post(() => withMiddleware(echoServer(), recorder().middleware), method);
+      expect(bare[0]).toBeGreaterThanOrEqual(400);
+      expect(wrapped).toEqual(bare);
+    },
+  );
 });

@@ -256,7 +256,11 @@ export function withMiddleware<S extends SdkServer>(
   const replacement = new PipelineHandlers();
   for (const [method, handler] of handlers) replacement.set(method, handler);
   replaceRequestHandlers(protocol, replacement);
-  guardUnknownMethods(protocol, runner, unknown);
+  // v2 answers a method it has no handler for itself, at dispatch (HTTP 404 on 2026-07-28); any fallback
+  // handler, ours included, would make that an in-band answer on HTTP 200. So v2 keeps its own answer.
+  if (!v2 || (protocol as FallbackHolder).fallbackRequestHandler !== undefined) {
+    guardUnknownMethods(protocol, runner, unknown);
+  }
 
   if (registry !== undefined && v2) {
     adoptV2Tools(server as never, registry as unknown as Record<string, V2ToolRecord>, infos);
