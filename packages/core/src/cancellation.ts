@@ -9,6 +9,9 @@ import { lazySignalOf } from './context.js';
 
 type Callback = () => void;
 
+const SOURCE = Symbol('cancellation');
+type Marked = (() => AbortSignal) & { [SOURCE]?: Cancellation };
+
 // Runs every callback; one that throws is reported as an abort listener's throw would be, and the others
 // still run.
 function runAll(callbacks: readonly Callback[]): void {
@@ -76,7 +79,8 @@ export class Cancellation {
   };
 
   constructor() {
-    sources.set(this.signal, this);
+    // A mark on the function, not a WeakMap entry: an entry per call costs the collector far more.
+    (this.signal as Marked)[SOURCE] = this;
   }
 
   get aborted(): boolean {
@@ -108,11 +112,9 @@ export class Cancellation {
   }
 }
 
-const sources = new WeakMap<() => AbortSignal, Cancellation>();
-
 function cancellationOf(ctx: RequestContext): Cancellation | undefined {
-  const lazy = lazySignalOf(ctx);
-  return lazy === undefined ? undefined : sources.get(lazy);
+  const lazy = lazySignalOf(ctx) as Marked | undefined;
+  return lazy === undefined ? undefined : lazy[SOURCE];
 }
 
 /**
