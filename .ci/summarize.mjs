@@ -1,4 +1,5 @@
-// Sums vitest JSON reports into the one closing line CI reads: "N passed, N failed".
+// Sums vitest JSON reports (and scripts/pack-test.mjs's counts, written in the same shape) into the one
+// closing line CI reads: "N passed, N failed".
 import { readFileSync } from 'node:fs';
 
 let passed = 0;
