@@ -133,3 +133,32 @@ describe.each(modes)('two HTTP clients through one gateway in front of %s', (_mo
     expect(listed).toEqual([]);
   });
 });
+
+describe("a stdio upstream's environment", () => {
+  const SECRET = 'MCP_GATEWAY_TEST_SECRET';
+  const envVia = async (spec: UpstreamSpec, name: string): Promise<unknown> => {
+    const gateway = await createGateway({ upstream: spec, listen: 'http://127.0.0.1:0/mcp' });
+    const client = new Client({ name: 'env-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(gateway.url as URL));
+    const value: unknown = JSON.parse(text(await client.callTool({ name: 'env', arguments: { name } })));
+    await client.close();
+    await gateway.close({ drainTimeoutMs: 0 });
+    return value;
+  };
+  beforeAll(() => {
+    process.env[SECRET] = 'do-not-leak';
+  });
+  afterAll(() => {
+    delete process.env[SECRET];
+  });
+
+  it("keeps the gateway's own variables from the upstream by default, but passes PATH", async () => {
+    expect(await envVia(STDIO, SECRET)).toBeNull();
+    expect(await envVia(STDIO, 'PATH')).toBe(process.env['PATH']);
+  });
+
+  it('passes a variable that inheritEnv names, and sets what env names', async () => {
+    expect(await envVia({ ...STDIO, inheritEnv: ['MCP_GATEWAY_TEST_*'] }, SECRET)).toBe('do-not-leak');
+    expect(await envVia({ ...STDIO, env: { CONFIGURED: 'yes' } }, 'CONFIGURED')).toBe('yes');
+  });
+});

@@ -4,15 +4,15 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  ErrorCode,
-  McpError,
-  type ClientCapabilities,
-  type Implementation,
-  type ServerCapabilities,
+import type {
+  ClientCapabilities,
+  Implementation,
+  ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import { redactSecrets } from '@mcp-middleware/core';
 import { ArrivalOrderTransport } from './arrival-order.js';
+import { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
+import { handshake, startFailure, type StartWatch } from './upstream-start.js';
 import { GatewayError } from './errors.js';
 
 /** An upstream server started as a child process and spoken to over its stdin/stdout. */
@@ -25,7 +25,7 @@ export interface StdioUpstream {
   /**
    * Names of the gateway's environment variables the child inherits; a trailing `*` matches a prefix. The
    * gateway's own secrets (its config's tokens, a client's credentials) never reach the upstream unless
-   * named here or in `env`. @default {@link DEFAULT_INHERITED_ENV}
+   * named here or in `env`. @default `DEFAULT_INHERITED_ENV` (PATH, HOME, locale, terminal, temp, proxy, `NODE_*`, `npm_config_*`)
    */
   readonly inheritEnv?: readonly string[] | undefined;
   /** @default the gateway's working directory */
@@ -114,62 +114,6 @@ export function describeError(error: unknown): string {
   return redactSecrets(parts.join(': ') || 'unknown error');
 }
 
-/**
- * What a stdio upstream inherits from the gateway's environment by default: what a program needs to find
- * its tools, home, locale and terminal, and Node's and npm's own settings (so `npx` finds its cache and
- * registry), never the gateway's secrets.
- */
-export const DEFAULT_INHERITED_ENV: readonly string[] = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'SHELL',
-  'LANG',
-  'LANGUAGE',
-  'LC_*',
-  'TERM',
-  'TZ',
-  'TMPDIR',
-  'TMP',
-  'TEMP',
-  'XDG_*',
-  'NODE_*',
-  'npm_config_*',
-  'NPM_CONFIG_*',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
-  'SystemRoot',
-  'SYSTEMROOT',
-  'ComSpec',
-  'PATHEXT',
-  'APPDATA',
-  'LOCALAPPDATA',
-  'USERPROFILE',
-  'ProgramFiles',
-];
-
-/** The child's environment: the allow-listed part of `parent`, then `extra`. */
-export function upstreamEnvironment(
-  parent: NodeJS.ProcessEnv,
-  inherit: readonly string[],
-  extra: Readonly<Record<string, string>> | undefined,
-): Record<string, string> {
-  const exact = new Set(inherit.filter((name) => !name.endsWith('*')));
-  const prefixes = inherit.filter((name) => name.endsWith('*')).map((name) => name.slice(0, -1));
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parent)) {
-    if (value !== undefined && (exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix)))) {
-      env[key] = value;
-    }
-  }
-  return { ...env, ...extra };
-}
-
 function stdioTransport(spec: StdioUpstream, stderrTail: StartWatch): StdioClientTransport {
   const transport = new StdioClientTransport({
     command: spec.command,
@@ -220,84 +164,6 @@ function httpTransport(spec: HttpUpstream): StreamableHTTPClientTransport {
     requestInit: { headers: { ...headers } },
     fetch: fetchWithoutListenerWarnings,
   });
-}
-
-function lastLines(text: string): string {
-  const lines = text.trim().split('\n').slice(-3).join(' | ');
-  return lines === '' ? '' : `; its last stderr output: ${redactSecrets(lines)}`;
-}
-
-/** What was seen of a stdio child while its handshake was pending. */
-interface StartWatch {
-  /** The last stderr output. */
-  text: string;
-  /** The first stdout line that was not a JSON-RPC message, if any. */
-  garbage: string | undefined;
-}
-
-function startFailure(spec: UpstreamSpec, error: unknown, watch: StartWatch, waitedMs: number): GatewayError {
-  const label = describeUpstream(spec);
-  const code = (error as { code?: unknown }).code;
-  let message: string;
-  if (watch.garbage !== undefined) {
-    message = `the upstream server \`${label}\` does not speak MCP on stdout: it wrote ${JSON.stringify(watch.garbage)} where a JSON-RPC message was expected (is it an MCP server on stdio? servers must log to stderr)`;
-  } else if (!isHttpUpstream(spec) && code === 'ENOENT') {
-    message = `could not start the upstream server: command \`${spec.command}\` was not found (check PATH and spelling)`;
-  } else if (!isHttpUpstream(spec) && code === 'EACCES') {
-    message = `could not start the upstream server: command \`${spec.command}\` is not executable`;
-  } else if (!isHttpUpstream(spec) && code === -32000) {
-    message = `the upstream server \`${label}\` exited before completing the MCP handshake${lastLines(watch.text)}`;
-  } else if (code === -32001 && !isHttpUpstream(spec)) {
-    message = `the upstream server \`${label}\` is still running but has not answered the MCP handshake after ${waitedMs} ms; it wrote nothing on stdout (a slow start such as npx downloading the package: run it once to fill the cache, or raise --connect-timeout)${lastLines(watch.text)}`;
-  } else if (code === -32001) {
-    message = `the upstream server ${label} did not complete the MCP handshake in ${waitedMs} ms (is it an MCP server on this URL?)`;
-  } else {
-    message = `could not connect to the upstream server ${label}: ${describeError(error)}${lastLines(watch.text)}`;
-  }
-  return new GatewayError('UPSTREAM_START', message, { cause: error });
-}
-
-const GARBAGE_CHARS = 120;
-
-function garbageOf(error: Error): string | undefined {
-  if (error instanceof SyntaxError) return error.message.slice(0, GARBAGE_CHARS);
-  return error.name === 'ZodError' ? 'JSON that is not a JSON-RPC message' : undefined;
-}
-
-/**
- * The handshake, bounded by `connectTimeoutMs`. When that passes, a stdio child that wrote something other
- * than JSON-RPC on stdout fails as not speaking MCP; one that is alive and quiet on stdout (npx still
- * downloading) gets `slowStartMs` more, reported through `onSlowStart`.
- */
-async function handshake(
-  client: Client,
-  transport: Transport,
-  watch: StartWatch,
-  extensionMs: number,
-  options: ConnectOptions,
-): Promise<void> {
-  const abort = new AbortController();
-  client.onerror = (error) => {
-    watch.garbage ??= garbageOf(error);
-  };
-  const timer = setTimeout(() => {
-    if (watch.garbage !== undefined) {
-      abort.abort(new McpError(ErrorCode.RequestTimeout, 'not MCP'));
-    } else if (extensionMs > 0) {
-      options.onSlowStart?.(
-        `the upstream server is still starting after ${options.connectTimeoutMs} ms (alive, nothing on stdout yet${lastLines(watch.text)}); waiting up to ${extensionMs} ms more`,
-      );
-    }
-  }, options.connectTimeoutMs);
-  try {
-    await client.connect(transport, {
-      timeout: options.connectTimeoutMs + extensionMs,
-      signal: abort.signal,
-    });
-  } finally {
-    clearTimeout(timer);
-    client.onerror = () => undefined;
-  }
 }
 
 /**
@@ -377,3 +243,5 @@ async function terminate(transport: StreamableHTTPClientTransport): Promise<void
   await Promise.race([transport.terminateSession().catch(() => undefined), deadline]);
   clearTimeout(timer);
 }
+
+export { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
