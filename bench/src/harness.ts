@@ -22,6 +22,13 @@ export interface BenchCase {
    * @default none
    */
   readonly baseline?: string;
+  /**
+   * Timed in fresh processes of its own instead of beside the other cases, alternating with its baseline
+   * (isolated too) over several repetitions: one case's garbage must not land in the other's timing.
+   * The ratio to the baseline is the median of the per-repetition ratios.
+   * @default false
+   */
+  readonly isolated?: boolean;
   /** Tool calls one `run()` makes (a throughput case starts many at once); times are per call. @default 1 */
   readonly callsPerRun?: number;
   setup(): Promise<BenchOp> | BenchOp;

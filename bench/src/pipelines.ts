@@ -8,6 +8,7 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@ope
 import Bottleneck from 'bottleneck';
 import { LRUCache } from 'lru-cache';
 import pRetry from 'p-retry';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { pino } from 'pino';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
@@ -45,7 +46,7 @@ export interface Built {
  * logging at its default level (info: a successful call writes no line), tracing on the given provider
  * or, without one, the global API with no SDK registered.
  */
-export function fullPipeline(tracerProvider?: TracerProvider): Built {
+export function fullPipeline(tracerProvider?: TracerProvider, withCache = true): Built {
   const breaker = circuitBreaker();
   return {
     pipeline: [
@@ -55,7 +56,7 @@ export function fullPipeline(tracerProvider?: TracerProvider): Built {
       auth(),
       rateLimit({ limit: NEVER }),
       validation(),
-      cache(),
+      ...(withCache ? [cache()] : []),
       retry(),
       breaker,
       timeout(),
@@ -81,6 +82,11 @@ const discardingExporter: SpanExporter = {
  */
 export function otelProvider(): BasicTracerProvider {
   return new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discardingExporter)] });
+}
+
+/** The nine layers other than the cache, in the same order. */
+export function ninePipeline(): Built {
+  return fullPipeline(undefined, false);
 }
 
 /** The full pipeline recording spans with the OTel SDK. */
@@ -109,15 +115,22 @@ const CircuitBreaker = createRequire(import.meta.url)('opossum') as new (
 /** A tool handler as the SDK calls it. */
 export type Handler = (args: ToolArgs, extra: ToolExtra) => Promise<CallToolResult>;
 
+/** How the glue limits: rate-limiter-flexible's memory limiter (the honest reference), or bottleneck. */
+export type GlueLimiter = 'flexible' | 'bottleneck';
+
 /**
  * The same features as {@link fullPipeline}, written the obvious way around one handler with each
  * library's defaults: a span per call from the global API, a prom-client histogram timer and an
- * in-flight gauge, a check of `authInfo`, a bottleneck `schedule` per principal (a Group), a zod parse,
- * an lru-cache lookup keyed by JSON, p-retry with its options built per call, an opossum breaker with its
- * default 10 s timeout, and a pino info line per call (pino's default asynchronous destination, opened on
- * /dev/null so the bench's stdout stays JSON).
+ * in-flight gauge, a check of `authInfo`, a rate limit per principal and tool (rate-limiter-flexible's
+ * RateLimiterMemory `consume`, or a bottleneck `schedule` per principal for the labelled extra), a zod
+ * parse, an lru-cache lookup keyed by JSON, p-retry with its options built per call, an opossum breaker
+ * with its default 10 s timeout, and a pino info line per call (pino's default asynchronous destination,
+ * opened on /dev/null so the bench's stdout stays JSON).
  */
-export function naiveGlue(handler: Handler): { handler: Handler; teardown(): Promise<void> } {
+export function naiveGlue(
+  handler: Handler,
+  limiter: GlueLimiter = 'flexible',
+): { handler: Handler; teardown(): Promise<void> } {
   const tracer = trace.getTracer('naive-glue');
   const registry = new Registry();
   const duration = new Histogram({
@@ -133,10 +146,19 @@ export function naiveGlue(handler: Handler): { handler: Handler; teardown(): Pro
     registers: [registry],
   });
   const log = pino(pino.destination('/dev/null'));
-  const limiters = new Bottleneck.Group({ reservoir: NEVER });
+  const limiters = limiter === 'bottleneck' ? new Bottleneck.Group({ reservoir: NEVER }) : undefined;
+  const flexible = new RateLimiterMemory({ points: NEVER, duration: 60 });
   const schema = z.object({ query: z.string().min(1).max(200), limit: z.number().int() });
   const lru = new LRUCache<string, CallToolResult>({ max: 10_000, ttl: 60_000 });
   const breaker = new CircuitBreaker((args: ToolArgs, extra: ToolExtra) => handler(args, extra));
+
+  // The rate limit, then the rest: on rate-limiter-flexible a consume() before the work; on bottleneck
+  // the work runs inside schedule().
+  const limited = async <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    if (limiters !== undefined) return limiters.key(key).schedule(work);
+    await flexible.consume(key);
+    return work();
+  };
 
   async function glued(args: ToolArgs, extra: ToolExtra): Promise<CallToolResult> {
     return tracer.startActiveSpan('tools/call search', async (span) => {
@@ -146,7 +168,7 @@ export function naiveGlue(handler: Handler): { handler: Handler; teardown(): Pro
       try {
         const who = extra.authInfo;
         if (who === undefined) throw new Error('unauthenticated');
-        const result = await limiters.key(`${who.clientId}:search`).schedule(async () => {
+        const result = await limited(`${who.clientId}:search`, async () => {
           const parsed = schema.parse(args);
           const key = JSON.stringify(['search', who.clientId, parsed]);
           const hit = lru.get(key);
@@ -179,7 +201,7 @@ export function naiveGlue(handler: Handler): { handler: Handler; teardown(): Pro
     handler: glued,
     async teardown() {
       breaker.shutdown();
-      await limiters.disconnect();
+      await limiters?.disconnect();
       log.flush();
     },
   };

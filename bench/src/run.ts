@@ -35,8 +35,12 @@ const write = !quick && filter === undefined && !argv.includes('--no-write');
 const rounds = Number(option('--rounds') ?? (quick ? 5 : 11));
 const part = option('--part') as Part | undefined;
 const probeName = option('--probe');
+// `--part isolated --only <case>`: the one case (and raw) in this process.
+const only = option('--only');
+// Fresh processes per isolated case, alternating with its baseline.
+const ISOLATED_REPS = quick ? 1 : 3;
 
-type Part = 'main' | 'scale';
+type Part = 'main' | 'scale' | 'isolated';
 const RAW_BATCH = 20_000;
 const WARM_UP_CPU_NS = (quick ? 30 : 500) * 1e6;
 const WARM_UP_CALLS = quick ? 0 : 5000;
@@ -59,6 +63,8 @@ export interface CaseResult {
   /** Median of the per-round differences to the `raw` batch timed beside it. */
   addedNs: number;
   cpuAddedNs: number;
+  /** For an isolated case: how many fresh processes its figures are the medians of. */
+  processes?: number;
   /** The same against the case's own baseline (wrapped against bare), when it has one. */
   vsBaseline?: { name: string; ratio: number; cpuRatio: number; addedNs: number; cpuAddedNs: number };
 }
@@ -151,11 +157,19 @@ const batchOf = (c: BenchCase): number => {
 /** Times the cases of one part (`all` under --quick) in this process. */
 async function runPart(which: Part | 'all', loaded?: BenchCase[]): Promise<CaseResult[]> {
   const all = loaded ?? (await loadModules()).cases;
-  const inPart = (c: BenchCase): boolean => which === 'all' || (c.group === 'scale') === (which === 'scale');
+  const inPart = (c: BenchCase): boolean =>
+    which === 'isolated'
+      ? c.name === only
+      : which === 'all' || (c.isolated !== true && (c.group === 'scale') === (which === 'scale'));
   const byName = new Map(all.map((c) => [c.name, c]));
-  const chosen = new Set(all.filter((c) => inPart(c) && selected(c) && !(quick && QUICK_SKIP.test(c.name))));
-  // A chosen case's baseline runs too, even when the filter or --quick left it out.
-  for (const c of [...chosen]) {
+  const chosen = new Set(
+    all.filter(
+      (c) => inPart(c) && (which === 'isolated' || selected(c)) && !(quick && QUICK_SKIP.test(c.name)),
+    ),
+  );
+  // A chosen case's baseline runs too, even when the filter or --quick left it out (an isolated case's
+  // baseline runs in processes of its own).
+  for (const c of which === 'isolated' ? [] : [...chosen]) {
     const base = c.baseline === undefined ? undefined : byName.get(c.baseline);
     if (c.baseline !== undefined && base === undefined) throw new Error(`${c.name}: no case ${c.baseline}`);
     if (base !== undefined) chosen.add(base);
@@ -198,7 +212,7 @@ async function runPart(which: Part | 'all', loaded?: BenchCase[]): Promise<CaseR
     // Alternate the order, so neither a case nor its comparison always runs first.
     const forward = r % 2 === 0;
     for (const c of forward ? cases : [...cases].reverse()) {
-      const base = c.baseline === undefined ? undefined : byName.get(c.baseline);
+      const base = c.baseline === undefined || which === 'isolated' ? undefined : byName.get(c.baseline);
       let raw: Sample;
       let mine: Sample;
       let theirs: Sample | undefined;
@@ -302,8 +316,9 @@ async function orchestrate(): Promise<void> {
     probeResults.push({ name: probe.name, description: probe.description, values });
   }
 
+  const isolated = quick ? [] : await runIsolated(all, forwarded);
   const cpu = cpus()[0]?.model.trim() ?? 'unknown cpu';
-  const cases = [...main, ...scale.filter((c) => c.name !== 'raw')];
+  const cases = [...main, ...isolated, ...scale.filter((c) => c.name !== 'raw')];
   const run: RunResult = {
     date: new Date().toISOString(),
     node: process.version,
@@ -326,6 +341,73 @@ async function orchestrate(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`);
     render();
   }
+}
+
+/**
+ * Times the isolated cases: each in a fresh process, alternating with its baseline, ISOLATED_REPS times
+ * each. A case's figures are medians over its processes; its ratio to the baseline is the median of the
+ * ratios of the processes run one after the other.
+ */
+async function runIsolated(all: readonly BenchCase[], forwarded: string[]): Promise<CaseResult[]> {
+  const isolated = all.filter((c) => c.isolated === true);
+  const wanted = isolated.filter((c) => selected(c));
+  const names = new Set(wanted.map((c) => c.name));
+  for (const c of wanted) if (c.baseline !== undefined) names.add(c.baseline);
+  const runs = new Map<string, CaseResult[]>([...names].map((n) => [n, []]));
+  const pairs: { ratio: Sample; diff: Sample }[][] = [];
+  const once = async (name: string): Promise<CaseResult> => {
+    const results = await child<CaseResult[]>(['--part', 'isolated', '--only', name, ...forwarded]);
+    const mine = results.find((r) => r.name === name) as CaseResult;
+    (runs.get(name) as CaseResult[]).push(mine);
+    return mine;
+  };
+  const wrapped = isolated.filter((c) => names.has(c.name) && c.baseline !== undefined);
+  for (let rep = 0; rep < ISOLATED_REPS; rep++) {
+    progress(`isolated: repetition ${rep + 1}/${ISOLATED_REPS}`);
+    for (const [i, c] of wrapped.entries()) {
+      const base = c.baseline as string;
+      const [first, second] = rep % 2 === 0 ? [base, c.name] : [c.name, base];
+      const a = await once(first);
+      const b = await once(second);
+      const [bare, mine] = first === base ? [a, b] : [b, a];
+      (pairs[i] ??= []).push({
+        ratio: { wall: mine.nsPerOp / bare.nsPerOp, cpu: mine.cpuNsPerOp / bare.cpuNsPerOp },
+        diff: { wall: mine.nsPerOp - bare.nsPerOp, cpu: mine.cpuNsPerOp - bare.cpuNsPerOp },
+      });
+    }
+    for (const name of names) {
+      const c = isolated.find((x) => x.name === name) as BenchCase;
+      const paired = c.baseline !== undefined || wrapped.some((w) => w.baseline === name);
+      if (!paired) await once(name);
+    }
+  }
+  return [...names].map((name) => {
+    const results = runs.get(name) as CaseResult[];
+    const pick = (f: (r: CaseResult) => number): number => median(results.map(f));
+    const result: CaseResult = {
+      ...(results[0] as CaseResult),
+      nsPerOp: pick((r) => r.nsPerOp),
+      cpuNsPerOp: pick((r) => r.cpuNsPerOp),
+      ratioToRaw: pick((r) => r.ratioToRaw),
+      cpuRatioToRaw: pick((r) => r.cpuRatioToRaw),
+      addedNs: pick((r) => r.addedNs),
+      cpuAddedNs: pick((r) => r.cpuAddedNs),
+      processes: results.length,
+    };
+    delete result.vsBaseline;
+    const i = wrapped.findIndex((w) => w.name === name);
+    const paired = i === -1 ? undefined : pairs[i];
+    if (paired !== undefined) {
+      result.vsBaseline = {
+        name: wrapped[i]?.baseline as string,
+        ratio: round3(median(paired.map((p) => p.ratio.wall))),
+        cpuRatio: round3(median(paired.map((p) => p.ratio.cpu))),
+        addedNs: Math.round(median(paired.map((p) => p.diff.wall))),
+        cpuAddedNs: Math.round(median(paired.map((p) => p.diff.cpu))),
+      };
+    }
+    return result;
+  });
 }
 
 /** Rewrites RESULTS.md from results.json and FINDINGS.md (also on its own: `--render`). */

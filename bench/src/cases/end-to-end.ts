@@ -54,6 +54,7 @@ function inMemory(name: string, bare: boolean): BenchCase {
       : 'the same round trip with withMiddleware(server, full pipeline)',
     quick: true,
     batch: 300,
+    isolated: true,
     ...(bare ? {} : { baseline: 'e2e-inmemory-bare' }),
     async setup(): Promise<BenchOp> {
       const { server, teardown } = searchServer(bare);
@@ -71,16 +72,16 @@ function inMemory(name: string, bare: boolean): BenchCase {
   };
 }
 
-function throughput(name: string, bare: boolean): BenchCase {
-  const inFlight = 1000;
+function throughput(name: string, bare: boolean, inFlight = 1000, baseline = 'throughput-bare'): BenchCase {
   return {
     name,
     group: 'throughput',
     description: `${inFlight} SDK callTool calls in flight at once over InMemoryTransport, ${bare ? 'no middleware' : 'full pipeline'}; time per call`,
-    quick: true,
-    batch: 3,
+    quick: inFlight === 1000,
+    batch: Math.max(1, Math.round(3000 / inFlight)),
     callsPerRun: inFlight,
-    ...(bare ? {} : { baseline: 'throughput-bare' }),
+    isolated: inFlight === 1000,
+    ...(bare ? {} : { baseline }),
     async setup(): Promise<BenchOp> {
       const { server, teardown } = searchServer(bare);
       const { client, close } = await connectInMemory(server, { authInfo: benchAuthInfo });
@@ -166,6 +167,7 @@ export function http(name: string, bare: boolean, build?: () => Built): BenchCas
       : 'the same HTTP round trip with withMiddleware(server, full pipeline)',
     quick: true,
     batch: 100,
+    isolated: true,
     ...(bare ? {} : { baseline: 'e2e-http-bare' }),
     async setup(): Promise<BenchOp> {
       const { server, teardown } = searchServer(bare, build);
@@ -254,4 +256,7 @@ export const cases: BenchCase[] = [
   http('e2e-http-full-pipeline', false),
   throughput('throughput-bare', true),
   throughput('throughput-full-pipeline', false),
+  // Scaling in calls in flight (beside the other cases; the 1000 pair above runs isolated).
+  throughput('inflight-10000-bare', true, 10_000),
+  throughput('inflight-10000-full-pipeline', false, 10_000, 'inflight-10000-bare'),
 ];

@@ -4,7 +4,15 @@
  */
 import { createToolRunner, type ToolArgs } from '@mcp-middleware/core';
 import { benchArgs, benchExtra, benchTool, rawHandler, type BenchCase, type BenchOp } from '../harness.js';
-import { benchAuthInfo, fullPipeline, fullPipelineOtel, naiveGlue, type Built } from '../pipelines.js';
+import {
+  benchAuthInfo,
+  fullPipeline,
+  fullPipelineOtel,
+  naiveGlue,
+  ninePipeline,
+  type Built,
+  type GlueLimiter,
+} from '../pipelines.js';
 
 // A new `limit` per call: the cache misses, so every layer runs and the handler answers every call.
 function missingArgs(): () => ToolArgs {
@@ -64,19 +72,44 @@ export const cases: BenchCase[] = [
     'distinct',
     true,
   ),
-  {
-    name: 'naive-glue',
+  pipelineRun(
+    'full-pipeline-no-cache',
+    'the nine layers other than the cache (tracing → metrics → logging → auth → rateLimit → validation → ' +
+      'retry → circuitBreaker → timeout), new args per call',
+    ninePipeline,
+    'distinct',
+    true,
+  ),
+  glueCase(
+    'naive-glue',
+    'flexible',
+    'the same features glued by hand the obvious way (OTel span, prom-client timer and gauge, ' +
+      'rate-limiter-flexible RateLimiterMemory consume, zod, lru-cache, p-retry options per call, opossum ' +
+      'defaults, pino info line); new args per call',
+    20_000,
+  ),
+  glueCase(
+    'naive-glue-bottleneck',
+    'bottleneck',
+    'extra, for reference: the same glue with a bottleneck schedule per principal instead of ' +
+      'rate-limiter-flexible (its local datastore waits four setTimeout(0) hops per job)',
+    20,
+  ),
+];
+
+function glueCase(name: string, limiter: GlueLimiter, description: string, batch: number): BenchCase {
+  return {
+    name,
     group: 'pipeline',
-    description:
-      'the same features glued by hand on the libraries with their defaults (span, prom-client timer, ' +
-      'bottleneck schedule, zod, lru-cache, p-retry options per call, opossum default timeout, pino info line)',
+    description,
     quick: true,
-    batch: 20,
-    setup(): BenchOp {
-      const glue = naiveGlue(rawHandler);
+    batch,
+    async setup(): Promise<BenchOp> {
+      const glue = naiveGlue(rawHandler, limiter);
       const extra = benchExtra({ authInfo: benchAuthInfo });
+      await glue.handler({ query: 'first', limit: -1 }, extra);
       const next = missingArgs();
       return { run: () => glue.handler(next(), extra), teardown: glue.teardown };
     },
-  },
-];
+  };
+}

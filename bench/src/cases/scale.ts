@@ -5,7 +5,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { createToolRunner, withMiddleware, type ToolArgs, type ToolExtra } from '@mcp-middleware/core';
+import { createToolRunner, withMiddleware } from '@mcp-middleware/core';
 import { cache } from '@mcp-middleware/cache';
 import { rateLimit } from '@mcp-middleware/ratelimit';
 import {
@@ -81,8 +81,6 @@ function cacheProbe(count: number, label: string): BenchProbe {
   };
 }
 
-type Callback = (args: ToolArgs, extra: ToolExtra) => Promise<unknown>;
-
 /** Registers `count` read-only tools named tool-0000…; returns their registered callbacks (as the SDK calls them). */
 function registerTools(server: McpServer, count: number): void {
   for (let i = 0; i < count; i++) {
@@ -97,10 +95,15 @@ function registerTools(server: McpServer, count: number): void {
   }
 }
 
-function callbacksOf(server: McpServer): Callback[] {
-  const registry = (server as unknown as { _registeredTools: Record<string, { handler: Callback }> })
-    ._registeredTools;
-  return Object.values(registry).map((tool) => tool.handler);
+type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>;
+
+// The SDK's own tools/call request handler, which withMiddleware wraps (the request seam).
+function toolsCallOf(server: McpServer): RequestHandler {
+  const handlers = (server.server as unknown as { _requestHandlers: Map<string, RequestHandler> })
+    ._requestHandlers;
+  const handler = handlers.get('tools/call');
+  if (handler === undefined) throw new Error('no tools/call handler');
+  return handler;
 }
 
 const wrapProbe: BenchProbe = {
@@ -150,12 +153,12 @@ const wrapProbe: BenchProbe = {
   },
 };
 
-/** Calls the registered callbacks of a wrapped server round-robin, as the SDK would, with new args each call. */
+/** Calls the tools of a wrapped server round-robin through the SDK's tools/call handler, new args each call. */
 function toolsCase(count: number): BenchCase {
   return {
     name: `tools-${count}-full-pipeline`,
     group: 'scale',
-    description: `full pipeline on a server with ${count} tool${count === 1 ? '' : 's'}: each call goes to the next tool's registered callback (new args, cache miss)`,
+    description: `full pipeline on a server with ${count} tool${count === 1 ? '' : 's'}: each call goes to the next tool through the SDK's tools/call handler (new args, cache miss)`,
     batch: 5000,
     ...(count === 1 ? {} : { baseline: 'tools-1-full-pipeline' }),
     async setup(): Promise<BenchOp> {
@@ -164,11 +167,17 @@ function toolsCase(count: number): BenchCase {
         debug: false,
       });
       registerTools(server, count);
-      const callbacks = callbacksOf(server);
+      const handler = toolsCallOf(server);
+      const names = Array.from({ length: count }, (_, k) => `tool-${String(k).padStart(4, '0')}`);
       const extra = benchExtra({ authInfo: benchAuthInfo });
       let i = 0;
-      const call = (): Promise<unknown> =>
-        (callbacks[i % count] as Callback)({ query: 'mcp middleware', limit: i++ }, extra);
+      const call = async (): Promise<unknown> => {
+        const name = names[i % count] as string;
+        const params = { name, arguments: { query: 'mcp middleware', limit: i++ } };
+        const result = await handler({ jsonrpc: '2.0', id: i, method: 'tools/call', params }, extra);
+        if ((result as { isError?: boolean }).isError === true) throw new Error(JSON.stringify(result));
+        return result;
+      };
       // Every tool once before timing: per-tool state (breakers, limiter keys, metric children) exists.
       for (let k = 0; k < count; k++) await call();
       return { run: call, teardown: built.teardown };
@@ -176,7 +185,7 @@ function toolsCase(count: number): BenchCase {
   };
 }
 
-export const cases: BenchCase[] = [toolsCase(1), toolsCase(1000)];
+export const cases: BenchCase[] = [toolsCase(1), toolsCase(1000), toolsCase(10_000)];
 
 export const probes: BenchProbe[] = [
   rateLimitProbe(10, '10'),
