@@ -110,10 +110,10 @@ export interface ContextChanges {
   readonly args?: ToolArgs;
   /**
    * A new signal, or a function that makes one the first time anyone reads `ctx.signal` (or, on Node 20,
-   * the handler reads `extra.signal`; from Node 24, where an AbortController costs 31 ns, the SDK adapter
+   * the handler reads `extra.signal`; from Node 24, where an AbortController is cheap, the SDK adapter
    * makes it when it calls the handler, which is cheaper than a lazy getter). Lazy signals spare handlers
-   * that never look at their signal the cost of an AbortController, which is 6 µs on Node 20. The
-   * function runs at most once per call.
+   * that never look at their signal the cost of an AbortController, which on Node 20 is dearer than a
+   * whole layer (bench/FINDINGS.md has the figures). The function runs at most once per call.
    */
   readonly signal?: AbortSignal | (() => AbortSignal);
 }
