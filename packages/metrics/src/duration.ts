@@ -56,7 +56,7 @@ export class DurationSeries {
 }
 
 /**
- * prom-client's own `observe()` hashes the label set on every call (~0.4 µs); this keeps each label
+ * prom-client's own `observe()` hashes the label set on every call; this keeps each label
  * set's counts in a {@link DurationSeries} and hands them to prom-client only when it renders. It is a
  * real Histogram in the registry: `observe()` on it still works and is rendered beside these series.
  */
