@@ -163,6 +163,28 @@ describe('redisStore', () => {
       expect((await reader.get(k))?.value).toEqual({ content: [{ type: 'text', text: 'new' }] });
     });
 
+    it('invalidates a write with one command and reads an entry with one: one round trip each', async () => {
+      const commands: string[] = [];
+      const counting = new Proxy(client, {
+        get(target, name, receiver) {
+          const value: unknown = Reflect.get(target, name, receiver);
+          if (
+            typeof value !== 'function' ||
+            !['get', 'mget', 'set', 'eval', 'scan', 'unlink'].includes(String(name))
+          )
+            return value;
+          return (...args: unknown[]) => (
+            commands.push(String(name)),
+            (value as (...a: unknown[]) => unknown).apply(target, args)
+          );
+        },
+      });
+      const store = redisStore({ client: counting, prefix: `${PREFIX}gen4:` });
+      await store.bump?.([principalPart('jwt:alice'), 'shared']);
+      await store.get(key('read', 'jwt:alice'));
+      expect(commands).toEqual(['eval', 'mget']);
+    });
+
     it('keeps generation keys out of every invalidation filter', async () => {
       const store = redisStore({ client, prefix: `${PREFIX}gen3:` });
       await store.bump?.([principalPart('jwt:alice'), '*']);

@@ -112,7 +112,7 @@ export function storeKeyOf(principal: string | undefined, key: string): string {
 
 /** What makes two calls "the same": the tool and its canonical args, inline when short, else hashed. */
 export function fingerprintOf(tool: string, args: unknown): string {
-  const text = canonicalJson([tool, args ?? null]);
+  const text = `[${JSON.stringify(tool)},${canonicalJson(args ?? null)}]`;
   return text.length > MAX_INLINE_FINGERPRINT_CHARS ? `#${digest(text)}` : text;
 }
 
@@ -124,6 +124,8 @@ export function fingerprintOf(tool: string, args: unknown): string {
 export function canonicalJson(value: unknown, depth = 0): string {
   if (depth > 64) throw new TypeError('value nested deeper than 64 levels (or cyclic)');
   if (typeof value !== 'object' || value === null) {
+    // Finite numbers print the same through String(); JSON.stringify is the dearer call.
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     const text = JSON.stringify(value) as string | undefined;
     return text === undefined ? 'null' : text;
   }

@@ -61,4 +61,24 @@ describe('redisStore', () => {
   it('refuses a client without call()', () => {
     expect(() => redisStore({ client: {} as never })).toThrow(ConfigError);
   });
+
+  it('answers a key seen before with one command: one round trip', async () => {
+    const store = redisStore({ client, prefix: `${PREFIX}e:` });
+    await store.claim('k', claim('one'), 60_000);
+    await store.complete('k', 'one', { fingerprint: 'f', at: 5, json }, 60_000);
+    const commands: string[] = [];
+    const counting = {
+      call: (command: string, ...args: (string | number)[]) => (
+        commands.push(command),
+        client.call(command, ...args)
+      ),
+    };
+    const found = await redisStore({ client: counting, prefix: `${PREFIX}e:` }).claim(
+      'k',
+      claim('two'),
+      60_000,
+    );
+    expect(found?.result).toBeDefined();
+    expect(commands).toEqual(['SET']);
+  });
 });
