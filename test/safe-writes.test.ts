@@ -164,6 +164,25 @@ describe('idempotency across two server instances sharing Redis', () => {
   });
 });
 
+describe('idempotency when Redis is down', () => {
+  it('refuses the write with a retryable error and never runs it (fail closed)', async () => {
+    // Nothing listens on port 1: every command fails at once, as in an outage.
+    const down = new Redis({
+      port: 1,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
+    const s = invoiceServer([idempotency({ store: redisStore({ client: down, prefix: `${PREFIX}down:` }) })]);
+    const client = await connect(s.server);
+    const result = await client.callTool(withKey('during-outage'));
+    expect(errorCode(result)).toBe('INTERNAL');
+    expect(s.runs.create).toBe(0);
+    await client.close();
+    down.disconnect();
+  });
+});
+
 describe('a cache on Redis shared by two replicas', () => {
   let redis: Redis;
   beforeAll(() => {
