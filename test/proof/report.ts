@@ -10,6 +10,7 @@ const PROOF = fileURLToPath(new URL('../PROOF.md', import.meta.url));
 const LOCK = `${PROOF}.lock`;
 const SECTIONS = [
   'conformance',
+  'conformance-v2',
   'faults',
   'outages',
   'hostile',
@@ -19,6 +20,7 @@ const SECTIONS = [
   'redaction',
   'config-files',
   'requests',
+  'per-request',
 ] as const;
 
 /** A section of PROOF.md, one per suite. */

@@ -7,6 +7,7 @@ import {
   outcomeOfError,
   outcomeOfResult,
   type CallToolResult,
+  WeakChannels,
   type EventChannel,
   type Middleware,
   type MiddlewareEvent,
@@ -65,7 +66,8 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     hooks,
     operations,
   } = readBreakerOptions(options);
-  const channels: EventChannel[] = [];
+  // Held weakly: one breaker shared by pipelines built per request must not keep every pipeline alive.
+  const channels = new WeakChannels();
 
   const publish = (entry: BreakerEntry, state: BreakerState, ctx: RequestContext | undefined): void => {
     // Only a tool call names a tool: a resource URI or prompt name never reaches a `tool` field.
@@ -73,7 +75,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     const event: MiddlewareEvent = { type: 'breaker', key: entry.key, tool, state };
     const emit = (e: MiddlewareEvent): void => {
       if (ctx !== undefined) ctx.emit(e);
-      else for (const channel of channels) if (channel.active) channel.emit(e);
+      else channels.emit(e);
     };
     emit(event);
     const hook = hooks[state];
@@ -232,7 +234,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     ...(operations.has('prompts/get') ? { 'prompts/get': guard } : {}),
   };
   const attach = (channel: EventChannel): void => {
-    if (!channels.includes(channel)) channels.push(channel);
+    channels.add(channel);
   };
   const api = {
     attach,

@@ -78,3 +78,4 @@ export {
   isModernRequest,
   protocolVersionOf,
 } from './protocol.js';
+export { WeakChannels } from './weak-channels.js';
