@@ -12,7 +12,7 @@ import {
   JWT_ALGORITHMS,
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { cacheInvalidationShape, writeEntries } from './builtins-writes.js';
 import type { BuildContext, RegistryEntry, SharedStore } from './registry.js';
 import {

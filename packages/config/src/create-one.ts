@@ -1,7 +1,7 @@
 /** Builds one middleware from user code (a `use:` module, a registry entry); whatever it throws becomes a ConfigError naming it. */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import { ConfigError, type Middleware } from '@mcp-middleware/core';
 import type { BuildContext, RegistryEntry, ThirdPartyModule } from './registry.js';
 import { errorName, type PipelineEntry } from './validate.js';

@@ -1,6 +1,6 @@
 /** What a middleware contributes to config files: its name, its option schema, and how to build it. */
 import type { Middleware } from '@mcp-middleware/core';
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 
 /** What a factory may ask of the pipeline being built. */
 export interface BuildContext {

@@ -1,5 +1,5 @@
 /** Option schema builders whose messages read like the rest of our errors: "expected a positive integer". */
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 const expected = (what: string) => ({ error: `expected ${what}` });
 

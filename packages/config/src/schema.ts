@@ -1,5 +1,5 @@
 /** The JSON Schema of the config format, generated from the same zod schemas that check files. */
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { builtins } from './builtins.js';
 import { describeOptions } from './option-docs.js';
 import type { RegistryEntry } from './registry.js';

@@ -1,6 +1,6 @@
 /** Checks a parsed config against the registry, collecting every problem with its path and line. */
 import { didYouMean } from '@mcp-middleware/core';
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import { describeInput, formatPath, type ConfigProblem } from './errors.js';
 import { isPlainObject } from './merge.js';
 import type { RegistryEntry } from './registry.js';
