@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from './cli.js';
 import { VERSION } from './version.js';
@@ -16,6 +17,48 @@ function io(): CliIo & { out: string; err: string } {
   };
   return result;
 }
+
+const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/upstream-server.ts', import.meta.url));
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'cli-check-')), 'gateway.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('runCli check', () => {
+  it('warns about an order that breaks the documented guarantees, and still calls the file valid', async () => {
+    const file = configFile('pipeline:\n  - timeout: { timeoutMs: 100 }\n  - retry\n  - metrics\n');
+    const out = io();
+    expect(await runCli(['check', '--config', file], out)).toBe(0);
+    expect(out.out).toContain('valid, 3 middlewares');
+    expect(out.out).toContain('2 warnings:');
+    expect(out.out).toContain('- `retry` runs inside `timeout`, but belongs outside');
+    expect(out.out).toMatch(/^documented order: tracing → metrics/m);
+  });
+
+  it('given an upstream command, warns about a tools: key that matches none of its tools', async () => {
+    const file = configFile(
+      'pipeline:\n  - retry\ntools:\n  echo: { retry: false }\n  nothing_*: { retry: false }\n',
+    );
+    const out = io();
+    const code = await runCli(
+      ['check', '--config', file, '--', process.execPath, '--import', 'tsx', FIXTURE],
+      out,
+    );
+    expect(out.err).toBe('');
+    expect(code).toBe(0);
+    expect(out.out).toMatch(/- tools: key `nothing_\*` matches none of the upstream's \d+ tools/);
+    expect(out.out).not.toContain('key `echo`');
+  });
+
+  it('exits 3 when the upstream given to check cannot start', async () => {
+    const file = configFile('pipeline:\n  - retry\n');
+    const out = io();
+    expect(await runCli(['check', '--config', file, '--', 'mcp-middleware-no-such-command'], out)).toBe(3);
+    expect(out.err).toContain('was not found');
+  });
+});
 
 describe('runCli', () => {
   it('prints the usage on stdout and exits 0 for --help', async () => {
