@@ -88,7 +88,7 @@ export const writeEntries: readonly RegistryEntry[] = [approvalEntry, idempotenc
  */
 export const writeOptionDocs = {
   approval: {
-    tools: ['the tools that need a human approval (globs)', { destructiveHint: true }],
+    tools: ['the tools that need a human approval (globs; default: tools annotated destructiveHint)'],
     secret: [
       'HMAC key of input_required states, ≥ 32 characters; replicas share it (default: random per process)',
     ],

@@ -2,6 +2,8 @@
  * A description and, where there is one, the default of every option a config file may set, for the JSON
  * Schema (editor hovers and completion). The package READMEs hold the full story; these are one line each.
  */
+import { writeOptionDocs } from './builtins-writes.js';
+
 type Doc = readonly [description: string, fallback?: unknown];
 type Docs = Readonly<Record<string, Doc>>;
 
@@ -96,7 +98,10 @@ const DOCS: Readonly<Record<string, Docs>> = {
     tools: ['tool names or globs to cache (default: tools annotated readOnlyHint)'],
     store: ['a store named under stores: (default: in memory)'],
     operations: ['which requests are cached: tools/call and, opt-in, resources/read', ['tools/call']],
+    ...writeOptionDocs.cache,
   },
+  approval: writeOptionDocs.approval,
+  idempotency: writeOptionDocs.idempotency,
   retry: {
     retries: ['retries after the first attempt, 0 to 100', 2],
     maxRetryTimeMs: ['no retry starts later than this after the call began', 15_000],
