@@ -106,10 +106,14 @@ async function loadModules(): Promise<{ cases: BenchCase[]; probes: BenchProbe[]
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.ts'))
     .sort()) {
-    const mod = (await import(pathToFileURL(join(dir, file)).href)) as {
-      cases?: BenchCase[];
-      probes?: BenchProbe[];
-    };
+    let mod: { cases?: BenchCase[]; probes?: BenchProbe[] };
+    try {
+      mod = (await import(pathToFileURL(join(dir, file)).href)) as typeof mod;
+    } catch (error) {
+      // A package an engineer is still editing may not load: bench the rest, and say so.
+      progress(`skipped ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
     cases.push(...(mod.cases ?? []));
     probes.push(...(mod.probes ?? []));
   }
