@@ -77,6 +77,25 @@ describe('compileKeyBy', () => {
     expect(bySession(ctx())).toBe(bySession(ctx()));
   });
 
+  it('keys "session" by principal on 2026-07-28 requests, which have no session, and says so once', () => {
+    const bySession = compileKeyBy('test', 'session');
+    const modern = (id: string) =>
+      ctx({
+        principal: principal(id),
+        extra: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+      });
+    const a = modern('alice');
+    const warnings: unknown[] = [];
+    const emit = a.emit.bind(a);
+    Object.defineProperty(a, 'emit', {
+      value: (event: { type: string }) => (warnings.push(event), emit(event)),
+    });
+    expect(bySession(a)).not.toBe(bySession(modern('bob')));
+    expect(bySession(a)).toBe(bySession(modern('alice')));
+    expect(bySession(a)).not.toBe(bySession(ctx({ principal: principal('alice') })));
+    expect(warnings).toHaveLength(1);
+  });
+
   it('gives every call the same key with "global"', () => {
     const global = compileKeyBy('test', 'global');
     expect(global(ctx({ principal: principal('a') }))).toBe(global(ctx({ tool: { name: 'other' } })));

@@ -5,6 +5,7 @@ import {
   ConfigError,
   describeValue,
   didYouMean,
+  isModernRequest,
   principalIdOf,
   principalKey,
   principalKeyOf,
@@ -69,10 +70,25 @@ const clientPart = (ctx: ToolContext): string => {
   const id = ctx.authInfo?.clientId;
   return id === undefined ? 'a' : tagged('c', principalKeyOf('client', id));
 };
-const sessionPart = (ctx: ToolContext): string => {
-  const id = ctx.sessionId;
-  return id === undefined ? 'n' : tagged('s', id);
-};
+// A 2026-07-28 request has no session (the revision is stateless): keyed by session, every caller would
+// share one bucket. It is keyed by principal instead, and the first such request says so once.
+function sessionPart(factory: string): (ctx: ToolContext) => string {
+  let warned = false;
+  return (ctx) => {
+    const id = ctx.sessionId;
+    if (id !== undefined) return tagged('s', id);
+    if (!isModernRequest(ctx)) return 'n';
+    if (!warned) {
+      warned = true;
+      ctx.emit({
+        type: 'warning',
+        source: factory,
+        message: `keyBy "session" on a 2026-07-28 request, which has no session: keyed by principal instead; key by "principal" to say so`,
+      });
+    }
+    return 'm' + principalPart(ctx);
+  };
+}
 const toolPart = (ctx: ToolContext): string => tagged('t', ctx.tool.name);
 
 // A request's target (a resource URI, a prompt name) comes from the caller and may be of any length: past
@@ -119,7 +135,7 @@ function partOf(
     case 'client':
       return clientPart;
     case 'session':
-      return sessionPart;
+      return sessionPart(factory);
     case 'global':
       return globalPart;
     default: {
