@@ -11,7 +11,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from 'prom-client';
 import { GatewayError } from './errors.js';
 import type { FrontDoor } from './front-door.js';
-import type { Session } from './session-hub.js';
+import type { Session } from './session.js';
 
 /** What the listener asks of the gateway. */
 export interface HttpHost {

@@ -37,7 +37,8 @@ import {
   type ToolExtra,
   type ToolRunner,
 } from '@mcp-middleware/core';
-import { newSession, type Session, type SessionHub } from './session-hub.js';
+import { newSession, type Session } from './session.js';
+import type { SessionHub } from './session-hub.js';
 import { forwardMeta, rethrowUpstream } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
 

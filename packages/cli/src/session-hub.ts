@@ -3,43 +3,19 @@
  * of everything the upstream sends that is not a response (logs, resource updates, list changes, and
  * server-to-client requests such as sampling, elicitation and roots/list) to the session it belongs to.
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
   ErrorCode,
-  ListRootsRequestSchema,
-  LoggingLevelSchema,
-  LoggingMessageNotificationSchema,
   McpError,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ResultSchema,
   type ClientCapabilities,
   type LoggingLevel,
   type RequestId,
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
+import { SubscriptionBook } from './subscription-book.js';
+import { wireRouting } from './upstream-routing.js';
+import { declaredUpstream, severity, type Session } from './session.js';
 import { rethrowUpstream } from './tool-call.js';
-import type { ToolTable } from './tool-table.js';
 import type { UpstreamConnection } from './upstream.js';
-
-/** A downstream session and what the gateway tracks for it. */
-export interface Session {
-  readonly server: Server;
-  /** The level the client asked for with `logging/setLevel`; undefined means everything. */
-  level: LoggingLevel | undefined;
-  /** Ids of this client's requests the gateway is forwarding now. */
-  readonly inFlight: Set<RequestId>;
-  /** Resource URIs this client subscribed to. */
-  readonly subscriptions: Set<string>;
-  /** This session's own upstream connection (HTTP upstreams: one upstream session per client). */
-  own: Promise<UpstreamConnection> | undefined;
-  /** The tools its own connection lists (an upstream session may list its own). */
-  table: ToolTable | undefined;
-  closed: boolean;
-}
 
 /** What the hub asks of the gateway. */
 export interface HubOptions {
@@ -54,48 +30,13 @@ export interface HubOptions {
   readonly requestTimeoutMs: number;
 }
 
-/** What the gateway's shared connection declares: every client capability the hub can forward. */
-export const FORWARDED_CAPABILITIES: ClientCapabilities = {
-  sampling: {},
-  elicitation: { form: {}, url: {} },
-  roots: { listChanged: true },
-};
-
-/** The client's own capabilities, limited to those the hub forwards (so the upstream sees what it has). */
-export function declaredUpstream(client: ClientCapabilities | undefined): ClientCapabilities {
-  return {
-    ...(client?.sampling !== undefined && { sampling: client.sampling }),
-    ...(client?.elicitation !== undefined && { elicitation: client.elicitation }),
-    ...(client?.roots !== undefined && { roots: client.roots }),
-    ...(client?.experimental !== undefined && { experimental: client.experimental }),
-  };
-}
-
-type Forwardable = { method: string; params?: Record<string, unknown> | undefined };
-
-const SEVERITY = new Map(LoggingLevelSchema.options.map((level, index) => [level, index]));
-const severity = (level: LoggingLevel | undefined): number => SEVERITY.get(level ?? 'debug') ?? 0;
-
-/** Creates a session record for `server`. */
-export function newSession(server: Server): Session {
-  return {
-    server,
-    level: undefined,
-    inFlight: new Set(),
-    subscriptions: new Set(),
-    own: undefined,
-    table: undefined,
-    closed: false,
-  };
-}
-
 /** Tracks sessions, gives each its upstream connection, and routes upstream traffic to the right one. */
 export class SessionHub {
   readonly sessions = new Set<Session>();
   readonly #options: HubOptions;
   readonly #byExtra = new WeakMap<object, Session>();
   // Shared connection only: which sessions subscribed to each URI (subscribed upstream once).
-  readonly #subscribers = new Map<string, Set<Session>>();
+  readonly #subscribers = new SubscriptionBook();
 
   constructor(options: HubOptions) {
     this.#options = options;
@@ -182,7 +123,7 @@ export class SessionHub {
    * The session traffic on the shared connection belongs to: the only one with requests in flight, or the
    * only session. Undefined when that cannot be told (documented: use an upstream session per client).
    */
-  #requester(): Session | undefined {
+  requester(): Session | undefined {
     let found: Session | undefined;
     for (const session of this.sessions) {
       if (session.inFlight.size === 0) continue;
@@ -193,7 +134,8 @@ export class SessionHub {
     return this.sessions.size === 1 ? [...this.sessions][0] : undefined;
   }
 
-  #busy(): boolean {
+  /** True while any session has a request in flight. */
+  busy(): boolean {
     return [...this.sessions].some((s) => s.inFlight.size > 0);
   }
 
@@ -212,59 +154,18 @@ export class SessionHub {
     }
   }
 
-  #log(
-    owner: Session | undefined,
-    notification: ServerNotification & { params: { level: LoggingLevel } },
-  ): void {
-    const level = notification.params.level;
-    const wants = (s: Session): boolean => severity(level) >= severity(s.level);
-    const target = owner ?? this.#requester();
-    if (target !== undefined) {
-      if (wants(target)) this.send(target, notification);
-    } else if (!this.#busy()) {
-      // Sent while no client waits on anything: the server's own news, for every client on it.
-      for (const session of this.sessions)
-        if (session.own === undefined && wants(session)) this.send(session, notification);
-    }
-  }
-
   /** Installs the routing handlers on `connection`; `owner` is the session it belongs to, if only one. */
   wire(connection: UpstreamConnection, owner?: Session): void {
-    const { client } = connection;
-    const notify = (n: ServerNotification): void =>
-      owner === undefined ? this.broadcast(n, true) : this.send(owner, n);
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, notify);
-    client.setNotificationHandler(PromptListChangedNotificationSchema, notify);
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => this.#log(owner, n));
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-      const targets = owner === undefined ? this.#subscribers.get(n.params.uri) : [owner];
-      for (const session of targets ?? []) this.send(session, n);
-    });
-    const forward = (request: Forwardable, extra: { signal: AbortSignal }): Promise<never> =>
-      this.#forward(owner ?? this.#requester(), request, extra.signal);
-    // The SDK refuses a handler for a capability the connection did not declare.
-    const { declared } = connection;
-    if (declared.sampling !== undefined) client.setRequestHandler(CreateMessageRequestSchema, forward);
-    if (declared.elicitation !== undefined) client.setRequestHandler(ElicitRequestSchema, forward);
-    if (declared.roots !== undefined) client.setRequestHandler(ListRootsRequestSchema, forward);
+    wireRouting(connection, owner, this);
   }
 
-  async #forward(target: Session | undefined, request: Forwardable, signal: AbortSignal): Promise<never> {
-    if (target === undefined) {
-      throw new McpError(
-        ErrorCode.InternalError,
-        `the gateway cannot tell which of its clients ${request.method} is for: several have requests in flight on one shared upstream connection`,
-      );
-    }
-    const related = [...target.inFlight].at(-1);
-    const result = await target.server
-      .request(request as never, ResultSchema, {
-        signal,
-        timeout: this.#options.requestTimeoutMs,
-        ...(related !== undefined && { relatedRequestId: related }),
-      })
-      .catch(rethrowUpstream);
-    return result as never;
+  /** The sessions on the shared connection subscribed to `uri`. */
+  subscribersOf(uri: string): ReadonlySet<Session> {
+    return this.#subscribers.of(uri);
+  }
+
+  get requestTimeoutMs(): number {
+    return this.#options.requestTimeoutMs;
   }
 
   /** Subscribes `session` to `uri`: on its own connection, or once per URI on the shared one. */
@@ -275,10 +176,8 @@ export class SessionHub {
       await connection.client.subscribeResource({ uri }).catch(rethrowUpstream);
       return;
     }
-    const subscribers = this.#subscribers.get(uri) ?? new Set<Session>();
-    this.#subscribers.set(uri, subscribers);
-    subscribers.add(session);
-    if (subscribers.size === 1) await connection.client.subscribeResource({ uri }).catch(rethrowUpstream);
+    if (this.#subscribers.add(session, uri))
+      await connection.client.subscribeResource({ uri }).catch(rethrowUpstream);
   }
 
   async unsubscribe(session: Session, uri: string): Promise<void> {
@@ -288,9 +187,7 @@ export class SessionHub {
       await connection?.client.unsubscribeResource({ uri }).catch(rethrowUpstream);
       return;
     }
-    const subscribers = this.#subscribers.get(uri);
-    if (subscribers?.delete(session) !== true || subscribers.size > 0) return;
-    this.#subscribers.delete(uri);
+    if (!this.#subscribers.remove(session, uri)) return;
     await this.#options.shared()?.client.unsubscribeResource({ uri }).catch(rethrowUpstream);
   }
 
@@ -313,7 +210,7 @@ export class SessionHub {
 
   /** A new shared connection after a restart: subscribe it to what sessions on it subscribed to. */
   async resume(connection: UpstreamConnection): Promise<void> {
-    for (const uri of this.#subscribers.keys()) {
+    for (const uri of this.#subscribers.uris()) {
       await connection.client.subscribeResource({ uri }).catch(() => undefined);
     }
     const levels = [...this.sessions].filter((s) => s.own === undefined && s.level !== undefined);
