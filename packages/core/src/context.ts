@@ -172,7 +172,12 @@ export function createRequestContext(
 // An object literal with a spread and a getter is built many times slower than a plain spread. Where an
 // AbortController is cheap (from Node 24; on Node 20 it is among the dearest things a call can do),
 // making the signal at once and spreading it plainly is the faster way (bench/FINDINGS.md has the figures).
-const EAGER_SIGNALS = Number(process.versions.node.split('.')[0]) >= 24;
+export const EAGER_SIGNALS = Number(process.versions.node.split('.')[0]) >= 24;
+
+/** True while the context's signal is still the request's own: the handler can get the SDK's object as is. */
+export function keepsRequestSignal(ctx: RequestContext): boolean {
+  return ctx instanceof CallContext ? ctx.hasRequestSignal() : ctx.signal === ctx.extra.signal;
+}
 
 /**
  * The `extra` to hand the tool handler: the SDK's object, with only `signal` replaced when it changed. A

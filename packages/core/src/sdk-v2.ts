@@ -5,7 +5,7 @@
  * upgrade moves any of it.
  */
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { extraFor } from './context.js';
+import { EAGER_SIGNALS, extraFor, keepsRequestSignal } from './context.js';
 import type { RequestContext, ToolExtra } from './contract.js';
 
 /** The fields of v2's `ServerContext` this package reads; the handler always gets the SDK's own object. */
@@ -107,9 +107,19 @@ export function v2ContextFor(ctx: RequestContext): V2Context | undefined {
   const extra: unknown = ctx.extra;
   if (!(extra instanceof V2Extra)) return undefined;
   const own = extra.sdkContext;
-  const signal = ctx.signal;
-  if (signal === own.mcpReq.signal) return own;
-  return { ...own, mcpReq: { ...own.mcpReq, signal } };
+  if (keepsRequestSignal(ctx)) return own;
+  // As for v1's extra: a lazy signal stays lazy where an AbortController is dear (Node 20), and is made at
+  // once where that is cheaper than a getter.
+  if (EAGER_SIGNALS) return { ...own, mcpReq: { ...own.mcpReq, signal: ctx.signal } };
+  return {
+    ...own,
+    mcpReq: {
+      ...own.mcpReq,
+      get signal(): AbortSignal {
+        return ctx.signal;
+      },
+    },
+  };
 }
 
 /** A tool record of a v2 McpServer, as 2.4 keeps it: v2 calls `executor`, rebuilt by `update`. */
