@@ -125,10 +125,14 @@ afterAll(async () => {
           }),
         ),
         '',
-        'Known gaps of the gateway (the suite fails if one closes or another scenario differs):',
-        '',
-        ...Object.entries(GATEWAY_GAPS).map(([scenario, why]) => `- \`${scenario}\`: ${why}`),
-        '',
+        ...(Object.keys(GATEWAY_GAPS).length === 0
+          ? ['Known gaps of the gateway: none (the suite fails if a scenario differs between modes).', '']
+          : [
+              'Known gaps of the gateway (the suite fails if one closes or another scenario differs):',
+              '',
+              ...Object.entries(GATEWAY_GAPS).map(([scenario, why]) => `- \`${scenario}\`: ${why}`),
+              '',
+            ]),
         `Secret scan: ${scannedCount(scanned)} log lines, spans and metric expositions, ` +
           `${scanForSecrets(scanned, [key]).length} secrets found.`,
       ].join('\n'),
