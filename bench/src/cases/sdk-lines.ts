@@ -17,7 +17,7 @@ function handlerOf(protocol: unknown): RawHandler {
   return handlers.get('tools/call') as RawHandler;
 }
 
-const register = (server: { registerTool: (...args: never[]) => unknown }): void =>
+const register = (server: { registerTool: (...args: never[]) => unknown }): void => {
   (server.registerTool as (...args: unknown[]) => unknown)(
     'search',
     {
@@ -28,6 +28,7 @@ const register = (server: { registerTool: (...args: never[]) => unknown }): void
       content: [{ type: 'text', text: `${query} ${limit}` }],
     }),
   );
+};
 
 // A new `limit` per call: the cache misses and every layer runs.
 function requests(): () => unknown {

@@ -88,7 +88,7 @@ describe('compileKeyBy', () => {
     const warnings: unknown[] = [];
     const emit = a.emit.bind(a);
     Object.defineProperty(a, 'emit', {
-      value: (event: { type: string }) => (warnings.push(event), emit(event)),
+      value: (event: Parameters<typeof emit>[0]) => (warnings.push(event), emit(event)),
     });
     expect(bySession(a)).not.toBe(bySession(modern('bob')));
     expect(bySession(a)).toBe(bySession(modern('alice')));
