@@ -2,6 +2,7 @@
 // passes every middleware untouched, each round is a new call, nothing caches, retries or counts it as a
 // success or a failure, and its requestState reaches no log line and no span.
 import { inputRequired } from '@modelcontextprotocol/server';
+import { SpanStatusCode } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -112,7 +113,7 @@ describe('an input_required answer on the 2026-07-28 wire, through the full pipe
 
     const spans = exporter.getFinishedSpans().filter((span) => span.name.includes('confirm_delete'));
     expect(spans.map((span) => span.attributes['mcp.result.type'])).toEqual(['input_required', undefined]);
-    expect(spans.every((span) => span.status.code !== 2)).toBe(true);
+    expect(spans.every((span) => span.status.code !== SpanStatusCode.ERROR)).toBe(true);
     expect(JSON.stringify(spans.map((span) => span.attributes))).not.toContain(SECRET_STATE);
   });
 });
