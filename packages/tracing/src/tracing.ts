@@ -201,7 +201,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
       } else if (outcome.kind === 'input_required') {
         span.setAttribute(ATTR_MCP_RESULT_TYPE, 'input_required');
         // The opaque round state is the server's, not telemetry.
-        shown = { ...result, requestState: undefined } as CallToolResult;
+        shown = { ...result, requestState: undefined };
       }
     } catch (error) {
       warn(ctx, 'could not record the result', error);
