@@ -6,51 +6,13 @@ import { McpServer as V1Server } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { auth } from '@mcp-middleware/auth';
-import { cache } from '@mcp-middleware/cache';
-import { circuitBreaker } from '@mcp-middleware/circuit-breaker';
-import { EventChannel, createToolRunner, withMiddleware, type Middleware } from '@mcp-middleware/core';
-import { logging } from '@mcp-middleware/logging';
-import { metrics } from '@mcp-middleware/metrics';
-import { concurrencyLimit, rateLimit } from '@mcp-middleware/ratelimit';
-import { retry } from '@mcp-middleware/retry';
-import { timeout } from '@mcp-middleware/timeout';
-import { tracing } from '@mcp-middleware/tracing';
-import { validation } from '@mcp-middleware/validation';
+import { EventChannel, createToolRunner, withMiddleware } from '@mcp-middleware/core';
+import { AUTH, addRequest, addTool, fullPipeline } from './fixtures/per-request-servers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-const AUTH = { token: 'leak-token', clientId: 'leak-client', scopes: [] };
 const ROUNDS = 150;
-
-/** Every middleware of the toolkit, each one instance shared by all servers. */
-function fullPipeline(): Middleware[] {
-  return [
-    tracing(),
-    metrics({ registry: new Registry() }),
-    logging({ logger: pino({ level: 'silent' }) }),
-    auth(),
-    rateLimit({ limit: 1e9, windowMs: 60_000 }),
-    validation(),
-    cache({ ttlMs: 60_000 }),
-    concurrencyLimit({ max: 100 }),
-    retry({ retries: 1 }),
-    circuitBreaker(),
-    timeout({ timeoutMs: 5_000 }),
-  ];
-}
-
-function addTool(server: { registerTool: (...args: never[]) => unknown }): void {
-  (server.registerTool as (...args: unknown[]) => unknown)(
-    'add',
-    { inputSchema: z.object({ a: z.number(), b: z.number() }) },
-    ({ a, b }: { a: number; b: number }) => ({ content: [{ type: 'text', text: String(a + b) }] }),
-  );
-}
 
 async function collected(refs: readonly WeakRef<object>[]): Promise<number> {
   for (let i = 0; i < 6; i++) {
@@ -96,32 +58,8 @@ describe('servers built per request or per session, sharing one set of middlewar
       refs.push(new WeakRef(server));
       return withMiddleware(server, runner);
     });
-    const headers = {
-      accept: 'application/json, text/event-stream',
-      'content-type': 'application/json',
-      'mcp-method': 'tools/call',
-      'mcp-name': 'add',
-      'mcp-protocol-version': '2026-07-28',
-    };
     for (let i = 0; i < ROUNDS; i++) {
-      const body = JSON.stringify({
-        jsonrpc: '2.0',
-        id: i,
-        method: 'tools/call',
-        params: {
-          name: 'add',
-          arguments: { a: i, b: 1 },
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-            'io.modelcontextprotocol/clientInfo': { name: 'leak', version: '1.0.0' },
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
-        },
-      });
-      const response = await handler.fetch(
-        new Request('http://leak.test/mcp', { method: 'POST', headers, body }),
-        { authInfo: AUTH },
-      );
+      const response = await handler.fetch(addRequest(i), { authInfo: AUTH });
       expect(await response.text()).toContain(`"text":"${i + 1}"`);
     }
     expect(refs).toHaveLength(ROUNDS);
