@@ -248,6 +248,20 @@ describe('approval with a real McpServer and Client (2025-11-25, elicitation)', 
     expect(errorCode(result)).toBe('FORBIDDEN');
   });
 
+  it('asks a client that can show a form when built as a config file builds it (no server to read capabilities from)', async () => {
+    for (const [answer, runs] of [
+      [() => ({ action: 'accept', content: { approve: true } }) as ElicitResult, 1],
+      [undefined, 0],
+    ] as const) {
+      const s = invoiceServer(() => [approval()]);
+      const client = await connect(s.server, answer);
+      const result = await client.callTool({ name: 'delete_invoice', arguments: { id: 'inv-1' } });
+      await client.close();
+      expect(s.runs.delete).toBe(runs);
+      if (runs === 0) expect(errorCode(result)).toBe('FORBIDDEN');
+    }
+  });
+
   it('never runs a destructive tool for a client that cannot be asked', async () => {
     const { result, runs } = await attempt();
     expect(runs).toBe(0);
@@ -327,6 +341,26 @@ describe(
       });
       expect(errorCode(result)).toBe('FORBIDDEN');
       expect((await graph()).entities.map((e) => e.name)).toContain('alice');
+    });
+
+    it('asks a client that can show a form, through the gateway, and runs the destructive tool on yes', async () => {
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      await gateway.connect(serverSide);
+      const asked: string[] = [];
+      const human = new Client(
+        { name: 'safe-writes-human', version: '1.0.0' },
+        { capabilities: { elicitation: { form: {} } } },
+      );
+      human.setRequestHandler(ElicitRequestSchema, (request) => {
+        asked.push(request.params.message);
+        return { action: 'accept', content: { approve: true } };
+      });
+      await human.connect(clientSide);
+      const result = await human.callTool({ name: 'delete_entities', arguments: { entityNames: ['alice'] } });
+      await human.close();
+      expect(errorCode(result)).toBeUndefined();
+      expect(asked).toHaveLength(1);
+      expect((await graph()).entities.map((e) => e.name)).not.toContain('alice');
     });
   },
 );

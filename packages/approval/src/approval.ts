@@ -58,8 +58,9 @@ export interface ApprovalOptions {
   readonly approve?: ((ctx: ToolContext) => boolean | Promise<boolean>) | undefined;
   /**
    * The server whose client is asked on the 2025-11-25 wire: `approval()` reads `getClientCapabilities()`
-   * to know the client can show a form. Without it (and without `clientCapabilities`) only 2026-07-28
-   * requests, which carry their capabilities, can be asked.
+   * to know the client can show a form. Without it (and without `clientCapabilities`), as in a config file
+   * or behind the gateway, the client is asked anyway: one that cannot show a form fails the request, and
+   * the call is refused. 2026-07-28 requests carry their capabilities.
    * @default undefined
    */
   readonly server?: ServerLike | { readonly server: ServerLike } | undefined;
@@ -347,8 +348,10 @@ export function approval(options: ApprovalOptions = {}): Middleware {
     const binding = { tool: ctx.tool.name, args: argsDigest(ctx.args), principal: principalIdOf(ctx) ?? '' };
     if (params?.requestState !== undefined || params?.inputResponses !== undefined)
       return resume(ctx, next, binding);
-    const canAsk = capabilities(ctx, meta)?.elicitation !== undefined;
-    if (!canAsk) {
+    // Unknown capabilities (a config file, the gateway: no server to read them from) on the 2025 wire: ask,
+    // and let the client's answer decide; a client that cannot show a form fails the request, which refuses.
+    const known = capabilities(ctx, meta);
+    if (known !== undefined && known.elicitation === undefined) {
       return refuse(
         ctx,
         { decision: 'refused', via: 'none', reason: 'approval_required' },
