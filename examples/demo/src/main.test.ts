@@ -21,6 +21,8 @@ describe('the demo', () => {
       ['(tools/list)', 'ok', 0],
       ['delete_user', 'not found', 0],
       ['delete_user', 'ok', 1],
+      ['create_invoice', 'ok', 1],
+      ['create_invoice', 'ok', 0],
       ['fetch_price', 'ok', 3],
       ['search_docs', 'ok', 1],
       ['search_docs', 'RATE_LIMITED', 0],
@@ -40,6 +42,9 @@ describe('the demo', () => {
     // A caller without the admin scope neither sees delete_user nor learns that it exists.
     expect(listed?.why.split(';')[0]).not.toContain('delete_user');
     expect(hidden?.why).toContain('counted as FORBIDDEN');
+    // The destructive call ran once the human said yes; the retried write was answered from the first.
+    expect(result.inProcess[6]?.why).toContain('after the human approved it (asked 1×');
+    expect(result.inProcess[8]?.why).toContain('"replayed":true');
     expect(result.metrics).toContain(
       'mcp_middleware_retries_total{mcp_method_name="tools/call",gen_ai_tool_name="fetch_price"} 2',
     );
@@ -49,7 +54,12 @@ describe('the demo', () => {
     const byRow = result.gateway.map(row);
     expect(byRow[1]).toEqual(['search_docs', 'ok', 0]); // the gateway's cache
     expect(byRow[5]).toEqual(['delete_user', 'not found', 0]); // the reader's key
-    expect(byRow[6]).toEqual(['delete_user', 'ok', 1]); // the admin's key
+    expect(byRow[6]).toEqual(['delete_user', 'ok', 1]); // the admin's key, approved by the human
+    expect(result.gateway[6]?.why).toContain('after the human approved it (asked 1×');
+    expect(byRow.slice(7, 9)).toEqual([
+      ['create_invoice', 'ok', 1],
+      ['create_invoice', 'ok', 0], // the retried write, answered once
+    ]);
     expect(byRow.slice(-2)).toEqual([
       ['build_report', 'TIMEOUT', 1],
       ['build_report', 'CONCURRENCY_LIMITED', 0],

@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -27,7 +29,6 @@ import {
   type RegistryEntry,
 } from '@mcp-middleware/config';
 import { EventChannel, withMiddleware, type MiddlewareEvent } from '@mcp-middleware/core';
-import { connectInMemory } from '@mcp-middleware/core/testing';
 import { logging } from '@mcp-middleware/logging';
 import { WIDTH, logLine, storyTable, traceTree, wrap, type SpanNode } from './render.js';
 import { tellStory, type Step } from './story.js';
@@ -50,6 +51,7 @@ const newState = (): DemoState => ({
   inventoryCalls: 0,
   deleteCalls: 0,
   reportCalls: 0,
+  invoiceCalls: 0,
   inventoryDown: false,
 });
 
@@ -86,6 +88,19 @@ async function serveOverHttp(state: DemoState): Promise<{ url: URL; server: Http
   return { url: new URL(`http://127.0.0.1:${port}/mcp`), server };
 }
 
+/** A client whose user approves what they are asked (elicitation), and says what they were asked. */
+function humanClient(asked: string[]): Client {
+  const client = new Client(
+    { name: 'demo-client', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} } } },
+  );
+  client.setRequestHandler(ElicitRequestSchema, (request) => {
+    asked.push(request.params.message);
+    return { action: 'accept', content: { approve: true } };
+  });
+  return client;
+}
+
 const resetMs = (config: McpMiddlewareConfig): number =>
   Number(config.pipeline.find((e) => e.name === 'circuitBreaker')?.options.resetTimeoutMs ?? 0);
 
@@ -101,14 +116,26 @@ async function inProcess(
   events.subscribe((event) => seen.push(event));
   const server = withMiddleware(createDemoServer(state), built.middlewares, { events });
   let scopes = ['docs:read'];
-  const { client, close } = await connectInMemory(server, {
-    authInfo: () => ({
-      token: 'demo-token',
-      clientId: 'demo-app',
-      scopes,
-      expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    }),
-  });
+  const asked: string[] = [];
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  // authInfo as an HTTP layer would set it, with the scopes of the moment.
+  const send = clientSide.send.bind(clientSide);
+  clientSide.send = (message, options) =>
+    send(message, {
+      ...options,
+      authInfo: {
+        token: 'demo-token',
+        clientId: 'demo-app',
+        scopes,
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+    });
+  const client = humanClient(asked);
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  const close = async (): Promise<void> => {
+    await client.close();
+    await server.close();
+  };
   try {
     return await tellStory({
       reader: client,
@@ -116,6 +143,7 @@ async function inProcess(
         scopes = ['docs:read', 'admin'];
         return Promise.resolve(client);
       },
+      asked,
       events: seen,
       state,
       resetMs: resetMs(config),
@@ -144,8 +172,9 @@ async function throughGateway(
     runner: { events },
   });
   const clients: Client[] = [];
+  const asked: string[] = [];
   const connect = async (apiKey: string): Promise<Client> => {
-    const client = new Client({ name: 'demo-client', version: '1.0.0' });
+    const client = humanClient(asked);
     await client.connect(
       new StreamableHTTPClientTransport(new URL(String(gateway.url)), {
         requestInit: { headers: { 'x-api-key': apiKey } },
@@ -158,6 +187,7 @@ async function throughGateway(
     return await tellStory({
       reader: await connect('demo-reader-key'),
       admin: () => connect('demo-admin-key'),
+      asked,
       events: seen,
       state,
       resetMs: resetMs(config),

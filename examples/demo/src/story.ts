@@ -19,6 +19,8 @@ export interface Stage {
   readonly reader: Client;
   /** A client with the admin scope (a new API key, or new authInfo). */
   admin(): Promise<Client>;
+  /** What the human was asked to approve, in order (elicitation). */
+  readonly asked: readonly string[];
   readonly events: readonly MiddlewareEvent[];
   readonly state: DemoState;
   readonly resetMs: number;
@@ -43,10 +45,15 @@ export async function tellStory(stage: Stage): Promise<Step[]> {
     args: Record<string, unknown> | undefined,
     why: (result: CallToolResult, newEvents: readonly MiddlewareEvent[]) => string,
     calls: () => number,
+    meta?: Record<string, unknown>,
   ): Promise<void> => {
     const before = stage.events.length;
     const handlerBefore = calls();
-    const result = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
+    const result = (await client.callTool({
+      name: tool,
+      arguments: args,
+      ...(meta === undefined ? {} : { _meta: meta }),
+    })) as CallToolResult;
     const detail = errorDetailOf(result);
     const hidden = result.isError === true && / not found$/.test(firstText(result));
     const outcome =
@@ -94,12 +101,34 @@ export async function tellStory(stage: Stage): Promise<Step[]> {
     () => state.deleteCalls,
   );
   client = await stage.admin();
+  const askedBefore = stage.asked.length;
   await call(
     'the same call as an admin',
     'delete_user',
     { userId: 'u-17' },
-    firstText,
+    (r) =>
+      `${firstText(r)}, after the human approved it (asked ${stage.asked.length - askedBefore}×: ${JSON.stringify(stage.asked.at(-1)?.split('\n')[0] ?? '')})`,
     () => state.deleteCalls,
+  );
+  // A write retried after a lost answer, with the same idempotency key: the customer is charged once.
+  const invoice = { 'io.github.mcp-middleware/idempotency-key': 'invoice-acme-0042' };
+  const invoices = (): number => state.invoiceCalls;
+  await call(
+    'a write with a key',
+    'create_invoice',
+    { customer: 'acme', amount: 120 },
+    firstText,
+    invoices,
+    invoice,
+  );
+  await call(
+    'the write retried, same key',
+    'create_invoice',
+    { customer: 'acme', amount: 120 },
+    (r) =>
+      `${firstText(r)}: answered once, replayed ${JSON.stringify(r._meta?.['io.github.mcp-middleware/idempotency'])}`,
+    invoices,
+    invoice,
   );
   await call(
     'a flaky dependency',

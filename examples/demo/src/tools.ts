@@ -13,6 +13,7 @@ export interface DemoState {
   inventoryCalls: number;
   deleteCalls: number;
   reportCalls: number;
+  invoiceCalls: number;
   /** While true, `check_inventory` fails: its dependency is down. */
   inventoryDown: boolean;
 }
@@ -75,6 +76,18 @@ export function createDemoServer(state: DemoState): McpServer {
       return new Promise<CallToolResult>((resolve) =>
         setTimeout(() => resolve(text('report ready')), 3000).unref(),
       );
+    },
+  );
+  server.registerTool(
+    'create_invoice',
+    {
+      description: 'Charges a customer: a write, safe to retry only with an idempotency key',
+      inputSchema: { customer: z.string(), amount: z.number().positive() },
+      annotations: { readOnlyHint: false, idempotentHint: false },
+    },
+    ({ customer, amount }) => {
+      state.invoiceCalls++;
+      return text(`invoice #${state.invoiceCalls} for ${customer}: ${amount} EUR`);
     },
   );
   server.registerTool(
