@@ -65,6 +65,27 @@ describe('the SDK v2 fence', () => {
     expect(extraOfSdk(extra)).toBe(extra);
   });
 
+  it('sends notifications and requests through v2’s mcpReq.notify and mcpReq.send', async () => {
+    const notified: unknown[] = [];
+    const sent: unknown[][] = [];
+    const extra = extraOfSdk({
+      mcpReq: {
+        id: 1,
+        method: 'tools/call',
+        signal: new AbortController().signal,
+        notify: (notification: unknown) => (notified.push(notification), Promise.resolve()),
+        send: (...args: unknown[]) => (sent.push(args), Promise.resolve({ ok: true })),
+      },
+    });
+    const progress = { method: 'notifications/progress', params: { progressToken: 1, progress: 1 } } as const;
+    await extra.sendNotification(progress);
+    const schema = z.object({});
+    const answer = await extra.sendRequest({ method: 'roots/list' }, schema, { timeout: 5 });
+    expect(notified).toEqual([progress]);
+    expect(sent).toEqual([[{ method: 'roots/list' }, schema, { timeout: 5 }]]);
+    expect(answer).toEqual({ ok: true });
+  });
+
   it('answers an unknown resource, prompt and tool with v2’s own codes and texts', () => {
     expect(v2NotFound('resources/read', 'x://1')).toMatchObject({
       code: -32602,
