@@ -14,6 +14,35 @@ const usageError = (argv: string[]): string => {
 };
 
 describe('parseCommand', () => {
+  it('adds each --pass-env name to the default allow-list of a stdio upstream', () => {
+    const command = parseCommand(
+      ['proxy', '--pass-env', 'GITHUB_TOKEN', '-e', 'AWS_*', '--', 'npx', 's'],
+      {},
+    );
+    expect(command).toMatchObject({ name: 'proxy', args: { upstream: { command: 'npx', args: ['s'] } } });
+    const inherit =
+      command.name === 'proxy' && 'command' in command.args.upstream ? command.args.upstream.inheritEnv : [];
+    expect(inherit).toEqual(expect.arrayContaining(['PATH', 'HOME', 'GITHUB_TOKEN', 'AWS_*']));
+  });
+
+  it('leaves the default allow-list alone without --pass-env', () => {
+    const command = parseCommand(['proxy', '--', 'node', 'server.js'], {});
+    expect(command.name === 'proxy' && command.args.upstream).not.toHaveProperty('inheritEnv');
+  });
+
+  it('refuses a --pass-env that is not a variable name, and one for an HTTP upstream', () => {
+    expect(usageError(['proxy', '--pass-env', 'A=B', '--', 'node'])).toMatch(/variable name.*"A=B"/);
+    expect(usageError(['proxy', '--pass-env', 'TOKEN', '-u', 'http://127.0.0.1:9/mcp'])).toMatch(
+      /--pass-env applies to a command.*--header/,
+    );
+  });
+
+  it('takes --watch only with a config file to watch', () => {
+    expect(usageError(['proxy', '--watch', '--', 'node'])).toMatch(/--watch .*--config FILE/);
+    const command = parseCommand(['proxy', '-w', '-c', 'gw.yaml', '--', 'node'], {});
+    expect(command).toMatchObject({ args: { watch: true, config: 'gw.yaml' } });
+  });
+
   it('takes everything after -- as the upstream command, its own flags included', () => {
     const command = parseCommand(['proxy', '--restart', '--', 'node', 'server.js', '--port', '3'], {});
     expect(command).toMatchObject({

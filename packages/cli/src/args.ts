@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, EXIT_CODES } from './errors.js';
 import type { UpstreamSpec } from './upstream.js';
+import { DEFAULT_INHERITED_ENV } from './upstream-env.js';
 
 /** What `mcp-middleware proxy` was asked to do. */
 export interface ProxyArgs {
@@ -12,6 +13,8 @@ export interface ProxyArgs {
   readonly drainTimeoutMs: number | undefined;
   readonly connectTimeoutMs: number | undefined;
   readonly requestTimeoutMs: number | undefined;
+  /** Re-read the config file when it changes (SIGHUP always re-reads it). */
+  readonly watch: boolean;
 }
 
 /** A parsed command line. */
@@ -52,6 +55,10 @@ Options:
                                /healthz, /readyz and /metrics
   -u, --upstream URL           a Streamable HTTP upstream instead of a command
   -H, --header "NAME: VALUE"   header for an HTTP upstream (repeatable); \${VAR} reads the environment
+  -e, --pass-env NAME          let the upstream command inherit NAME from the gateway's environment
+                               (repeatable; NAME_* passes a prefix); by default it gets only PATH,
+                               HOME, locale, temp, proxy, NODE_* and npm_config_* variables
+  -w, --watch                  re-read the config file when it changes (SIGHUP always re-reads it)
       --restart                restart (stdio) or reconnect (HTTP) the upstream when it goes away,
                                instead of exiting with code 1
       --drain-timeout-ms MS    on SIGTERM/SIGINT, how long calls in flight may finish (default 10000)
@@ -59,7 +66,8 @@ Options:
       --request-timeout-ms MS  bound on each upstream request, reset by progress (default 60000)
   -h, --help                   show this help
 
-The command after -- runs with the gateway's environment. In stdio mode nothing but
+The command after -- runs with an allow-listed part of the gateway's environment (see
+--pass-env); a client's credentials never go upstream. In stdio mode nothing but
 JSON-RPC is written to stdout; diagnostics go to stderr. A second SIGTERM/SIGINT stops at once.
 `;
 
@@ -111,9 +119,29 @@ export function parseHeaders(values: readonly string[], env: NodeJS.ProcessEnv):
   return headers;
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
+
+/** The variables a stdio upstream inherits: the default allow-list plus each `--pass-env NAME`. */
+function inheritedEnv(names: readonly string[], topic: string): readonly string[] | undefined {
+  if (names.length === 0) return undefined;
+  for (const name of names) {
+    if (!ENV_NAME.test(name)) {
+      throw usage(
+        `--pass-env takes an environment variable name (or a PREFIX_*), got "${name.slice(0, 40)}"`,
+        topic,
+      );
+    }
+  }
+  return [...DEFAULT_INHERITED_ENV, ...names];
+}
+
 /** The upstream of `proxy` or `check`: a command after `--`, or `--upstream URL` with its headers. */
 function upstreamOf(
-  values: { readonly upstream?: string | undefined; readonly header?: string[] | undefined },
+  values: {
+    readonly upstream?: string | undefined;
+    readonly header?: string[] | undefined;
+    readonly 'pass-env'?: string[] | undefined;
+  },
   positionals: readonly string[],
   env: NodeJS.ProcessEnv,
   topic: string,
@@ -125,10 +153,20 @@ function upstreamOf(
     if (!URL.canParse(values.upstream) || !/^https?:$/.test(new URL(values.upstream).protocol)) {
       throw usage(`--upstream must be an http:// or https:// URL, got "${values.upstream}"`, topic);
     }
+    if (values['pass-env'] !== undefined) {
+      throw usage(
+        '--pass-env applies to a command after --; an HTTP upstream takes credentials with --header',
+        topic,
+      );
+    }
     return { url: values.upstream, headers: parseHeaders(values.header ?? [], env) };
   }
   if (values.header !== undefined) throw usage('--header applies only to an --upstream URL', topic);
-  return command === undefined ? undefined : { command, args: commandArgs };
+  if (command === undefined) return undefined;
+  const inheritEnv = inheritedEnv(values['pass-env'] ?? [], topic);
+  return inheritEnv === undefined
+    ? { command, args: commandArgs }
+    : { command, args: commandArgs, inheritEnv };
 }
 
 function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
@@ -143,6 +181,8 @@ function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
         listen: { type: 'string', short: 'l' },
         upstream: { type: 'string', short: 'u' },
         header: { type: 'string', short: 'H', multiple: true },
+        'pass-env': { type: 'string', short: 'e', multiple: true },
+        watch: { type: 'boolean', short: 'w' },
         restart: { type: 'boolean' },
         'drain-timeout-ms': { type: 'string' },
         'connect-timeout-ms': { type: 'string' },
@@ -166,6 +206,9 @@ function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
       'proxy ',
     );
   }
+  if (values.watch === true && values.config === undefined) {
+    throw usage('--watch re-reads a config file: give one with --config FILE', 'proxy ');
+  }
   return {
     name: 'proxy',
     args: {
@@ -176,6 +219,7 @@ function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
       drainTimeoutMs: milliseconds('drain-timeout-ms', values['drain-timeout-ms']),
       connectTimeoutMs: milliseconds('connect-timeout-ms', values['connect-timeout-ms']),
       requestTimeoutMs: milliseconds('request-timeout-ms', values['request-timeout-ms']),
+      watch: values.watch === true,
     },
   };
 }
