@@ -71,8 +71,9 @@ function dispatch(
   ctx: ToolContext,
   next: Next,
 ): Promise<CallToolResult> {
-  if (i === list.length) return next(ctx);
+  // The terminal is guarded too: `next()` never throws synchronously, whatever lies below (see `Next`).
   try {
+    if (i === list.length) return next(ctx);
     return (list[i] as Middleware)(ctx, (c) => dispatch(list, i + 1, c ?? ctx, next));
   } catch (error) {
     return Promise.reject(error);

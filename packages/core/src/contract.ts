@@ -118,10 +118,15 @@ export interface ContextChanges {
   readonly signal?: AbortSignal | (() => AbortSignal);
 }
 
-/** Calls the rest of the pipeline; may be called more than once (retry). */
+/**
+ * Calls the rest of the pipeline; may be called more than once (retry). It never throws synchronously:
+ * whatever a middleware, step or handler below throws (synchronously or not) arrives as a rejection of
+ * the promise it returns, so `next().then(…)` needs no try/catch around it. compose and the runner keep
+ * this promise for every chain they build (core's `next-never-throws` test).
+ */
 export type Next = (ctx?: ToolContext) => Promise<CallToolResult>;
 
-/** A middleware's step for one kind of request other than `tools/call`. */
+/** A middleware's step for one kind of request other than `tools/call`; its `next` never throws synchronously either. */
 export type RequestHook<R extends Result = Result> = (
   ctx: RequestContext,
   next: (ctx?: RequestContext) => Promise<R>,

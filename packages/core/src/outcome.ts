@@ -1,5 +1,5 @@
 /** The outcome classifier shared by resilience and observability: what happened to one call. */
-import type { CallToolResult } from './contract.js';
+import type { CallToolResult, Result } from './contract.js';
 import { isMiddlewareError, isRetryable, type ErrorCode } from './errors.js';
 import { errorDetailOf, isInputRequired } from './result.js';
 
@@ -37,7 +37,8 @@ const SUCCESS: Outcome = Object.freeze({
 const INPUT_REQUIRED: Outcome = Object.freeze({ ...SUCCESS, kind: 'input_required' });
 
 /** Classifies a returned result. Success needs no allocation. */
-export function outcomeOfResult(result: CallToolResult): Outcome {
+export function outcomeOfResult(answer: CallToolResult | Result): Outcome {
+  const result = answer as CallToolResult;
   if (result.isError !== true) return isInputRequired(result) ? INPUT_REQUIRED : SUCCESS;
   const detail = errorDetailOf(result);
   return {
@@ -71,4 +72,34 @@ export function errorTypeOf(outcome: Outcome): string | undefined {
   if (outcome.kind === 'success' || outcome.kind === 'input_required') return undefined;
   if (outcome.kind === 'tool_error') return 'tool_error';
   return outcome.code ?? '_OTHER';
+}
+
+/**
+ * Passes `pending` (what `next()` returned) on unchanged, and tells `observe` how it ended: the result's
+ * outcome, or the thrown value's. For observers (metrics, logging): the answer never depends on them, so
+ * an observer that throws is reported as a process warning and the call goes on. A layer below that
+ * resolves with a non-result counts as a success here; the runner answers it as INTERNAL.
+ */
+export function observeOutcome<R extends Result>(
+  pending: Promise<R>,
+  observe: (outcome: Outcome) => void,
+): Promise<R> {
+  return pending.then(
+    (result) => {
+      notify(observe, typeof result === 'object' && result !== null ? outcomeOfResult(result) : SUCCESS);
+      return result;
+    },
+    (error: unknown) => {
+      notify(observe, outcomeOfError(error));
+      throw error;
+    },
+  );
+}
+
+function notify(observe: (outcome: Outcome) => void, outcome: Outcome): void {
+  try {
+    observe(outcome);
+  } catch {
+    process.emitWarning('an outcome observer threw; the call went on', 'McpMiddlewareWarning');
+  }
 }

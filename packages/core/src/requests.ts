@@ -53,8 +53,9 @@ function dispatch(
   ctx: RequestContext,
   terminal: Terminal,
 ): Promise<Result> {
-  if (i === steps.length) return terminal(ctx);
+  // The terminal is guarded too: `next()` never throws synchronously, whatever lies below (see `Next`).
   try {
+    if (i === steps.length) return terminal(ctx);
     return (steps[i] as RequestHook)(ctx, (c) => dispatch(steps, i + 1, c ?? ctx, terminal));
   } catch (error) {
     return Promise.reject(error);

@@ -1,9 +1,6 @@
 /** logging(): one structured pino line per failed or rejected request (successes at debug), on stderr by default. */
 import {
   ConfigError,
-  outcomeOfError,
-  outcomeOfResult,
-  isInputRequired,
   readOptions,
   redactSecrets,
   reportCallbackError,
@@ -17,6 +14,7 @@ import {
   type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
+import { observeOutcome } from '@mcp-middleware/core/helpers';
 import { pino, type Logger } from 'pino';
 import { bounded, correlate, describeError, safeTarget } from './fields.js';
 import { parsePaths, redactArgs } from './redact.js';
@@ -198,29 +196,12 @@ export function logging(options: LoggingOptions = {}): Middleware {
     }
   }
 
-  // Promise callbacks rather than an async function: measured cheaper per call on Node 20.
   const middleware = function logging(ctx: ToolContext, next: Next): Promise<CallToolResult> {
     const start = performance.now();
-    let pending: Promise<CallToolResult>;
-    try {
-      pending = next();
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    return pending.then(
-      (result) => {
-        // A broken inner layer may resolve with a non-result; the runner reports that, so do not throw here.
-        if ((result as CallToolResult | undefined)?.isError === true)
-          logCall(ctx, start, outcomeOfResult(result));
-        else if (enabled(successLevel) || isInputRequired(result))
-          logCall(ctx, start, outcomeOfResult(result));
-        return result;
-      },
-      (error: unknown) => {
-        logCall(ctx, start, outcomeOfError(error));
-        throw error;
-      },
-    );
+    return observeOutcome(next(), (outcome) => {
+      // A success is logged only when its level is on; the level check is all the success path costs.
+      if (outcome.kind !== 'success' || enabled(successLevel)) logCall(ctx, start, outcome);
+    });
   };
 
   // The call an event belongs to: a tool call by its tool, any other request by its method and target.

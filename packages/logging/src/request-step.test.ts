@@ -13,7 +13,6 @@ import {
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { logging } from './logging.js';
-import { requestFailureOf } from './request-step.js';
 
 type Line = Record<string, unknown> & { level: number; msg: string };
 
@@ -226,29 +225,5 @@ describe('logging() on other requests', () => {
     expect(retry).toMatchObject({ method: 'resources/read', attempt: 1 });
     expect(retry).not.toHaveProperty('tool');
     expect(raw.join('')).not.toContain('hunter2');
-  });
-});
-
-describe('requestFailureOf', () => {
-  const ctx = { operation: 'resources/read', target: 'docs://x' } as const;
-
-  it('counts an internal SDK error (-32603) as a failure, a bad request as a rejection', () => {
-    expect(requestFailureOf(new McpError(-32603, 'broke'), ctx).kind).toBe('failed');
-    expect(requestFailureOf(new McpError(-32601, 'no such method'), ctx).kind).toBe('rejected');
-  });
-
-  it('counts params that failed the SDK’s zod schema as a rejection', () => {
-    const zodError = Object.assign(new Error('[{"code":"invalid_type"}]'), { name: '$ZodError' });
-    expect(requestFailureOf(zodError, ctx)).toMatchObject({ kind: 'rejected', jsonRpcCode: -32603 });
-  });
-
-  it('counts INTERNAL and unknown thrown values as failures, whatever they are', () => {
-    expect(requestFailureOf(new MiddlewareError('INTERNAL', 'x'), ctx)).toMatchObject({
-      kind: 'failed',
-      code: 'INTERNAL',
-    });
-    const revoked = Proxy.revocable({}, {});
-    revoked.revoke();
-    expect(requestFailureOf(revoked.proxy, ctx).kind).toBe('failed');
   });
 });

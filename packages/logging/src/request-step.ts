@@ -1,11 +1,6 @@
 /** logging()'s step for every request other than tools/call: one line per list, read, get or completion. */
-import {
-  outcomeOfError,
-  toRequestError,
-  type ErrorCode,
-  type RequestContext,
-  type RequestHook,
-} from '@mcp-middleware/core';
+import type { RequestContext, RequestHook } from '@mcp-middleware/core';
+import { observeOutcome, requestFailureOf } from '@mcp-middleware/core/helpers';
 import { bounded, correlate, describeError, safeTarget } from './fields.js';
 
 /** How a request ended, as its line says in `outcome`. */
@@ -26,58 +21,6 @@ const MESSAGES: Readonly<Record<RequestOutcome, string>> = {
   rejected: 'request rejected',
   failed: 'request failed',
 };
-
-// JSON-RPC codes that say the request was bad (malformed, unknown method, unknown name, invalid params),
-// not that the server broke: the SDK answered, so the line is a rejection.
-const CLIENT_FAULTS: ReadonlySet<number> = new Set([-32700, -32600, -32601, -32602, -32002]);
-
-interface Failure {
-  readonly kind: 'rejected' | 'failed';
-  readonly code: ErrorCode | undefined;
-  readonly jsonRpcCode: number | undefined;
-}
-
-function integerCodeOf(error: unknown): number | undefined {
-  try {
-    if (typeof error !== 'object' || error === null) return undefined;
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// SDK 1.x parses a request's params with zod inside the handler the pipeline wraps, so malformed params
-// arrive here as a ZodError (the client gets -32603, as from the bare server): the request was bad.
-function isSchemaError(error: unknown): boolean {
-  try {
-    return error instanceof Error && (error.name === 'ZodError' || error.name === '$ZodError');
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Classifies a failed request by what the client receives (core's `toRequestError`): an error passed on
- * unchanged is the SDK's own answer, a rejection when the request was bad; params that failed the SDK's
- * schema are a rejection; otherwise a `MiddlewareError` other than `INTERNAL` is a rejection and anything
- * else a failure. Never throws.
- */
-export function requestFailureOf(error: unknown, ctx: Pick<RequestContext, 'operation' | 'target'>): Failure {
-  let answered: unknown;
-  try {
-    answered = toRequestError(error, ctx);
-  } catch {
-    answered = undefined;
-  }
-  const jsonRpcCode = integerCodeOf(answered);
-  if (answered === error && jsonRpcCode !== undefined) {
-    return { kind: CLIENT_FAULTS.has(jsonRpcCode) ? 'rejected' : 'failed', code: undefined, jsonRpcCode };
-  }
-  if (isSchemaError(error)) return { kind: 'rejected', code: undefined, jsonRpcCode };
-  const { code } = outcomeOfError(error);
-  return { kind: code === undefined || code === 'INTERNAL' ? 'failed' : 'rejected', code, jsonRpcCode };
-}
 
 /**
  * The step for lists, reads, gets, completions and any other method: one line with `method`, `target`
@@ -114,21 +57,11 @@ export function requestStep(env: LineEnv): RequestHook {
 
   return function logging(ctx, next) {
     const start = performance.now();
-    let pending;
-    try {
-      pending = next();
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    return pending.then(
-      (result) => {
-        if (env.enabled(successLevel)) logRequest(ctx, start, false, undefined);
-        return result;
-      },
-      (error: unknown) => {
-        logRequest(ctx, start, true, error);
-        throw error;
-      },
-    );
+    return observeOutcome(next(), (outcome) => {
+      // Only a thrown value fails a request; whatever result it resolved with is its answer.
+      if (outcome.kind === 'error' && outcome.result === undefined)
+        logRequest(ctx, start, true, outcome.error);
+      else if (env.enabled(successLevel)) logRequest(ctx, start, false, undefined);
+    });
   };
 }

@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  compose,
   EventChannel,
   isMiddlewareError,
   type CallToolResult,
@@ -100,7 +101,8 @@ describe('concurrencyLimit', () => {
     const middleware = concurrencyLimit({ max: 1 });
     const ctx = createTestContext();
     await middleware(ctx, () => Promise.reject(new Error('boom'))).catch(() => undefined);
-    await middleware(ctx, () => {
+    // In a pipeline a handler's synchronous throw reaches the middleware as a rejection (the contract's `Next`).
+    await compose([middleware])(ctx, () => {
       throw new Error('sync boom');
     }).catch(() => undefined);
     const result = await middleware(ctx, () => Promise.resolve(textResult('ok')));

@@ -3,16 +3,17 @@ import {
   describeTarget,
   MiddlewareError,
   callUserCallback,
-  isMiddlewareError,
   readOptions,
   type CallToolResult,
   type Clock,
   type Middleware,
+  type MiddlewareErrorLike,
   type Next,
   type RequestContext,
   type TimerHandle,
   type ToolContext,
 } from '@mcp-middleware/core';
+import { cancelledError } from '@mcp-middleware/core/helpers';
 import { count, formatWindow } from './format.js';
 import { compileKeyBy, compileRequestKeyBy, type KeyBy } from './key-by.js';
 import { limiterFor, readOperations, type LimitedOperation } from './operations.js';
@@ -148,15 +149,8 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     return error;
   }
 
-  function cancelled(ctx: RequestContext): MiddlewareError {
-    const reason: unknown = ctx.signal.reason;
-    const error = isMiddlewareError(reason)
-      ? reason
-      : new MiddlewareError(
-          'CANCELLED',
-          `${ctx.operation === 'tools/call' ? 'call to' : 'request for'} ${describeTarget(ctx)} was cancelled while waiting for a free slot`,
-          { cause: reason },
-        );
+  function cancelled(ctx: RequestContext): MiddlewareErrorLike {
+    const error = cancelledError(ctx, ctx.signal.reason, 'while waiting for a free slot');
     ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
     return error;
   }
@@ -179,14 +173,8 @@ export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
     next: (ctx?: RequestContext) => Promise<R>,
     bulkhead: Bulkhead,
   ): Promise<R> {
-    let pending: Promise<R>;
-    try {
-      pending = next(ctx);
-    } catch (error) {
-      release(bulkhead);
-      return Promise.reject(error);
-    }
-    return pending.then(
+    // next() never throws synchronously (the contract's promise), so the slot is always released below.
+    return next(ctx).then(
       (result) => {
         release(bulkhead);
         return result;
