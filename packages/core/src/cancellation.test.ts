@@ -47,6 +47,31 @@ describe('whenCancelled', () => {
     expect(called).toEqual(['kept']);
   });
 
+  // Every order of leaving: head, middle, tail, twice, and after the abort; what is left fires in order.
+  it('keeps the waiters that did not leave, in order, whichever ones left and however often', () => {
+    for (const leaving of [[0], [2], [4], [1, 3], [0, 4], [0, 1, 2, 3, 4], [2, 2]]) {
+      for (const source of ['signal', 'cancellation'] as const) {
+        const controller = new AbortController();
+        const cancellation = new Cancellation();
+        const heard: number[] = [];
+        const stops = [0, 1, 2, 3, 4].map((n) =>
+          source === 'signal'
+            ? whenCancelled(controller.signal, () => heard.push(n))
+            : cancellation.onAbort(() => heard.push(n)),
+        );
+        for (const n of leaving) stops[n]?.();
+        if (source === 'signal') controller.abort();
+        else cancellation.abort('stop');
+        // Leaving after the abort changes nothing, and nothing fires twice.
+        for (const stop of stops) stop();
+        if (source === 'signal') controller.signal.dispatchEvent(new Event('abort'));
+        expect(heard, `${source}, leaving ${leaving.join(',')}`).toEqual(
+          [0, 1, 2, 3, 4].filter((n) => !leaving.includes(n)),
+        );
+      }
+    }
+  });
+
   it('adds one abort listener to a signal however many callbacks wait on it', () => {
     const controller = new AbortController();
     let added = 0;

@@ -26,18 +26,56 @@ function runAll(callbacks: readonly Callback[]): void {
   }
 }
 
-// The callbacks waiting on one signal. The signal's own listener is added with the first one and stays
-// (a signal aborts once; a request's signal is dropped with the request).
-class Scope {
-  readonly waiting = new Set<Callback>();
-  readonly fire = (): void => {
-    const callbacks = [...this.waiting];
-    this.waiting.clear();
-    runAll(callbacks);
-  };
+// One waiter: a node of a doubly linked list, so leaving is two pointer writes (a Set's delete costs
+// several times that, and leaves holes it later rehashes).
+interface Waiter {
+  readonly callback: Callback;
+  prev: Waiter | undefined;
+  next: Waiter | undefined;
+  live: boolean;
 }
 
-const scopes = new WeakMap<AbortSignal, Scope>();
+// The callbacks waiting on one signal (or one Cancellation), in the order they were added.
+class WaitList {
+  head: Waiter | undefined;
+  tail: Waiter | undefined;
+
+  add(callback: Callback): () => void {
+    const waiter: Waiter = { callback, prev: this.tail, next: undefined, live: true };
+    if (this.tail === undefined) this.head = waiter;
+    else this.tail.next = waiter;
+    this.tail = waiter;
+    return () => this.remove(waiter);
+  }
+
+  remove(waiter: Waiter): void {
+    // Already removed, or the list was drained: nothing to do.
+    if (!waiter.live) return;
+    waiter.live = false;
+    const { prev, next } = waiter;
+    if (prev === undefined) this.head = next;
+    else prev.next = next;
+    if (next === undefined) this.tail = prev;
+    else next.prev = prev;
+    waiter.prev = waiter.next = undefined;
+  }
+
+  /** Empties the list and runs every callback it held. */
+  drain(): void {
+    const callbacks: Callback[] = [];
+    for (let waiter = this.head; waiter !== undefined; waiter = waiter.next) {
+      waiter.live = false;
+      callbacks.push(waiter.callback);
+    }
+    this.head = this.tail = undefined;
+    runAll(callbacks);
+  }
+}
+
+// The list is kept on the signal itself, under a symbol: a WeakMap entry per request signal is an
+// ephemeron, which costs the collector more than the listener it saves.
+const SCOPE = Symbol('mcp-middleware.cancellation-scope');
+type ScopedSignal = AbortSignal & { [SCOPE]?: WaitList };
 
 /**
  * Calls `callback` once, when `signal` aborts, unless the returned function is called first. The signal
@@ -46,17 +84,14 @@ const scopes = new WeakMap<AbortSignal, Scope>();
  * signal's one listener.
  */
 export function whenCancelled(signal: AbortSignal, callback: () => void): () => void {
-  let scope = scopes.get(signal);
+  let scope = (signal as ScopedSignal)[SCOPE];
   if (scope === undefined) {
-    scope = new Scope();
-    scopes.set(signal, scope);
-    signal.addEventListener('abort', scope.fire, { once: true });
+    const list = new WaitList();
+    scope = list;
+    (signal as ScopedSignal)[SCOPE] = list;
+    signal.addEventListener('abort', () => list.drain(), { once: true });
   }
-  const waiting = scope.waiting;
-  waiting.add(callback);
-  return () => {
-    waiting.delete(callback);
-  };
+  return scope.add(callback);
 }
 
 /**
@@ -68,7 +103,7 @@ export class Cancellation {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
-  #waiting: Set<Callback> | undefined;
+  #waiting: WaitList | undefined;
   /** For `ctx.with({ signal })`: makes the signal on first read (aborted already if `abort` came first). */
   readonly signal = (): AbortSignal => {
     if (this.#controller === undefined) {
@@ -99,16 +134,12 @@ export class Cancellation {
     this.#controller?.abort(reason);
     const waiting = this.#waiting;
     this.#waiting = undefined;
-    if (waiting !== undefined) runAll([...waiting]);
+    waiting?.drain();
   }
 
   /** Calls `callback` on abort unless the returned function is called first (not aborted yet: check). */
   onAbort(callback: () => void): () => void {
-    const waiting = (this.#waiting ??= new Set());
-    waiting.add(callback);
-    return () => {
-      waiting.delete(callback);
-    };
+    return (this.#waiting ??= new WaitList()).add(callback);
   }
 }
 
