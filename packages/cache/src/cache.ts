@@ -88,9 +88,14 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     readsShared,
   } = resolveOptions(options);
   const servableMs = ttlMs + staleWhileRevalidateMs;
-  const flights = new SingleFlight<CallToolResult>();
+  const flights = new SingleFlight<CallToolResult>((flight, failed, result, error) => {
+    const ctx = flight.ctx as RequestContext;
+    if (!failed) return keep(ctx, flight, result as CallToolResult);
+    if (flight.detached) warn(ctx, `cache: the background refresh of ${subjectOf(ctx)} failed`, error);
+    flights.release(flight);
+  });
   // Results whose asynchronous write is still landing: callers who find their flight get them as hits.
-  const landing = new WeakMap<Flight<CallToolResult>, CacheEntry>();
+  const landing = new WeakMap<Flight, CacheEntry>();
   // Keys whose background refresh is scheduled but not yet started.
   const refreshing = new Set<string>();
   const plans = new WeakMap<ToolInfo, ToolPlan | null>();
@@ -127,15 +132,15 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     return plan;
   }
 
-  function cancelled(ctx: RequestContext): (reason: unknown) => unknown {
-    return (reason) =>
-      isMiddlewareError(reason)
-        ? reason
-        : new MiddlewareError(
-            'CANCELLED',
-            `the ${ctx.operation === 'tools/call' ? 'call to' : 'read of'} ${subjectOf(ctx)} was cancelled`,
-            { cause: reason },
-          );
+  // One function for every waiter (SingleFlight passes the waiter's ctx): no closure per call.
+  function cancelled(reason: unknown, ctx: RequestContext): unknown {
+    return isMiddlewareError(reason)
+      ? reason
+      : new MiddlewareError(
+          'CANCELLED',
+          `the ${ctx.operation === 'tools/call' ? 'call to' : 'read of'} ${subjectOf(ctx)} was cancelled`,
+          { cause: reason },
+        );
   }
 
   // An outage is one throttled warning per store, not one per call (see StoreHealth).
@@ -144,7 +149,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   }
 
   // Stores the flight's result when it may be, then lets later callers start afresh.
-  function keep(ctx: RequestContext, flight: Flight<CallToolResult>, result: CallToolResult): void {
+  function keep(ctx: RequestContext, flight: Flight, result: CallToolResult): void {
     // An input_required answer (2026-07-28) belongs to one round of one call: never stored.
     if (result.isError === true || flight.invalidated || isInputRequired(result))
       return flights.release(flight);
@@ -199,16 +204,9 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     next: Continue,
     key: string,
     detached: boolean,
-  ): Flight<CallToolResult> {
-    const flight = flights.start(key, (signal) => next(ctx.with({ signal })), detached);
-    flight.promise.then(
-      (result) => keep(ctx, flight, result),
-      (error: unknown) => {
-        if (detached) warn(ctx, `cache: the background refresh of ${subjectOf(ctx)} failed`, error);
-        flights.release(flight);
-      },
-    );
-    return flight;
+  ): Flight {
+    // What the run ends with goes to the hook SingleFlight was made with (keep, or a warning).
+    return flights.start(key, (signal) => next(ctx.with({ signal })), detached, ctx);
   }
 
   function hit(ctx: RequestContext, entry: CacheEntry, ageMs: number): Promise<CallToolResult> {
@@ -220,7 +218,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
   // undefined when that result has meanwhile expired.
   function share(
     ctx: RequestContext,
-    running: Flight<CallToolResult>,
+    running: Flight,
     counted: boolean,
   ): Promise<CallToolResult> | undefined {
     const written = running.settled ? landing.get(running) : undefined;
@@ -229,7 +227,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
       return ageMs < ttlMs ? hit(ctx, written, ageMs) : undefined;
     }
     if (!counted) ctx.emit({ type: 'cache', result: 'miss', reason: 'inflight' });
-    return flights.join(running, ctx, cancelled(ctx));
+    return flights.join(running, ctx, cancelled);
   }
 
   // `counted`: a bypass event already told observers about this call.
@@ -238,8 +236,8 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     const shared = running === undefined ? undefined : share(ctx, running, counted);
     if (shared !== undefined) return shared;
     if (!counted) ctx.emit({ type: 'cache', result: 'miss' });
-    if (isCancelled(ctx)) return Promise.reject(cancelled(ctx)(cancelReasonOf(ctx)));
-    return flights.join(launch(ctx, next, key, false), ctx, cancelled(ctx));
+    if (isCancelled(ctx)) return Promise.reject(cancelled(cancelReasonOf(ctx), ctx));
+    return flights.join(launch(ctx, next, key, false), ctx, cancelled);
   }
 
   function answer(

@@ -2,26 +2,36 @@
 import { Cancellation, cancelReasonOf, watchCancellation, type RequestContext } from '@mcp-middleware/core';
 
 /** One run shared by the callers of a key. */
-export interface Flight<T> {
+export interface Flight {
   readonly key: string;
-  /** Settles with the run; its owner must handle rejection (waiters may all have left). */
-  readonly promise: Promise<T>;
   /** A background run (stale-while-revalidate): no caller's cancellation stops it. */
   readonly detached: boolean;
   /** Set when an invalidation hit the key during the run: its result must not be stored. */
   readonly invalidated: boolean;
   /** True once the run has settled (its owner may keep it joinable a little longer, e.g. while storing). */
   readonly settled: boolean;
+  /** The context of the call that started the run, for the `settled` hook. */
+  readonly ctx: RequestContext | undefined;
 }
 
-interface FlightState<T> extends Flight<T> {
-  promise: Promise<T>;
+interface FlightState<T> extends Flight {
   invalidated: boolean;
   settled: boolean;
   waiters: number;
   // The run's signal, made only when the run reads it (most handlers never do).
   readonly cancellation: Cancellation;
+  // How the run ended, read by the waiters once `outcome` settles.
+  failed: boolean;
+  value: T | undefined;
+  error: unknown;
+  // Settles (never rejects) when the run does: waiters read value or error from the state.
+  outcome: Promise<FlightState<T>>;
 }
+
+/** Told once when a run settles, before any waiter hears of it (e.g. to store its result). */
+export type FlightSettled<T> = (flight: Flight, failed: boolean, value: T | undefined, error: unknown) => void;
+
+const noSettle = (): void => undefined;
 
 /**
  * The runs in progress, by key. Unlike lru-cache's `fetch()`, where the first caller's signal governs
@@ -29,9 +39,15 @@ interface FlightState<T> extends Flight<T> {
  */
 export class SingleFlight<T> {
   readonly #flights = new Map<string, FlightState<T>>();
+  readonly #settled: FlightSettled<T>;
+
+  /** `settled` hears every run's end first (one hook for all runs, so a run makes no closure for it). */
+  constructor(settled: FlightSettled<T> = noSettle) {
+    this.#settled = settled;
+  }
 
   /** The run in progress for `key`, if any. */
-  get(key: string): Flight<T> | undefined {
+  get(key: string): Flight | undefined {
     return this.#flights.get(key);
   }
 
@@ -44,15 +60,24 @@ export class SingleFlight<T> {
    * Starts `run` for `key`. It receives the run's signal as a function, for `ctx.with({ signal })`: the
    * signal is made on first read, and aborts once every waiter has left (never if detached).
    */
-  start(key: string, run: (signal: () => AbortSignal) => Promise<T>, detached = false): Flight<T> {
+  start(
+    key: string,
+    run: (signal: () => AbortSignal) => Promise<T>,
+    detached = false,
+    ctx?: RequestContext,
+  ): Flight {
     const state: FlightState<T> = {
       key,
+      ctx,
       detached,
       invalidated: false,
       settled: false,
       waiters: 0,
       cancellation: new Cancellation(),
-      promise: undefined as unknown as Promise<T>,
+      failed: false,
+      value: undefined,
+      error: undefined,
+      outcome: undefined as unknown as Promise<FlightState<T>>,
     };
     this.#flights.set(key, state);
     let pending: Promise<T>;
@@ -61,14 +86,20 @@ export class SingleFlight<T> {
     } catch (error) {
       pending = Promise.reject(error);
     }
-    state.promise = pending.then(
+    const settled = this.#settled;
+    state.outcome = pending.then(
       (value) => {
         state.settled = true;
-        return value;
+        state.value = value;
+        settled(state, false, value, undefined);
+        return state;
       },
       (error: unknown) => {
         state.settled = true;
-        throw error;
+        state.failed = true;
+        state.error = error;
+        settled(state, true, undefined, error);
+        return state;
       },
     );
     return state;
@@ -76,36 +107,36 @@ export class SingleFlight<T> {
 
   /**
    * Waits for `flight` on behalf of the caller of `ctx`. When its signal aborts first, this caller alone
-   * rejects with `cancelled(reason)`; the run goes on for the others, and aborts when the last one leaves.
+   * rejects with `cancelled(reason, ctx)`; the run goes on for the others, and aborts when the last one
+   * leaves.
    */
-  join(flight: Flight<T>, ctx: RequestContext, cancelled: (reason: unknown) => unknown): Promise<T> {
+  join(
+    flight: Flight,
+    ctx: RequestContext,
+    cancelled: (reason: unknown, ctx: RequestContext) => unknown,
+  ): Promise<T> {
     const state = flight as FlightState<T>;
     return new Promise<T>((resolve, reject) => {
       const stop = watchCancellation(ctx, () => {
         const reason = cancelReasonOf(ctx);
         this.#leave(state, reason);
-        reject(cancelled(reason));
+        reject(cancelled(reason, ctx));
       });
       if (stop === undefined) {
-        reject(cancelled(cancelReasonOf(ctx)));
+        reject(cancelled(cancelReasonOf(ctx), ctx));
         return;
       }
       state.waiters++;
-      state.promise.then(
-        (value) => {
-          stop();
-          resolve(value);
-        },
-        (error: unknown) => {
-          stop();
-          reject(error);
-        },
-      );
+      void state.outcome.then((ended) => {
+        stop();
+        if (ended.failed) reject(ended.error);
+        else resolve(ended.value as T);
+      });
     });
   }
 
   /** Forgets `flight` so later callers start afresh; call once its result is stored (or dropped). */
-  release(flight: Flight<T>): void {
+  release(flight: Flight): void {
     if (this.#flights.get(flight.key) === flight) this.#flights.delete(flight.key);
   }
 
