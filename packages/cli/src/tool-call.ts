@@ -15,19 +15,12 @@ import {
   type ToolContext,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import { createToolInfo } from '@mcp-middleware/core/helpers';
 import { describeError, type UpstreamConnection } from './upstream.js';
 
 /** The ToolInfo a pipeline sees for an upstream tool: its JSON Schemas and annotations, untouched. */
 export function toolInfoOf(tool: Tool): ToolInfo {
-  return Object.freeze({
-    name: tool.name,
-    title: tool.title,
-    description: tool.description,
-    annotations: tool.annotations,
-    inputSchema: tool.inputSchema,
-    outputSchema: tool.outputSchema,
-    _meta: tool._meta,
-  });
+  return createToolInfo(tool.name, tool);
 }
 
 type RequestMeta = NonNullable<CallToolRequest['params']['_meta']>;

@@ -33,33 +33,11 @@ import {
   type V2ToolRecord,
 } from './sdk-v2.js';
 import { adoptTools, adoptV2Tools, rethrowThrown, type AnyCallback } from './tool-callbacks.js';
+import { createToolInfo } from './tool-info.js';
 
 const APPLIED = Symbol.for('io.github.mcp-middleware/applied');
 // The handshake stays outside the pipeline: credentials for it are the HTTP front door's job.
 const OUTSIDE = new Set(['initialize', 'ping', 'server/discover']);
-
-/** The fields of a registered tool (either SDK line) a middleware sees. */
-interface ToolFields {
-  readonly enabled: boolean;
-  readonly title?: string | undefined;
-  readonly description?: string | undefined;
-  readonly annotations?: unknown;
-  readonly inputSchema?: unknown;
-  readonly outputSchema?: unknown;
-  readonly _meta?: Record<string, unknown> | undefined;
-}
-
-function toolInfo(name: string, tool: ToolFields): ToolInfo {
-  return Object.freeze({
-    name,
-    title: tool.title,
-    description: tool.description,
-    annotations: tool.annotations as ToolInfo['annotations'],
-    inputSchema: tool.inputSchema,
-    outputSchema: tool.outputSchema,
-    _meta: tool._meta,
-  });
-}
 
 /**
  * Wraps one SDK tool callback, of either SDK line. With an input schema the SDK calls `(args, extra)` (v2:
@@ -239,7 +217,7 @@ export function withMiddleware<S extends SdkServer>(
     // A disabled tool answers like an unknown one; its schema must not show through validation texts.
     if (record === undefined || !record.enabled) return { name };
     let info = infos.get(record);
-    if (info === undefined) infos.set(record, (info = toolInfo(name, record)));
+    if (info === undefined) infos.set(record, (info = createToolInfo(name, record)));
     return info;
   };
   const wrap = (method: string, handler: RawRequestHandler): RawRequestHandler => {

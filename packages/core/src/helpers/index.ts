@@ -3,6 +3,9 @@ export { cancelledError } from '../cancelled.js';
 export { observeOutcome } from '../outcome.js';
 export { requestFailureOf } from '../request-failure.js';
 export type { RequestFailure } from '../request-failure.js';
+export { isProtocolEscape } from '../result.js';
+export { createToolInfo } from '../tool-info.js';
+export type { ToolFields } from '../tool-info.js';
 export {
   absorbRejection,
   askUser,
