@@ -1,5 +1,5 @@
 /** The yes/no form approval asks, and how an answer (elicitation result or input response) is read. */
-import type { ApprovalDecision } from './approval.js';
+import type { ApprovalDecision } from './options.js';
 
 /** The key of approval's entry in `inputRequests` / `inputResponses`. */
 export const APPROVAL_INPUT = 'io.github.mcp-middleware/approval';
