@@ -1,6 +1,5 @@
 /** circuitBreaker() options: the interface users write, and its checked, resolved form (read once). */
 import {
-  readOptions,
   systemClock,
   type CallToolResult,
   type Clock,
@@ -11,7 +10,8 @@ import {
 } from '@mcp-middleware/core';
 import { isDependencyFailure, type BreakerState } from './failure.js';
 import { absorb, ask, report, warn } from './guard.js';
-import { readOperations, type ResilientOperation } from './operations.js';
+import { OPERATIONS, type ResilientOperation } from './operations.js';
+import { declareOptions, fn, integer, number, operations, value } from '@mcp-middleware/core/options';
 
 /**
  * What the state hooks receive. `ctx` is the request that caused the change (`ctx.operation` says which
@@ -65,22 +65,51 @@ export interface CircuitBreakerOptions {
   readonly operations?: readonly ResilientOperation[] | undefined;
 }
 
-const KNOWN_OPTIONS = [
-  'errorThresholdPercentage',
-  'volumeThreshold',
-  'rollingWindowMs',
-  'resetTimeoutMs',
-  'keyBy',
-  'isFailure',
-  'fallback',
-  'maxBreakers',
-  'clock',
-  'onOpen',
-  'onHalfOpen',
-  'onClose',
-  'operations',
-] as const;
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** Every option of {@link CircuitBreakerOptions}: kind, range, default, and one line of doc. */
+export const CIRCUIT_BREAKER_OPTIONS = declareOptions<CircuitBreakerOptions>()('circuitBreaker', {
+  errorThresholdPercentage: number({
+    min: 0,
+    max: 100,
+    default: 50,
+    doc: 'opens when more than this percentage of calls in the window failed',
+  }),
+  volumeThreshold: integer({
+    min: 0,
+    max: 1_000_000,
+    default: 10,
+    doc: 'calls in the window before the breaker may open',
+  }),
+  rollingWindowMs: integer({
+    min: 100,
+    max: 86_400_000,
+    default: 10_000,
+    doc: 'how far back calls count, in milliseconds',
+  }),
+  resetTimeoutMs: integer({
+    min: 1,
+    max: MAX_TIMER_MS,
+    default: 30_000,
+    doc: 'how long an open breaker rejects before one probe',
+  }),
+  keyBy: fn('which breaker a tool call uses (default: the tool name)'),
+  isFailure: fn('which outcomes count as failures (default: isDependencyFailure)'),
+  fallback: fn('answers short-circuited tool calls instead of CIRCUIT_OPEN'),
+  maxBreakers: integer({
+    min: 1,
+    max: 1_000_000,
+    default: 1000,
+    doc: 'breakers kept; the least recently used closed one goes first',
+  }),
+  clock: value({ doc: 'drives the rolling window (default: systemClock)', inFile: false }),
+  onOpen: fn('called when a breaker opens'),
+  onHalfOpen: fn('called when a breaker lets a probe through'),
+  onClose: fn('called when a probe succeeded and the breaker closed'),
+  operations: operations(OPERATIONS, {
+    doc: 'the requests it applies to: tools/call, resources/read, prompts/get',
+  }),
+});
 
 /** The options of one circuitBreaker(), checked, defaulted, and with every user callback guarded. */
 export interface ResolvedBreakerOptions {
@@ -105,25 +134,22 @@ const byTool = (ctx: ToolContext): string => ctx.tool.name;
 
 /** Checks `options` (a `ConfigError` naming the bad option) and resolves the defaults. */
 export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBreakerOptions {
-  const reader = readOptions('circuitBreaker', options, KNOWN_OPTIONS);
-  const errorThresholdPercentage = reader.number('errorThresholdPercentage', {
-    min: 0,
-    max: 100,
-    default: 50,
-  });
-  const volumeThreshold = reader.integer('volumeThreshold', { min: 0, max: 1_000_000, default: 10 });
-  const rollingWindowMs = reader.integer('rollingWindowMs', { min: 100, max: 86_400_000, default: 10_000 });
-  const resetTimeoutMs = reader.integer('resetTimeoutMs', { min: 1, max: MAX_TIMER_MS, default: 30_000 });
-  const keyBy = reader.function<(ctx: ToolContext) => string>('keyBy') ?? byTool;
-  const isFailure =
-    reader.function<(outcome: Outcome, ctx: RequestContext) => boolean>('isFailure') ?? isDependencyFailure;
-  const fallback = reader.function<NonNullable<CircuitBreakerOptions['fallback']>>('fallback');
-  const maxBreakers = reader.integer('maxBreakers', { min: 1, max: 1_000_000, default: 1000 });
+  const { values, reader } = CIRCUIT_BREAKER_OPTIONS.read(options);
+  const {
+    errorThresholdPercentage,
+    volumeThreshold,
+    rollingWindowMs,
+    resetTimeoutMs,
+    fallback,
+    maxBreakers,
+  } = values;
+  const keyBy = values.keyBy ?? byTool;
+  const isFailure = values.isFailure ?? isDependencyFailure;
   const clock = readClock(reader.raw('clock'), (expected) => reader.fail('clock', expected));
   const hooks: Record<BreakerState, ((info: BreakerInfo) => void) | undefined> = {
-    open: reader.function('onOpen'),
-    'half-open': reader.function('onHalfOpen'),
-    closed: reader.function('onClose'),
+    open: values.onOpen,
+    'half-open': values.onHalfOpen,
+    closed: values.onClose,
   };
 
   // The one place the user's isFailure runs: a throw or a promise falls back to the default rule.
@@ -167,7 +193,7 @@ export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBrea
     maxBreakers,
     clock,
     hooks,
-    operations: readOperations(reader),
+    operations: values.operations,
   };
 }
 

@@ -84,15 +84,12 @@ const malformed: [string, unknown, string[]][] = [
   [
     'zero timeout',
     { pipeline: [{ timeout: { timeoutMs: 0 } }] },
-    ['pipeline[0].timeout.timeoutMs: expected a positive integer (milliseconds), got 0'],
+    ['pipeline[0].timeout.timeoutMs: expected an integer from 1 to 2147483647, got 0'],
   ],
   [
     'misspelt option',
     { pipeline: [{ timeout: { timeoutMS: 5 } }] },
-    [
-      'pipeline[0].timeout.timeoutMs: expected a positive integer (milliseconds), got nothing',
-      'pipeline[0].timeout.timeoutMS: unknown option (did you mean timeoutMs?); known: timeoutMs, operations',
-    ],
+    ['pipeline[0].timeout.timeoutMS: unknown option (did you mean timeoutMs?); known: timeoutMs, operations'],
   ],
   [
     'JWT without audience',
@@ -178,7 +175,9 @@ describe('malformed configs', () => {
   }
 
   it('reports every problem of a file at once', () => {
-    expect(problemsOf({ pipeline: [{ retry: { retries: -1 } }, { timeout: {} }] })).toHaveLength(2);
+    expect(
+      problemsOf({ pipeline: [{ retry: { retries: -1 } }, { timeout: { timeoutMs: 0 } }] }),
+    ).toHaveLength(2);
   });
 });
 

@@ -12,7 +12,10 @@ import {
   JWT_ALGORITHMS,
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
+import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
+import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
 import { z } from 'zod/v4';
+import { fileOptions } from './declared.js';
 import { cacheInvalidationShape, writeEntries } from './builtins-writes.js';
 import type { BuildContext, RegistryEntry, SharedStore } from './registry.js';
 import {
@@ -21,7 +24,6 @@ import {
   flag,
   integer,
   oneOf,
-  percent,
   positiveCount,
   ratio,
   storeName,
@@ -330,14 +332,7 @@ const retryEntry: RegistryEntry = {
 const breakerEntry: RegistryEntry = {
   name: 'circuitBreaker',
   description: 'a breaker per tool, resource URI scheme and prompt: fail fast while a dependency is down',
-  schema: z.strictObject({
-    errorThresholdPercentage: percent().optional(),
-    volumeThreshold: count().optional(),
-    rollingWindowMs: durationMs().optional(),
-    resetTimeoutMs: durationMs().optional(),
-    maxBreakers: positiveCount().optional(),
-    operations: resilienceOperations.optional(),
-  }),
+  ...fileOptions(CIRCUIT_BREAKER_OPTIONS),
   create: async (options) =>
     (await import('@mcp-middleware/circuit-breaker')).circuitBreaker(pick(options, [])),
 };
@@ -345,7 +340,7 @@ const breakerEntry: RegistryEntry = {
 const timeoutEntry: RegistryEntry = {
   name: 'timeout',
   description: 'a deadline per tool call, resource read and prompt get; the handler sees an aborted signal',
-  schema: z.strictObject({ timeoutMs: durationMs(), operations: resilienceOperations.optional() }),
+  ...fileOptions(TIMEOUT_OPTIONS),
   create: async (options) => (await import('@mcp-middleware/timeout')).timeout(pick(options, [])),
 };
 

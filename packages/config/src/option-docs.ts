@@ -3,6 +3,7 @@
  * Schema (editor hovers and completion). The package READMEs hold the full story; these are one line each.
  */
 import { writeOptionDocs } from './builtins-writes.js';
+import type { RegistryEntry } from './registry.js';
 
 type Doc = readonly [description: string, fallback?: unknown];
 type Docs = Readonly<Record<string, Doc>>;
@@ -118,18 +119,6 @@ const DOCS: Readonly<Record<string, Docs>> = {
     idempotent: ['treat every tool as idempotent (true) or none (false) (default: from annotations)'],
     operations: RESILIENCE_OPERATIONS,
   },
-  circuitBreaker: {
-    errorThresholdPercentage: ['opens when more than this percentage of calls in the window failed', 50],
-    volumeThreshold: ['calls in the window before the breaker may open', 10],
-    rollingWindowMs: ['how far back calls count, in milliseconds', 10_000],
-    resetTimeoutMs: ['how long an open breaker rejects before one probe', 30_000],
-    maxBreakers: ['breakers kept; the least recently used closed one goes first', 1000],
-    operations: RESILIENCE_OPERATIONS,
-  },
-  timeout: {
-    timeoutMs: ['how long one attempt may run, in milliseconds (required)'],
-    operations: RESILIENCE_OPERATIONS,
-  },
 };
 
 /** The documented options of `middleware` (empty for one this table does not know). */
@@ -137,12 +126,17 @@ export function optionDocs(middleware: string): Docs {
   return DOCS[middleware] ?? {};
 }
 
+/** The docs of an entry: its own (from a declaration), else this table's. */
+export function docsOf(entry: Pick<RegistryEntry, 'name' | 'docs'>): Docs {
+  return entry.docs ?? optionDocs(entry.name);
+}
+
 /** Adds each property's description and default to a middleware's generated options schema. */
 export function describeOptions(
-  middleware: string,
+  entry: Pick<RegistryEntry, 'name' | 'docs'>,
   schema: Record<string, unknown>,
 ): Record<string, unknown> {
-  const docs = optionDocs(middleware);
+  const docs = docsOf(entry);
   const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
   if (properties === undefined) return schema;
   const described: Record<string, unknown> = {};

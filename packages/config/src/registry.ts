@@ -1,5 +1,6 @@
 /** What a middleware contributes to config files: its name, its option schema, and how to build it. */
 import type { Middleware } from '@mcp-middleware/core';
+import type { DeclarationView } from './declared.js';
 import type { z } from 'zod/v4';
 
 /** What a factory may ask of the pipeline being built. */
@@ -21,6 +22,13 @@ export interface RegistryEntry {
   readonly description: string;
   /** Options as they may appear in a file (JSON-serialisable). Objects are strict: unknown keys are errors. */
   readonly schema: z.ZodObject;
+  /** One line and the default of each option, for the JSON Schema (from the package's declaration). */
+  readonly docs?: Readonly<Record<string, readonly [description: string, fallback?: unknown]>>;
+  /** The package's option declaration the schema and docs come from, when there is one. */
+  readonly declaration?: DeclarationView;
+  /** Declared options config sets itself, and keys only a file has (see declared.ts). */
+  readonly omitted?: readonly string[];
+  readonly fileOnly?: readonly string[];
   /** Builds the middleware from checked options; may throw the factory's ConfigError. */
   create(options: Record<string, unknown>, context: BuildContext): Middleware | Promise<Middleware>;
 }

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { builtins } from './builtins.js';
 import { cacheInvalidationShape } from './builtins-writes.js';
-import { optionDocs } from './option-docs.js';
+import { docsOf } from './option-docs.js';
 import { configJsonSchema } from './schema.js';
 
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(configJsonSchema());
@@ -56,7 +56,7 @@ describe('the JSON Schema', () => {
       const beingWritten = entry.name === 'cache' ? Object.keys(cacheInvalidationShape) : [];
       for (const key of Object.keys(entry.schema.shape).filter((k) => !beingWritten.includes(k))) {
         if (typeof options[key]?.description !== 'string') missing.push(`${entry.name}.${key}`);
-        const [description, fallback] = optionDocs(entry.name)[key] ?? [''];
+        const [description, fallback] = docsOf(entry)[key] ?? [''];
         // No default means the option is required or its default is computed, and the text says which.
         if (fallback === undefined && !/required|default|detected|none/.test(description))
           missing.push(`${entry.name}.${key} (default)`);

@@ -1,8 +1,8 @@
-/** The JSON Schema of the config format, generated from the same zod schemas that check files. */
-import { z } from 'zod/v4';
+/** The JSON Schema of the config format, generated from the same schemas that check files (each package's option declaration). */
 import { builtins } from './builtins.js';
 import { describeOptions } from './option-docs.js';
 import type { RegistryEntry } from './registry.js';
+import { jsonSchemaOf } from './zod-fence.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -37,14 +37,10 @@ function allowVariables(schema: unknown): unknown {
   return out;
 }
 
-const toJson = (schema: z.ZodType): JsonSchema =>
-  z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' });
-
 // One middleware's options, each with its description and default (see option-docs.ts).
 function optionsSchema(entry: RegistryEntry, partial: boolean): JsonSchema {
-  const schema = toJson(partial ? entry.schema.partial() : entry.schema);
-  delete schema.$schema;
-  return allowVariables(describeOptions(entry.name, schema)) as JsonSchema;
+  const schema = jsonSchemaOf(partial ? entry.schema.partial() : entry.schema);
+  return allowVariables(describeOptions(entry, schema)) as JsonSchema;
 }
 
 /**

@@ -5,6 +5,7 @@ import { describeInput, formatPath, type ConfigProblem } from './errors.js';
 import { isPlainObject } from './merge.js';
 import type { RegistryEntry } from './registry.js';
 import { describeHidden, isSecretKey } from './secrets.js';
+import { keysAt } from './zod-fence.js';
 
 /** One checked pipeline entry. */
 export interface PipelineEntry {
@@ -53,32 +54,6 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
-}
-
-// The keys an object schema accepts at `path` inside `schema`, for did-you-mean on unknown keys.
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let current: unknown = schema;
-  for (const key of [...path, undefined]) {
-    for (let i = 0; i < 5; i++) {
-      const def = (
-        current as { def?: { type?: string; innerType?: unknown; element?: unknown; options?: unknown[] } }
-      ).def;
-      if (def?.type === 'optional' || def?.type === 'default' || def?.type === 'nullable')
-        current = def.innerType;
-      else if (def?.type === 'union')
-        current = def.options?.find((o) => (o as { shape?: unknown }).shape !== undefined);
-      else break;
-    }
-    if (key === undefined) break;
-    const shape = (current as { shape?: Record<string, unknown> }).shape;
-    const def = (current as { def?: { type?: string; element?: unknown; valueType?: unknown } }).def;
-    if (typeof key === 'number' && def?.type === 'array') current = def.element;
-    else if (def?.type === 'record') current = def.valueType;
-    else if (shape !== undefined && typeof key === 'string') current = shape[key];
-    else return [];
-  }
-  const shape = (current as { shape?: Record<string, unknown> } | undefined)?.shape;
-  return shape === undefined ? [] : Object.keys(shape);
 }
 
 /** How problems show the value at a path: never one from the environment or under a secret-like key. */

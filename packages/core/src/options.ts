@@ -30,6 +30,20 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return best;
 }
 
+/** What a number option must be, as errors say it: `an integer from 1 to 2147483647`, `a number ≥ 0`. */
+export function describeNumber(spec: {
+  readonly kind: 'integer' | 'number';
+  readonly min?: number | undefined;
+  readonly max?: number | undefined;
+}): string {
+  const { min = -Infinity, max = Infinity } = spec;
+  const kind = spec.kind === 'integer' ? 'an integer' : 'a number';
+  if (min > -Infinity && max < Infinity) return `${kind} from ${min} to ${max}`;
+  if (min > -Infinity) return `${kind} ≥ ${min}`;
+  if (max < Infinity) return `${kind} ≤ ${max}`;
+  return kind;
+}
+
 const METHOD_LIKE = /^[a-zA-Z/_-]{1,40}$/;
 
 interface Range {
@@ -47,6 +61,11 @@ export class OptionReader {
     this.#factory = factory;
     this.#options = options;
     this.#prefix = prefix;
+  }
+
+  /** The factory these options are for, as errors name it. */
+  get factory(): string {
+    return this.#factory;
   }
 
   /** The full path of an option, e.g. `tools.search.limit`. */
@@ -112,18 +131,7 @@ export class OptionReader {
       value >= min &&
       value <= max &&
       (!integer || Number.isInteger(value));
-    if (!ok) {
-      const kind = integer ? 'an integer' : 'a number';
-      const bounds =
-        min > -Infinity && max < Infinity
-          ? ` from ${min} to ${max}`
-          : min > -Infinity
-            ? ` ≥ ${min}`
-            : max < Infinity
-              ? ` ≤ ${max}`
-              : '';
-      this.fail(key, `${kind}${bounds}`);
-    }
+    if (!ok) this.fail(key, describeNumber({ kind: integer ? 'integer' : 'number', min, max }));
     return value;
   }
 
@@ -154,6 +162,18 @@ export class OptionReader {
     if (value === undefined) return fallback;
     if (!values.includes(value as T)) this.fail(key, `one of ${values.map((v) => `"${v}"`).join(', ')}`);
     return value as T;
+  }
+
+  /** A list of non-empty strings (`nonEmpty`: and at least one). */
+  strings(key: string, nonEmpty = false): readonly string[] | undefined {
+    const value = this.#options[key];
+    if (value === undefined) return undefined;
+    const expected = nonEmpty ? 'a non-empty list of non-empty strings' : 'a list of non-empty strings';
+    if (!Array.isArray(value) || (nonEmpty && value.length === 0)) this.fail(key, expected);
+    (value as unknown[]).forEach((item, i) => {
+      if (typeof item !== 'string' || item === '') this.fail(`${key}[${i}]`, 'a non-empty string', item);
+    });
+    return value as readonly string[];
   }
 
   function<F extends (...args: never[]) => unknown>(key: string): F | undefined {

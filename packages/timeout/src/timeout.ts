@@ -4,7 +4,6 @@ import {
   MiddlewareError,
   defineMiddleware,
   isMiddlewareError,
-  readOptions,
   reportCallbackError,
   type CallToolResult,
   type Middleware,
@@ -16,7 +15,8 @@ import {
   cancelReasonOf,
   watchCancellation,
 } from '@mcp-middleware/core';
-import { readOperations, type ResilientOperation } from './operations.js';
+import type { ResilientOperation } from './operations.js';
+import { TIMEOUT_OPTIONS } from './options.js';
 
 /** What `onTimeout` receives. `ctx.operation` says which request it was (a tool call, a read, a get). */
 export interface TimeoutInfo {
@@ -42,21 +42,13 @@ export interface TimeoutOptions {
   readonly operations?: readonly ResilientOperation[] | undefined;
 }
 
-const KNOWN_OPTIONS = ['timeoutMs', 'onTimeout', 'operations'] as const;
-// setTimeout fires at once for delays above 2^31 - 1 ms.
-const MAX_TIMER_MS = 2_147_483_647;
-
 /**
  * A per-call deadline. The middlewares below and the handler see a signal that aborts at the deadline or
  * when the client cancels; the caller gets `TIMEOUT` at the deadline (or `CANCELLED` on cancel) even if
  * the handler ignores its signal. No timer or listener outlives the call.
  */
 export function timeout(options: TimeoutOptions = {}): Middleware {
-  const reader = readOptions('timeout', options, KNOWN_OPTIONS);
-  const timeoutMs = reader.integer('timeoutMs', { min: 1, max: MAX_TIMER_MS, default: 30_000 });
-  const onTimeout = reader.function<(info: TimeoutInfo) => void>('onTimeout');
-
-  const operations = readOperations(reader);
+  const { timeoutMs, onTimeout, operations } = TIMEOUT_OPTIONS.read(options).values;
 
   const timedOut = (ctx: RequestContext): MiddlewareError => {
     const error = new MiddlewareError(

@@ -1,0 +1,127 @@
+/**
+ * A config file's options for a middleware, derived from the package's one declaration
+ * (`@mcp-middleware/<name>/options`): the same kinds, ranges and words the factory checks, so a file
+ * accepts exactly what the factory accepts, and the same docs and defaults for the JSON Schema.
+ */
+import type { OptionSpec, OptionsDeclaration } from '@mcp-middleware/core/options';
+import { describeNumber } from '@mcp-middleware/core/options';
+import { z } from 'zod/v4';
+import { flag, oneOf, text, textList } from './schema-helpers.js';
+
+/** One line of doc and, where there is one, the default, for the JSON Schema's hovers. */
+export type OptionDoc = readonly [description: string, fallback?: unknown];
+
+/** A declaration seen without its options type: what tests and docs need of it. */
+export interface DeclarationView {
+  readonly factory: string;
+  readonly keys: readonly string[];
+  readonly specs: Readonly<Record<string, OptionSpec>>;
+}
+
+/** A config-only key (one the factory does not have) with its file schema and doc. */
+export interface FileOnly {
+  readonly schema: z.ZodType;
+  readonly doc: OptionDoc;
+}
+
+/** How a config file writes a middleware's options. */
+export interface FileOptions {
+  readonly schema: z.ZodObject;
+  /** The declaration the schema comes from, so a test can check the two agree. */
+  readonly declaration: DeclarationView;
+  /** Declared options config sets itself (a file writes them another way). */
+  readonly omitted: readonly string[];
+  /** Keys only a file has. */
+  readonly fileOnly: readonly string[];
+  readonly docs: Readonly<Record<string, OptionDoc>>;
+}
+
+const expected = (what: string) => ({ error: `expected ${what}` });
+
+/** The file schema of one declared option, or undefined for one a file cannot set (a function, a store). */
+export function specSchema(spec: OptionSpec): z.ZodType | undefined {
+  if (spec.inFile === false) return undefined;
+  switch (spec.kind) {
+    case 'integer':
+    case 'number': {
+      const e = expected(describeNumber(spec));
+      let schema = z.number(e);
+      if (spec.kind === 'integer') schema = schema.int(e);
+      if (spec.min !== undefined) schema = schema.min(spec.min, e);
+      if (spec.max !== undefined) schema = schema.max(spec.max, e);
+      return spec.required === true ? schema : schema.optional();
+    }
+    case 'boolean':
+      return flag().optional();
+    case 'string': {
+      const min = spec.minLength ?? 1;
+      return (min > 1 ? text().min(min, expected(`at least ${min} characters`)) : text()).optional();
+    }
+    case 'oneOf':
+      return oneOf(spec.values as [string, ...string[]]).optional();
+    case 'strings':
+      return (spec.nonEmpty === true ? textList().min(1, expected('at least one')) : textList()).optional();
+    case 'operations':
+      return z
+        .array(oneOf(spec.values as [string, ...string[]]))
+        .min(1, expected('at least one operation'))
+        .refine((list) => new Set(list).size === list.length, expected('each operation once'))
+        .optional();
+    case 'function':
+      return undefined;
+    case 'value':
+      return undefined;
+  }
+}
+
+/**
+ * The file options of `declaration`: every declared option a file can write, `shapes` for declared
+ * `value` options whose file shape config knows (a nested object), and `fileOnly` keys config adds
+ * (a store's name, a flag that stands for a function). A `value` option without a shape and not
+ * marked `inFile: false` is a mistake, caught when the module loads.
+ */
+export function fileOptions<O>(
+  declaration: OptionsDeclaration<O>,
+  extras: {
+    readonly shapes?: Readonly<Partial<Record<keyof O & string, z.ZodType>>>;
+    readonly fileOnly?: Readonly<Record<string, FileOnly>>;
+    /** Declared options a file cannot write because config sets them (`cacheable` is written `tools`). */
+    readonly omit?: readonly (keyof O & string)[];
+  } = {},
+): FileOptions {
+  const shape: Record<string, z.ZodType> = {};
+  const docs: Record<string, OptionDoc> = {};
+  const specs = declaration.specs as Readonly<Record<string, OptionSpec>>;
+  for (const key of declaration.keys) {
+    if (extras.omit?.includes(key) === true) continue;
+    const spec = specs[key] as OptionSpec;
+    const given = (extras.shapes as Record<string, z.ZodType> | undefined)?.[key];
+    const schema = given?.optional() ?? specSchema(spec);
+    if (schema === undefined) {
+      if (spec.kind === 'value' && spec.inFile !== false)
+        throw new Error(
+          `${declaration.factory}.${key}: a value option needs its file shape, or inFile: false`,
+        );
+      continue;
+    }
+    shape[key] = schema;
+    docs[key] = docOf(spec);
+  }
+  for (const [key, extra] of Object.entries(extras.fileOnly ?? {})) {
+    shape[key] = extra.schema.optional();
+    docs[key] = extra.doc;
+  }
+  return {
+    schema: z.strictObject(shape),
+    docs,
+    declaration: declaration,
+    omitted: extras.omit ?? [],
+    fileOnly: Object.keys(extras.fileOnly ?? {}),
+  };
+}
+
+function docOf(spec: OptionSpec): OptionDoc {
+  const required = 'required' in spec && spec.required === true;
+  const fallback = 'default' in spec ? spec.default : undefined;
+  return fallback === undefined ? [required ? `${spec.doc} (required)` : spec.doc] : [spec.doc, fallback];
+}
