@@ -146,6 +146,10 @@ export interface Middleware {
   (ctx: ToolContext, next: Next): Promise<CallToolResult>;
   /** Steps for requests other than `tools/call` (lists, resources, prompts, completion…). */
   requests?: RequestHooks | undefined;
-  /** Called once per pipeline that uses this middleware, to publish or subscribe to events. */
+  /**
+   * Called once per event channel this middleware is attached to (each pipeline has one), to publish or
+   * subscribe to events. The runner guarantees the once: two runners sharing a channel, or a middleware
+   * used twice in one pipeline, still attach it once (see `attachOnce`), so `attach` needs no guard.
+   */
   attach?: ((channel: EventChannel) => void) | undefined;
 }

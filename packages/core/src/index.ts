@@ -61,7 +61,7 @@ export type { ErrorDetail } from './result.js';
 export { REDACTED, isSecretKey, redactText } from './redact.js';
 export { MORE_KEY, TRUNCATED, redactValue } from './redact-value.js';
 export type { RedactOptions } from './redact-value.js';
-export { createToolRunner } from './runner.js';
+export { attachOnce, createToolRunner } from './runner.js';
 export type { Pipeline, RequestHandler, RunnerOptions, ToolHandler, ToolRunner } from './runner.js';
 export { defineMiddleware, stepFor } from './requests.js';
 export type { MiddlewareSteps } from './requests.js';

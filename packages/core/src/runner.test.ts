@@ -5,7 +5,7 @@ import { when } from './selector.js';
 import { MiddlewareError } from './errors.js';
 import { EventChannel } from './events.js';
 import { ERROR_META_KEY } from './result.js';
-import { createToolRunner } from './runner.js';
+import { attachOnce, createToolRunner } from './runner.js';
 import { textResult } from './testing/index.js';
 import type { ToolExtra } from './contract.js';
 
@@ -82,5 +82,28 @@ describe('createToolRunner', () => {
     const runner = createToolRunner([observer, compose([when('x', observer)])], { events });
     expect(runner.events).toBe(events);
     expect(attached).toEqual([events]);
+  });
+
+  // The class: however a middleware reaches a channel (twice in one pipeline, nested, two runners on one
+  // channel, attachOnce by hand), it is attached once per channel, and once to each other channel.
+  it('attaches a middleware once per channel across runners that share the channel, and once per other channel', () => {
+    const attached: EventChannel[] = [];
+    const observer: Middleware = Object.assign(
+      async function observe(_ctx: ToolContext, next: Next) {
+        return next();
+      },
+      { attach: (channel: EventChannel) => void attached.push(channel) },
+    );
+    const shared = new EventChannel();
+    createToolRunner([observer, observer], { events: shared });
+    createToolRunner([compose([observer])], { events: shared });
+    expect(attachOnce(observer, shared)).toBe(false);
+    const other = createToolRunner([observer]).events;
+    expect(attachOnce(observer, other)).toBe(false);
+    const third = new EventChannel();
+    expect(attachOnce(observer, third)).toBe(true);
+    expect(attached).toEqual([shared, other, third]);
+    const plain: Middleware = async (_ctx, next) => next();
+    expect(attachOnce(plain, third)).toBe(false);
   });
 });

@@ -84,10 +84,32 @@ export interface ToolRunner {
   ): Promise<Result>;
 }
 
+// Which channels each middleware is attached to, so no runner (or config dispatcher) attaches it twice.
+const attachedTo = new WeakMap<Middleware, WeakSet<EventChannel>>();
+
+/**
+ * Calls `middleware.attach(channel)` unless that middleware is attached to that channel already: the
+ * guarantee of the contract ("once per pipeline"), kept here so no middleware guards its own `attach`.
+ * Runners call it; so does anything that attaches a middleware it builds later (config's per-tool
+ * instances). Answers whether it attached.
+ */
+export function attachOnce(middleware: Middleware, channel: EventChannel): boolean {
+  const attach = middleware.attach;
+  if (attach === undefined) return false;
+  let channels = attachedTo.get(middleware);
+  if (channels === undefined) {
+    channels = new WeakSet();
+    attachedTo.set(middleware, channels);
+  } else if (channels.has(channel)) return false;
+  channels.add(channel);
+  attach.call(middleware, channel);
+  return true;
+}
+
 function attachAll(middleware: Middleware, channel: EventChannel, seen: Set<Middleware>): void {
   if (seen.has(middleware)) return;
   seen.add(middleware);
-  middleware.attach?.(channel);
+  attachOnce(middleware, channel);
   for (const child of childrenOf(middleware)) attachAll(child, channel, seen);
 }
 
