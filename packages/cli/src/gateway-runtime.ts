@@ -11,6 +11,8 @@ import { frontDoorFor } from './front-door.js';
 import { defaultAllowedHosts, listenHttp, type HttpListener } from './http-listener.js';
 import { registerGatewayMetrics } from './metrics.js';
 import { createMirrorServer, type MirrorHost } from './mirror.js';
+import { createModernFront, type ModernFront } from './modern-front.js';
+import { ModernUpstream } from './modern-upstream.js';
 import type { Gateway, GatewayExit } from './gateway.js';
 import type { GatewayEvent, ResolvedOptions } from './options.js';
 import { FORWARDED_CAPABILITIES, type Session } from './session.js';
@@ -34,6 +36,9 @@ export class GatewayRuntime {
   readonly router: ToolRouter;
   readonly closed: Promise<GatewayExit>;
   readonly #mirror: MirrorHost;
+  /** How 2026-07-28 requests reach the upstream (in 2026-07-28 when it speaks it). */
+  readonly modernUpstream: ModernUpstream;
+  modern: ModernFront | undefined;
   started = false;
   http: HttpListener | undefined;
   #exit: GatewayExit | undefined;
@@ -80,6 +85,12 @@ export class GatewayRuntime {
       requestTimeoutMs: o.requestTimeoutMs,
       runner: this.runner,
     };
+    this.modernUpstream = new ModernUpstream({
+      spec: o.upstream,
+      clientInfo: { name: 'mcp-middleware-gateway', version: VERSION },
+      legacy: () => this.supervisor.current,
+      connectTimeoutMs: o.connectTimeoutMs,
+    });
     this.#restarts = registerGatewayMetrics(o.registry, {
       upstreamUp: () => this.supervisor.current !== undefined,
       sessions: () => this.hub.sessions.size,
@@ -126,9 +137,12 @@ export class GatewayRuntime {
 
   async #adopted(connection: UpstreamConnection, restart: boolean): Promise<void> {
     this.hub.wire(connection);
+    // A restarted upstream may speak another revision: the next 2026-07-28 request asks again.
+    this.modernUpstream.reset();
     connection.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
       await this.router.refresh();
       this.hub.broadcast(TOOLS_CHANGED);
+      this.modern?.notify.toolsChanged();
     });
     if (restart) {
       this.#restarts.inc();
@@ -160,6 +174,14 @@ export class GatewayRuntime {
       return;
     }
     if (o.listen === undefined) return;
+    this.modern = createModernFront({
+      runner: this.runner,
+      upstream: this.modernUpstream,
+      identity: () => this.supervisor.identity,
+      tools: () => this.router.shared.tools,
+      calls: this.calls,
+      requestTimeoutMs: o.requestTimeoutMs,
+    });
     this.http = await listenHttp(
       o.listen,
       {
@@ -172,6 +194,7 @@ export class GatewayRuntime {
         allowedHosts: o.allowedHosts ?? defaultAllowedHosts(o.listen),
         maxBodyBytes: o.maxBodyBytes,
         frontDoor: (bound) => frontDoorFor(o.auth, bound),
+        modern: this.modern,
       },
     );
     this.emit({ type: 'listening', url: this.http.url.href });
@@ -197,6 +220,7 @@ export class GatewayRuntime {
     await new Promise((resolve) => setImmediate(resolve));
     await this.hub.closeAll();
     await this.supervisor.closeConnection();
+    await this.modern?.close();
     await this.http?.close();
     this.emit({ type: 'closed' });
     this.#resolveClosed(this.#exit ?? { reason: 'closed' });

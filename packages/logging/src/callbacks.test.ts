@@ -9,16 +9,11 @@ import {
   type MiddlewareEvent,
   type ToolExtra,
 } from '@mcp-middleware/core';
-import { hostileValues, textResult } from '@mcp-middleware/core/testing';
+import { hostileValues, textResult, createTestExtra } from '@mcp-middleware/core/testing';
 import { pino, type Logger } from 'pino';
 import { logging } from './logging.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no client')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 
 const THROWN = hostileValues();
 

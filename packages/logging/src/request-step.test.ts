@@ -10,6 +10,7 @@ import {
   type RequestHandler,
   type ToolExtra,
 } from '@mcp-middleware/core';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { logging } from './logging.js';
@@ -31,13 +32,7 @@ function capture(level = 'info'): { logger: Logger; lines: Line[]; raw: string[]
   return { logger, lines, raw };
 }
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 7,
-  sessionId: 'session-1',
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not in this test')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 7, sessionId: 'session-1' });
 
 const contents: RequestHandler = () => Promise.resolve({ contents: [] });
 

@@ -8,7 +8,7 @@ import {
   type Result,
   type ToolExtra,
 } from '@mcp-middleware/core';
-import { textResult } from '@mcp-middleware/core/testing';
+import { textResult, createTestExtra } from '@mcp-middleware/core/testing';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
@@ -16,12 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { metrics } from './metrics.js';
 import { OPERATION_DURATION } from './names.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not in this test')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 const count = `${OPERATION_DURATION}_count`;
 type Labels = Record<string, string | number | undefined>;
 

@@ -4,12 +4,10 @@ import {
   ConfigError,
   compose,
   EventChannel,
-  isMiddlewareError,
   type CallToolResult,
-  type MiddlewareErrorLike,
   type MiddlewareEvent,
 } from '@mcp-middleware/core';
-import { createTestContext, manualClock, textResult } from '@mcp-middleware/core/testing';
+import { createTestContext, manualClock, rejectionOf, textResult } from '@mcp-middleware/core/testing';
 import { concurrencyLimit, type ConcurrencyLimitOptions } from './concurrency-limit.js';
 
 interface Gate {
@@ -46,15 +44,6 @@ function harness(options: ConcurrencyLimitOptions) {
   return { call, clock, events, running, started };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<MiddlewareErrorLike> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMiddlewareError(error)) throw new Error(`expected a MiddlewareError, got ${String(error)}`);
-  return error;
-}
-
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('concurrencyLimit', () => {
@@ -66,7 +55,7 @@ describe('concurrencyLimit', () => {
     const { call, started } = harness({ max: 2 });
     void call('a');
     void call('b');
-    const error = await rejection(call('c'));
+    const error = await rejectionOf(call('c'), 'CONCURRENCY_LIMITED');
     expect(error.code).toBe('CONCURRENCY_LIMITED');
     expect(error.retryable).toBe(true);
     expect(started).toEqual(['a', 'b']);
@@ -75,7 +64,7 @@ describe('concurrencyLimit', () => {
   it('says which tool is full and that a retry shortly may succeed', async () => {
     const { call } = harness({ max: 1 });
     void call('a');
-    const error = await rejection(call('b'));
+    const error = await rejectionOf(call('b'), 'CONCURRENCY_LIMITED');
     expect(error.message).toBe(
       'tool `search` is at its concurrency limit (1 call in progress); retry shortly',
     );
@@ -124,7 +113,7 @@ describe('concurrencyLimit', () => {
       running.at(-1)?.open();
       await other;
     }
-    const error = await rejection(call('again', { tool: 'busy' }));
+    const error = await rejectionOf(call('again', { tool: 'busy' }), 'CONCURRENCY_LIMITED');
     expect(error.code).toBe('CONCURRENCY_LIMITED');
   });
 
@@ -147,14 +136,14 @@ describe('concurrencyLimit', () => {
     const { call } = harness({ max: 1, queue: 1 });
     void call('a');
     void call('b');
-    const error = await rejection(call('c'));
+    const error = await rejectionOf(call('c'), 'CONCURRENCY_LIMITED');
     expect(error.data).toEqual({ max: 1, active: 1, queued: 1 });
   });
 
   it('rejects a queued call after queueTimeoutMs on the clock', async () => {
     const { call, clock, started } = harness({ max: 1, queue: 1, queueTimeoutMs: 5000 });
     void call('a');
-    const queued = rejection(call('b'));
+    const queued = rejectionOf(call('b'), 'CONCURRENCY_LIMITED');
     await clock.advance(5000);
     const error = await queued;
     expect(error.message).toBe(
@@ -167,7 +156,7 @@ describe('concurrencyLimit', () => {
     const { call, running, started } = harness({ max: 1, queue: 1 });
     void call('a');
     const controller = new AbortController();
-    const cancelled = rejection(call('b', { signal: controller.signal }));
+    const cancelled = rejectionOf(call('b', { signal: controller.signal }), 'CANCELLED');
     controller.abort();
     const error = await cancelled;
     void call('c');
@@ -180,7 +169,7 @@ describe('concurrencyLimit', () => {
   it('rejects at once a call whose request was cancelled before it could queue', async () => {
     const { call, clock } = harness({ max: 1, queue: 1 });
     void call('a');
-    const error = await rejection(call('b', { signal: AbortSignal.abort() }));
+    const error = await rejectionOf(call('b', { signal: AbortSignal.abort() }), 'CANCELLED');
     expect(error.code).toBe('CANCELLED');
     expect(clock.pending).toBe(0);
   });

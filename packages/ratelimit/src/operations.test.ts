@@ -7,19 +7,14 @@ import {
   type Result,
   type ToolExtra,
 } from '@mcp-middleware/core';
-import { manualClock } from '@mcp-middleware/core/testing';
+import { manualClock, createTestExtra } from '@mcp-middleware/core/testing';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { concurrencyLimit } from './concurrency-limit.js';
 import { compileRequestKeyBy } from './key-by.js';
 import { describeTarget } from '@mcp-middleware/core';
 import { rateLimit } from './rate-limit.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 
 /** Runs `count` requests of `operation` on `target` through `middleware`; the outcome of each. */
 async function outcomes(

@@ -9,6 +9,7 @@ import {
 import {
   createTestContext,
   manualClock,
+  rejectionOf,
   stubHandler,
   textResult,
   hostileValues,
@@ -23,13 +24,6 @@ function setup(timeoutMs = 1000) {
   const request = new AbortController();
   const ctx = createTestContext({ clock, signal: request.signal, tool: { name: 'search' } });
   return { clock, request, ctx, middleware: timeout({ timeoutMs }) };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (error: unknown) => error,
-  );
 }
 
 describe('timeout()', () => {

@@ -21,16 +21,28 @@ export interface TestContext extends ToolContext {
 
 let requestCounter = 0;
 
-/** Builds a context like the runner would, recording events it emits. */
-export function createTestContext(options: TestContextOptions = {}): TestContext {
-  const tool: ToolInfo = { name: 'test_tool', ...options.tool };
-  const extra: ToolExtra = {
-    signal: options.signal ?? new AbortController().signal,
+/**
+ * The SDK's per-request object (`extra`) as a runner, `withMiddleware` or a request step receives it: a
+ * fresh signal, a new request id, notifications accepted and dropped, `sendRequest` rejected. `overrides`
+ * replace any field (`sessionId`, `authInfo`, a `signal` to abort).
+ */
+export function createTestExtra(overrides: Partial<ToolExtra> = {}): ToolExtra {
+  return {
+    signal: new AbortController().signal,
     requestId: ++requestCounter,
     sendNotification: () => Promise.resolve(),
     sendRequest: () => Promise.reject(new Error('sendRequest is not available in a test context')),
-    ...options.extra,
+    ...overrides,
   };
+}
+
+/** Builds a context like the runner would, recording events it emits. */
+export function createTestContext(options: TestContextOptions = {}): TestContext {
+  const tool: ToolInfo = { name: 'test_tool', ...options.tool };
+  const extra = createTestExtra({
+    ...(options.signal !== undefined && { signal: options.signal }),
+    ...options.extra,
+  });
   const channel = options.events ?? new EventChannel();
   const events: MiddlewareEvent[] = [];
   channel.subscribe((event) => events.push(event));
