@@ -11,6 +11,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from 'prom-client';
 import { GatewayError } from './errors.js';
 import type { FrontDoor } from './front-door.js';
+import type { ModernFront } from './modern-front.js';
 import type { Session } from './session.js';
 
 /** What the listener asks of the gateway. */
@@ -43,6 +44,8 @@ export interface HttpListenOptions {
    * metadata; undefined leaves credentials to the pipeline.
    */
   readonly frontDoor?: ((bound: URL) => FrontDoor | undefined) | undefined;
+  /** Serves 2026-07-28 requests (stateless, no session); without it only 2025-11-25 sessions are served. */
+  readonly modern?: ModernFront | undefined;
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '::1', '[::1]'];
@@ -136,6 +139,11 @@ export async function listenHttp(
       }
     }
     const sessionId = req.headers['mcp-session-id'];
+    // A request with the 2026-07-28 envelope has no session: the modern door owns it, its errors included.
+    const modern = options.modern;
+    if (typeof sessionId !== 'string' && modern !== undefined && (await modern.claims(req, body))) {
+      return modern.serve(req, res, body);
+    }
     if (typeof sessionId === 'string') {
       const transport = transports.get(sessionId);
       if (transport === undefined) return rpcError(res, 404, -32001, 'Session not found');

@@ -89,7 +89,18 @@ function sessionPart(factory: string): (ctx: ToolContext) => string {
     return 'm' + principalPart(ctx);
   };
 }
-const toolPart = (ctx: ToolContext): string => tagged('t', ctx.tool.name);
+// A tool's part is the same on every call: made once per registered tool (core hands the same frozen
+// ToolInfo to every call of a tool; an unknown tool's info is made per call and is not remembered).
+const toolParts = new WeakMap<object, string>();
+const toolPart = (ctx: ToolContext): string => {
+  const tool = ctx.tool;
+  let part = toolParts.get(tool);
+  if (part === undefined) {
+    part = tagged('t', tool.name);
+    if (Object.isFrozen(tool)) toolParts.set(tool, part);
+  }
+  return part;
+};
 
 // A request's target (a resource URI, a prompt name) comes from the caller and may be of any length: past
 // MAX_TARGET it is keyed by its SHA-256 under a tag of its own, so a key stays bounded and distinct.

@@ -1,0 +1,266 @@
+/**
+ * The 2026-07-28 front door of `--listen http`: stateless requests (no session, per-request `_meta`)
+ * served by SDK v2's `createMcpHandler`, which answers `server/discover`, validates the envelope and the
+ * `Mcp-Method`/`Mcp-Name` headers, answers removed methods and adds `resultType`. Every request passes the
+ * gateway's pipeline, then goes upstream in the revision the upstream speaks (modern-upstream.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toWebRequest, type NodeIncomingMessageLike } from '@modelcontextprotocol/node';
+import {
+  Server,
+  createMcpHandler,
+  isLegacyRequest,
+  type AuthInfo,
+  type McpHttpHandler,
+  type ServerContext,
+  type ServerNotifier,
+} from '@modelcontextprotocol/server';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  requestTarget,
+  type CallToolResult,
+  type RequestContext,
+  type ToolContext,
+  type ToolInfo,
+  type ToolRunner,
+} from '@mcp-middleware/core';
+import type { CallTracker } from './drain.js';
+import { mirroredCapabilities } from './mirror.js';
+import { clientMeta, modernExtra } from './modern-extra.js';
+import type { ForwardOptions, ModernUpstream } from './modern-upstream.js';
+import { rethrowUpstream, toolInfoOf, upstreamFailure } from './tool-call.js';
+import type { UpstreamConnection } from './upstream.js';
+
+/** What the 2026 front door asks of the gateway. */
+export interface ModernHost {
+  readonly runner: ToolRunner;
+  readonly upstream: ModernUpstream;
+  /** The upstream's identity (capabilities, serverInfo, instructions), or undefined while it is down. */
+  identity(): UpstreamConnection | undefined;
+  /** The upstream's tools, for the ToolInfo each call's pipeline sees. */
+  tools(): readonly Tool[];
+  readonly calls: CallTracker;
+  readonly requestTimeoutMs: number;
+}
+
+/** The 2026-07-28 front door. */
+export interface ModernFront {
+  /** True when `body` (already parsed) is a 2026-07-28 request: this door owns its answer, errors included. */
+  claims(req: IncomingMessage, body: unknown): Promise<boolean>;
+  serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /** Publishes list changes and resource updates to open `subscriptions/listen` streams. */
+  readonly notify: ServerNotifier;
+  close(): Promise<void>;
+}
+
+// Results a client may cache (SEP-2549): per caller when a middleware has a step for them (auth filters).
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+]);
+const PROGRESS_TOKEN = 'progressToken';
+
+type Params = Readonly<Record<string, unknown>> | undefined;
+
+// The SDK lifts `inputResponses` out of the params (dropping entries it does not recognise) and keeps
+// `requestState` behind an accessor: the client's own values are read from the body it sent, by request.
+const bodies = new WeakMap<Request, unknown>();
+const MRTR_KEYS = ['inputResponses', 'requestState'] as const;
+
+/** The client's `inputResponses` and `requestState` for this request, exactly as it sent them. */
+function mrtrParams(ctx: ServerContext): Record<string, unknown> {
+  const req = (ctx.http as { req?: Request } | undefined)?.req;
+  const body = req === undefined ? undefined : bodies.get(req);
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  const own = messages.find(
+    (m): m is { params?: Record<string, unknown> } =>
+      typeof m === 'object' && m !== null && (m as { id?: unknown }).id === ctx.mcpReq.id,
+  );
+  const params = own?.params;
+  if (params === undefined) return {};
+  return Object.fromEntries(MRTR_KEYS.filter((k) => params[k] !== undefined).map((k) => [k, params[k]]));
+}
+
+/** Writes a web Response to a Node response, streaming an SSE body as it comes. */
+async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  res.writeHead(response.status, headers);
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  res.once('close', () => void reader.cancel().catch(() => undefined));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      res.write(value);
+    }
+  } finally {
+    res.end();
+  }
+}
+
+/** The `_meta` to send upstream: the client's, envelope included, minus its progress token. */
+function upstreamMeta(
+  meta: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
+  if (meta === undefined) return undefined;
+  const { [PROGRESS_TOKEN]: _token, ...rest } = meta;
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}
+
+function forwardOptions(
+  meta: Readonly<Record<string, unknown>> | undefined,
+  signal: AbortSignal,
+  timeoutMs: number,
+  notify: (n: { method: string; params?: Record<string, unknown> }) => Promise<void>,
+): ForwardOptions {
+  const token = meta?.[PROGRESS_TOKEN];
+  return {
+    signal,
+    timeoutMs,
+    onnotification: (n) => void notify(n as never).catch(() => undefined),
+    ...(token !== undefined && {
+      onprogress: (progress) =>
+        void notify({
+          method: 'notifications/progress',
+          params: { ...progress, progressToken: token },
+        }).catch(() => undefined),
+    }),
+  };
+}
+
+/** Builds the 2026 front door on `host`. */
+export function createModernFront(host: ModernHost): ModernFront {
+  const infos = new WeakMap<Tool, ToolInfo>();
+  const infoOf = (name: unknown): ToolInfo => {
+    const tool = host.tools().find((t) => t.name === name);
+    if (tool === undefined) return Object.freeze({ name: typeof name === 'string' ? name : '' });
+    let info = infos.get(tool);
+    if (info === undefined) infos.set(tool, (info = toolInfoOf(tool)));
+    return info;
+  };
+
+  function buildServer(): Server {
+    const identity = host.identity();
+    if (identity === undefined) {
+      throw Object.assign(new Error('the upstream MCP server is unavailable; retry shortly'), {
+        code: -32603,
+      });
+    }
+    const capabilities = mirroredCapabilities(identity.capabilities);
+    const server = new Server(identity.serverInfo, {
+      capabilities: capabilities as never,
+      ...(identity.instructions !== undefined && { instructions: identity.instructions }),
+    });
+    const { runner } = host;
+
+    const guarded = (method: string) => async (request: { params?: unknown }, ctx: ServerContext) => {
+      const params = request.params as Params;
+      const extra = modernExtra(ctx);
+      const result = await runner.request(
+        method,
+        params,
+        requestTarget(method, params),
+        extra,
+        (rctx: RequestContext) =>
+          host.upstream
+            .forward(
+              method,
+              rctx.params,
+              upstreamMeta(clientMeta(ctx)),
+              forwardOptions(rctx.meta, rctx.signal, host.requestTimeoutMs, ctx.mcpReq.notify),
+            )
+            .catch(rethrowUpstream),
+      );
+      return (
+        CACHEABLE.has(method) && runner.handles(method) ? { ...result, cacheScope: 'private' } : result
+      ) as never;
+    };
+
+    const callTool = async (request: { params?: unknown }, ctx: ServerContext) => {
+      const params = request.params as Params;
+      host.calls.enter();
+      try {
+        const terminal = async (c?: ToolContext): Promise<CallToolResult> => {
+          const call = c as ToolContext;
+          const forwarded = {
+            ...call.params,
+            name: call.tool.name,
+            arguments: call.args,
+            ...mrtrParams(ctx),
+          };
+          return host.upstream
+            .forward(
+              'tools/call',
+              forwarded,
+              upstreamMeta(call.meta as Record<string, unknown> | undefined),
+              forwardOptions(call.meta, call.signal, host.requestTimeoutMs, ctx.mcpReq.notify),
+            )
+            .then(
+              (result) => result as CallToolResult,
+              (error: unknown) => {
+                throw upstreamFailure(error, call, host.requestTimeoutMs);
+              },
+            );
+        };
+        return (await runner.call(infoOf(params?.['name']), params, modernExtra(ctx), terminal)) as never;
+      } finally {
+        host.calls.leave();
+      }
+    };
+
+    const on = (
+      method: string,
+      handler: (request: { params?: unknown }, ctx: ServerContext) => Promise<never>,
+    ): void => server.setRequestHandler(method as 'tools/list', handler as never);
+    if (capabilities.tools !== undefined) {
+      on('tools/list', guarded('tools/list'));
+      on('tools/call', callTool);
+    }
+    if (capabilities.resources !== undefined) {
+      on('resources/list', guarded('resources/list'));
+      on('resources/templates/list', guarded('resources/templates/list'));
+      on('resources/read', guarded('resources/read'));
+    }
+    if (capabilities.prompts !== undefined) {
+      on('prompts/list', guarded('prompts/list'));
+      on('prompts/get', guarded('prompts/get'));
+    }
+    if (capabilities.completions !== undefined) on('completion/complete', guarded('completion/complete'));
+    return server;
+  }
+
+  // Strict: 2025-11-25 traffic never reaches this handler (the listener keeps it on its sessions).
+  const handler: McpHttpHandler = createMcpHandler(() => buildServer(), { legacy: 'reject' });
+
+  return {
+    async claims(req, body) {
+      if (req.method !== 'POST') return false;
+      const probe = await toWebRequest(req as NodeIncomingMessageLike, body);
+      return !(await isLegacyRequest(probe, body));
+    },
+    async serve(req, res, body) {
+      const abort = new AbortController();
+      res.once('close', () => abort.abort());
+      const request = await toWebRequest(req as NodeIncomingMessageLike, body, { signal: abort.signal });
+      bodies.set(request, body);
+      const authInfo = (req as { auth?: AuthInfo }).auth;
+      const response = await handler.fetch(request, {
+        parsedBody: body,
+        ...(authInfo !== undefined && { authInfo }),
+      });
+      await writeResponse(response, res);
+    },
+    notify: handler.notify,
+    close: () => handler.close(),
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The upstream side of a 2026-07-28 request: which revision the upstream speaks, and how one request is
+ * forwarded in it. An HTTP upstream that answers `server/discover` with 2026-07-28 is spoken to in
+ * 2026-07-28, one SDK v2 client per request (adopting the discover result, so no extra round trip), which
+ * keeps every log and progress notification on the request that caused it. Any other upstream (a 1.x
+ * server, a stdio child) gets the request on the gateway's 2025-11-25 connection: the era mismatch the
+ * cli README describes.
+ */
+import { Client, StreamableHTTPClientTransport, type DiscoverResult } from '@modelcontextprotocol/client';
+import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import {
+  fetchWithoutListenerWarnings,
+  isHttpUpstream,
+  type UpstreamConnection,
+  type UpstreamSpec,
+} from './upstream.js';
+
+/** The revision the gateway speaks with its upstream for 2026-07-28 clients. */
+export type UpstreamEra = 'modern' | 'legacy';
+
+/** The 2026-07-28 envelope keys a client puts in every request's `_meta`. */
+export const ENVELOPE_PREFIX = 'io.modelcontextprotocol/';
+const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
+
+/** What one forwarded request may hear before its result. */
+export interface ForwardOptions {
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  /** Progress of the upstream's work, if the client asked for it (the client's token is put back by the caller). */
+  readonly onprogress?:
+    ((progress: { progress: number; total?: number; message?: string }) => void) | undefined;
+  /** A notification the upstream sent on this request's stream (logs). */
+  readonly onnotification?: ((notification: { method: string; params?: unknown }) => void) | undefined;
+}
+
+/** What the modern upstream needs from the gateway. */
+export interface ModernUpstreamHost {
+  readonly spec: UpstreamSpec;
+  readonly clientInfo: Implementation;
+  /** The gateway's 2025-11-25 connection, or undefined while the upstream is down. */
+  legacy(): UpstreamConnection | undefined;
+  readonly connectTimeoutMs: number;
+}
+
+/** Strips the 2026 envelope from `_meta` (for a 2025 upstream, which would take it for application data). */
+export function withoutEnvelope(
+  meta: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
+  if (meta === undefined) return undefined;
+  const rest = Object.fromEntries(Object.entries(meta).filter(([key]) => !key.startsWith(ENVELOPE_PREFIX)));
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}
+
+function withoutMeta(params: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { _meta: _dropped, ...rest } = params;
+  return rest;
+}
+
+function paramsWithMeta(
+  params: Readonly<Record<string, unknown>> | undefined,
+  meta: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const { _meta: _dropped, ...rest } = params ?? {};
+  return meta === undefined ? rest : { ...rest, _meta: meta };
+}
+
+/** Decides the upstream's revision once per upstream connection and forwards 2026-era requests in it. */
+export class ModernUpstream {
+  readonly #host: ModernUpstreamHost;
+  #verdict: Promise<DiscoverResult | undefined> | undefined;
+
+  constructor(host: ModernUpstreamHost) {
+    this.#host = host;
+  }
+
+  /** Forget the verdict (the upstream restarted: it may be another version now). */
+  reset(): void {
+    this.#verdict = undefined;
+  }
+
+  /** The revision the upstream speaks with the gateway's 2026-07-28 clients. */
+  async era(): Promise<UpstreamEra> {
+    return (await this.#discover()) === undefined ? 'legacy' : 'modern';
+  }
+
+  #discover(): Promise<DiscoverResult | undefined> {
+    const { spec } = this.#host;
+    if (!isHttpUpstream(spec)) return Promise.resolve(undefined);
+    const verdict = (this.#verdict ??= this.#probe(spec.url, spec.headers).catch(() => {
+      // A probe that failed (network) decides nothing: the next request probes again.
+      if (this.#verdict === verdict) this.#verdict = undefined;
+      return undefined;
+    }));
+    return verdict;
+  }
+
+  async #probe(
+    url: string | URL,
+    headers: Readonly<Record<string, string>> | undefined,
+  ): Promise<DiscoverResult | undefined> {
+    const client = new Client(this.#host.clientInfo, { versionNegotiation: { mode: 'auto' } });
+    try {
+      await client.connect(this.#transport(url, headers), { timeout: this.#host.connectTimeoutMs });
+      return client.getProtocolEra() === 'modern' ? client.getDiscoverResult() : undefined;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  }
+
+  #transport(
+    url: string | URL,
+    headers: Readonly<Record<string, string>> | undefined,
+  ): StreamableHTTPClientTransport {
+    return new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { ...headers } },
+      fetch: fetchWithoutListenerWarnings,
+    });
+  }
+
+  /**
+   * Sends one request upstream and resolves with its result as the upstream sent it (an `input_required`
+   * result included); rejects with the upstream's JSON-RPC error. `meta` is the client's `_meta`, envelope
+   * included: a 2026 upstream gets it verbatim, a 2025 one without the envelope.
+   */
+  async forward(
+    method: string,
+    params: Readonly<Record<string, unknown>> | undefined,
+    meta: Record<string, unknown> | undefined,
+    options: ForwardOptions,
+  ): Promise<Record<string, unknown>> {
+    const discover = await this.#discover();
+    const { spec } = this.#host;
+    if (discover !== undefined && isHttpUpstream(spec)) {
+      return this.#forwardModern(
+        spec.url,
+        spec.headers,
+        discover,
+        method,
+        paramsWithMeta(params, meta),
+        options,
+      );
+    }
+    const connection = this.#host.legacy();
+    if (connection === undefined) {
+      throw Object.assign(new Error('the upstream MCP server is unavailable; retry shortly'), {
+        code: -32603,
+      });
+    }
+    return await connection.client.request(
+      { method, params: paramsWithMeta(params, withoutEnvelope(meta)) },
+      ResultSchema,
+      {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        ...(options.onprogress !== undefined && {
+          onprogress: options.onprogress as never,
+          resetTimeoutOnProgress: true,
+        }),
+      },
+    );
+  }
+
+  async #forwardModern(
+    url: string | URL,
+    headers: Readonly<Record<string, string>> | undefined,
+    discover: DiscoverResult,
+    method: string,
+    params: Record<string, unknown>,
+    options: ForwardOptions,
+  ): Promise<Record<string, unknown>> {
+    // One client per request: what the upstream sends on this request's stream belongs to this request.
+    const client = new Client(this.#host.clientInfo, {
+      versionNegotiation: { mode: 'auto' },
+      inputRequired: { autoFulfill: false },
+    });
+    const listen = options.onnotification;
+    if (listen !== undefined) {
+      client.fallbackNotificationHandler = (notification) => {
+        listen(notification);
+        return Promise.resolve();
+      };
+    }
+    // The client's own envelope goes up verbatim, but the version is the one the gateway negotiated.
+    const { [PROTOCOL_VERSION_KEY]: _version, ...meta } = (params['_meta'] ?? {}) as Record<string, unknown>;
+    const sent = Object.keys(meta).length === 0 ? withoutMeta(params) : { ...params, _meta: meta };
+    try {
+      await client.connect(this.#transport(url, headers), { prior: { kind: 'modern', discover } });
+      return await client.request({ method, params: sent } as never, {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        allowInputRequired: true,
+        ...(options.onprogress !== undefined && {
+          onprogress: options.onprogress as never,
+          resetTimeoutOnProgress: true,
+        }),
+      });
+    } finally {
+      void client.close().catch(() => undefined);
+    }
+  }
+}

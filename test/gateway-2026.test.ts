@@ -1,0 +1,281 @@
+// The gateway on the 2026-07-28 wire: a real SDK v2 Client in `auto` mode through `--listen http` in front
+// of the SDK v2 everything server negotiates 2026-07-28 (no session, server/discover, the envelope and the
+// Mcp-Method/Mcp-Name headers checked as the spec says), every request still passes the pipeline, auth
+// guards every request, two clients never hear each other's notifications, and a 1.x upstream still
+// serves a 2026 client (on the 2025-11-25 wire, explicitly).
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from '@mcp-middleware/auth';
+import { createPipeline, loadConfig } from '@mcp-middleware/config';
+import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
+import { createGateway, type Gateway } from '@mcp-middleware/cli';
+import { hostV2, type V2Host } from './proof/conformance-next-runner.js';
+import { createEverythingServerV2 } from './proof/everything-server-v2.js';
+
+const MODERN = '2026-07-28';
+const USER_KEY = 'user-key-0123456789abcdef';
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
+  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
+};
+
+/** Every operation the pipeline saw, in order. */
+const seen: string[] = [];
+const spy: Middleware = defineMiddleware('spy', {
+  tools: (ctx, next) => {
+    seen.push(`tools/call ${ctx.tool.name}`);
+    return next();
+  },
+  requests: {
+    '*': (ctx, next) => {
+      seen.push(ctx.operation);
+      return next();
+    },
+  },
+});
+
+let upstream: V2Host;
+let gateway: Gateway;
+const opened: Client[] = [];
+
+interface Heard {
+  readonly logs: string[];
+  readonly progress: number[];
+}
+
+async function modernClient(url: URL, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client(
+    { name: 'gateway-2026', version: '1.0.0' },
+    {
+      versionNegotiation: { mode: 'auto' },
+      capabilities: { elicitation: { form: {} } },
+    },
+  );
+  client.setRequestHandler('elicitation/create', () =>
+    Promise.resolve({ action: 'accept', content: { username: 'ada', email: 'ada@example.com' } }),
+  );
+  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+  opened.push(client);
+  return client;
+}
+
+/** A raw 2026-07-28 POST: the response's status, session header and JSON-RPC body. */
+async function post(
+  url: URL,
+  method: string,
+  params: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<{ status: number; session: string | null; body: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': method,
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: ENVELOPE } }),
+  });
+  const text = await response.text();
+  const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');
+  return {
+    status: response.status,
+    session: response.headers.get('mcp-session-id'),
+    body: JSON.parse(json) as Record<string, unknown>,
+  };
+}
+
+beforeAll(async () => {
+  upstream = await hostV2((notify) => createEverythingServerV2({ notify }));
+  gateway = await createGateway({
+    upstream: { url: upstream.url.href },
+    listen: 'http://127.0.0.1:0/mcp',
+    pipeline: [spy],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of opened) await client.close().catch(() => undefined);
+  await gateway?.close({ drainTimeoutMs: 0 });
+  await upstream?.close();
+});
+
+describe('the gateway on the 2026-07-28 wire, a v2 upstream behind it', () => {
+  it('negotiates 2026-07-28 with a v2 client in auto mode: server/discover answered', async () => {
+    const client = await modernClient(gateway.url as URL);
+    expect([client.getProtocolEra(), client.getNegotiatedProtocolVersion()]).toEqual(['modern', MODERN]);
+    expect(client.getDiscoverResult()?.supportedVersions).toContain(MODERN);
+    expect(client.getServerVersion()?.name).toBe('mcp-middleware-proof-everything-v2');
+  });
+
+  it('answers a 2026-07-28 request without a session id and without handing one out', async () => {
+    const answer = await post(gateway.url as URL, 'tools/list', {}, {});
+    expect([answer.status, answer.session]).toEqual([200, null]);
+    expect((answer.body['result'] as { resultType?: string }).resultType).toBe('complete');
+  });
+
+  it('runs a tool call through the pipeline and the upstream', async () => {
+    const client = await modernClient(gateway.url as URL);
+    seen.length = 0;
+    const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
+    expect(result.content).toEqual([{ type: 'text', text: 'This is a simple text response for testing.' }]);
+    expect(seen).toEqual(['tools/call test_simple_text']);
+  });
+
+  it('runs lists, reads and prompts through the pipeline', async () => {
+    const client = await modernClient(gateway.url as URL);
+    seen.length = 0;
+    await client.listTools({}, { cacheMode: 'bypass' });
+    await client.readResource({ uri: 'test://static-text' }, { cacheMode: 'bypass' });
+    await client.getPrompt({ name: 'test_simple_prompt' });
+    expect(seen).toEqual(['tools/list', 'resources/read', 'prompts/get']);
+  });
+
+  it('marks a list the pipeline has a step for as private, whatever the upstream said', async () => {
+    const answer = await post(gateway.url as URL, 'tools/list', {}, {});
+    expect((answer.body['result'] as { cacheScope?: string }).cacheScope).toBe('private');
+  });
+
+  it('answers an Mcp-Method header that disagrees with the body 400 with -32020', async () => {
+    const answer = await post(gateway.url as URL, 'tools/list', {}, { 'mcp-method': 'prompts/list' });
+    expect(answer.status).toBe(400);
+    expect((answer.body['error'] as { code: number }).code).toBe(-32020);
+  });
+
+  it('answers a removed method (ping) 404 with -32601', async () => {
+    const answer = await post(gateway.url as URL, 'ping', {}, {});
+    expect([answer.status, (answer.body['error'] as { code: number }).code]).toEqual([404, -32601]);
+  });
+
+  it('passes an unknown tool through as the upstream answered it: -32602', async () => {
+    const answer = await post(gateway.url as URL, 'tools/call', { name: 'nope' }, { 'mcp-name': 'nope' });
+    expect(answer.body['error']).toEqual({ code: -32602, message: 'Tool nope not found' });
+  });
+
+  it('forwards an input_required result, then the client answer, verbatim: the flow completes', async () => {
+    const raw = await post(
+      gateway.url as URL,
+      'tools/call',
+      { name: 'test_elicitation', arguments: {} },
+      { 'mcp-name': 'test_elicitation' },
+    );
+    expect((raw.body['result'] as { resultType: string }).resultType).toBe('input_required');
+    const client = await modernClient(gateway.url as URL);
+    const result = await client.callTool({ name: 'test_elicitation', arguments: {} });
+    expect(JSON.stringify(result.content)).toContain('ada');
+  });
+
+  it('gives each client only the logs and progress of its own requests', async () => {
+    const heard = async (client: Client): Promise<Heard> => {
+      const found: Heard = { logs: [], progress: [] };
+      client.setNotificationHandler('notifications/message', (n) => {
+        found.logs.push(String(n.params.data));
+      });
+      return Promise.resolve(found);
+    };
+    const a = await modernClient(gateway.url as URL);
+    const b = await modernClient(gateway.url as URL);
+    const [heardA, heardB] = [await heard(a), await heard(b)];
+    await Promise.all([
+      a.callTool(
+        {
+          name: 'test_tool_with_logging',
+          arguments: {},
+          _meta: { 'io.modelcontextprotocol/logLevel': 'debug' },
+        },
+        { timeout: 30_000 },
+      ),
+      b.callTool(
+        { name: 'test_tool_with_progress', arguments: {} },
+        { onprogress: (p) => heardB.progress.push(p.progress), timeout: 30_000 },
+      ),
+    ]);
+    expect(heardA.logs).toHaveLength(3);
+    expect([heardA.progress, heardB.logs]).toEqual([[], []]);
+    expect(heardB.progress).toEqual([0, 50, 100]);
+  });
+});
+
+describe('auth on the 2026-07-28 wire', () => {
+  let guarded: Gateway;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      pipeline: [
+        {
+          auth: {
+            apiKeys: { keys: [{ id: 'user', sha256: hashApiKey(USER_KEY) }] },
+            tools: { 'test_error_*': { scopes: ['admin'] } },
+          },
+        },
+      ],
+    });
+    const built = await createPipeline(config);
+    close = () => built.close();
+    guarded = await createGateway({
+      upstream: { url: upstream.url.href },
+      listen: 'http://127.0.0.1:0/mcp',
+      pipeline: built.middlewares,
+      auth: config.pipeline[0]?.options,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await guarded?.close({ drainTimeoutMs: 0 });
+    await close?.();
+  });
+
+  it('answers every 2026 request without a key 401 with a Bearer challenge, discover included', async () => {
+    for (const method of ['server/discover', 'tools/list', 'tools/call']) {
+      const answer = await post(
+        guarded.url as URL,
+        method,
+        { name: 'test_simple_text' },
+        {
+          ...(method === 'tools/call' && { 'mcp-name': 'test_simple_text' }),
+        },
+      );
+      expect([method, answer.status]).toEqual([method, 401]);
+    }
+  });
+
+  it('lets a key in, hides what it may not use, and marks the filtered list private', async () => {
+    const client = await modernClient(guarded.url as URL, { 'x-api-key': USER_KEY });
+    expect(client.getProtocolEra()).toBe('modern');
+    const names = (await client.listTools({}, { cacheMode: 'bypass' })).tools.map((t) => t.name);
+    expect(names).toContain('test_simple_text');
+    expect(names.filter((n) => n.startsWith('test_error_'))).toEqual([]);
+    const answer = await post(guarded.url as URL, 'tools/list', {}, { 'x-api-key': USER_KEY });
+    expect((answer.body['result'] as { cacheScope?: string }).cacheScope).toBe('private');
+  });
+});
+
+describe('a 2026-07-28 client in front of a 2025-only upstream (SDK 1.x over stdio)', () => {
+  const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-server.ts', import.meta.url));
+  let legacy: Gateway;
+
+  beforeAll(async () => {
+    legacy = await createGateway({
+      upstream: { command: process.execPath, args: ['--import', 'tsx', FIXTURE] },
+      listen: 'http://127.0.0.1:0/mcp',
+      pipeline: [spy],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await legacy?.close({ drainTimeoutMs: 0 });
+  });
+
+  it('still negotiates 2026-07-28 downstream and calls the tool on the 2025-11-25 wire upstream', async () => {
+    const client = await modernClient(legacy.url as URL);
+    expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+    seen.length = 0;
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'across eras' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'across eras' }]);
+    expect(seen).toEqual(['tools/call echo']);
+  });
+});
