@@ -1,6 +1,7 @@
 /** @mcp-middleware/idempotency: repeated writes with one idempotency key answered once, in memory or Redis. */
-export { IDEMPOTENCY_META_KEY, idempotency } from './idempotency.js';
-export type { IdempotencyMeta } from './idempotency.js';
+export { idempotency } from './idempotency.js';
+export { IDEMPOTENCY_META_KEY } from './replay.js';
+export type { IdempotencyMeta } from './replay.js';
 export { IDEMPOTENCY_KEY_META, SPEC_IDEMPOTENCY_KEY_META } from './key.js';
 export type { IdempotencyOptions, StoreErrorPolicy } from './options.js';
 export { memoryStore } from './memory-store.js';
