@@ -14,6 +14,7 @@ import {
 } from '@mcp-middleware/auth';
 import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
 import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
+import { TRACING_OPTIONS } from '@mcp-middleware/tracing/options';
 import { z } from 'zod/v4';
 import { fileOptions } from './declared.js';
 import { cacheInvalidationShape, writeEntries } from './builtins-writes.js';
@@ -78,12 +79,7 @@ const jsonSchema = z.record(z.string(), z.unknown(), { error: 'expected a JSON S
 const tracingEntry: RegistryEntry = {
   name: 'tracing',
   description: 'OpenTelemetry spans per the MCP semantic conventions (uses the globally registered SDK)',
-  schema: z.strictObject({
-    networkTransport: oneOf(['pipe', 'tcp']).optional(),
-    captureArguments: flag().optional(),
-    captureResult: flag().optional(),
-    maxCaptureLength: integer('an integer from 1 to 2000', 1, 2000).optional(),
-  }),
+  ...fileOptions(TRACING_OPTIONS),
   create: async (options) => (await import('@mcp-middleware/tracing')).tracing(pick(options, [])),
 };
 

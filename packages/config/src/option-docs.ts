@@ -26,12 +26,6 @@ const ACCESS = (what: string): Doc => [
 ];
 
 const DOCS: Readonly<Record<string, Docs>> = {
-  tracing: {
-    networkTransport: ['network.transport of spans: pipe or tcp (detected: tcp over HTTP, else pipe)'],
-    captureArguments: ['record the tool arguments on the span, as JSON', false],
-    captureResult: ['record the result on the span, as JSON', false],
-    maxCaptureLength: ['most characters of JSON a capture keeps (1 to 2000)', 1024],
-  },
   metrics: {
     maxTools: ['distinct tool names with their own series; later names share _other', 100],
     maxPrompts: ['distinct prompt names with their own series; later names share _other', 100],

@@ -27,6 +27,8 @@ export interface NumberSpec extends Documented {
 export interface BooleanSpec extends Documented {
   readonly kind: 'boolean';
   readonly default?: boolean;
+  /** Code may also pass a function (a capture that chooses what to record); a file writes true or false. */
+  readonly orFunction?: true;
 }
 /** A non-empty string. */
 export interface StringSpec extends Documented {
@@ -155,8 +157,13 @@ function readOne(reader: OptionReader, key: string, spec: OptionSpec): unknown {
         );
       return reader.number(key, { ...range(spec), integer: spec.kind === 'integer' });
     }
-    case 'boolean':
-      return reader.has(key) ? reader.boolean(key, false) : spec.default;
+    case 'boolean': {
+      if (!reader.has(key)) return spec.default;
+      const raw = reader.raw(key);
+      if (spec.orFunction === true && typeof raw !== 'boolean' && typeof raw !== 'function')
+        reader.fail(key, 'true, false or a function');
+      return spec.orFunction === true && typeof raw === 'function' ? raw : reader.boolean(key, false);
+    }
     case 'string': {
       const value = reader.has(key) ? reader.string(key) : spec.default;
       if (value !== undefined && value.length < (spec.minLength ?? 1))

@@ -1,13 +1,8 @@
-/** tracing()'s options: the interface users see, and the one check that turns them into resolved values. */
+/** tracing()'s options: the interface users see, and their resolved form (declared in declaration.ts). */
 import { propagation, type TextMapPropagator, type TracerProvider } from '@opentelemetry/api';
-import {
-  readOptions,
-  type CallToolResult,
-  type OptionReader,
-  type ToolArgs,
-  type ToolContext,
-} from '@mcp-middleware/core';
-import { NETWORK_TRANSPORTS, type NetworkTransport } from './semconv.js';
+import type { CallToolResult, ToolArgs, ToolContext } from '@mcp-middleware/core';
+import { TRACING_OPTIONS } from './declaration.js';
+import type { NetworkTransport } from './semconv.js';
 
 /** Options of `tracing()`. */
 export interface TracingOptions {
@@ -62,15 +57,6 @@ export interface ResolvedTracingOptions {
   readonly maxCaptureLength: number;
 }
 
-const KNOWN_OPTIONS = [
-  'tracerProvider',
-  'propagator',
-  'networkTransport',
-  'captureArguments',
-  'captureResult',
-  'maxCaptureLength',
-] as const;
-
 function hasMethod(value: unknown, method: string): boolean {
   return (
     typeof value === 'object' &&
@@ -79,38 +65,33 @@ function hasMethod(value: unknown, method: string): boolean {
   );
 }
 
-function captureOption<T>(reader: OptionReader, key: string, whole: (value: T) => unknown): Capture<T> {
-  const value = reader.raw(key);
+/** A capture option as read: off, the whole value, or the user's function. */
+function captureOf<T>(value: unknown, whole: (value: T) => unknown): Capture<T> {
   if (value === undefined || value === false) return undefined;
   if (value === true) return whole;
-  if (typeof value === 'function') return value as (value: T, ctx: ToolContext) => unknown;
-  return reader.fail(key, 'true, false or a function');
+  return value as (value: T, ctx: ToolContext) => unknown;
 }
 
 /** Checks `tracing()`'s options once, at factory time: a `ConfigError` names the first bad one. */
 export function resolveOptions(options: TracingOptions | undefined): ResolvedTracingOptions {
-  const reader = readOptions('tracing', options, KNOWN_OPTIONS);
-  const tracerProvider = reader.raw('tracerProvider');
+  const { values, reader } = TRACING_OPTIONS.read(options);
+  const { tracerProvider, propagator } = values;
   if (tracerProvider !== undefined && !hasMethod(tracerProvider, 'getTracer')) {
     reader.fail('tracerProvider', 'a TracerProvider (an object with getTracer())');
   }
-  const propagator = reader.raw('propagator');
   if (propagator !== undefined && !hasMethod(propagator, 'extract')) {
     reader.fail('propagator', 'a TextMapPropagator (an object with extract())');
   }
   return {
-    tracerProvider: tracerProvider as TracerProvider | undefined,
+    tracerProvider,
     // The global API object reads the registered propagator on every call, so a late SDK is honoured.
-    propagator: (propagator as Extractor | undefined) ?? propagation,
-    networkTransport: reader.has('networkTransport')
-      ? reader.oneOf('networkTransport', NETWORK_TRANSPORTS, 'pipe')
-      : undefined,
-    captureArguments: captureOption<ToolArgs>(reader, 'captureArguments', (args) => args),
-    captureResult: captureOption<CallToolResult>(
-      reader,
-      'captureResult',
+    propagator: propagator ?? propagation,
+    networkTransport: values.networkTransport,
+    captureArguments: captureOf<ToolArgs>(values.captureArguments, (args) => args),
+    captureResult: captureOf<CallToolResult>(
+      values.captureResult,
       (result) => result.structuredContent ?? result.content,
     ),
-    maxCaptureLength: reader.integer('maxCaptureLength', { min: 1, max: 2000, default: 1024 }),
+    maxCaptureLength: values.maxCaptureLength,
   };
 }
