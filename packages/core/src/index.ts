@@ -70,7 +70,7 @@ export { toRequestError } from './request-error.js';
 export { globToRegExp, toolMatcher, when } from './selector.js';
 export type { GlobPattern, ToolSelector } from './selector.js';
 export { requestTarget } from './request-target.js';
-export { withMiddleware, wrapTool } from './server.js';
+export { withMiddleware, wrapTool } from './with-middleware.js';
 export { callUserCallback, reportCallbackError } from './user-callback.js';
 export {
   MODERN_PROTOCOL_VERSION,
