@@ -9,7 +9,7 @@ import type { Counter } from 'prom-client';
 import { CallTracker } from './drain.js';
 import { frontDoorFor } from './front-door.js';
 import { defaultAllowedHosts, listenHttp, type HttpListener } from './http-listener.js';
-import { registerGatewayMetrics } from './metrics.js';
+import { registerGatewayMetrics } from './gateway-metrics.js';
 import { createMirrorServer, type MirrorHost } from './mirror.js';
 import { createModernFront, type ModernFront } from './modern-front.js';
 import { ModernUpstream } from './modern-upstream.js';
