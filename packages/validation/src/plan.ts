@@ -32,90 +32,59 @@ export interface Plan {
 // Compiled tool schemas kept by content, for callers that build a new ToolInfo per call.
 const MAX_COMPILED_BY_TEXT = 256;
 
-/** Returns the plan of a tool, built on its first call (per `ToolInfo` object) from resolved options. */
-export function buildPlanner(settings: Resolved): (tool: ToolInfo, ctx: ToolContext) => Plan {
-  const { toolSchemas, ajv, entries } = settings;
-  const checksResults = settings.maxResultBytes !== undefined;
-  const plans = new WeakMap<ToolInfo, Plan>();
-  const compiledBySchema = new WeakMap<object, Check>();
-  const compiledByText = new Map<string, Check>();
+/** A plan being built: what the tool's own schemas added besides their checks. */
+interface Draft {
+  broken: MiddlewareError | undefined;
+  ownBeforeSdkOnly: boolean;
+}
 
-  function toolSchemaCheck(schema: object): Check {
-    let check = compiledBySchema.get(schema);
-    if (check !== undefined) return check;
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(schema);
-    } catch {
-      text = undefined;
-    }
-    check = text === undefined ? undefined : compiledByText.get(text);
-    if (check === undefined) {
-      check = jsonSchemaCheck(schema as JsonSchema, ajv);
-      if (text !== undefined) {
-        if (compiledByText.size >= MAX_COMPILED_BY_TEXT) {
-          compiledByText.delete(compiledByText.keys().next().value as string);
-        }
-        compiledByText.set(text, check);
-      }
-    }
-    compiledBySchema.set(schema, check);
-    return check;
+/**
+ * The plans of one validation(): each tool's, built on its first call (per `ToolInfo` object) from the
+ * resolved options, and the tool schemas compiled so far (by object, and by content for callers that build
+ * a new ToolInfo per call). Built once per validation().
+ */
+export class Planner {
+  private readonly plans = new WeakMap<ToolInfo, Plan>();
+  private readonly compiledBySchema = new WeakMap<object, Check>();
+  private readonly compiledByText = new Map<string, Check>();
+  private readonly checksResults: boolean;
+
+  constructor(private readonly settings: Resolved) {
+    this.checksResults = settings.maxResultBytes !== undefined;
   }
 
-  function build(tool: ToolInfo, ctx: ToolContext): Plan {
+  /** The plan of `tool`. */
+  of(tool: ToolInfo, ctx: ToolContext): Plan {
+    let plan = this.plans.get(tool);
+    if (plan === undefined) {
+      plan = this.build(tool, ctx);
+      this.plans.set(tool, plan);
+    }
+    return plan;
+  }
+
+  private build(tool: ToolInfo, ctx: ToolContext): Plan {
     const inputs: Check[] = [];
     const outputs: Check[] = [];
     const rules: ValidationRule[] = [];
-    for (const entry of entries) {
+    for (const entry of this.settings.entries) {
       if (!entry.matches(tool)) continue;
       if (entry.input !== undefined) inputs.push(entry.input);
       if (entry.output !== undefined) outputs.push(entry.output);
       rules.push(...entry.rules);
     }
-    let broken: MiddlewareError | undefined;
-    let ownBeforeSdkOnly = false;
-    // The tool's own schema, when `tools` gives none; undefined when it does not apply.
-    const own = (schema: unknown, which: 'input' | 'output'): Check | undefined => {
-      if (toolSchemas === 'none' || typeof schema !== 'object' || schema === null) return undefined;
-      const zod = isSdkSchema(schema);
-      if (zod && toolSchemas === 'json-schema') return undefined;
-      // The SDK checks the output of its own tools (inside the call), and parses their input after us.
-      if (zod && toolSchemas === 'auto' && which === 'output') return undefined;
-      try {
-        const check = zod ? compileSchema(schema as SchemaSpec, ajv) : toolSchemaCheck(schema);
-        if (zod && toolSchemas === 'auto' && which === 'input') ownBeforeSdkOnly = true;
-        return check;
-      } catch (error) {
-        const reason = (error as Error).message;
-        if (zod && toolSchemas === 'auto') {
-          // The SDK still parses the arguments with it: skip our check rather than refuse the tool.
-          ctx.emit({
-            type: 'warning',
-            source: 'validation',
-            message: `tool \`${tool.name}\`: its ${which} schema is left to the SDK (${reason})`,
-          });
-          return undefined;
-        }
-        broken ??= new MiddlewareError(
-          'INTERNAL',
-          `Tool \`${tool.name}\` cannot be called: its ${which} schema cannot be compiled for validation ` +
-            `(${reason}). This is a server configuration problem, not a problem with the arguments.`,
-          { cause: error },
-        );
-        return undefined;
-      }
-    };
+    const draft: Draft = { broken: undefined, ownBeforeSdkOnly: false };
     let ownInput = false;
     if (inputs.length === 0) {
-      const check = own(tool.inputSchema, 'input');
+      const check = this.own(tool, ctx, draft, tool.inputSchema, 'input');
       if (check !== undefined) inputs.push(check);
       ownInput = check !== undefined;
     }
     if (outputs.length === 0) {
-      const check = own(tool.outputSchema, 'output');
+      const check = this.own(tool, ctx, draft, tool.outputSchema, 'output');
       if (check !== undefined) outputs.push(check);
     }
+    const { broken, ownBeforeSdkOnly } = draft;
     if (broken !== undefined) ctx.emit({ type: 'warning', source: 'validation', message: broken.message });
     return {
       inputs,
@@ -123,17 +92,69 @@ export function buildPlanner(settings: Resolved): (tool: ToolInfo, ctx: ToolCont
       ownBeforeSdkOnly,
       rules,
       outputs,
-      checksOutput: outputs.length > 0 || checksResults,
+      checksOutput: outputs.length > 0 || this.checksResults,
       broken,
     };
   }
 
-  return (tool, ctx) => {
-    let plan = plans.get(tool);
-    if (plan === undefined) {
-      plan = build(tool, ctx);
-      plans.set(tool, plan);
+  // The tool's own schema, when `tools` gives none; undefined when it does not apply.
+  private own(
+    tool: ToolInfo,
+    ctx: ToolContext,
+    draft: Draft,
+    schema: unknown,
+    which: 'input' | 'output',
+  ): Check | undefined {
+    const { toolSchemas, ajv } = this.settings;
+    if (toolSchemas === 'none' || typeof schema !== 'object' || schema === null) return undefined;
+    const zod = isSdkSchema(schema);
+    if (zod && toolSchemas === 'json-schema') return undefined;
+    // The SDK checks the output of its own tools (inside the call), and parses their input after us.
+    if (zod && toolSchemas === 'auto' && which === 'output') return undefined;
+    try {
+      const check = zod ? compileSchema(schema as SchemaSpec, ajv) : this.toolSchemaCheck(schema);
+      if (zod && toolSchemas === 'auto' && which === 'input') draft.ownBeforeSdkOnly = true;
+      return check;
+    } catch (error) {
+      const reason = (error as Error).message;
+      if (zod && toolSchemas === 'auto') {
+        // The SDK still parses the arguments with it: skip our check rather than refuse the tool.
+        ctx.emit({
+          type: 'warning',
+          source: 'validation',
+          message: `tool \`${tool.name}\`: its ${which} schema is left to the SDK (${reason})`,
+        });
+        return undefined;
+      }
+      draft.broken ??= new MiddlewareError(
+        'INTERNAL',
+        `Tool \`${tool.name}\` cannot be called: its ${which} schema cannot be compiled for validation ` +
+          `(${reason}). This is a server configuration problem, not a problem with the arguments.`,
+        { cause: error },
+      );
+      return undefined;
     }
-    return plan;
-  };
+  }
+
+  private toolSchemaCheck(schema: object): Check {
+    let check = this.compiledBySchema.get(schema);
+    if (check !== undefined) return check;
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(schema);
+    } catch {
+      text = undefined;
+    }
+    const byText = this.compiledByText;
+    check = text === undefined ? undefined : byText.get(text);
+    if (check === undefined) {
+      check = jsonSchemaCheck(schema as JsonSchema, this.settings.ajv);
+      if (text !== undefined) {
+        if (byText.size >= MAX_COMPILED_BY_TEXT) byText.delete(byText.keys().next().value as string);
+        byText.set(text, check);
+      }
+    }
+    this.compiledBySchema.set(schema, check);
+    return check;
+  }
 }
