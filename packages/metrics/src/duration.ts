@@ -5,25 +5,11 @@ import {
   type PrometheusContentType,
   type Registry,
 } from 'prom-client';
+import { RENDER_METHOD, renderHistogram, row, type Rendered } from './prom-render.js';
 
 /** The labels of `mcp_server_operation_duration_seconds`. */
 export type DurationLabel = 'mcp_method_name' | 'gen_ai_tool_name' | 'gen_ai_prompt_name' | 'error_type';
 type Labels = Readonly<Partial<Record<DurationLabel, string>>>;
-
-interface Row {
-  labels: Record<string, string | number>;
-  sharedLabels: Labels;
-  value: number;
-  metricName: string;
-  exemplar: null;
-}
-
-type PromData = { values: Row[] } & Record<string, unknown>;
-
-// prom-client 15 renders a metric through this (Registry.metrics and Histogram.get both call it).
-const baseRender = (
-  Histogram.prototype as unknown as { getForPromString: (this: Histogram) => Promise<PromData> }
-).getForPromString;
 
 /** One label set's counts: per bucket (not cumulative, +Inf last), sum and count. */
 export class DurationSeries {
@@ -97,44 +83,21 @@ export class DurationHistogram extends Histogram<DurationLabel> {
   }
 
   /** What prom-client renders: its own samples, then every series that has seen a call. */
-  async getForPromString(): Promise<PromData> {
-    const data = await baseRender.call(this);
-    const bucketName = `${this.metricName}_bucket`;
+  async [RENDER_METHOD](): Promise<Rendered> {
+    const data = await renderHistogram(this);
+    const name = this.metricName;
+    const bucketName = `${name}_bucket`;
     for (const series of this.list ?? []) {
       if (series.count === 0) continue;
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += series.counts[i] as number;
-        data.values.push({
-          labels: { le },
-          sharedLabels: series.labels,
-          value: cumulative,
-          metricName: bucketName,
-          exemplar: null,
-        });
+        data.values.push(row(bucketName, series.labels, cumulative, { le }));
       });
       data.values.push(
-        {
-          labels: { le: '+Inf' },
-          sharedLabels: series.labels,
-          value: series.count,
-          metricName: bucketName,
-          exemplar: null,
-        },
-        {
-          labels: {},
-          sharedLabels: series.labels,
-          value: series.sum,
-          metricName: `${this.metricName}_sum`,
-          exemplar: null,
-        },
-        {
-          labels: {},
-          sharedLabels: series.labels,
-          value: series.count,
-          metricName: `${this.metricName}_count`,
-          exemplar: null,
-        },
+        row(bucketName, series.labels, series.count, { le: '+Inf' }),
+        row(`${name}_sum`, series.labels, series.sum),
+        row(`${name}_count`, series.labels, series.count),
       );
     }
     return data;
