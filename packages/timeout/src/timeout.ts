@@ -14,6 +14,7 @@ import {
   Cancellation,
   cancelReasonOf,
   watchCancellation,
+  type TimerHandle,
 } from '@mcp-middleware/core';
 import type { ResilientOperation } from './operations.js';
 import { TIMEOUT_OPTIONS } from './options.js';
@@ -67,40 +68,17 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   // (core's Cancellation): most calls make no AbortController and no listener of their own.
   function within<R>(ctx: RequestContext, next: (ctx: RequestContext) => Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const clock = ctx.clock;
-      const below = new Cancellation();
-      let settled = false;
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        clock.clearTimeout(timer);
-        stopWatching?.();
-        return true;
-      };
-      const stop = (error: MiddlewareError): void => {
-        below.abort(error);
-        reject(error);
-      };
-      const stopWatching = watchCancellation(ctx, () => {
-        if (finish()) stop(stopped(ctx, cancelReasonOf(ctx)));
-      });
+      const deadline = new Deadline<R>(ctx, resolve, reject, timedOut);
+      const stopWatching = watchCancellation(ctx, deadline.cancel);
       if (stopWatching === undefined) {
-        settled = true;
+        deadline.settled = true;
         reject(stopped(ctx, cancelReasonOf(ctx)));
         return;
       }
-      const timer = clock.setTimeout(() => {
-        if (finish()) stop(timedOut(ctx));
-      }, timeoutMs);
+      deadline.stopWatching = stopWatching;
+      deadline.timer = ctx.clock.setTimeout(deadline.expire, timeoutMs);
       // compose and the runner turn a synchronous throw below into a rejection.
-      next(ctx.with({ signal: below.signal })).then(
-        (result) => {
-          if (finish()) resolve(result);
-        },
-        (error: unknown) => {
-          if (finish()) reject(error);
-        },
-      );
+      next(ctx.with({ signal: deadline.below.signal })).then(deadline.answered, deadline.failed);
     });
   }
 
@@ -115,6 +93,63 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   };
   if (operations.size > 1) middleware.requests = requests;
   return middleware;
+}
+
+/**
+ * One call's race between its answer, its deadline and a cancellation from above: one object per call
+ * instead of a closure scope and seven closures, so the common case (an answer in time) allocates little.
+ */
+class Deadline<R> {
+  settled = false;
+  timer: TimerHandle = undefined;
+  stopWatching: (() => void) | undefined;
+  /** The signal for the layers below: made only if one of them reads it. */
+  readonly below = new Cancellation();
+  readonly #ctx: RequestContext;
+  readonly #resolve: (value: R) => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #timedOut: (ctx: RequestContext) => MiddlewareError;
+
+  constructor(
+    ctx: RequestContext,
+    resolve: (value: R) => void,
+    reject: (error: unknown) => void,
+    timedOut: (ctx: RequestContext) => MiddlewareError,
+  ) {
+    this.#ctx = ctx;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#timedOut = timedOut;
+  }
+
+  #finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.#ctx.clock.clearTimeout(this.timer);
+    this.stopWatching?.();
+    return true;
+  }
+
+  #stop(error: MiddlewareError): void {
+    this.below.abort(error);
+    this.#reject(error);
+  }
+
+  readonly answered = (value: R): void => {
+    if (this.#finish()) this.#resolve(value);
+  };
+
+  readonly failed = (error: unknown): void => {
+    if (this.#finish()) this.#reject(error);
+  };
+
+  readonly expire = (): void => {
+    if (this.#finish()) this.#stop(this.#timedOut(this.#ctx));
+  };
+
+  readonly cancel = (): void => {
+    if (this.#finish()) this.#stop(stopped(this.#ctx, cancelReasonOf(this.#ctx)));
+  };
 }
 
 /**
