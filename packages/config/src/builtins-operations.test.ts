@@ -52,7 +52,7 @@ describe('operations, totalTimeoutMs and otel in config files', () => {
 
   it("passes retry's totalTimeoutMs to the factory, checked as a duration", async () => {
     expect(problemsOf({ pipeline: [{ retry: { totalTimeoutMs: 0 } }] })).toEqual([
-      'pipeline[0].retry.totalTimeoutMs: expected a positive integer (milliseconds), got 0',
+      'pipeline[0].retry.totalTimeoutMs: expected an integer from 1 to 2147483647, got 0',
     ]);
     const built = await createPipeline(loadConfig({ pipeline: [{ retry: { totalTimeoutMs: 5000 } }] }));
     expect(built.describe('search')).toEqual(['retry {"totalTimeoutMs":5000}']);

@@ -204,14 +204,23 @@ describe('createPipeline with the built-ins', () => {
     await built.close();
   });
 
+  it('refuses at load what the factory would refuse, a floor set by another option included', () => {
+    expect(
+      problemsOf({ pipeline: [{ retry: { backoff: { baseDelayMs: 5000, maxDelayMs: 100 } } }] }),
+    ).toEqual(['pipeline[0].retry.backoff.maxDelayMs: expected an integer from 5000 to 2147483647, got 100']);
+  });
+
   it('repaths an error the factory finds into the file', async () => {
-    const config = loadConfig({ pipeline: [{ retry: { backoff: { baseDelayMs: 5000, maxDelayMs: 100 } } }] });
+    // A JSON Schema that does not compile: only the factory can tell.
+    const config = loadConfig({
+      pipeline: [{ validation: { tools: { x: { inputSchema: { type: 'nope' } } } } }],
+    });
     const error: unknown = await createPipeline(config).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigFileError);
     expect((error as ConfigFileError).problems.map((p) => p.path)).toEqual([
-      'pipeline[0].retry.backoff.maxDelayMs',
+      'pipeline[0].validation.tools.x.inputSchema',
     ]);
-    expect((error as Error).message).toContain('must be an integer from 5000');
+    expect((error as Error).message).toContain('cannot be compiled');
   });
 
   it('resolves per-tool settings by glob specificity: exact names over globs, narrower globs over wider', async () => {

@@ -13,6 +13,7 @@ import {
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
 import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
+import { RETRY_OPTIONS } from '@mcp-middleware/retry/options';
 import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
 import { TRACING_OPTIONS } from '@mcp-middleware/tracing/options';
 import { z } from 'zod/v4';
@@ -23,10 +24,8 @@ import {
   count,
   durationMs,
   flag,
-  integer,
   oneOf,
   positiveCount,
-  ratio,
   storeName,
   text,
   textList,
@@ -82,11 +81,6 @@ const tracingEntry: RegistryEntry = {
   ...fileOptions(TRACING_OPTIONS),
   create: async (options) => (await import('@mcp-middleware/tracing')).tracing(pick(options, [])),
 };
-
-/** The requests retry, circuitBreaker and timeout may run on (their `operations` option). */
-const resilienceOperations = z
-  .array(oneOf(['tools/call', 'resources/read', 'prompts/get']))
-  .min(1, { error: 'expected at least one operation' });
 
 const metricsEntry: RegistryEntry = {
   name: 'metrics',
@@ -287,33 +281,13 @@ const retryEntry: RegistryEntry = {
   name: 'retry',
   description:
     'exponential backoff with full jitter, for read-only or idempotent tools, resource reads and prompt gets',
-  schema: z.strictObject({
-    retries: integer('an integer from 0 to 100', 0, 100).optional(),
-    maxRetryTimeMs: durationMs().optional(),
-    totalTimeoutMs: durationMs().optional(),
-    backoff: z
-      .strictObject({
-        baseDelayMs: durationMs().optional(),
-        maxDelayMs: durationMs().optional(),
-        factor: z.number().min(1).optional(),
-      })
-      .optional(),
-    budget: z
-      .union(
-        [
-          z.literal(false),
-          z.strictObject({
-            ratio: ratio().optional(),
-            minRetriesPerSecond: count().optional(),
-            windowMs: durationMs().optional(),
-          }),
-        ],
-        { error: 'expected false or { ratio, minRetriesPerSecond, windowMs }' },
-      )
-      .optional(),
-    reportProgress: flag().optional(),
-    idempotent: flag().optional(),
-    operations: resilienceOperations.optional(),
+  ...fileOptions(RETRY_OPTIONS, {
+    fileOnly: {
+      idempotent: {
+        schema: flag(),
+        doc: ['treat every tool as idempotent (true) or none (false) (default: from annotations)'],
+      },
+    },
   }),
   async create(options) {
     const { retry } = await import('@mcp-middleware/retry');

@@ -49,6 +49,12 @@ function probes(spec: OptionSpec): unknown[] {
       return [[], ['a'], [''], 'a', [1]];
     case 'operations':
       return [[spec.values[0]], [], [spec.values[0], spec.values[0]], ['bogus'], 'tools/call'];
+    case 'nested': {
+      const inner = Object.entries(spec.options.specs).flatMap(([key, sub]) =>
+        probes(sub).map((value) => ({ [key]: value })),
+      );
+      return [{}, 'x', ...(spec.orFalse === true ? [false] : []), ...inner];
+    }
     case 'function':
     case 'value':
       return [];

@@ -67,11 +67,56 @@ export function specSchema(spec: OptionSpec): z.ZodType | undefined {
         .min(1, expected('at least one operation'))
         .refine((list) => new Set(list).size === list.length, expected('each operation once'))
         .optional();
+    case 'nested': {
+      const object = objectOf(spec.options.specs);
+      const keys = Object.keys(object.shape).join(', ');
+      return (
+        spec.orFalse === true ? z.union([z.literal(false), object], expected(`false or { ${keys} }`)) : object
+      ).optional();
+    }
     case 'function':
       return undefined;
     case 'value':
       return undefined;
   }
+}
+
+// A strict object of the options a file can write, with each `atLeast` floor checked against its sibling
+// (or the sibling's default), as the factory checks it.
+function objectOf(
+  specs: Readonly<Record<string, OptionSpec>>,
+  extra: Record<string, z.ZodType> = {},
+): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    const schema = specSchema(spec);
+    if (schema !== undefined) shape[key] = schema;
+  }
+  return withFloors(z.strictObject({ ...shape, ...extra }), specs);
+}
+
+function withFloors(object: z.ZodObject, specs: Readonly<Record<string, OptionSpec>>): z.ZodObject {
+  const floors = Object.entries(specs).flatMap(([key, spec]) =>
+    (spec.kind === 'integer' || spec.kind === 'number') && spec.atLeast !== undefined
+      ? [{ key, spec, sibling: spec.atLeast }]
+      : [],
+  );
+  if (floors.length === 0) return object;
+  return object.superRefine((value: Record<string, unknown>, ctx) => {
+    for (const { key, spec, sibling } of floors) {
+      const own = value[key];
+      const siblingSpec = specs[sibling];
+      const floor =
+        value[sibling] ??
+        (siblingSpec !== undefined && 'default' in siblingSpec ? siblingSpec.default : undefined);
+      if (typeof own === 'number' && typeof floor === 'number' && own < floor)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `expected ${describeNumber({ ...spec, min: Math.max(spec.min ?? -Infinity, floor) })}`,
+        });
+    }
+  });
 }
 
 /**
@@ -112,7 +157,7 @@ export function fileOptions<O>(
     docs[key] = extra.doc;
   }
   return {
-    schema: z.strictObject(shape),
+    schema: withFloors(z.strictObject(shape), specs),
     docs,
     declaration: declaration,
     omitted: extras.omit ?? [],
@@ -122,6 +167,20 @@ export function fileOptions<O>(
 
 function docOf(spec: OptionSpec): OptionDoc {
   const required = 'required' in spec && spec.required === true;
-  const fallback = 'default' in spec ? spec.default : undefined;
+  const fallback =
+    spec.kind === 'nested'
+      ? nestedDefaults(spec.options.specs)
+      : 'default' in spec
+        ? spec.default
+        : undefined;
   return fallback === undefined ? [required ? `${spec.doc} (required)` : spec.doc] : [spec.doc, fallback];
+}
+
+// The defaults of a nested object's file options, for its JSON Schema default.
+function nestedDefaults(specs: Readonly<Record<string, OptionSpec>>): Record<string, unknown> | undefined {
+  const defaults: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(specs))
+    if (specSchema(spec) !== undefined && 'default' in spec && spec.default !== undefined)
+      defaults[key] = spec.default;
+  return Object.keys(defaults).length === 0 ? undefined : defaults;
 }

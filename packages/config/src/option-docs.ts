@@ -8,10 +8,6 @@ import type { RegistryEntry } from './registry.js';
 type Doc = readonly [description: string, fallback?: unknown];
 type Docs = Readonly<Record<string, Doc>>;
 
-const RESILIENCE_OPERATIONS: Doc = [
-  'the requests it applies to: tools/call, resources/read, prompts/get',
-  ['tools/call', 'resources/read', 'prompts/get'],
-];
 const LIMIT_OPERATIONS: Doc = [
   'which requests count: tools/call, and opt-in resources/read, prompts/get, completion/complete',
   ['tools/call'],
@@ -97,22 +93,6 @@ const DOCS: Readonly<Record<string, Docs>> = {
   },
   approval: writeOptionDocs.approval,
   idempotency: writeOptionDocs.idempotency,
-  retry: {
-    retries: ['retries after the first attempt, 0 to 100', 2],
-    maxRetryTimeMs: ['no retry starts later than this after the call began', 15_000],
-    totalTimeoutMs: ['an overall deadline for every attempt and wait (default: none)'],
-    backoff: [
-      '{ baseDelayMs, maxDelayMs, factor }: exponential with full jitter',
-      { baseDelayMs: 100, maxDelayMs: 10_000, factor: 2 },
-    ],
-    budget: [
-      '{ ratio, minRetriesPerSecond, windowMs } or false',
-      { ratio: 0.2, minRetriesPerSecond: 10, windowMs: 10_000 },
-    ],
-    reportProgress: ['send notifications/progress before each retry', false],
-    idempotent: ['treat every tool as idempotent (true) or none (false) (default: from annotations)'],
-    operations: RESILIENCE_OPERATIONS,
-  },
 };
 
 /** The documented options of `middleware` (empty for one this table does not know). */

@@ -22,6 +22,8 @@ export interface NumberSpec extends Documented {
   readonly default?: number;
   /** The factory refuses to run without it. */
   readonly required?: true;
+  /** Another number option of the same object this one may not be below (`maxDelayMs` ≥ `baseDelayMs`). */
+  readonly atLeast?: string;
 }
 /** true or false. */
 export interface BooleanSpec extends Documented {
@@ -68,9 +70,32 @@ export interface ValueSpec extends Documented {
   readonly kind: 'value';
 }
 
+/**
+ * A nested options object with its own declaration (retry's `backoff`, `budget`). The package reads it
+ * with that declaration where it also accepts a function or an instance (`orFunction`, an object with
+ * methods); a file writes the object, or `false` where `orFalse` says so.
+ */
+export interface NestedSpec extends Documented {
+  readonly kind: 'nested';
+  readonly options: {
+    readonly keys: readonly string[];
+    readonly specs: Readonly<Record<string, OptionSpec>>;
+  };
+  readonly orFalse?: true;
+  readonly default?: Readonly<Record<string, unknown>>;
+}
+
 /** How one option is declared. */
 export type OptionSpec =
-  NumberSpec | BooleanSpec | StringSpec | OneOfSpec | StringsSpec | OperationsSpec | FunctionSpec | ValueSpec;
+  | NestedSpec
+  | NumberSpec
+  | BooleanSpec
+  | StringSpec
+  | OneOfSpec
+  | StringsSpec
+  | OperationsSpec
+  | FunctionSpec
+  | ValueSpec;
 
 /** Every key of `O`, each declared once: a missing or an extra key fails to compile. */
 export type OptionSpecs<O> = { readonly [K in keyof O]-?: OptionSpec };
@@ -124,12 +149,13 @@ export class OptionsDeclaration<O, D extends OptionSpecs<O> = OptionSpecs<O>> {
   /**
    * Checks `options` once, when the factory runs: unknown keys (with a did-you-mean), then every declared
    * option in order. A bad one is a ConfigError naming it and what it must be. `value` options are returned
-   * unchecked: the package checks them with `reader`.
+   * unchecked: the package checks them with `reader`. `prefix` and `factory` name a nested object in
+   * errors (`retry: backoff.factor must be …`).
    */
-  read(options: unknown, prefix = ''): ReadOptions<O, D> {
-    const reader = readOptions(this.factory, options, this.keys, prefix);
+  read(options: unknown, prefix = '', factory = this.factory): ReadOptions<O, D> {
+    const reader = readOptions(factory, options, this.keys, prefix);
     const values: Record<string, unknown> = {};
-    for (const key of this.keys) values[key] = readOne(reader, key, this.specs[key]);
+    for (const key of this.keys) values[key] = readOne(reader, key, this.specs[key], values);
     return { values: values as DeclaredValues<O, D>, reader };
   }
 }
@@ -146,7 +172,12 @@ export function declareOptions<O>(): <const D extends OptionSpecs<O>>(
   return (factory, specs) => new OptionsDeclaration<O, typeof specs>(factory, specs);
 }
 
-function readOne(reader: OptionReader, key: string, spec: OptionSpec): unknown {
+function readOne(
+  reader: OptionReader,
+  key: string,
+  spec: OptionSpec,
+  before: Readonly<Record<string, unknown>>,
+): unknown {
   switch (spec.kind) {
     case 'integer':
     case 'number': {
@@ -155,7 +186,15 @@ function readOne(reader: OptionReader, key: string, spec: OptionSpec): unknown {
           reader.path(key),
           `${reader.factory}: ${reader.path(key)} is required (${describeNumber(spec)})`,
         );
-      return reader.number(key, { ...range(spec), integer: spec.kind === 'integer' });
+      const floor = spec.atLeast === undefined ? undefined : before[spec.atLeast];
+      return typeof floor === 'number'
+        ? reader.number(key, {
+            ...range(spec),
+            min: Math.max(spec.min ?? -Infinity, floor),
+            ...(spec.default === undefined ? {} : { default: Math.max(spec.default, floor) }),
+            integer: spec.kind === 'integer',
+          })
+        : reader.number(key, { ...range(spec), integer: spec.kind === 'integer' });
     }
     case 'boolean': {
       if (!reader.has(key)) return spec.default;
@@ -179,6 +218,7 @@ function readOne(reader: OptionReader, key: string, spec: OptionSpec): unknown {
     case 'function':
       return reader.function(key);
     case 'value':
+    case 'nested':
       return reader.raw(key);
   }
 }
@@ -245,6 +285,15 @@ export const operations = <const T extends string>(
 });
 /** A function option (a hook, a strategy). */
 export const fn = (doc: string): FunctionSpec => ({ kind: 'function', doc, inFile: false });
+/** A nested options object declared by `options`; the package reads it (see {@link NestedSpec}). */
+export const nested = <const S extends Omit<NestedSpec, 'kind' | 'options'>>(
+  options: NestedSpec['options'],
+  spec: S,
+): S & { readonly kind: 'nested'; readonly options: NestedSpec['options'] } => ({
+  ...spec,
+  kind: 'nested',
+  options,
+});
 /** Any other value, checked by the package where it reads it. */
 export const value = <const S extends Doc>(spec: S): S & { readonly kind: 'value' } => ({
   ...spec,

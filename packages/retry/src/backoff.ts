@@ -1,5 +1,5 @@
 /** Backoff strategies: the delay before each retry, pure, with the randomness injected. */
-import { readOptions } from '@mcp-middleware/core';
+import { BACKOFF_OPTIONS } from './declaration.js';
 
 /** The delay in milliseconds before retry `retry` (1 for the first retry). */
 export type Backoff = (retry: number) => number;
@@ -15,9 +15,6 @@ export interface ExponentialBackoffOptions {
   /** A number in [0, 1); inject a fixed one in tests. @default Math.random */
   readonly random?: () => number;
 }
-
-const KNOWN_OPTIONS = ['baseDelayMs', 'maxDelayMs', 'factor', 'random'] as const;
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The largest delay retry `retry` may wait: `baseDelayMs * factor^(retry - 1)`, capped at `maxDelayMs`.
@@ -46,15 +43,12 @@ export function exponentialBackoff(
   factory = 'exponentialBackoff',
   prefix = '',
 ): Backoff {
-  const reader = readOptions(factory, options, KNOWN_OPTIONS, prefix);
-  const baseDelayMs = reader.integer('baseDelayMs', { min: 0, max: MAX_TIMER_MS, default: 100 });
-  const maxDelayMs = reader.integer('maxDelayMs', {
-    min: baseDelayMs,
-    max: MAX_TIMER_MS,
-    default: Math.max(10_000, baseDelayMs),
-  });
-  const factor = reader.number('factor', { min: 1, max: 100, default: 2 });
-  const random = reader.function<() => number>('random') ?? Math.random;
+  const {
+    baseDelayMs,
+    maxDelayMs,
+    factor,
+    random = Math.random,
+  } = BACKOFF_OPTIONS.read(options, prefix, factory).values;
   const draw = checked(random);
   return (retry) => fullJitter(backoffCeiling(retry, baseDelayMs, maxDelayMs, factor), draw);
 }

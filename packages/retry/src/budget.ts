@@ -1,5 +1,5 @@
 /** A retry budget: retries may be at most a share of recent calls, plus a small floor (as in tower and Finagle). */
-import { readOptions } from '@mcp-middleware/core';
+import { BUDGET_OPTIONS } from './declaration.js';
 
 /** Decides whether one more retry is allowed. Share one between middlewares that call one dependency. */
 export interface RetryBudget {
@@ -19,7 +19,6 @@ export interface RetryBudgetOptions {
   readonly windowMs?: number;
 }
 
-const KNOWN_OPTIONS = ['ratio', 'minRetriesPerSecond', 'windowMs'] as const;
 const BUCKETS = 10;
 
 /**
@@ -32,10 +31,7 @@ export function retryBudget(
   factory = 'retryBudget',
   prefix = '',
 ): RetryBudget {
-  const reader = readOptions(factory, options, KNOWN_OPTIONS, prefix);
-  const ratio = reader.number('ratio', { min: 0, max: 100, default: 0.2 });
-  const minRetriesPerSecond = reader.number('minRetriesPerSecond', { min: 0, default: 10 });
-  const windowMs = reader.integer('windowMs', { min: BUCKETS, max: 86_400_000, default: 10_000 });
+  const { ratio, minRetriesPerSecond, windowMs } = BUDGET_OPTIONS.read(options, prefix, factory).values;
   const bucketMs = windowMs / BUCKETS;
   const floor = (minRetriesPerSecond * windowMs) / 1000;
   const calls = new Array<number>(BUCKETS).fill(0);

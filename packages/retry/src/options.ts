@@ -1,9 +1,11 @@
 /** retry() options: the interface users write, and its checked, resolved form (read once per factory). */
-import { readOptions, type Outcome, type RequestContext, type ToolInfo } from '@mcp-middleware/core';
+import type { RequestContext, ToolInfo } from '@mcp-middleware/core';
 import { exponentialBackoff, type Backoff, type ExponentialBackoffOptions } from './backoff.js';
 import { retryBudget, type RetryBudget, type RetryBudgetOptions } from './budget.js';
 import type { GiveUpReason } from './give-up.js';
-import { readOperations, type ResilientOperation } from './operations.js';
+import { RETRY_OPTIONS } from './declaration.js';
+import type { ResilientOperation } from './operations.js';
+import type { Outcome } from '@mcp-middleware/core/helpers';
 
 /** What `onRetry` receives, before the backoff wait. `ctx.operation` says which request is retried. */
 export interface RetryInfo {
@@ -68,21 +70,6 @@ export interface RetryOptions {
   readonly operations?: readonly ResilientOperation[] | undefined;
 }
 
-const KNOWN_OPTIONS = [
-  'retries',
-  'maxRetryTimeMs',
-  'totalTimeoutMs',
-  'backoff',
-  'isIdempotent',
-  'shouldRetry',
-  'budget',
-  'reportProgress',
-  'onRetry',
-  'onGiveUp',
-  'operations',
-] as const;
-const MAX_TIMER_MS = 2_147_483_647;
-
 /** True when the tool's annotations declare it safe to repeat: `readOnlyHint` or `idempotentHint` true. */
 export function hasIdempotencyHint(tool: ToolInfo): boolean {
   const annotations = tool.annotations;
@@ -108,24 +95,25 @@ export interface ResolvedRetryOptions {
 
 /** Checks `options` (a `ConfigError` naming the bad option) and resolves the defaults. */
 export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
-  const reader = readOptions('retry', options, KNOWN_OPTIONS);
-  const retries = reader.integer('retries', { min: 0, max: 100, default: 2 });
-  const maxRetryTimeMs = reader.integer('maxRetryTimeMs', { min: 0, max: 86_400_000, default: 15_000 });
-  const totalTimeoutMs =
-    reader.raw('totalTimeoutMs') === undefined
-      ? undefined
-      : reader.integer('totalTimeoutMs', { min: 1, max: MAX_TIMER_MS, default: MAX_TIMER_MS });
-  const rawBackoff = reader.raw('backoff');
+  const { values, reader } = RETRY_OPTIONS.read(options);
+  const {
+    retries,
+    maxRetryTimeMs,
+    totalTimeoutMs,
+    shouldRetry,
+    reportProgress,
+    onRetry,
+    onGiveUp,
+    operations,
+  } = values;
+  const rawBackoff = values.backoff;
   if (rawBackoff !== undefined && typeof rawBackoff !== 'function' && !isPlainObject(rawBackoff)) {
     reader.fail('backoff', 'a function (retry) => ms or { baseDelayMs, maxDelayMs, factor, random }');
   }
   const backoff: Backoff =
-    typeof rawBackoff === 'function'
-      ? (rawBackoff as Backoff)
-      : exponentialBackoff(rawBackoff as ExponentialBackoffOptions | undefined, 'retry', 'backoff.');
-  const isIdempotent = reader.function<(tool: ToolInfo) => boolean>('isIdempotent') ?? hasIdempotencyHint;
-  const shouldRetry = reader.function<(outcome: Outcome, ctx: RequestContext) => boolean>('shouldRetry');
-  const rawBudget = reader.raw('budget');
+    typeof rawBackoff === 'function' ? rawBackoff : exponentialBackoff(rawBackoff, 'retry', 'backoff.');
+  const isIdempotent = values.isIdempotent ?? hasIdempotencyHint;
+  const rawBudget: unknown = values.budget;
   let budget: RetryBudget | undefined;
   if (rawBudget === undefined) budget = retryBudget();
   else if (isBudget(rawBudget)) budget = rawBudget;
@@ -133,10 +121,6 @@ export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   else if (rawBudget !== false) {
     reader.fail('budget', 'false, a RetryBudget or { ratio, minRetriesPerSecond, windowMs }');
   }
-  const reportProgress = reader.boolean('reportProgress', false);
-  const onRetry = reader.function<(info: RetryInfo) => void>('onRetry');
-  const onGiveUp = reader.function<(info: GiveUpInfo) => void>('onGiveUp');
-  const operations = readOperations(reader);
   return {
     retries,
     maxRetryTimeMs,
