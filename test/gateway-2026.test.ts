@@ -168,6 +168,46 @@ describe('the gateway on the 2026-07-28 wire, a v2 upstream behind it', () => {
     expect(JSON.stringify(result.content)).toContain('ada');
   });
 
+  it('forwards input_required on prompts/get and the retry with inputResponses verbatim', async () => {
+    const first = await post(
+      gateway.url as URL,
+      'prompts/get',
+      { name: 'test_input_required_result_prompt' },
+      { 'mcp-name': 'test_input_required_result_prompt' },
+    );
+    const asked = first.body['result'] as { resultType: string; inputRequests: Record<string, unknown> };
+    expect(asked.resultType).toBe('input_required');
+    const key = Object.keys(asked.inputRequests)[0] as string;
+    const second = await post(
+      gateway.url as URL,
+      'prompts/get',
+      {
+        name: 'test_input_required_result_prompt',
+        inputResponses: { [key]: { action: 'accept', content: { context: 'from the client' } } },
+      },
+      { 'mcp-name': 'test_input_required_result_prompt' },
+    );
+    expect(second.body['result']).toMatchObject({
+      resultType: 'complete',
+      messages: [{ role: 'user', content: { type: 'text', text: 'Context: from the client' } }],
+    });
+  });
+
+  it('relays the upstream list changes to an open subscriptions/listen stream', async () => {
+    const client = await modernClient(gateway.url as URL);
+    let changed = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      changed += 1;
+    });
+    const subscription = await client.listen({ toolsListChanged: true });
+    try {
+      await client.callTool({ name: 'test_trigger_tool_change', arguments: {} });
+      await expect.poll(() => changed, { timeout: 10_000 }).toBeGreaterThan(0);
+    } finally {
+      await subscription.close();
+    }
+  });
+
   it('gives each client only the logs and progress of its own requests', async () => {
     const heard = async (client: Client): Promise<Heard> => {
       const found: Heard = { logs: [], progress: [] };

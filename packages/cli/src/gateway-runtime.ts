@@ -12,7 +12,7 @@ import { defaultAllowedHosts, listenHttp, type HttpListener } from './http-liste
 import { registerGatewayMetrics } from './gateway-metrics.js';
 import { createMirrorServer, type MirrorHost } from './mirror.js';
 import { createModernFront, type ModernFront } from './modern-front.js';
-import { ModernUpstream } from './modern-upstream.js';
+import { ModernUpstream, type UpstreamChange } from './modern-upstream.js';
 import type { Gateway, GatewayExit } from './gateway.js';
 import type { GatewayEvent, ResolvedOptions } from './options.js';
 import { FORWARDED_CAPABILITIES, type Session } from './session.js';
@@ -156,6 +156,15 @@ export class GatewayRuntime {
     if (restart) announceRestart(this.hub, connection);
   }
 
+  #announceModern(change: UpstreamChange): void {
+    const notify = this.modern?.notify;
+    if (change === 'tools') {
+      void this.router.refresh();
+      notify?.toolsChanged();
+    } else if (change === 'prompts') notify?.promptsChanged();
+    else notify?.resourcesChanged();
+  }
+
   openSession(): Session | undefined {
     const identity = this.supervisor.identity;
     if (!this.supervisor.accepting || identity === undefined) return undefined;
@@ -182,6 +191,8 @@ export class GatewayRuntime {
       calls: this.calls,
       requestTimeoutMs: o.requestTimeoutMs,
     });
+    // What a 2026 upstream announces on its listen stream reaches the gateway's listen streams.
+    void this.modernUpstream.watch((change) => this.#announceModern(change));
     this.http = await listenHttp(
       o.listen,
       {
@@ -220,6 +231,7 @@ export class GatewayRuntime {
     await new Promise((resolve) => setImmediate(resolve));
     await this.hub.closeAll();
     await this.supervisor.closeConnection();
+    await this.modernUpstream.close();
     await this.modern?.close();
     await this.http?.close();
     this.emit({ type: 'closed' });

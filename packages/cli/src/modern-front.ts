@@ -17,7 +17,6 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import {
-  requestTarget,
   type CallToolResult,
   type RequestContext,
   type ToolContext,
@@ -30,6 +29,7 @@ import { clientMeta, modernExtra } from './modern-extra.js';
 import type { ForwardOptions, ModernUpstream } from './modern-upstream.js';
 import { rethrowUpstream, toolInfoOf, upstreamFailure } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
+import { requestTarget } from '@mcp-middleware/core/helpers';
 
 /** What the 2026 front door asks of the gateway. */
 export interface ModernHost {
@@ -175,7 +175,7 @@ export function createModernFront(host: ModernHost): ModernFront {
           host.upstream
             .forward(
               method,
-              rctx.params,
+              { ...rctx.params, ...mrtrParams(ctx) },
               upstreamMeta(clientMeta(ctx)),
               forwardOptions(rctx.meta, rctx.signal, host.requestTimeoutMs, ctx.mcpReq.notify),
             )

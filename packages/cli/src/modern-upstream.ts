@@ -65,10 +65,22 @@ function paramsWithMeta(
   return meta === undefined ? rest : { ...rest, _meta: meta };
 }
 
+/** A change the upstream announced on its `subscriptions/listen` stream. */
+export type UpstreamChange = 'tools' | 'prompts' | 'resources';
+
+const CHANGES: Readonly<Record<string, UpstreamChange>> = {
+  'notifications/tools/list_changed': 'tools',
+  'notifications/prompts/list_changed': 'prompts',
+  'notifications/resources/list_changed': 'resources',
+};
+const RELISTEN_MS = 1000;
+
 /** Decides the upstream's revision once per upstream connection and forwards 2026-era requests in it. */
 export class ModernUpstream {
   readonly #host: ModernUpstreamHost;
   #verdict: Promise<DiscoverResult | undefined> | undefined;
+  #watching: { close(): Promise<void> } | undefined;
+  #closed = false;
 
   constructor(host: ModernUpstreamHost) {
     this.#host = host;
@@ -77,6 +89,54 @@ export class ModernUpstream {
   /** Forget the verdict (the upstream restarted: it may be another version now). */
   reset(): void {
     this.#verdict = undefined;
+  }
+
+  /**
+   * Holds one `subscriptions/listen` stream open on a 2026-07-28 upstream (list changes of every kind) and
+   * reports what it hears, so the gateway's own listen streams hear it too. Re-listens when the stream
+   * drops. Nothing to do for a 2025 upstream: its list changes arrive on the 2025 connection.
+   */
+  async watch(onChange: (change: UpstreamChange) => void): Promise<void> {
+    const { spec } = this.#host;
+    const discover = await this.#discover();
+    if (discover === undefined || !isHttpUpstream(spec) || this.#closed) return;
+    const client = new Client(this.#host.clientInfo, { versionNegotiation: { mode: 'auto' } });
+    client.fallbackNotificationHandler = (notification) => {
+      const change = CHANGES[notification.method];
+      if (change !== undefined) onChange(change);
+      return Promise.resolve();
+    };
+    try {
+      await client.connect(this.#transport(spec.url, spec.headers), { prior: { kind: 'modern', discover } });
+      const subscription = await client.listen(
+        { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true },
+        { timeout: this.#host.connectTimeoutMs },
+      );
+      this.#watching = {
+        close: async () => {
+          await subscription.close().catch(() => undefined);
+          await client.close().catch(() => undefined);
+        },
+      };
+      void subscription.closed.then(async (how) => {
+        await client.close().catch(() => undefined);
+        if (how !== 'local' && !this.#closed) this.#relisten(onChange);
+      });
+    } catch {
+      await client.close().catch(() => undefined);
+      if (!this.#closed) this.#relisten(onChange);
+    }
+  }
+
+  #relisten(onChange: (change: UpstreamChange) => void): void {
+    const timer = setTimeout(() => void this.watch(onChange), RELISTEN_MS);
+    timer.unref();
+  }
+
+  /** Closes the listen stream; no more re-listening. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#watching?.close();
   }
 
   /** The revision the upstream speaks with the gateway's 2026-07-28 clients. */
