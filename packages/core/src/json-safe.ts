@@ -2,37 +2,58 @@
 
 const MAX_DEPTH = 512;
 
+// The walk runs on every call's result, so it allocates nothing: one module-level stack of the objects
+// being walked (a getter that re-enters gets a stack of its own).
+const shared: object[] = [];
+let walking = false;
+
+function walk(node: object, depth: number, ancestors: object[]): string | undefined {
+  if (depth > MAX_DEPTH) return `nesting deeper than ${MAX_DEPTH}`;
+  if (ancestors.includes(node)) return 'a cycle';
+  // toJSON decides its own form (a Date, a Buffer); JSON.stringify calls it, so the walk stops here.
+  if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  ancestors.push(node);
+  let problem: string | undefined;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      problem = visit(node[i], depth + 1, ancestors);
+      if (problem !== undefined) break;
+    }
+  } else {
+    for (const key in node) {
+      if (!Object.hasOwn(node, key)) continue;
+      problem = visit((node as Record<string, unknown>)[key], depth + 1, ancestors);
+      if (problem !== undefined) break;
+    }
+  }
+  ancestors.pop();
+  return problem;
+}
+
+// Leaves (strings, numbers, booleans, null, undefined) cost one typeof; only objects are walked.
+function visit(node: unknown, depth: number, ancestors: object[]): string | undefined {
+  if (typeof node === 'object') return node === null ? undefined : walk(node, depth, ancestors);
+  return typeof node === 'bigint' ? 'a BigInt' : undefined;
+}
+
 /**
  * Why `value` cannot be written as JSON (`'a BigInt'`, `'a cycle'`, `'nesting deeper than 512'`), or
  * undefined when it can. Walks nodes, not bytes: a megabyte of text is one step.
  */
 export function jsonProblemOf(value: unknown): string | undefined {
-  const ancestors: object[] = [];
-  const walk = (node: unknown, depth: number): string | undefined => {
-    if (typeof node === 'bigint') return 'a BigInt';
-    if (typeof node !== 'object' || node === null) return undefined;
-    if (depth > MAX_DEPTH) return `nesting deeper than ${MAX_DEPTH}`;
-    if (ancestors.includes(node)) return 'a cycle';
-    // toJSON decides its own form (a Date, a Buffer); JSON.stringify calls it, so the walk stops here.
-    if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return undefined;
-    ancestors.push(node);
-    let problem: string | undefined;
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length && problem === undefined; i++) problem = walk(node[i], depth + 1);
-    } else {
-      for (const key in node) {
-        if (!Object.hasOwn(node, key)) continue;
-        problem = walk((node as Record<string, unknown>)[key], depth + 1);
-        if (problem !== undefined) break;
-      }
-    }
-    ancestors.pop();
-    return problem;
-  };
+  if (typeof value !== 'object' || value === null) return visit(value, 0, shared);
+  const reentered = walking;
+  const ancestors = reentered ? [] : shared;
+  walking = true;
   try {
-    return walk(value, 0);
+    return walk(value, 0, ancestors);
   } catch {
     // a getter that throws, a revoked Proxy: JSON.stringify would throw as well
     return 'a value that cannot be read';
+  } finally {
+    if (!reentered) {
+      shared.length = 0;
+      walking = false;
+    }
   }
 }
