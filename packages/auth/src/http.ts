@@ -1,13 +1,13 @@
 /** Bearer gates for Streamable HTTP servers: 401/403 with a spec-shaped challenge, `req.auth` for the SDK. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, describeValue, readOptions, type AuthInfo } from '@mcp-middleware/core';
-import { bearerChallenge, toolNamesOf } from './challenge.js';
+import type { AuthInfo } from '@mcp-middleware/core';
+import { toolNamesOf } from './challenge.js';
 import { bearerToken, headerValue, type HeaderBag } from './credentials.js';
-import { comparableResource, toUrl } from './from-auth-info.js';
-import { resourceMetadataUrl } from './metadata.js';
-import { credentialError, describeProblem, middlewareErrorOf, problemOf } from './problems.js';
-import { compileRequirements, shortfallOf, type ToolRequirements } from './requirements.js';
-import { readVerifier, type TokenVerifier } from './resolver.js';
+import { comparableResource } from './from-auth-info.js';
+import { readGateOptions, refusal, refusalOf, type Refusal } from './gate-settings.js';
+import { credentialError } from './problems.js';
+import { shortfallOf, type ToolRequirements } from './requirements.js';
+import type { TokenVerifier } from './resolver.js';
 
 /** Options of {@link bearerGate} and {@link fetchBearerGate}. */
 export interface BearerGateOptions {
@@ -44,109 +44,14 @@ export type NodeBearerGate = (
 /** Fetch-style gate: the verified `AuthInfo` to hand the transport, or the refusal to send. */
 export type FetchBearerGate = (request: Request, parsedBody?: unknown) => Promise<AuthInfo | Response>;
 
-interface Refusal {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
-
 type Outcome = { readonly authInfo: AuthInfo } | Refusal;
-
-const KNOWN = ['verifier', 'resource', 'resourceMetadataUrl', 'scopes', 'tools'] as const;
 
 function createGate(
   factory: string,
   options: BearerGateOptions,
 ): (headers: HeaderBag, body: unknown) => Promise<Outcome> {
-  const reader = readOptions(factory, options, KNOWN);
-  const verifier = readVerifier(reader, 'verifier');
-  if (!reader.has('resource')) {
-    reader.fail('resource', "this server's canonical URI (the audience tokens must be issued for)");
-  }
-  const resourceUrl = toUrl(reader.raw('resource')) ?? reader.fail('resource', 'an absolute URL');
-  const resource = comparableResource(resourceUrl);
-  const audiences = verifier.audiences;
-  if (
-    audiences !== undefined &&
-    !audiences.some((a) => URL.canParse(a) && comparableResource(a) === resource)
-  ) {
-    throw new ConfigError(
-      'resource',
-      `${factory}: resource ${resourceUrl.href} is not among the verifier's audiences (${audiences.join(', ')}); ` +
-        'every token would be refused',
-    );
-  }
-  const metadataUrl = reader.has('resourceMetadataUrl')
-    ? (toUrl(reader.raw('resourceMetadataUrl')) ?? reader.fail('resourceMetadataUrl', 'an absolute URL')).href
-    : resourceMetadataUrl(resourceUrl);
-  const scopes = reader.raw('scopes') ?? [];
-  if (
-    !Array.isArray(scopes) ||
-    !scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
-  ) {
-    throw new ConfigError(
-      'scopes',
-      `${factory}: scopes must be a list of scope names, got ${describeValue(scopes)}`,
-    );
-  }
-  const baseScopes = scopes as readonly string[];
-  const requirementOf = compileRequirements(factory, reader.raw('tools'));
-  const hasTools = reader.has('tools');
-  const issuedHere = verifier.issuedHere === true;
-
-  const refuse = (
-    status: 401 | 403,
-    error: string | undefined,
-    description: string,
-    needed: readonly string[],
-  ): Refusal => ({
-    status,
-    headers: {
-      // RFC 6750 §3.1: a request without credentials gets no error code (nor its description).
-      'www-authenticate': bearerChallenge({
-        error,
-        description: error === undefined ? undefined : description,
-        scopes: needed,
-        resourceMetadata: metadataUrl,
-      }),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(
-      error === undefined
-        ? { error: 'unauthorized', error_description: description }
-        : { error, error_description: description },
-    ),
-  });
-
-  // A verifier may throw anything (a revoked Proxy throws on every look): unknown throws answer 500.
-  const fromError = (thrown: unknown): Refusal => {
-    const error = middlewareErrorOf(thrown);
-    if (error?.code === 'UNAUTHENTICATED') {
-      const problem = problemOf(error) ?? 'malformed';
-      return refuse(
-        401,
-        problem === 'missing_credentials' ? undefined : 'invalid_token',
-        describeProblem(problem),
-        baseScopes,
-      );
-    }
-    if (error?.code === 'UPSTREAM_ERROR') {
-      return {
-        status: 503,
-        headers: { 'content-type': 'application/json', 'retry-after': '5' },
-        body: JSON.stringify({
-          error: 'temporarily_unavailable',
-          error_description: 'the token cannot be checked right now',
-        }),
-      };
-    }
-    return {
-      status: 500,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ error: 'server_error', error_description: 'the token could not be checked' }),
-    };
-  };
-
+  const settings = readGateOptions(factory, options);
+  const { verifier, resource, issuedHere, baseScopes, hasTools, requirementOf, metadataUrl } = settings;
   return async function gate(headers, body) {
     let authInfo: AuthInfo;
     try {
@@ -157,7 +62,7 @@ function createGate(
       const forUs = reported === undefined ? issuedHere : comparableResource(reported) === resource;
       if (!forUs) throw credentialError('wrong_audience');
     } catch (error) {
-      return fromError(error);
+      return refusalOf(settings, error);
     }
     let required = baseScopes;
     if (hasTools) {
@@ -170,12 +75,8 @@ function createGate(
       required.length > 0 &&
       shortfallOf({ scopes: required, roleGroups: [] }, { scopes: authInfo.scopes, roles: [] }) !== undefined
     ) {
-      return refuse(
-        403,
-        'insufficient_scope',
-        `this request needs the scopes ${required.join(', ')}`,
-        required,
-      );
+      const description = `this request needs the scopes ${required.join(', ')}`;
+      return refusal(metadataUrl, 403, 'insufficient_scope', description, required);
     }
     return { authInfo };
   };

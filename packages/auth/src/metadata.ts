@@ -1,7 +1,8 @@
 /** RFC 9728 protected-resource metadata: the document MCP clients read to find the authorization server. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, describeValue, readOptions } from '@mcp-middleware/core';
+import { ConfigError, readOptions } from '@mcp-middleware/core';
 import { toUrl } from './from-auth-info.js';
+import { describeValue } from '@mcp-middleware/core/helpers';
 
 /** Options of {@link protectedResourceMetadata}. */
 export interface ProtectedResourceOptions {
@@ -55,8 +56,12 @@ function absoluteUrl(reader: ReturnType<typeof readOptions>, key: string, value:
   return url.href;
 }
 
-/** Builds the protected-resource metadata document for `resource` and the handlers that serve it. */
-export function protectedResourceMetadata(options: ProtectedResourceOptions): ProtectedResourceMetadata {
+/** Reads and checks the options once and builds the document from them; a ConfigError names a bad option. */
+function readMetadataOptions(options: ProtectedResourceOptions): {
+  readonly resourceUrl: URL;
+  readonly document: Readonly<Record<string, unknown>>;
+  readonly maxAgeSec: number;
+} {
   const reader = readOptions('protectedResourceMetadata', options, [
     'resource',
     'authorizationServers',
@@ -101,6 +106,18 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions): Pr
     ...(name !== undefined && { resource_name: name }),
     ...(documentation !== undefined && { resource_documentation: documentation }),
   });
+  return { resourceUrl, document, maxAgeSec };
+}
+
+function pathOf(target: string | undefined): string {
+  if (target === undefined) return '';
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
+}
+
+/** Builds the protected-resource metadata document for `resource` and the handlers that serve it. */
+export function protectedResourceMetadata(options: ProtectedResourceOptions): ProtectedResourceMetadata {
+  const { resourceUrl, document, maxAgeSec } = readMetadataOptions(options);
   const url = resourceMetadataUrl(resourceUrl);
   const path = new URL(url).pathname;
   const body = JSON.stringify(document);
@@ -114,12 +131,6 @@ export function protectedResourceMetadata(options: ProtectedResourceOptions): Pr
     'access-control-allow-origin': '*',
     'access-control-allow-methods': 'GET, HEAD, OPTIONS',
     'access-control-allow-headers': '*',
-  };
-
-  const pathOf = (target: string | undefined): string => {
-    if (target === undefined) return '';
-    const query = target.indexOf('?');
-    return query === -1 ? target : target.slice(0, query);
   };
 
   return {
