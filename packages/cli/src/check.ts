@@ -3,6 +3,7 @@
  * breaks the documented guarantees, and (given an upstream) `tools:` keys that match no tool.
  */
 import { createPipeline, loadConfig, type McpMiddlewareConfig } from '@mcp-middleware/config';
+import { gatewayRegistry } from './gateway-config.js';
 import { globToRegExp } from '@mcp-middleware/core';
 import type { UpstreamSpec } from './upstream.js';
 
@@ -169,8 +170,8 @@ function describeConfig(
  * each `tools:` key changes, then warnings. Throws the config's ConfigFileError when the file is invalid.
  */
 export async function checkConfigFile(configPath: string, options: CheckOptions = {}): Promise<string> {
-  const config = loadConfig(configPath);
-  const built = await createPipeline(config);
+  const config = loadConfig(configPath, { registry: gatewayRegistry });
+  const built = await createPipeline(config, { registry: gatewayRegistry });
   await built.close();
   const [middlewares, tools] = describeConfig(config, (tool) => built.describe(tool));
   const count = config.pipeline.length;

@@ -1,11 +1,12 @@
 /** runCli(): the `mcp-middleware` command, returning its exit code (bin.ts only adds the process). */
 // Only what --help and bad usage need is imported up front; the pipeline, the SDK and prom-client load when
 // a command runs, so `mcp-middleware --help` answers in a fraction of the time.
-import type { Pipeline } from '@mcp-middleware/core';
+import type { Middleware, Pipeline } from '@mcp-middleware/core';
 import { CHECK_HELP, MAIN_HELP, PROXY_HELP, SCHEMA_HELP, parseCommand, type ProxyArgs } from './args.js';
 import { CliError, EXIT_CODES, GatewayError } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type { GatewayEvent } from './options.js';
+import type { LoadedPipeline, Reloader, ReloaderParts } from './reload.js';
 
 /** Where the command writes and how it hears signals; tests pass their own. */
 export interface CliIo {
@@ -15,6 +16,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Calls `handler` on SIGTERM and SIGINT; returns a function that stops listening. */
   readonly onSignal: (handler: (signal: NodeJS.Signals) => void) => () => void;
+  /** Calls `handler` on SIGHUP (re-read the config); returns a function that stops listening. @default none */
+  readonly onReload?: ((handler: () => void) => () => void) | undefined;
 }
 
 function processIo(): CliIo {
@@ -29,6 +32,10 @@ function processIo(): CliIo {
         process.off('SIGTERM', handler);
         process.off('SIGINT', handler);
       };
+    },
+    onReload(handler) {
+      process.on('SIGHUP', handler);
+      return () => process.off('SIGHUP', handler);
     },
   };
 }
@@ -63,18 +70,39 @@ export function describeEvent(event: GatewayEvent): string {
 
 async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
   const log = (line: string): void => io.stderr(`mcp-middleware: ${line}\n`);
-  const [{ Registry }, { createGateway }, { authOptionsOf, loadPipeline }] = await Promise.all([
-    import('prom-client'),
-    import('./gateway.js'),
-    import('./load-pipeline.js'),
-  ]);
+  const [{ Registry }, { createGateway }, { loadGatewayConfig }, { exporterSettings, startGatewayTracing }] =
+    await Promise.all([
+      import('prom-client'),
+      import('./gateway.js'),
+      import('./load-pipeline.js'),
+      import('./gateway-tracing.js'),
+    ]);
   const registry = new Registry();
-  const pipeline: Pipeline = args.config === undefined ? [] : await loadPipeline(args.config, { registry });
+  const config = args.config === undefined ? undefined : await loadGatewayConfig(args.config, { registry });
+  let settings;
+  try {
+    settings = exporterSettings(io.env, config?.exporter);
+  } catch (error) {
+    await config?.close().catch(() => undefined);
+    throw error;
+  }
+  const tracer = settings === undefined ? undefined : await startGatewayTracing(settings);
+  if (tracer !== undefined)
+    log(`tracing: exporting spans to ${tracer.settings.url} (${tracer.settings.protocol})`);
+  // Traced without a `tracing` entry (OTEL_* variables only): the gateway's own span per request, outermost.
+  const ownSpan: Middleware[] =
+    tracer !== undefined && config?.exporter === undefined
+      ? [(await import('@mcp-middleware/tracing')).tracing()]
+      : [];
+  const withOwnSpan = (pipeline: Pipeline): Pipeline =>
+    ownSpan.length === 0
+      ? pipeline
+      : [...ownSpan, ...(typeof pipeline === 'function' ? [pipeline] : pipeline)];
   let gateway: Gateway;
   try {
     gateway = await createGateway({
       upstream: args.upstream,
-      pipeline,
+      pipeline: withOwnSpan(config?.middlewares ?? []),
       listen: args.listen,
       registry,
       restart: args.restart,
@@ -82,10 +110,11 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
       connectTimeoutMs: args.connectTimeoutMs,
       requestTimeoutMs: args.requestTimeoutMs,
       // Over HTTP, API keys or JWTs in the config's auth are checked at the door too (401 before MCP).
-      auth: args.config === undefined ? undefined : authOptionsOf(args.config),
+      auth: config?.auth,
       onEvent: (event) => log(describeEvent(event)),
     });
   } catch (error) {
+    await Promise.all([config?.close(), tracer?.shutdown()]).catch(() => undefined);
     if (error instanceof GatewayError) {
       throw new CliError(
         error.code === 'UPSTREAM_START' ? EXIT_CODES.upstreamStart : EXIT_CODES.runtime,
@@ -97,6 +126,45 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
     }
     throw error;
   }
+  const reloader =
+    args.config === undefined || config === undefined
+      ? undefined
+      : await startReloader(args.config, config, {
+          watch: args.watch,
+          drainMs: args.drainTimeoutMs ?? DEFAULT_DRAIN_MS,
+          apply: (pipeline) => gateway.replacePipeline(withOwnSpan(pipeline)),
+          load: () => loadGatewayConfig(args.config as string, { registry }),
+          log,
+        });
+  const stopReloading =
+    reloader === undefined ? undefined : io.onReload?.(() => void reloader.reload('SIGHUP'));
+  try {
+    return await runUntilStopped(gateway, io, log);
+  } finally {
+    stopReloading?.();
+    await reloader?.close();
+    await tracer
+      ?.shutdown()
+      .catch((error: unknown) => log(`tracing: could not flush spans: ${String(error)}`));
+  }
+}
+
+// The gateway's own default (options.ts): a replaced pipeline's stores close after the same drain time.
+const DEFAULT_DRAIN_MS = 10_000;
+
+/** SIGHUP (and with --watch, a change of the file) re-reads the config; see reload.ts. */
+async function startReloader(
+  file: string,
+  initial: LoadedPipeline,
+  parts: Omit<ReloaderParts, 'file'> & { readonly watch: boolean },
+): Promise<Reloader> {
+  const { Reloader } = await import('./reload.js');
+  const reloader = new Reloader({ ...parts, file }, initial);
+  if (parts.watch) reloader.watch();
+  return reloader;
+}
+
+async function runUntilStopped(gateway: Gateway, io: CliIo, log: (line: string) => void): Promise<number> {
   let forced: (() => void) | undefined;
   const stopNow = new Promise<'forced'>((resolve) => {
     forced = () => resolve('forced');

@@ -4,7 +4,7 @@ import {
   ToolListChangedNotificationSchema,
   type ClientCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
-import { createToolRunner, systemClock, type ToolRunner } from '@mcp-middleware/core';
+import { systemClock } from '@mcp-middleware/core';
 import type { Counter } from 'prom-client';
 import { CallTracker } from './drain.js';
 import { frontDoorFor } from './front-door.js';
@@ -15,6 +15,7 @@ import { createModernFront, type ModernFront } from './modern-front.js';
 import { ModernUpstream, type UpstreamChange } from './modern-upstream.js';
 import type { Gateway, GatewayExit } from './gateway.js';
 import type { GatewayEvent, ResolvedOptions } from './options.js';
+import { ReloadableRunner } from './reload.js';
 import { FORWARDED_CAPABILITIES, type Session } from './session.js';
 import { SessionHub } from './session-hub.js';
 import { TOOLS_CHANGED, ToolRouter } from './tool-router.js';
@@ -29,7 +30,8 @@ const SLOW_START_MS = 120_000;
 /** The gateway's parts and its life: the supervisor, the hub, the router, the listener, the shutdown. */
 export class GatewayRuntime {
   readonly o: ResolvedOptions;
-  readonly runner: ToolRunner;
+  /** The pipeline's runner; `replace()` swaps the pipeline (config reload). */
+  readonly runner: ReloadableRunner;
   readonly calls: CallTracker;
   readonly supervisor: UpstreamSupervisor;
   readonly hub: SessionHub;
@@ -47,7 +49,7 @@ export class GatewayRuntime {
 
   constructor(o: ResolvedOptions) {
     this.o = o;
-    this.runner = createToolRunner(o.pipeline, o.runner);
+    this.runner = new ReloadableRunner(o.pipeline, o.runner);
     this.calls = new CallTracker(o.runner.clock ?? systemClock);
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.supervisor = new UpstreamSupervisor(

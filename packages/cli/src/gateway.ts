@@ -1,6 +1,6 @@
 /** createGateway(): one upstream MCP server, mirrored to any number of clients, every tools/call through a pipeline. */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { EventChannel } from '@mcp-middleware/core';
+import type { EventChannel, Pipeline } from '@mcp-middleware/core';
 import type { Registry } from 'prom-client';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { resolveOptions, type GatewayOptions } from './options.js';
@@ -13,12 +13,21 @@ export type GatewayExit =
 export interface Gateway {
   /** The registry `/metrics` serves; register your own series here. */
   readonly registry: Registry;
-  /** The pipeline's event channel (retries, rejections, breaker changes, …). */
+  /**
+   * The pipeline's event channel (retries, rejections, breaker changes, …). After `replacePipeline` it is the
+   * new pipeline's, unless `runner.events` gave one channel for all.
+   */
   readonly events: EventChannel;
   /** The bound address in HTTP mode (port 0 resolved), else undefined. */
   readonly url: URL | undefined;
   /** True while the upstream is connected and the gateway is not shutting down. */
   readonly ready: boolean;
+  /**
+   * Puts `pipeline` in service (a config reload): calls and requests that start from now on run through it;
+   * those already running finish on the pipeline they started with. Throws (and keeps the running pipeline)
+   * when `pipeline` cannot be composed.
+   */
+  replacePipeline(pipeline: Pipeline): void;
   /** Serves one more client on any transport (in-memory, a socket, …). */
   connect(transport: Transport): Promise<void>;
   /**
@@ -40,7 +49,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   runtime.started = true;
   const gateway: Gateway = {
     registry: runtime.o.registry,
-    events: runtime.runner.events,
+    get events() {
+      return runtime.runner.events;
+    },
+    replacePipeline: (pipeline) => runtime.runner.replace(pipeline),
     get url() {
       return runtime.http?.url;
     },

@@ -39,6 +39,7 @@ import {
 } from '@mcp-middleware/core';
 import { newSession, type Session } from './session.js';
 import type { SessionHub } from './session-hub.js';
+import { isPropagating } from './gateway-tracing.js';
 import { forwardMeta, rethrowUpstream } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
 
@@ -70,9 +71,9 @@ export function mirroredCapabilities(upstream: ServerCapabilities): ServerCapabi
 type Params = { readonly _meta?: Parameters<typeof forwardMeta>[0] } & Record<string, unknown>;
 
 function forwardParams<P extends Params | undefined>(params: P): P {
-  if (params?._meta?.progressToken === undefined) return params;
-  const meta = forwardMeta(params._meta);
-  const { _meta: _dropped, ...rest } = params;
+  if (params?._meta?.progressToken === undefined && !isPropagating()) return params;
+  const meta = forwardMeta(params?._meta);
+  const { _meta: _dropped, ...rest } = params ?? {};
   return (meta === undefined ? rest : { ...rest, _meta: meta }) as P;
 }
 

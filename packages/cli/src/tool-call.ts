@@ -16,6 +16,7 @@ import {
   type ToolInfo,
 } from '@mcp-middleware/core';
 import { createToolInfo } from '@mcp-middleware/core/helpers';
+import { withTraceContext } from './gateway-tracing.js';
 import { describeError, type UpstreamConnection } from './upstream.js';
 
 /** The ToolInfo a pipeline sees for an upstream tool: its JSON Schemas and annotations, untouched. */
@@ -26,10 +27,12 @@ export function toolInfoOf(tool: Tool): ToolInfo {
 type RequestMeta = NonNullable<CallToolRequest['params']['_meta']>;
 
 /**
- * The request `_meta` to send upstream: the client's, minus its progress token. The SDK sets its own
- * token when we ask for progress; forwarding the client's could collide with another call's.
+ * The request `_meta` to send upstream: the client's, minus its progress token, with the gateway's own
+ * trace context when it traces. The SDK sets its own token when we ask for progress; forwarding the
+ * client's could collide with another call's.
  */
-export function forwardMeta(meta: RequestMeta | undefined): RequestMeta | undefined {
+export function forwardMeta(client: RequestMeta | undefined): RequestMeta | undefined {
+  const meta = withTraceContext(client);
   if (meta === undefined) return undefined;
   if (meta.progressToken === undefined) return meta;
   const { progressToken: _client, ...rest } = meta;

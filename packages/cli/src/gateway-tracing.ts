@@ -1,0 +1,186 @@
+/**
+ * The gateway's OpenTelemetry SDK: where its spans go (OTLP over HTTP), read from the config's `tracing`
+ * entry (`exporter:`) and the standard `OTEL_*` variables, registered globally so `tracing()` records.
+ */
+import { ConfigError } from '@mcp-middleware/core';
+
+/** `exporter:` under the gateway config's `tracing` entry; every field falls back to its `OTEL_*` variable. */
+export interface ExporterOptions {
+  /** `otlp` sends spans, `none` records nothing. @default OTEL_TRACES_EXPORTER, else "otlp" */
+  readonly type?: 'otlp' | 'none' | undefined;
+  /** The collector's base URL; `/v1/traces` is appended. @default OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318 */
+  readonly endpoint?: string | undefined;
+  /** @default OTEL_EXPORTER_OTLP_TRACES_PROTOCOL or OTEL_EXPORTER_OTLP_PROTOCOL, else "http/protobuf" */
+  readonly protocol?: 'http/protobuf' | 'http/json' | undefined;
+  /** Sent with every export, over OTEL_EXPORTER_OTLP_HEADERS. @default {} */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** The `service.name` resource attribute. @default OTEL_SERVICE_NAME, else "mcp-middleware-gateway" */
+  readonly serviceName?: string | undefined;
+}
+
+/** Where the gateway's spans go, every default applied. */
+export interface ExporterSettings {
+  /** The full traces URL (…/v1/traces). */
+  readonly url: string;
+  readonly protocol: 'http/protobuf' | 'http/json';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly resource: Readonly<Record<string, string>>;
+}
+
+const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const DEFAULT_ENDPOINT = 'http://localhost:4318';
+export const DEFAULT_SERVICE_NAME = 'mcp-middleware-gateway';
+
+/** `k=v,k2=v2` (values percent-encoded), as OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES write it. */
+export function parseKeyValues(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',')) {
+    const equals = pair.indexOf('=');
+    if (equals < 1) continue;
+    try {
+      out[decodeURIComponent(pair.slice(0, equals).trim())] = decodeURIComponent(
+        pair.slice(equals + 1).trim(),
+      );
+    } catch {
+      // A malformed escape: the pair is skipped, as the SDK does.
+    }
+  }
+  return out;
+}
+
+const present = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value.trim();
+
+function fail(name: string, message: string): never {
+  throw new ConfigError(name, `mcp-middleware: ${name} ${message}`);
+}
+
+/**
+ * The exporter the gateway should run, or undefined for none. Tracing is on when the config has a `tracing`
+ * entry (`file` is then its `exporter:`, possibly empty) or an OTLP variable is set; OTEL_SDK_DISABLED=true
+ * and `none` turn it off. Throws a ConfigError for a protocol or URL the gateway cannot use.
+ */
+export function exporterSettings(
+  env: NodeJS.ProcessEnv,
+  file: ExporterOptions | undefined,
+): ExporterSettings | undefined {
+  if (present(env['OTEL_SDK_DISABLED'])?.toLowerCase() === 'true') return undefined;
+  const envExporter = present(env['OTEL_TRACES_EXPORTER'])?.toLowerCase();
+  const tracesEndpoint = present(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  const baseEndpoint = present(env['OTEL_EXPORTER_OTLP_ENDPOINT']);
+  const asked =
+    file !== undefined ||
+    envExporter !== undefined ||
+    tracesEndpoint !== undefined ||
+    baseEndpoint !== undefined;
+  const type = file?.type ?? envExporter ?? 'otlp';
+  if (!asked || type === 'none') return undefined;
+  if (type !== 'otlp') {
+    fail(
+      file?.type === undefined ? 'OTEL_TRACES_EXPORTER' : 'tracing.exporter.type',
+      `must be otlp or none for the gateway, got "${type}" (stdout carries JSON-RPC, so no console exporter)`,
+    );
+  }
+  const protocol =
+    file?.protocol ??
+    present(env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']) ??
+    present(env['OTEL_EXPORTER_OTLP_PROTOCOL']) ??
+    'http/protobuf';
+  if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
+    fail(
+      file?.protocol === undefined ? 'OTEL_EXPORTER_OTLP_PROTOCOL' : 'tracing.exporter.protocol',
+      `must be http/protobuf or http/json (the gateway has no gRPC exporter), got "${protocol}"`,
+    );
+  }
+  const base =
+    file?.endpoint ?? (tracesEndpoint === undefined ? (baseEndpoint ?? DEFAULT_ENDPOINT) : undefined);
+  const url = base === undefined ? (tracesEndpoint as string) : `${base.replace(/\/+$/, '')}/v1/traces`;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    fail(
+      file?.endpoint === undefined ? 'OTEL_EXPORTER_OTLP_ENDPOINT' : 'tracing.exporter.endpoint',
+      `must be an http(s) URL, got "${url}"`,
+    );
+  }
+  const resource = parseKeyValues(env['OTEL_RESOURCE_ATTRIBUTES']);
+  resource['service.name'] =
+    file?.serviceName ??
+    present(env['OTEL_SERVICE_NAME']) ??
+    resource['service.name'] ??
+    DEFAULT_SERVICE_NAME;
+  return {
+    url,
+    protocol: protocol as ExporterSettings['protocol'],
+    headers: {
+      ...parseKeyValues(env['OTEL_EXPORTER_OTLP_HEADERS']),
+      ...parseKeyValues(env['OTEL_EXPORTER_OTLP_TRACES_HEADERS']),
+      ...file?.headers,
+    },
+    resource,
+  };
+}
+
+/** A registered SDK; `shutdown()` flushes the spans still buffered. */
+export interface GatewayTracing {
+  readonly settings: ExporterSettings;
+  shutdown(): Promise<void>;
+}
+
+let inject: ((carrier: Record<string, unknown>) => void) | undefined;
+
+/** True once the gateway registered an SDK: forwarded requests then carry the gateway's own trace context. */
+export function isPropagating(): boolean {
+  return inject !== undefined;
+}
+
+/**
+ * Registers a tracer provider exporting to `settings`, an async-hooks context manager and the W3C
+ * propagators, globally (the gateway is the process). The SDK is loaded only here, so a gateway without
+ * tracing never loads it.
+ */
+export async function startGatewayTracing(settings: ExporterSettings): Promise<GatewayTracing> {
+  const [api, { AsyncLocalStorageContextManager }, core, { resourceFromAttributes }, sdk, exporterModule] =
+    await Promise.all([
+      import('@opentelemetry/api'),
+      import('@opentelemetry/context-async-hooks'),
+      import('@opentelemetry/core'),
+      import('@opentelemetry/resources'),
+      import('@opentelemetry/sdk-trace-base'),
+      settings.protocol === 'http/json'
+        ? import('@opentelemetry/exporter-trace-otlp-http')
+        : import('@opentelemetry/exporter-trace-otlp-proto'),
+    ]);
+  const exporter = new exporterModule.OTLPTraceExporter({
+    url: settings.url,
+    headers: { ...settings.headers },
+  });
+  const provider = new sdk.BasicTracerProvider({
+    resource: resourceFromAttributes(settings.resource),
+    spanProcessors: [new sdk.BatchSpanProcessor(exporter)],
+  });
+  api.trace.setGlobalTracerProvider(provider);
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  api.propagation.setGlobalPropagator(
+    new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+    }),
+  );
+  inject = (carrier) => api.propagation.inject(api.context.active(), carrier);
+  return {
+    settings,
+    async shutdown() {
+      inject = undefined;
+      await provider.shutdown();
+    },
+  };
+}
+
+/**
+ * `meta` with the active trace context written over the client's (`traceparent`, `tracestate`, `baggage`),
+ * so the upstream's spans are children of the gateway's; `meta` itself while no SDK is registered.
+ */
+export function withTraceContext<M extends Record<string, unknown>>(meta: M | undefined): M | undefined {
+  if (inject === undefined) return meta;
+  const carrier: Record<string, unknown> = { ...meta };
+  inject(carrier);
+  return Object.keys(carrier).length === 0 ? undefined : (carrier as M);
+}
