@@ -1,14 +1,14 @@
-/** The options of `cache()`, checked once when the factory runs. */
+/** The options of `cache()`, checked once when the factory runs (declared in declaration.ts). */
 import {
   ConfigError,
   describeValue,
-  readOptions,
   toolMatcher,
   type ToolInfo,
   type ToolSelector,
 } from '@mcp-middleware/core';
-import { INVALIDATION_OPTIONS, type InvalidationOptions } from './invalidation.js';
-import { memoryStore, readMemoryOptions } from './memory-store.js';
+import { CACHE_OPTIONS } from './declaration.js';
+import type { InvalidationOptions } from './invalidation.js';
+import { memoryStore } from './memory-store.js';
 import type { CacheStore } from './store.js';
 
 /** Whose calls share a cached result: the caller's principal only, or everyone. */
@@ -74,7 +74,6 @@ export interface CacheOptions extends InvalidationOptions {
 
 /** The requests cache() can answer from its store. */
 export type CachedOperation = 'tools/call' | 'resources/read';
-const OPERATIONS: readonly CachedOperation[] = ['tools/call', 'resources/read'];
 
 /** Options after checking, with defaults applied. */
 export interface ResolvedOptions {
@@ -90,22 +89,6 @@ export interface ResolvedOptions {
   /** True when reads share one partition (`scope: 'shared'`). */
   readonly readsShared: boolean;
 }
-
-const KNOWN = [
-  'ttlMs',
-  'staleWhileRevalidateMs',
-  'maxEntries',
-  'maxBytes',
-  'maxEntryBytes',
-  'maxArgsChars',
-  'scope',
-  'cacheable',
-  'store',
-  'operations',
-  ...INVALIDATION_OPTIONS,
-];
-
-const SCOPES: readonly unknown[] = ['principal', 'shared'];
 
 function readStore(store: unknown): CacheStore {
   const shaped =
@@ -124,16 +107,8 @@ function readStore(store: unknown): CacheStore {
 
 /** Checks `options` (a `ConfigError` naming the bad option) and applies defaults. */
 export function resolveOptions(options: CacheOptions): ResolvedOptions {
-  const read = readOptions('cache', options, KNOWN);
-  const ttlMs = read.integer('ttlMs', { min: 1, default: 60_000 });
-  const staleWhileRevalidateMs = read.integer('staleWhileRevalidateMs', { min: 0, default: 0 });
-  const maxEntryBytes = read.integer('maxEntryBytes', { min: 1, default: 1024 * 1024 });
-  const maxArgsChars = read.integer('maxArgsChars', { min: 16, default: 65_536 });
-
-  const scope = read.raw('scope') ?? 'principal';
-  if (typeof scope !== 'function' && !SCOPES.includes(scope)) {
-    read.fail('scope', '"principal", "shared" or a function of the tool');
-  }
+  const { values, reader: read } = CACHE_OPTIONS.read(options);
+  const { ttlMs, staleWhileRevalidateMs, maxEntryBytes, maxArgsChars, scope, operations } = values;
 
   let cacheable: (tool: ToolInfo) => boolean;
   try {
@@ -157,35 +132,20 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     }
     store = readStore(read.raw('store'));
   } else {
-    store = memoryStore(
-      readMemoryOptions('cache', {
-        ...(read.has('maxEntries') && { maxEntries: read.raw('maxEntries') as number }),
-        ...(read.has('maxBytes') && { maxBytes: read.raw('maxBytes') as number }),
-      }),
-    );
+    store = memoryStore({ maxEntries: values.maxEntries, maxBytes: values.maxBytes });
   }
 
-  const operations = read.raw('operations') ?? ['tools/call'];
-  const expected = `a non-empty list of ${OPERATIONS.map((o) => `"${o}"`).join(', ')}`;
-  if (!Array.isArray(operations) || operations.length === 0) read.fail('operations', expected);
-  (operations as unknown[]).forEach((operation, i) => {
-    if (!OPERATIONS.includes(operation as CachedOperation)) {
-      read.fail(`operations[${i}]`, OPERATIONS.map((o) => `"${o}"`).join(' or '), operation);
-    }
-    if ((operations as unknown[]).indexOf(operation) !== i)
-      read.fail(`operations[${i}]`, 'listed once', operation);
-  });
-  const tools = (operations as unknown[]).includes('tools/call');
+  const tools = operations.has('tools/call');
 
   return {
     ttlMs,
     staleWhileRevalidateMs,
     maxEntryBytes,
     maxArgsChars,
-    scope: typeof scope === 'function' ? (scope as (tool: ToolInfo) => unknown) : () => scope,
+    scope: typeof scope === 'function' ? scope : () => scope,
     cacheable: tools ? cacheable : () => false,
     store,
-    reads: (operations as unknown[]).includes('resources/read'),
+    reads: operations.has('resources/read'),
     readsShared: scope === 'shared',
   };
 }

@@ -29,15 +29,10 @@ function sharedRedis(
 }
 
 const toolGlobs = textList().min(1, { error: 'expected at least one tool glob' });
-const globLists = z.record(z.string().min(1), textList(), {
+/** `{ "<tool glob>": [names] }`: idempotency's keyArgs, cache's invalidates. */
+export const globLists = z.record(z.string().min(1), textList(), {
   error: 'expected a map of tool globs to lists of names',
 });
-
-/** cache's options for invalidation by writes; builtins.ts spreads them into cache's schema. */
-export const cacheInvalidationShape = {
-  invalidateOnWrite: oneOf(['principal', 'all', 'none']).optional(),
-  invalidates: globLists.optional(),
-};
 
 const approvalEntry: RegistryEntry = {
   name: 'approval',
@@ -112,12 +107,5 @@ export const writeOptionDocs = {
     onStoreError: ['on a store outage: refuse the write (never twice) or run it without a key', 'refuse'],
     maxKeyChars: ['longest key accepted from _meta', 256],
     store: ['a store from stores: (memory if absent); redis shares keys across replicas'],
-  },
-  cache: {
-    invalidateOnWrite: [
-      "what a write invalidates: the caller's reads (and shared ones), all, or none",
-      'principal',
-    ],
-    invalidates: ['{ "<write tool glob>": [read tool globs] }: the reads a write invalidates instead', {}],
   },
 } as const;

@@ -12,13 +12,14 @@ import {
   JWT_ALGORITHMS,
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
+import { CACHE_OPTIONS } from '@mcp-middleware/cache/options';
 import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
 import { RETRY_OPTIONS } from '@mcp-middleware/retry/options';
 import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
 import { TRACING_OPTIONS } from '@mcp-middleware/tracing/options';
 import { z } from 'zod/v4';
 import { fileOptions } from './declared.js';
-import { cacheInvalidationShape, writeEntries } from './builtins-writes.js';
+import { globLists, writeEntries } from './builtins-writes.js';
 import type { BuildContext, RegistryEntry, SharedStore } from './registry.js';
 import {
   count,
@@ -252,17 +253,16 @@ const validationEntry: RegistryEntry = {
 const cacheEntry: RegistryEntry = {
   name: 'cache',
   description: 'results of read-only tools (and, opted in, resource reads), per principal, single-flight',
-  schema: z.strictObject({
-    ttlMs: durationMs().optional(),
-    staleWhileRevalidateMs: count().optional(),
-    maxEntries: positiveCount().optional(),
-    maxBytes: positiveCount().optional(),
-    maxEntryBytes: positiveCount().optional(),
-    scope: oneOf(['principal', 'shared']).optional(),
-    tools: textList().optional(),
-    store: storeName().optional(),
-    operations: operationList(['tools/call', 'resources/read']).optional(),
-    ...cacheInvalidationShape,
+  ...fileOptions(CACHE_OPTIONS, {
+    omit: ['cacheable'],
+    shapes: { invalidates: globLists },
+    fileOnly: {
+      tools: {
+        schema: textList(),
+        doc: ['tool names or globs to cache (default: tools annotated readOnlyHint)'],
+      },
+      store: { schema: storeName(), doc: ['a store named under stores: (default: in memory)'] },
+    },
   }),
   async create(options, context) {
     const { cache, redisStore: redisCacheStore } = await import('@mcp-middleware/cache');

@@ -79,18 +79,6 @@ const DOCS: Readonly<Record<string, Docs>> = {
     maxResultBytes: ['estimated JSON size of a result, in bytes (default: not checked)'],
     oversizedResult: ['over maxResultBytes: reject or truncate', 'reject'],
   },
-  cache: {
-    ttlMs: ['how long a result is served as fresh, in milliseconds', 60_000],
-    staleWhileRevalidateMs: ['after ttlMs, how long the old result is served while one call refreshes it', 0],
-    maxEntries: ['entries in the memory store', 10_000],
-    maxBytes: ['bytes of JSON in the memory store', 67_108_864],
-    maxEntryBytes: ['results whose JSON is larger are never stored', 1_048_576],
-    scope: ['principal (each caller its own entries) or shared', 'principal'],
-    tools: ['tool names or globs to cache (default: tools annotated readOnlyHint)'],
-    store: ['a store named under stores: (default: in memory)'],
-    operations: ['which requests are cached: tools/call and, opt-in, resources/read', ['tools/call']],
-    ...writeOptionDocs.cache,
-  },
   approval: writeOptionDocs.approval,
   idempotency: writeOptionDocs.idempotency,
 };

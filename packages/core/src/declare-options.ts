@@ -44,6 +44,8 @@ export interface OneOfSpec<T extends string = string> extends Documented {
   readonly kind: 'oneOf';
   readonly values: readonly T[];
   readonly default?: T;
+  /** Code may also pass a function (cache's `scope` per tool); a file writes one of the words. */
+  readonly orFunction?: true;
 }
 /** A list of non-empty strings (tool names or globs, argument paths, key names). */
 export interface StringsSpec extends Documented {
@@ -68,6 +70,8 @@ export interface FunctionSpec extends Documented {
  */
 export interface ValueSpec extends Documented {
   readonly kind: 'value';
+  /** What the package uses when it is absent, for docs (the package applies it). */
+  readonly default?: unknown;
 }
 
 /**
@@ -111,15 +115,17 @@ export type DeclaredValue<S, T> = S extends { readonly kind: 'integer' | 'number
     ? WithDefault<S, boolean>
     : S extends { readonly kind: 'string' }
       ? WithDefault<S, string>
-      : S extends { readonly kind: 'oneOf'; readonly values: readonly (infer V)[] }
-        ? WithDefault<S, V>
-        : S extends { readonly kind: 'strings' }
-          ? WithDefault<S, readonly string[]>
-          : S extends { readonly kind: 'operations'; readonly values: readonly (infer V)[] }
-            ? ReadonlySet<V>
-            : S extends { readonly kind: 'function' }
-              ? Exclude<T, undefined> | undefined
-              : T;
+      : S extends { readonly kind: 'oneOf'; readonly orFunction: true }
+        ? T
+        : S extends { readonly kind: 'oneOf'; readonly values: readonly (infer V)[] }
+          ? WithDefault<S, V>
+          : S extends { readonly kind: 'strings' }
+            ? WithDefault<S, readonly string[]>
+            : S extends { readonly kind: 'operations'; readonly values: readonly (infer V)[] }
+              ? ReadonlySet<V>
+              : S extends { readonly kind: 'function' }
+                ? Exclude<T, undefined> | undefined
+                : T;
 
 /** Every option of `O`, checked and defaulted as `D` declares. */
 export type DeclaredValues<O, D extends OptionSpecs<O>> = {
@@ -209,8 +215,14 @@ function readOne(
         reader.fail(key, `a string of at least ${spec.minLength} characters`);
       return value;
     }
-    case 'oneOf':
-      return reader.has(key) ? reader.oneOf(key, spec.values, spec.values[0] as string) : spec.default;
+    case 'oneOf': {
+      if (!reader.has(key)) return spec.default;
+      const raw = reader.raw(key);
+      if (spec.orFunction === true && typeof raw === 'function') return raw;
+      if (spec.orFunction === true && !spec.values.includes(raw as string))
+        reader.fail(key, `${spec.values.map((v) => `"${v}"`).join(', ')} or a function`);
+      return reader.oneOf(key, spec.values, spec.values[0] as string);
+    }
     case 'strings':
       return reader.has(key) ? reader.strings(key, spec.nonEmpty === true) : spec.default;
     case 'operations':
