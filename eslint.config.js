@@ -32,6 +32,35 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  // No god functions (issue 19): a library source file stays under 300 lines and a function under 80, blank
+  // lines and comments not counted. A factory that outgrows this gives its state a named home (a class or a
+  // module built once per middleware) instead of one large closure. CONTRIBUTING aims lower (~250 / ~60).
+  {
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-d.ts'],
+    rules: {
+      'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  // Files other people are still changing this hour: split them when they land, then delete their line here.
+  {
+    files: [
+      'packages/cache/src/cache.ts', // the lead: cache() is one 264-line closure (file 313)
+      'packages/cache/src/redis-store.ts', // the lead: redisStore() 86
+      'packages/circuit-breaker/**', // the lead: circuitBreaker() 171
+      'packages/timeout/**', // the lead
+      'packages/core/src/server.ts', // the lead: core hot path
+      'packages/core/src/runner.ts', // the lead: createToolRunner() 90
+      'packages/core/src/context.ts', // the lead: core hot path
+      'packages/config/**', // OPT: createPipeline() 147, validateConfig() 122 (file 302), builtins.ts 307
+      'packages/cli/**', // listenHttp() 123, createMirrorServer() 117, createModernFront() 118 / buildServer() 86
+      'packages/logging/src/logging.ts', // CORE: logging() 143
+      'packages/metrics/src/instruments.ts', // CORE: the Instruments constructor 85
+      'packages/ratelimit/src/concurrency-limit.ts', // CORE: concurrencyLimit() 136
+    ],
+    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
+  },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['.ci/**/*.mjs'], languageOptions: { globals: { console: 'readonly', process: 'readonly' } } },
 );
