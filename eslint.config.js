@@ -53,7 +53,7 @@ export default tseslint.config(
       'packages/core/src/with-middleware.ts', // the lead: core hot path (was server.ts; within the limits today)
       'packages/core/src/runner.ts', // the lead: createToolRunner() 90
       'packages/core/src/context.ts', // the lead: core hot path (within the limits today)
-      'packages/config/**', // OPT: createPipeline() 147, validateConfig() 122 (file 302), builtins.ts 307
+      'packages/config/**', // OPT: createPipeline() 147, validateConfig() 122 (file 302)
       'packages/cli/**', // listenHttp() 123, createMirrorServer() 117, createModernFront() 118 / buildServer() 86
       'packages/logging/src/logging.ts', // CORE: logging() 143
       'packages/metrics/src/instruments.ts', // CORE: the Instruments constructor 85
