@@ -13,15 +13,13 @@ import {
   EventChannel,
   MiddlewareError,
   createToolRunner,
-  isSecretKey,
-  redactSecrets,
-  redactValue,
   toToolResult,
   type CallToolResult,
   type Middleware,
   type ToolArgs,
   type ToolExtra,
 } from '@mcp-middleware/core';
+import { isSecretKey, redactSecrets, redactValue } from '@mcp-middleware/core/redact';
 import { auth } from '@mcp-middleware/auth';
 import { logging } from '@mcp-middleware/logging';
 import { tracing } from '@mcp-middleware/tracing';

@@ -13,7 +13,6 @@ import { z } from 'zod';
 import {
   ERROR_META_KEY,
   MiddlewareError,
-  asNotFound,
   createToolRunner,
   defineMiddleware,
   withMiddleware,
@@ -21,6 +20,7 @@ import {
   type Operation,
 } from '@mcp-middleware/core';
 import { connectInMemory, hostileValues, type InMemoryConnection } from '@mcp-middleware/core/testing';
+import { asNotFound } from '@mcp-middleware/core/helpers';
 import { auditReads } from '../examples/basic/src/audit-reads.js';
 
 const open: InMemoryConnection[] = [];

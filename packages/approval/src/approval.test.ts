@@ -1,7 +1,6 @@
 import {
   ConfigError,
   EventChannel,
-  createContext,
   isMiddlewareError,
   principalKey,
   type CallToolResult,
@@ -10,6 +9,7 @@ import {
   type ToolExtra,
 } from '@mcp-middleware/core';
 import { manualClock, stubHandler } from '@mcp-middleware/core/testing';
+import { createContext } from '@mcp-middleware/core/helpers';
 import { describe, expect, it } from 'vitest';
 import { APPROVAL_INPUT } from './answer.js';
 import { approval, type ApprovalDecision } from './approval.js';

@@ -1,14 +1,6 @@
 /** ApprovalGate: how approval() gets a human's yes for one call (callback, elicitation, input_required round). */
-import {
-  MiddlewareError,
-  callUserCallback,
-  principalIdOf,
-  reportCallbackError,
-  sleep,
-  type CallToolResult,
-  type Next,
-  type ToolContext,
-} from '@mcp-middleware/core';
+import { MiddlewareError, type CallToolResult, type Next, type ToolContext } from '@mcp-middleware/core';
+import { callUserCallback, principalIdOf, reportCallbackError, sleep } from '@mcp-middleware/core/helpers';
 import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { asked, decisionOf, type Decision, APPROVAL_INPUT } from './answer.js';
 import type { ApprovalOptions, ClientCapabilitiesLike, ResolvedApproval, ServerLike } from './options.js';

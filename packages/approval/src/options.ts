@@ -2,14 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import {
   ConfigError,
-  describeValue,
   readOptions,
-  redactValue,
-  toolMatcher,
   type ToolContext,
   type ToolInfo,
   type ToolSelector,
 } from '@mcp-middleware/core';
+import { describeValue, toolMatcher } from '@mcp-middleware/core/helpers';
+import { redactValue } from '@mcp-middleware/core/redact';
 
 /** A decision as `onDecision` sees it. */
 export interface ApprovalDecision {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, isNotFound, type Principal } from '@mcp-middleware/core';
+import { ConfigError, type Principal } from '@mcp-middleware/core';
+import { isNotFound } from '@mcp-middleware/core/helpers';
 import { compileAccess, ListFilter } from './access.js';
 
 const principal = (scopes: string[], roles: string[] = []): Principal => ({

@@ -2,7 +2,8 @@
  * Who may use which tool, prompt and resource: one rule for calls and for lists, so a caller never sees what
  * it may not use, and a hidden target answers as an unknown one.
  */
-import { asNotFound, MiddlewareError, type Principal } from '@mcp-middleware/core';
+import { MiddlewareError, type Principal } from '@mcp-middleware/core';
+import { asNotFound } from '@mcp-middleware/core/helpers';
 import {
   compileRequirements,
   describeShortfall,

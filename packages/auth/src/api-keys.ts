@@ -1,12 +1,7 @@
 /** API keys stored as SHA-256 digests and compared in constant time; and stdio's credential from the environment. */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  ConfigError,
-  describeValue,
-  readOptions,
-  type Principal,
-  type RequestContext,
-} from '@mcp-middleware/core';
+import { ConfigError, readOptions, type Principal, type RequestContext } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 import { bearerTokenOf, headerValue } from './credentials.js';
 import { credentialError } from './problems.js';
 import {

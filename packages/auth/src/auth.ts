@@ -1,7 +1,6 @@
 /** auth(): resolve who is calling into `principalKey` on every request, and guard tools, prompts and resources. */
 import {
   defineMiddleware,
-  isModernRequest,
   principalKey,
   readOptions,
   type CallToolResult,
@@ -13,6 +12,7 @@ import {
   type Result,
   type ToolContext,
 } from '@mcp-middleware/core';
+import { isModernRequest } from '@mcp-middleware/core/helpers';
 import { compileAccess, ListFilter, type Access, type Kind } from './access.js';
 import {
   isThenable,

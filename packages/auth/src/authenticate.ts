@@ -1,12 +1,12 @@
 /** Finding the caller of any request: resolvers tried in order, fail closed, ended by the request's signal. */
 import {
   ConfigError,
-  describeValue,
   MiddlewareError,
   type MiddlewareErrorLike,
   type Principal,
   type RequestContext,
 } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 import { fromAuthInfo } from './from-auth-info.js';
 import { callbackFailed, credentialError, middlewareErrorOf } from './problems.js';
 import { isPrincipalShaped, type PrincipalResolver } from './resolver.js';

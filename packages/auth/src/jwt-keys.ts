@@ -1,6 +1,7 @@
 /** jwt()'s key material and its checks: algorithms, issuer and audience lists, the JWKS URI, fixed keys. */
 import { KeyObject } from 'node:crypto';
-import { ConfigError, describeValue } from '@mcp-middleware/core';
+import { ConfigError } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 import { createLocalJWKSet, type CryptoKey, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
 
 /** The signature algorithms jwt() accepts (never `none`). */

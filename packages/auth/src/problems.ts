@@ -1,11 +1,11 @@
 /** Why a credential was refused: stable reason codes, model-readable texts, and the errors that carry them. */
 import {
-  describeValue,
   isMiddlewareError,
   MiddlewareError,
   type MiddlewareErrorLike,
   type RequestContext,
 } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 
 /** Why a call was refused as `UNAUTHENTICATED`; sent to the client as `data.reason`. */
 export type CredentialProblem =

@@ -1,5 +1,6 @@
 /** Authorization per tool, prompt and resource: which scopes and roles each needs, compiled once, checked per call. */
-import { ConfigError, describeValue, readOptions, toolMatcher, type Principal } from '@mcp-middleware/core';
+import { ConfigError, readOptions, type Principal } from '@mcp-middleware/core';
+import { describeValue, toolMatcher } from '@mcp-middleware/core/helpers';
 
 /** What calling a tool takes. */
 export interface ToolRequirement {

@@ -1,11 +1,8 @@
 /** cache(): results of read-only tools (and, opted in, resource reads), partitioned by principal, single-flight. */
 import {
   MiddlewareError,
-  cancelReasonOf,
-  isCancelled,
   isInputRequired,
   isMiddlewareError,
-  principalIdOf,
   type CallToolResult,
   type Middleware,
   type Next,
@@ -13,6 +10,7 @@ import {
   type ToolContext,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import { cancelReasonOf, isCancelled, principalIdOf } from '@mcp-middleware/core/helpers';
 import { CanonicalError, canonicalJson } from './canonical.js';
 import {
   ANONYMOUS_PARTITION,
@@ -199,12 +197,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     }, 0);
   }
 
-  function launch(
-    ctx: RequestContext,
-    next: Continue,
-    key: string,
-    detached: boolean,
-  ): Flight {
+  function launch(ctx: RequestContext, next: Continue, key: string, detached: boolean): Flight {
     // What the run ends with goes to the hook SingleFlight was made with (keep, or a warning).
     return flights.start(key, (signal) => next(ctx.with({ signal })), detached, ctx);
   }

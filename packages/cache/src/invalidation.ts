@@ -4,14 +4,12 @@
  */
 import {
   ConfigError,
-  describeValue,
-  globToRegExp,
-  principalIdOf,
   readOptions,
   type CallToolResult,
   type Next,
   type ToolContext,
 } from '@mcp-middleware/core';
+import { describeValue, globToRegExp, principalIdOf } from '@mcp-middleware/core/helpers';
 import {
   ALL_PARTITIONS,
   ANONYMOUS_PARTITION,

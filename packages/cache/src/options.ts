@@ -1,11 +1,6 @@
 /** The options of `cache()`, checked once when the factory runs (declared in declaration.ts). */
-import {
-  ConfigError,
-  describeValue,
-  toolMatcher,
-  type ToolInfo,
-  type ToolSelector,
-} from '@mcp-middleware/core';
+import { ConfigError, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
+import { describeValue, toolMatcher } from '@mcp-middleware/core/helpers';
 import { CACHE_OPTIONS } from './declaration.js';
 import type { InvalidationOptions } from './invalidation.js';
 import { memoryStore } from './memory-store.js';

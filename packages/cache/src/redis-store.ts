@@ -1,5 +1,6 @@
 /** A store shared by replicas: JSON values with a PX TTL on an injected ioredis client. */
-import { ConfigError, describeValue, readOptions, type CallToolResult } from '@mcp-middleware/core';
+import { ConfigError, readOptions, type CallToolResult } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 import { ALL_PARTITIONS, partitionOf, type KeyFilter } from './keys.js';
 import type { CacheEntry, CacheStore, StoredResult } from './store.js';
 

@@ -1,5 +1,6 @@
 /** Single-flight: one run per key for concurrent callers, each of whom may cancel on their own. */
-import { Cancellation, cancelReasonOf, watchCancellation, type RequestContext } from '@mcp-middleware/core';
+import type { RequestContext } from '@mcp-middleware/core';
+import { Cancellation, cancelReasonOf, watchCancellation } from '@mcp-middleware/core/helpers';
 
 /** One run shared by the callers of a key. */
 export interface Flight {
@@ -29,7 +30,12 @@ interface FlightState<T> extends Flight {
 }
 
 /** Told once when a run settles, before any waiter hears of it (e.g. to store its result). */
-export type FlightSettled<T> = (flight: Flight, failed: boolean, value: T | undefined, error: unknown) => void;
+export type FlightSettled<T> = (
+  flight: Flight,
+  failed: boolean,
+  value: T | undefined,
+  error: unknown,
+) => void;
 
 const noSettle = (): void => undefined;
 

@@ -1,5 +1,6 @@
 /** A store's health as its warnings tell it: one warning per outage window, and one when it answers again. */
-import { redactSecrets, type RequestContext } from '@mcp-middleware/core';
+import type { RequestContext } from '@mcp-middleware/core';
+import { redactSecrets } from '@mcp-middleware/core/redact';
 import type { CacheStore } from './store.js';
 
 /** While a store keeps failing, at most one warning per this many ms (as rateLimit does). */

@@ -1,13 +1,9 @@
 /** circuitBreaker(): one breaker per key (per tool by default), counted here while closed, on opossum otherwise. */
 import {
-  describeTarget,
   isCallerMistake,
   MiddlewareError,
   defineMiddleware,
-  outcomeOfError,
-  outcomeOfResult,
   type CallToolResult,
-  WeakChannels,
   type EventChannel,
   type Middleware,
   type MiddlewareEvent,
@@ -16,6 +12,7 @@ import {
   type RequestHooks,
   type ToolContext,
 } from '@mcp-middleware/core';
+import { describeTarget, outcomeOfError, outcomeOfResult, WeakChannels } from '@mcp-middleware/core/helpers';
 import { openMessage, retryAfterMs, type BreakerState } from './failure.js';
 import { absorb, report } from './guard.js';
 import { requestKey } from './keys.js';

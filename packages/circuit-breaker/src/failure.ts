@@ -1,5 +1,6 @@
 /** What counts against a breaker, and what a short-circuited caller is told: pure helpers. */
-import type { Outcome, RequestContext } from '@mcp-middleware/core';
+import type { RequestContext } from '@mcp-middleware/core';
+import type { Outcome } from '@mcp-middleware/core/helpers';
 
 /** A breaker's state, as `states()` and the `breaker` event report it. */
 export type BreakerState = 'closed' | 'open' | 'half-open';

@@ -4,7 +4,6 @@ import {
   type CallToolResult,
   type Clock,
   type MiddlewareError,
-  type Outcome,
   type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
@@ -12,6 +11,7 @@ import { isDependencyFailure, type BreakerState } from './failure.js';
 import { absorb, ask, report, warn } from './guard.js';
 import { OPERATIONS, type ResilientOperation } from './operations.js';
 import { declareOptions, fn, integer, number, operations, value } from '@mcp-middleware/core/options';
+import type { Outcome } from '@mcp-middleware/core/helpers';
 
 /**
  * What the state hooks receive. `ctx` is the request that caused the change (`ctx.operation` says which

@@ -3,8 +3,8 @@
  * breaks the documented guarantees, and (given an upstream) `tools:` keys that match no tool.
  */
 import { createPipeline, loadConfig, type McpMiddlewareConfig } from '@mcp-middleware/config';
+import { globToRegExp } from '@mcp-middleware/core/helpers';
 import { gatewayRegistry } from './gateway-config.js';
-import { globToRegExp } from '@mcp-middleware/core';
 import type { UpstreamSpec } from './upstream.js';
 
 /** The widest line `check` prints (a terminal of 100 columns). */

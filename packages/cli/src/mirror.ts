@@ -28,15 +28,8 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  extraFor,
-  requestTarget,
-  type CallToolResult,
-  type RequestContext,
-  type Result,
-  type ToolExtra,
-  type ToolRunner,
-} from '@mcp-middleware/core';
+import type { CallToolResult, RequestContext, Result, ToolExtra, ToolRunner } from '@mcp-middleware/core';
+import { extraFor, requestTarget } from '@mcp-middleware/core/helpers';
 import { newSession, type Session } from './session.js';
 import type { SessionHub } from './session-hub.js';
 import { isPropagating } from './gateway-tracing.js';

@@ -1,11 +1,6 @@
 /** createGateway's options: the interface, and the one place they are checked and defaulted. */
-import {
-  ConfigError,
-  describeValue,
-  readOptions,
-  type Pipeline,
-  type RunnerOptions,
-} from '@mcp-middleware/core';
+import { ConfigError, readOptions, type Pipeline, type RunnerOptions } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 import { Registry } from 'prom-client';
 import type { UpstreamSpec } from './upstream.js';
 

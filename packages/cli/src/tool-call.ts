@@ -8,14 +8,8 @@ import {
   type Progress,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import {
-  MiddlewareError,
-  asProtocolError,
-  type CallToolResult,
-  type ToolContext,
-  type ToolInfo,
-} from '@mcp-middleware/core';
-import { createToolInfo } from '@mcp-middleware/core/helpers';
+import { MiddlewareError, type CallToolResult, type ToolContext, type ToolInfo } from '@mcp-middleware/core';
+import { createToolInfo, asProtocolError } from '@mcp-middleware/core/helpers';
 import { withTraceContext } from './gateway-tracing.js';
 import { describeError, type UpstreamConnection } from './upstream.js';
 

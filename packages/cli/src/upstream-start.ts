@@ -2,7 +2,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { redactSecrets } from '@mcp-middleware/core';
+import { redactSecrets } from '@mcp-middleware/core/redact';
 import { GatewayError } from './errors.js';
 import {
   describeError,

@@ -1,5 +1,6 @@
 /** The upstream supervisor: holds the gateway's one shared upstream connection, restarts it, closes it. */
-import { MiddlewareError, sleep, type Clock } from '@mcp-middleware/core';
+import { MiddlewareError, type Clock } from '@mcp-middleware/core';
+import { sleep } from '@mcp-middleware/core/helpers';
 import type { GatewayEvent, RestartOptions } from './options.js';
 import { describeError, type UpstreamConnection } from './upstream.js';
 

@@ -9,7 +9,7 @@ import type {
   Implementation,
   ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
-import { redactSecrets } from '@mcp-middleware/core';
+import { redactSecrets } from '@mcp-middleware/core/redact';
 import { ArrivalOrderTransport } from './arrival-order.js';
 import { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
 import { handshake, startFailure, type StartWatch } from './upstream-start.js';

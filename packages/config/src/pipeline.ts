@@ -2,12 +2,12 @@
 import {
   ConfigError,
   MiddlewareError,
-  globToRegExp,
   type EventChannel,
   type GlobPattern,
   type Middleware,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import { globToRegExp } from '@mcp-middleware/core/helpers';
 import { builtins } from './builtins.js';
 import { createOne, defaultRedis, isConfigError, thrownBy } from './create-one.js';
 import { ConfigFileError, formatPath, type ConfigProblem } from './errors.js';

@@ -2,12 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   MiddlewareError,
-  principalIdOf,
   type CallToolResult,
   type Middleware,
   type Next,
   type ToolContext,
 } from '@mcp-middleware/core';
+import { principalIdOf } from '@mcp-middleware/core/helpers';
 import { argsKeyOf, fingerprintOf, metaKeyOf, storeKeyOf } from './key.js';
 import { Ledger } from './ledger.js';
 import { resolveOptions, type IdempotencyOptions } from './options.js';

@@ -1,11 +1,6 @@
 /** Ledger: the keys one idempotency() knows: runs in flight in this process, and its store for the rest. */
-import {
-  MiddlewareError,
-  sleep,
-  type CallToolResult,
-  type Next,
-  type ToolContext,
-} from '@mcp-middleware/core';
+import { MiddlewareError, type CallToolResult, type Next, type ToolContext } from '@mcp-middleware/core';
+import { sleep } from '@mcp-middleware/core/helpers';
 import type { ResolvedOptions } from './options.js';
 import { cancelled, conflict, stillRunning } from './refusals.js';
 import { replayed } from './replay.js';

@@ -1,13 +1,6 @@
 /** The options of `idempotency()`, checked once when the factory runs. */
-import {
-  ConfigError,
-  describeValue,
-  globToRegExp,
-  readOptions,
-  toolMatcher,
-  type ToolInfo,
-  type ToolSelector,
-} from '@mcp-middleware/core';
+import { ConfigError, readOptions, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
+import { describeValue, globToRegExp, toolMatcher } from '@mcp-middleware/core/helpers';
 import { memoryStore } from './memory-store.js';
 import type { IdempotencyStore } from './store.js';
 

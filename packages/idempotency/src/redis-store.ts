@@ -1,5 +1,6 @@
 /** A store shared by replicas: one key per (principal, idempotency key), claimed with SET NX, on ioredis. */
-import { ConfigError, describeValue, readOptions } from '@mcp-middleware/core';
+import { ConfigError, readOptions } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 import {
   decodeRecord,
   encodeRecord,

@@ -1,12 +1,7 @@
 /** The fields a log line shares across operations: bounded ids, a redacted target, the error, correlation. */
-import {
-  describeValue,
-  principalIdOf,
-  redactSecrets,
-  redactText,
-  spanKey,
-  type RequestContext,
-} from '@mcp-middleware/core';
+import { spanKey, type RequestContext } from '@mcp-middleware/core';
+import { describeValue, principalIdOf } from '@mcp-middleware/core/helpers';
+import { redactSecrets, redactText } from '@mcp-middleware/core/redact';
 
 // Tool names and request ids come from the client (an unknown tool's name too): a line keeps 256 characters.
 const MAX_ID_LENGTH = 256;

@@ -2,19 +2,17 @@
 import {
   ConfigError,
   readOptions,
-  redactSecrets,
-  reportCallbackError,
   type CallToolResult,
   type EventChannel,
   type Middleware,
   type MiddlewareEvent,
   type Next,
   type OptionReader,
-  type Outcome,
   type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { observeOutcome } from '@mcp-middleware/core/helpers';
+import { observeOutcome, reportCallbackError, type Outcome } from '@mcp-middleware/core/helpers';
+import { redactSecrets } from '@mcp-middleware/core/redact';
 import { pino, type Logger } from 'pino';
 import { bounded, correlate, describeError, safeTarget } from './fields.js';
 import { parsePaths, redactArgs } from './redact.js';

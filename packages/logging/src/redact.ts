@@ -1,5 +1,5 @@
 /** Tool arguments made safe for a log line: core's one redaction and bounds, plus the paths the user marks. */
-import { REDACTED, isSecretKey, redactValue, type RedactOptions } from '@mcp-middleware/core';
+import { REDACTED, isSecretKey, redactValue, type RedactOptions } from '@mcp-middleware/core/redact';
 
 /** What replaces a redacted value (core's `REDACTED`). */
 export const CENSOR = REDACTED;

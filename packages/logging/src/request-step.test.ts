@@ -2,7 +2,6 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import {
   EventChannel,
   MiddlewareError,
-  asNotFound,
   createToolRunner,
   defineMiddleware,
   principalKey,
@@ -11,6 +10,7 @@ import {
   type ToolExtra,
 } from '@mcp-middleware/core';
 import { createTestExtra } from '@mcp-middleware/core/testing';
+import { asNotFound } from '@mcp-middleware/core/helpers';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { logging } from './logging.js';

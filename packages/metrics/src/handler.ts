@@ -1,6 +1,8 @@
 /** metricsHandler(): serves a registry at GET /metrics, in OpenMetrics when the scraper asks for it. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError, describeValue, redactSecrets } from '@mcp-middleware/core';
+import { ConfigError } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
+import { redactSecrets } from '@mcp-middleware/core/redact';
 import { Registry } from 'prom-client';
 import { formatMetrics, type ExpositionFormat } from './exposition.js';
 import { isRegistry, type AnyRegistry } from './instruments.js';

@@ -1,6 +1,5 @@
 /** metrics(): Prometheus (and optionally OpenTelemetry) duration and event counters for every request, per the MCP conventions. */
 import {
-  errorTypeOf,
   readOptions,
   type OptionReader,
   type CallToolResult,
@@ -8,10 +7,9 @@ import {
   type Middleware,
   type Next,
   type RequestHook,
-  type Outcome,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { observeOutcome } from '@mcp-middleware/core/helpers';
+import { observeOutcome, errorTypeOf, type Outcome } from '@mcp-middleware/core/helpers';
 import type { Histogram } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { instrumentsFor, isRegistry, type AnyRegistry, type Instruments } from './instruments.js';

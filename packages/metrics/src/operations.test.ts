@@ -1,7 +1,6 @@
 import {
   ConfigError,
   MiddlewareError,
-  asNotFound,
   createToolRunner,
   defineMiddleware,
   type Middleware,
@@ -9,6 +8,7 @@ import {
   type ToolExtra,
 } from '@mcp-middleware/core';
 import { textResult, createTestExtra } from '@mcp-middleware/core/testing';
+import { asNotFound } from '@mcp-middleware/core/helpers';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';

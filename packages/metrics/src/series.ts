@@ -1,5 +1,6 @@
 /** One label set of the duration histogram (a method, and a tool or prompt), prebound for the hot path. */
-import { ERROR_CODES, isMiddlewareError, isNotFound } from '@mcp-middleware/core';
+import { ERROR_CODES, isMiddlewareError } from '@mcp-middleware/core';
+import { isNotFound } from '@mcp-middleware/core/helpers';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { DurationHistogram, DurationSeries } from './duration.js';
 import { OTEL_ATTRIBUTES } from './names.js';

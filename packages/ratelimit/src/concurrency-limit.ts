@@ -1,8 +1,6 @@
 /** concurrencyLimit(): a bulkhead per key: at most `max` calls in progress, an optional bounded queue. */
 import {
-  describeTarget,
   MiddlewareError,
-  callUserCallback,
   readOptions,
   type CallToolResult,
   type Clock,
@@ -13,7 +11,7 @@ import {
   type TimerHandle,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { cancelledError } from '@mcp-middleware/core/helpers';
+import { cancelledError, describeTarget, callUserCallback } from '@mcp-middleware/core/helpers';
 import { count, formatWindow } from './format.js';
 import { compileKeyBy, compileRequestKeyBy, type KeyBy } from './key-by.js';
 import { limiterFor, readOperations, type LimitedOperation } from './operations.js';

@@ -1,5 +1,7 @@
 /** GuardedCounter: rateLimit()'s window counter with its store's health: one warning per outage, then the policy. */
-import { describeTarget, MiddlewareError, redactSecrets, type RequestContext } from '@mcp-middleware/core';
+import { MiddlewareError, type RequestContext } from '@mcp-middleware/core';
+import { describeTarget } from '@mcp-middleware/core/helpers';
+import { redactSecrets } from '@mcp-middleware/core/redact';
 import { formatRetryAfter } from './format.js';
 import { MemoryWindowCounter } from './memory-store.js';
 import type { StoreErrorPolicy } from './rate-limit-options.js';

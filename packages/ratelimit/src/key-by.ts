@@ -1,18 +1,20 @@
 /** keyBy: which calls share a limit. Compiled once into one function from a context to a key. */
 import { createHash } from 'node:crypto';
 import {
-  callUserCallback,
   ConfigError,
-  describeValue,
   didYouMean,
-  isModernRequest,
-  principalIdOf,
   principalKey,
-  principalKeyOf,
   type Principal,
   type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
+import {
+  callUserCallback,
+  describeValue,
+  isModernRequest,
+  principalIdOf,
+  principalKeyOf,
+} from '@mcp-middleware/core/helpers';
 
 /**
  * A built-in key part. `principal`: the principal from auth (by source and id, so a JWT subject and an

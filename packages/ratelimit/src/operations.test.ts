@@ -8,10 +8,10 @@ import {
   type ToolExtra,
 } from '@mcp-middleware/core';
 import { manualClock, createTestExtra } from '@mcp-middleware/core/testing';
+import { describeTarget } from '@mcp-middleware/core/helpers';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { concurrencyLimit } from './concurrency-limit.js';
 import { compileRequestKeyBy } from './key-by.js';
-import { describeTarget } from '@mcp-middleware/core';
 import { rateLimit } from './rate-limit.js';
 
 const extra = (): ToolExtra => createTestExtra({ requestId: 1 });

@@ -1,13 +1,11 @@
 /** RateLimiter: what rateLimit() does with each call (key, cost, count, reject or queue), built once per rateLimit(). */
 import {
-  callUserCallback,
-  describeTarget,
   isMiddlewareError,
   MiddlewareError,
-  sleep,
   type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
+import { callUserCallback, describeTarget, sleep } from '@mcp-middleware/core/helpers';
 import { count, formatRetryAfter, formatWindow } from './format.js';
 import { FAIL_CLOSED_RETRY_MS, GuardedCounter, isPromise, SOURCE } from './guarded-counter.js';
 import type { RateLimitRejection, ResolvedRateLimit } from './rate-limit-options.js';

@@ -1,5 +1,6 @@
 /** Calls retry's user callbacks so that nothing they do (throw, reject, answer a promise) fails a call. */
-import { reportCallbackError, type RequestContext } from '@mcp-middleware/core';
+import type { RequestContext } from '@mcp-middleware/core';
+import { reportCallbackError } from '@mcp-middleware/core/helpers';
 
 const SOURCE = 'retry';
 

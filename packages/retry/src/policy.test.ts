@@ -1,6 +1,7 @@
 // RetryPolicy's decisions on their own: which tools, which failures, how long to wait, what the budget allows.
-import { MiddlewareError, outcomeOfError, type ToolInfo } from '@mcp-middleware/core';
+import { MiddlewareError, type ToolInfo } from '@mcp-middleware/core';
 import { createTestContext } from '@mcp-middleware/core/testing';
+import { outcomeOfError } from '@mcp-middleware/core/helpers';
 import { describe, expect, it } from 'vitest';
 import { readRetryOptions, type RetryOptions } from './options.js';
 import { RetryPolicy } from './policy.js';

@@ -1,21 +1,23 @@
 /** RetryPolicy: the state one retry() keeps (options, memo, fallbacks) and the loop every call runs through it. */
 import {
-  describeTarget,
   errorDetailOf,
-  errorTypeOf,
   isCallerMistake,
   isMiddlewareError,
   MiddlewareError,
-  outcomeOfError,
-  outcomeOfResult,
-  reportCallbackError,
-  sleep,
   type CallToolResult,
-  type Outcome,
   type RequestContext,
   type ToolContext,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import {
+  describeTarget,
+  errorTypeOf,
+  outcomeOfError,
+  outcomeOfResult,
+  reportCallbackError,
+  sleep,
+  type Outcome,
+} from '@mcp-middleware/core/helpers';
 import { exponentialBackoff, type Backoff } from './backoff.js';
 import type { CallState } from './deadline.js';
 import { gaveUp, overallTimeout, type GiveUpReason } from './give-up.js';

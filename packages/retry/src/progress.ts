@@ -1,5 +1,6 @@
 /** The `notifications/progress` retry sends before each retry, when the client asked for progress. */
-import { describeTarget, errorTypeOf, type Outcome, type RequestContext } from '@mcp-middleware/core';
+import type { RequestContext } from '@mcp-middleware/core';
+import { describeTarget, errorTypeOf, type Outcome } from '@mcp-middleware/core/helpers';
 import { warn } from './guard.js';
 
 /**

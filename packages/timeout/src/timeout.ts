@@ -1,21 +1,23 @@
 /** timeout(): a deadline per call, with a signal that aborts at the deadline or on client cancel. */
 import {
-  describeTarget,
   MiddlewareError,
   defineMiddleware,
   isMiddlewareError,
-  reportCallbackError,
   type CallToolResult,
   type Middleware,
   type Next,
   type RequestContext,
   type RequestHooks,
   type ToolContext,
+  type TimerHandle,
+} from '@mcp-middleware/core';
+import {
+  describeTarget,
+  reportCallbackError,
   Cancellation,
   cancelReasonOf,
   watchCancellation,
-  type TimerHandle,
-} from '@mcp-middleware/core';
+} from '@mcp-middleware/core/helpers';
 import type { ResilientOperation } from './operations.js';
 import { TIMEOUT_OPTIONS } from './options.js';
 

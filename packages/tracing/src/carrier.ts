@@ -1,6 +1,6 @@
 /** Pure helpers: reading trace context from `params._meta`, and redacted, bounded captures of args and results. */
 import type { TextMapGetter } from '@opentelemetry/api';
-import { redactValue } from '@mcp-middleware/core';
+import { redactValue } from '@mcp-middleware/core/redact';
 
 type Carrier = Readonly<Record<string, unknown>>;
 

@@ -1,7 +1,8 @@
 import { SpanKind } from '@opentelemetry/api';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { MiddlewareError, asNotFound } from '@mcp-middleware/core';
+import { MiddlewareError } from '@mcp-middleware/core';
+import { asNotFound } from '@mcp-middleware/core/helpers';
 import { requestFailureOf, RequestSpans, resourceUriOf } from './request-span.js';
 
 describe('RequestSpans', () => {

@@ -3,13 +3,8 @@
  * conventions (bounded caches), its target attribute, and how a failure is classified.
  */
 import { SpanKind, type Attributes, type SpanOptions } from '@opentelemetry/api';
-import {
-  errorTypeOf,
-  isMiddlewareError,
-  outcomeOfError,
-  toRequestError,
-  type RequestContext,
-} from '@mcp-middleware/core';
+import { isMiddlewareError, type RequestContext } from '@mcp-middleware/core';
+import { errorTypeOf, outcomeOfError, toRequestError } from '@mcp-middleware/core/helpers';
 import { bounded, MAX_ID_LENGTH, MAX_URI_LENGTH, redactedTarget } from './text.js';
 import {
   ATTR_GEN_AI_PROMPT_NAME,

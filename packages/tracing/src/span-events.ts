@@ -1,6 +1,7 @@
 /** Turns the pipeline's middleware events into span events: retries, cache results, breaker moves, rejections. */
 import type { Attributes } from '@opentelemetry/api';
-import { redactSecrets, type MiddlewareEvent } from '@mcp-middleware/core';
+import type { MiddlewareEvent } from '@mcp-middleware/core';
+import { redactSecrets } from '@mcp-middleware/core/redact';
 import { ATTR_ERROR_TYPE } from './semconv.js';
 
 /** A span event: a name and its attributes. */

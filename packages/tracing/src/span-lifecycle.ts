@@ -11,7 +11,8 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { redactSecrets, spanKey, type RequestContext } from '@mcp-middleware/core';
+import { spanKey, type RequestContext } from '@mcp-middleware/core';
+import { redactSecrets } from '@mcp-middleware/core/redact';
 import type { Extractor } from './options.js';
 import { metaGetter } from './carrier.js';
 import {

@@ -1,5 +1,5 @@
 /** Text on spans: client-given names, ids and URIs bounded (and redacted), and the message of a thrown value. */
-import { redactText } from '@mcp-middleware/core';
+import { redactText } from '@mcp-middleware/core/redact';
 
 /** Tool and prompt names, request and session ids come from the client: a span keeps this many characters. */
 export const MAX_ID_LENGTH = 256;

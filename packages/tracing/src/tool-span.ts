@@ -1,14 +1,7 @@
 /** tracing()'s tools/call span: its name and start options per tool (a bounded cache), and what it records. */
 import { SpanKind, SpanStatusCode, type Span, type SpanStatus } from '@opentelemetry/api';
-import {
-  callUserCallback,
-  errorTypeOf,
-  isMiddlewareError,
-  outcomeOfError,
-  outcomeOfResult,
-  type CallToolResult,
-  type ToolContext,
-} from '@mcp-middleware/core';
+import { isMiddlewareError, type CallToolResult, type ToolContext } from '@mcp-middleware/core';
+import { callUserCallback, errorTypeOf, outcomeOfError, outcomeOfResult } from '@mcp-middleware/core/helpers';
 import { captureValue } from './carrier.js';
 import type { Capture, ResolvedTracingOptions } from './options.js';
 import {

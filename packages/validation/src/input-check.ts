@@ -1,11 +1,6 @@
 /** validation()'s input checks: the schemas in order (sync or async), then the business rules. */
-import {
-  MiddlewareError,
-  describeValue,
-  type ToolArgs,
-  type ToolContext,
-  type RequestContext,
-} from '@mcp-middleware/core';
+import { MiddlewareError, type ToolArgs, type ToolContext, type RequestContext } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 import { ROOT_PATH, formatPath, invalidArguments, type ValidationIssue } from './issues.js';
 import type { ValidationRule } from './options.js';
 import type { PathSegment } from './payload.js';

@@ -2,11 +2,11 @@
 import {
   ConfigError,
   readOptions,
-  toolMatcher,
   type OptionReader,
   type ToolContext,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import { toolMatcher } from '@mcp-middleware/core/helpers';
 import type { PathSegment, PayloadLimits } from './payload.js';
 import { compileSchema, type AjvCompiler, type Check, type SchemaSpec } from './schemas.js';
 

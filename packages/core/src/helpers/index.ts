@@ -1,9 +1,36 @@
-/** @mcp-middleware/core/helpers: what middleware authors share, so no package writes its own copy. */
+/**
+ * @mcp-middleware/core/helpers: what middleware authors share, so no package writes its own copy. Users
+ * composing pipelines need only the root (`@mcp-middleware/core`).
+ */
 export { cancelledError } from '../cancelled.js';
-export { observeOutcome } from '../outcome.js';
+export {
+  Cancellation,
+  cancelReasonOf,
+  isCancelled,
+  watchCancellation,
+  whenCancelled,
+} from '../cancellation.js';
+export { sleep } from '../clock.js';
+export { childrenOf, withChildren } from '../compose.js';
+export { createContext, createRequestContext, extraFor } from '../context.js';
+export { describeTarget } from '../describe-target.js';
+export { keyOfPrincipal, principalIdOf, principalKeyOf } from '../keys.js';
+export { asNotFound, asProtocolError, isNotFound } from '../not-found.js';
+export { errorTypeOf, observeOutcome, outcomeOfError, outcomeOfResult } from '../outcome.js';
+export type { Outcome, OutcomeKind } from '../outcome.js';
+export {
+  MODERN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION_META_KEY,
+  isModernRequest,
+  protocolVersionOf,
+} from '../protocol.js';
 export { requestFailureOf } from '../request-failure.js';
 export type { RequestFailure } from '../request-failure.js';
-export { isProtocolEscape } from '../result.js';
+export { toRequestError } from '../request-error.js';
+export { requestTarget } from '../request-target.js';
+export { stepFor } from '../requests.js';
+export { describeValue, isProtocolEscape } from '../result.js';
+export { globToRegExp, toolMatcher } from '../selector.js';
 export { createToolInfo } from '../tool-info.js';
 export type { ToolFields } from '../tool-info.js';
 export {
@@ -15,3 +42,4 @@ export {
   publishWarning,
   reportCallbackError,
 } from '../user-callback.js';
+export { WeakChannels } from '../weak-channels.js';
