@@ -3,7 +3,7 @@
  * finishes on the pipeline it started with), and the loop that re-reads the config file on SIGHUP or a change.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import { ConfigFileError, formatProblem, type ConfigProblem } from '@mcp-middleware/config';
 import {
   createToolRunner,
@@ -206,7 +206,8 @@ export class Reloader {
   watch(): void {
     const dir = dirname(this.#parts.file);
     const name = basename(this.#parts.file);
-    const local = name.replace(/(\.[^.]+)$/, '.local$1');
+    const ext = extname(name);
+    const local = `${basename(name, ext)}.local${ext}`;
     this.#watcher = watch(dir, { persistent: false }, (_event, changed) => {
       if (changed !== null && changed !== name && changed !== local) return;
       clearTimeout(this.#debounce);
