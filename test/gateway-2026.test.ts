@@ -5,6 +5,9 @@
 // serves a 2026 client (on the 2025-11-25 wire, explicitly).
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { createPipeline, loadConfig } from '@mcp-middleware/config';
@@ -145,10 +148,14 @@ describe('the gateway on the 2026-07-28 wire, a v2 upstream behind it', () => {
     expect((answer.body['error'] as { code: number }).code).toBe(-32020);
   });
 
-  it('answers a removed method (ping) 404 with -32601', async () => {
-    const answer = await post(gateway.url as URL, 'ping', {}, {});
-    expect([answer.status, (answer.body['error'] as { code: number }).code]).toEqual([404, -32601]);
-  });
+  it.each(['ping', 'logging/setLevel', 'resources/subscribe'])(
+    'answers a removed method (%s) 404 with -32601',
+    async (method) => {
+      const params = method === 'logging/setLevel' ? { level: 'debug' } : { uri: 'test://static-text' };
+      const answer = await post(gateway.url as URL, method, method === 'ping' ? {} : params, {});
+      expect([answer.status, (answer.body['error'] as { code: number }).code]).toEqual([404, -32601]);
+    },
+  );
 
   it('passes an unknown tool through as the upstream answered it: -32602', async () => {
     const answer = await post(gateway.url as URL, 'tools/call', { name: 'nope' }, { 'mcp-name': 'nope' });
@@ -317,5 +324,23 @@ describe('a 2026-07-28 client in front of a 2025-only upstream (SDK 1.x over std
     const result = await client.callTool({ name: 'echo', arguments: { text: 'across eras' } });
     expect(result.content).toEqual([{ type: 'text', text: 'across eras' }]);
     expect(seen).toEqual(['tools/call echo']);
+  });
+
+  it('never hands an upstream log line of a 2026 request to an idle 2025 session on the shared connection', async () => {
+    const older = new V1Client({ name: 'gateway-2025', version: '1.0.0' });
+    const logs: string[] = [];
+    older.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      logs.push(String(n.params.data));
+    });
+    await older.connect(new V1Transport(legacy.url as URL));
+    try {
+      const client = await modernClient(legacy.url as URL);
+      await client.callTool({ name: 'log', arguments: { message: 'from the 2026 client' } });
+      // A round trip of the 2025 session: anything sent to it before has arrived.
+      await older.callTool({ name: 'log', arguments: { message: 'its own' } });
+      expect(logs).toEqual(['its own']);
+    } finally {
+      await older.close();
+    }
   });
 });

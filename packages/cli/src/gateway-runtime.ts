@@ -92,6 +92,7 @@ export class GatewayRuntime {
       clientInfo: { name: 'mcp-middleware-gateway', version: VERSION },
       legacy: () => this.supervisor.current,
       connectTimeoutMs: o.connectTimeoutMs,
+      track: (work) => this.hub.trackForeign(work),
     });
     this.#restarts = registerGatewayMetrics(o.registry, {
       upstreamUp: () => this.supervisor.current !== undefined,

@@ -16,20 +16,14 @@ import {
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import {
-  type CallToolResult,
-  type RequestContext,
-  type ToolContext,
-  type ToolInfo,
-  type ToolRunner,
-} from '@mcp-middleware/core';
+import type { CallToolResult, RequestContext, ToolContext, ToolInfo, ToolRunner } from '@mcp-middleware/core';
+import { requestTarget } from '@mcp-middleware/core/helpers';
 import type { CallTracker } from './drain.js';
 import { mirroredCapabilities } from './mirror.js';
 import { clientMeta, modernExtra } from './modern-extra.js';
 import type { ForwardOptions, ModernUpstream } from './modern-upstream.js';
-import { rethrowUpstream, toolInfoOf, upstreamFailure } from './tool-call.js';
+import { forwardMeta, rethrowUpstream, toolInfoOf, upstreamFailure } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
-import { requestTarget } from '@mcp-middleware/core/helpers';
 
 /** What the 2026 front door asks of the gateway. */
 export interface ModernHost {
@@ -108,13 +102,11 @@ async function writeResponse(response: Response, res: ServerResponse): Promise<v
   }
 }
 
-/** The `_meta` to send upstream: the client's, envelope included, minus its progress token. */
+/** The `_meta` to send upstream: the client's, envelope included, as the 2025 path sends it (no progress token). */
 function upstreamMeta(
   meta: Readonly<Record<string, unknown>> | undefined,
 ): Record<string, unknown> | undefined {
-  if (meta === undefined) return undefined;
-  const { [PROGRESS_TOKEN]: _token, ...rest } = meta;
-  return Object.keys(rest).length === 0 ? undefined : rest;
+  return forwardMeta(meta);
 }
 
 function forwardOptions(

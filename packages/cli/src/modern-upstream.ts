@@ -41,6 +41,8 @@ export interface ModernUpstreamHost {
   /** The gateway's 2025-11-25 connection, or undefined while the upstream is down. */
   legacy(): UpstreamConnection | undefined;
   readonly connectTimeoutMs: number;
+  /** Runs a request on the 2025 connection, counted so its traffic is never taken for a session's. */
+  readonly track?: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
 }
 
 /** Strips the 2026 envelope from `_meta` (for a 2025 upstream, which would take it for application data). */
@@ -207,17 +209,20 @@ export class ModernUpstream {
         code: -32603,
       });
     }
-    return await connection.client.request(
-      { method, params: paramsWithMeta(params, withoutEnvelope(meta)) },
-      ResultSchema,
-      {
-        signal: options.signal,
-        timeout: options.timeoutMs,
-        ...(options.onprogress !== undefined && {
-          onprogress: options.onprogress as never,
-          resetTimeoutOnProgress: true,
-        }),
-      },
+    const track = this.#host.track ?? (<T>(work: () => Promise<T>): Promise<T> => work());
+    return await track(() =>
+      connection.client.request(
+        { method, params: paramsWithMeta(params, withoutEnvelope(meta)) },
+        ResultSchema,
+        {
+          signal: options.signal,
+          timeout: options.timeoutMs,
+          ...(options.onprogress !== undefined && {
+            onprogress: options.onprogress as never,
+            resetTimeoutOnProgress: true,
+          }),
+        },
+      ),
     );
   }
 

@@ -37,6 +37,9 @@ export class SessionHub {
   readonly #byExtra = new WeakMap<object, Session>();
   // Shared connection only: which sessions subscribed to each URI (subscribed upstream once).
   readonly #subscribers = new SubscriptionBook();
+  // Requests on the shared connection that belong to no session (2026-07-28 clients): while one is in
+  // flight, upstream traffic cannot be told to be a session's by elimination.
+  #foreign = 0;
 
   constructor(options: HubOptions) {
     this.#options = options;
@@ -119,11 +122,23 @@ export class SessionHub {
     }
   }
 
+  /** Runs `work`, a request on the shared connection that belongs to no session (a 2026-07-28 client's). */
+  async trackForeign<T>(work: () => Promise<T>): Promise<T> {
+    this.#foreign += 1;
+    try {
+      return await work();
+    } finally {
+      this.#foreign -= 1;
+    }
+  }
+
   /**
    * The session traffic on the shared connection belongs to: the only one with requests in flight, or the
-   * only session. Undefined when that cannot be told (documented: use an upstream session per client).
+   * only session. Undefined when that cannot be told (documented: use an upstream session per client), and
+   * while a request of no session is in flight.
    */
   requester(): Session | undefined {
+    if (this.#foreign > 0) return undefined;
     let found: Session | undefined;
     for (const session of this.sessions) {
       if (session.inFlight.size === 0) continue;
@@ -136,7 +151,7 @@ export class SessionHub {
 
   /** True while any session has a request in flight. */
   busy(): boolean {
-    return [...this.sessions].some((s) => s.inFlight.size > 0);
+    return this.#foreign > 0 || [...this.sessions].some((s) => s.inFlight.size > 0);
   }
 
   /** Sends `notification` to `session`, on the stream of one of its requests in flight if it has any. */
