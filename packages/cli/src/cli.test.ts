@@ -88,7 +88,7 @@ describe('runCli', () => {
     const out = io();
     expect(await runCli(['proxy', '--config', file, '--', 'srv'], out)).toBe(2);
     expect(out.err).toContain(
-      'pipeline[0].rateLimit.limit: expected a positive integer, got 0 (gateway.yaml:2)',
+      'pipeline[0].rateLimit.limit: expected an integer from 1 to 1000000000, got 0 (gateway.yaml:2)',
     );
     expect(out.err).toContain('pipeline[1].retyr: unknown middleware (did you mean retry?)');
     expect(out.err).not.toMatch(/\n\s+at /);

@@ -47,17 +47,17 @@ const malformed: [string, unknown, string[]][] = [
   [
     'duration as text',
     { pipeline: [{ rateLimit: { limit: 5, windowMs: '1m' } }] },
-    ['pipeline[0].rateLimit.windowMs: expected a positive integer (milliseconds), got "1m"'],
+    ['pipeline[0].rateLimit.windowMs: expected an integer ≥ 1, got "1m"'],
   ],
   [
     'missing limit',
     { pipeline: [{ rateLimit: { windowMs: 1000 } }] },
-    ['pipeline[0].rateLimit.limit: expected a positive integer, got nothing'],
+    ['pipeline[0].rateLimit.limit: expected an integer from 1 to 1000000000, got nothing'],
   ],
   [
     'zero limit',
     { pipeline: [{ rateLimit: { limit: 0 } }] },
-    ['pipeline[0].rateLimit.limit: expected a positive integer, got 0'],
+    ['pipeline[0].rateLimit.limit: expected an integer from 1 to 1000000000, got 0'],
   ],
   [
     'unknown mode',
@@ -146,7 +146,7 @@ const malformed: [string, unknown, string[]][] = [
   [
     'bad override value',
     { pipeline: [{ rateLimit: { limit: 5 } }], tools: { 'db_*': { rateLimit: { limit: 'ten' } } } },
-    ['tools["db_*"].rateLimit.limit: expected a positive integer, got "ten"'],
+    ['tools["db_*"].rateLimit.limit: expected an integer from 1 to 1000000000, got "ten"'],
   ],
   [
     'use without a specifier',

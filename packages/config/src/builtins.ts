@@ -13,6 +13,7 @@ import {
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
 import { CACHE_OPTIONS } from '@mcp-middleware/cache/options';
+import { CONCURRENCY_LIMIT_OPTIONS, RATE_LIMIT_OPTIONS } from '@mcp-middleware/ratelimit/options';
 import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
 import { RETRY_OPTIONS } from '@mcp-middleware/retry/options';
 import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
@@ -59,13 +60,6 @@ const keyBy = z.union([keyPart, z.array(keyPart)], {
 const oneOrMany = (what: string) =>
   z.union([text(), textList()], { error: `expected ${what}: a string or a list of strings` });
 const requirement = z.strictObject({ scopes: textList().optional(), roles: textList().optional() });
-// The requests a limiter or the cache covers: each listed once.
-const LIMITABLE = ['tools/call', 'resources/read', 'prompts/get', 'completion/complete'] as const;
-const operationList = (operations: readonly [string, ...string[]]) =>
-  z
-    .array(oneOf(operations))
-    .min(1, { error: 'expected at least one operation' })
-    .refine((list) => new Set(list).size === list.length, { error: 'expected each operation once' });
 const apiKeyEntry = z.strictObject({
   id: text(),
   sha256: z
@@ -188,17 +182,9 @@ const authEntry: RegistryEntry = {
 const rateLimitEntry: RegistryEntry = {
   name: 'rateLimit',
   description: 'at most `limit` calls per `windowMs`, per principal and tool by default',
-  schema: z.strictObject({
-    limit: positiveCount(),
-    windowMs: durationMs().optional(),
-    cost: positiveCount().optional(),
-    keyBy: keyBy.optional(),
-    mode: oneOf(['reject', 'queue']).optional(),
-    maxWaitMs: durationMs().optional(),
-    store: storeName().optional(),
-    onStoreError: oneOf(['memory-fallback', 'fail-open', 'fail-closed']).optional(),
-    name: text().optional(),
-    operations: operationList(LIMITABLE).optional(),
+  ...fileOptions(RATE_LIMIT_OPTIONS, {
+    shapes: { keyBy },
+    fileOnly: { store: { schema: storeName(), doc: ['a store named under stores: (default: in memory)'] } },
   }),
   async create(options, context) {
     const { rateLimit, redisStore: redisLimitStore } = await import('@mcp-middleware/ratelimit');
@@ -215,13 +201,7 @@ const rateLimitEntry: RegistryEntry = {
 const concurrencyEntry: RegistryEntry = {
   name: 'concurrencyLimit',
   description: 'at most `max` calls in flight (a bulkhead), with an optional bounded queue',
-  schema: z.strictObject({
-    max: positiveCount(),
-    queue: count().optional(),
-    queueTimeoutMs: durationMs().optional(),
-    keyBy: keyBy.optional(),
-    operations: operationList(LIMITABLE).optional(),
-  }),
+  ...fileOptions(CONCURRENCY_LIMIT_OPTIONS, { shapes: { keyBy } }),
   async create(options) {
     const { concurrencyLimit } = await import('@mcp-middleware/ratelimit');
     return concurrencyLimit(pick(options, []) as unknown as Parameters<typeof concurrencyLimit>[0]);

@@ -33,6 +33,8 @@ export interface FileOptions {
   readonly omitted: readonly string[];
   /** Keys only a file has. */
   readonly fileOnly: readonly string[];
+  /** Rules between options the schema cannot hold (see {@link crossRules}). */
+  readonly crossCheck?: (options: Readonly<Record<string, unknown>>) => CrossProblem[];
   readonly docs: Readonly<Record<string, OptionDoc>>;
 }
 
@@ -95,27 +97,56 @@ function objectOf(
   return withFloors(z.strictObject({ ...shape, ...extra }), specs);
 }
 
-function withFloors(object: z.ZodObject, specs: Readonly<Record<string, OptionSpec>>): z.ZodObject {
+/** A problem one option has with another: its key and the message. */
+export interface CrossProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+/**
+ * The rules between options: an `atLeast` floor set by a sibling (or its default) and an `onlyWhen`
+ * condition, checked as the factory checks them. Undefined when `specs` has none.
+ */
+export function crossRules(
+  specs: Readonly<Record<string, OptionSpec>>,
+): ((value: Readonly<Record<string, unknown>>) => CrossProblem[]) | undefined {
   const floors = Object.entries(specs).flatMap(([key, spec]) =>
     (spec.kind === 'integer' || spec.kind === 'number') && spec.atLeast !== undefined
       ? [{ key, spec, sibling: spec.atLeast }]
       : [],
   );
-  if (floors.length === 0) return object;
-  return object.superRefine((value: Record<string, unknown>, ctx) => {
+  const conditional = Object.entries(specs).flatMap(([key, spec]) =>
+    spec.onlyWhen === undefined ? [] : [{ own: key, other: spec.onlyWhen.key, is: spec.onlyWhen.is }],
+  );
+  if (floors.length === 0 && conditional.length === 0) return undefined;
+  const defaultOf = (key: string): unknown => {
+    const spec = specs[key];
+    return spec !== undefined && 'default' in spec ? spec.default : undefined;
+  };
+  return (value) => {
+    const problems: CrossProblem[] = [];
     for (const { key, spec, sibling } of floors) {
       const own = value[key];
-      const siblingSpec = specs[sibling];
-      const floor =
-        value[sibling] ??
-        (siblingSpec !== undefined && 'default' in siblingSpec ? siblingSpec.default : undefined);
+      const floor = value[sibling] ?? defaultOf(sibling);
       if (typeof own === 'number' && typeof floor === 'number' && own < floor)
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
+        problems.push({
+          key,
           message: `expected ${describeNumber({ ...spec, min: Math.max(spec.min ?? -Infinity, floor) })}`,
         });
     }
+    for (const { own, other, is } of conditional)
+      if (value[own] !== undefined && (value[other] ?? defaultOf(other)) !== is)
+        problems.push({ key: own, message: `applies only with ${other}: "${is}"` });
+    return problems;
+  };
+}
+
+// A nested object carries its rules as a refinement (config never makes it partial).
+function withFloors(object: z.ZodObject, specs: Readonly<Record<string, OptionSpec>>): z.ZodObject {
+  const rules = crossRules(specs);
+  if (rules === undefined) return object;
+  return object.superRefine((value: Record<string, unknown>, ctx) => {
+    for (const { key, message } of rules(value)) ctx.addIssue({ code: 'custom', path: [key], message });
   });
 }
 
@@ -152,12 +183,16 @@ export function fileOptions<O>(
     shape[key] = schema;
     docs[key] = docOf(spec);
   }
+  const rules = crossRules(specs);
   for (const [key, extra] of Object.entries(extras.fileOnly ?? {})) {
     shape[key] = extra.schema.optional();
     docs[key] = extra.doc;
   }
   return {
-    schema: withFloors(z.strictObject(shape), specs),
+    // The top object stays free of refinements: per-tool settings use its partial() and the gateway
+    // extends it. Its rules between options run beside it (validate.ts).
+    schema: z.strictObject(shape),
+    ...(rules === undefined ? {} : { crossCheck: rules }),
     docs,
     declaration: declaration,
     omitted: extras.omit ?? [],

@@ -8,14 +8,6 @@ import type { RegistryEntry } from './registry.js';
 type Doc = readonly [description: string, fallback?: unknown];
 type Docs = Readonly<Record<string, Doc>>;
 
-const LIMIT_OPERATIONS: Doc = [
-  'which requests count: tools/call, and opt-in resources/read, prompts/get, completion/complete',
-  ['tools/call'],
-];
-const KEY_BY: Doc = [
-  'who shares a limit: principal, tool, client, session, global, or a list of them',
-  ['principal', 'tool'],
-];
 const ACCESS = (what: string): Doc => [
   `{ "<glob>": { scopes?, roles? } } per ${what}: the caller needs every scope and one of the roles`,
   {},
@@ -48,25 +40,6 @@ const DOCS: Readonly<Record<string, Docs>> = {
     prompts: ACCESS('prompt name'),
     resources: ACCESS('resource URI'),
     forbidden: ['answer for something the caller may not use: hide (as unknown) or refuse', 'hide'],
-  },
-  rateLimit: {
-    limit: ['points per key per window (required)'],
-    windowMs: ['window length in milliseconds', 60_000],
-    cost: ['points per call', 1],
-    keyBy: KEY_BY,
-    mode: ['reject answers at once; queue waits for room', 'reject'],
-    maxWaitMs: ['queue mode only: the longest a call waits, in milliseconds', 10_000],
-    store: ['a store named under stores: (default: in memory)'],
-    onStoreError: ['when the store fails: memory-fallback, fail-open or fail-closed', 'memory-fallback'],
-    name: ['names this limiter’s counters in a shared store (default: <limit>-per-<windowMs>ms)'],
-    operations: LIMIT_OPERATIONS,
-  },
-  concurrencyLimit: {
-    max: ['calls per key in progress at once (required)'],
-    queue: ['calls per key that may wait for a slot, first in first out', 0],
-    queueTimeoutMs: ['the longest a queued call waits, in milliseconds', 10_000],
-    keyBy: KEY_BY,
-    operations: LIMIT_OPERATIONS,
   },
   validation: {
     maxArgsBytes: ['estimated JSON size of the arguments, in bytes', 1_048_576],

@@ -1,6 +1,6 @@
 /** What a middleware contributes to config files: its name, its option schema, and how to build it. */
 import type { Middleware } from '@mcp-middleware/core';
-import type { DeclarationView } from './declared.js';
+import type { CrossProblem, DeclarationView } from './declared.js';
 import type { z } from 'zod/v4';
 
 /** What a factory may ask of the pipeline being built. */
@@ -29,6 +29,8 @@ export interface RegistryEntry {
   /** Declared options config sets itself, and keys only a file has (see declared.ts). */
   readonly omitted?: readonly string[];
   readonly fileOnly?: readonly string[];
+  /** Rules between options, checked on a pipeline entry's whole options after the schema. */
+  readonly crossCheck?: (options: Readonly<Record<string, unknown>>) => readonly CrossProblem[];
   /** Builds the middleware from checked options; may throw the factory's ConfigError. */
   create(options: Record<string, unknown>, context: BuildContext): Middleware | Promise<Middleware>;
 }

@@ -183,7 +183,14 @@ function entryOf(
     problems.push(...problemsFromZod(parsed.error, entry.schema, [...path, name], options, visibility));
     return undefined;
   }
-  return { name, options: parsed.data as Record<string, unknown> };
+  const checked = parsed.data as Record<string, unknown>;
+  const crossed = entry.crossCheck?.(checked) ?? [];
+  for (const { key, message } of crossed)
+    problems.push({
+      path: formatPath([...path, name, key]),
+      message: `${message}, got ${visibility.describe([...path, name, key], checked[key])}`,
+    });
+  return crossed.length > 0 ? undefined : { name, options: checked };
 }
 
 // A registry entry's schema is the user's code when the registry is: a refinement that throws is a problem

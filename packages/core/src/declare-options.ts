@@ -12,6 +12,8 @@ interface Documented {
   readonly doc: string;
   /** False when a config file cannot set it (a store instance, a clock): the file has no way to write one. */
   readonly inFile?: false;
+  /** Allowed only when another option has this value (`maxWaitMs` only with `mode: 'queue'`). */
+  readonly onlyWhen?: { readonly key: string; readonly is: string };
 }
 
 /** An integer or a number in [min, max]. */
@@ -22,6 +24,8 @@ export interface NumberSpec extends Documented {
   readonly default?: number;
   /** The factory refuses to run without it. */
   readonly required?: true;
+  /** Code may also pass a function (rateLimit's `cost` per call); a file writes the number. */
+  readonly orFunction?: true;
   /** Another number option of the same object this one may not be below (`maxDelayMs` ≥ `baseDelayMs`). */
   readonly atLeast?: string;
 }
@@ -109,23 +113,25 @@ type WithDefault<S, V> = S extends { readonly default: unknown } | { readonly re
   : V | undefined;
 
 /** The checked value of an option declared by `S`, whose type in the options interface is `T`. */
-export type DeclaredValue<S, T> = S extends { readonly kind: 'integer' | 'number' }
-  ? WithDefault<S, number>
-  : S extends { readonly kind: 'boolean' }
-    ? WithDefault<S, boolean>
-    : S extends { readonly kind: 'string' }
-      ? WithDefault<S, string>
-      : S extends { readonly kind: 'oneOf'; readonly orFunction: true }
-        ? T
-        : S extends { readonly kind: 'oneOf'; readonly values: readonly (infer V)[] }
-          ? WithDefault<S, V>
-          : S extends { readonly kind: 'strings' }
-            ? WithDefault<S, readonly string[]>
-            : S extends { readonly kind: 'operations'; readonly values: readonly (infer V)[] }
-              ? ReadonlySet<V>
-              : S extends { readonly kind: 'function' }
-                ? Exclude<T, undefined> | undefined
-                : T;
+export type DeclaredValue<S, T> = S extends { readonly orFunction: true }
+  ? T
+  : S extends { readonly kind: 'integer' | 'number' }
+    ? WithDefault<S, number>
+    : S extends { readonly kind: 'boolean' }
+      ? WithDefault<S, boolean>
+      : S extends { readonly kind: 'string' }
+        ? WithDefault<S, string>
+        : S extends { readonly kind: 'oneOf'; readonly orFunction: true }
+          ? T
+          : S extends { readonly kind: 'oneOf'; readonly values: readonly (infer V)[] }
+            ? WithDefault<S, V>
+            : S extends { readonly kind: 'strings' }
+              ? WithDefault<S, readonly string[]>
+              : S extends { readonly kind: 'operations'; readonly values: readonly (infer V)[] }
+                ? ReadonlySet<V>
+                : S extends { readonly kind: 'function' }
+                  ? Exclude<T, undefined> | undefined
+                  : T;
 
 /** Every option of `O`, checked and defaulted as `D` declares. */
 export type DeclaredValues<O, D extends OptionSpecs<O>> = {
@@ -161,7 +167,18 @@ export class OptionsDeclaration<O, D extends OptionSpecs<O> = OptionSpecs<O>> {
   read(options: unknown, prefix = '', factory = this.factory): ReadOptions<O, D> {
     const reader = readOptions(factory, options, this.keys, prefix);
     const values: Record<string, unknown> = {};
-    for (const key of this.keys) values[key] = readOne(reader, key, this.specs[key], values);
+    for (const key of this.keys) {
+      const spec: OptionSpec = this.specs[key];
+      if (spec.onlyWhen !== undefined && reader.has(key)) {
+        const { key: other, is } = spec.onlyWhen;
+        if (values[other] !== is)
+          throw new ConfigError(
+            reader.path(key),
+            `${factory}: ${reader.path(key)} applies only with ${reader.path(other)}: "${is}"`,
+          );
+      }
+      values[key] = readOne(reader, key, spec, values);
+    }
     return { values: values as DeclaredValues<O, D>, reader };
   }
 }
@@ -187,6 +204,7 @@ function readOne(
   switch (spec.kind) {
     case 'integer':
     case 'number': {
+      if (spec.orFunction === true && typeof reader.raw(key) === 'function') return reader.raw(key);
       if (spec.required === true && !reader.has(key))
         throw new ConfigError(
           reader.path(key),

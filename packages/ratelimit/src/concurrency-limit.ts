@@ -1,7 +1,6 @@
 /** concurrencyLimit(): a bulkhead per key: at most `max` calls in progress, an optional bounded queue. */
 import {
   MiddlewareError,
-  readOptions,
   type CallToolResult,
   type Clock,
   type Middleware,
@@ -14,7 +13,8 @@ import {
 import { cancelledError, describeTarget, callUserCallback } from '@mcp-middleware/core/helpers';
 import { count, formatWindow } from './format.js';
 import { compileKeyBy, compileRequestKeyBy, type KeyBy } from './key-by.js';
-import { limiterFor, readOperations, type LimitedOperation } from './operations.js';
+import { CONCURRENCY_LIMIT_OPTIONS } from './declaration.js';
+import { limiterFor, type LimitedOperation } from './operations.js';
 
 /** Options of {@link concurrencyLimit}. */
 export interface ConcurrencyLimitOptions {
@@ -48,7 +48,6 @@ export interface ConcurrencyRejection {
   readonly queued: number;
 }
 
-const KNOWN = ['max', 'queue', 'queueTimeoutMs', 'keyBy', 'clock', 'onReject', 'operations'] as const;
 const SOURCE = 'concurrencyLimit';
 const IDLE_SWEEP_MIN = 1024;
 
@@ -94,21 +93,16 @@ class Bulkhead {
  * whose request is cancelled leaves the queue at once.
  */
 export function concurrencyLimit(options: ConcurrencyLimitOptions): Middleware {
-  const read = readOptions('concurrencyLimit', options, KNOWN);
-  if (!read.has('max')) read.fail('max', 'an integer ≥ 1 (calls in progress per key)');
-  const max = read.integer('max', { min: 1, default: 1 });
-  const queueSize = read.integer('queue', { min: 0, default: 0 });
-  const queueTimeoutMs = read.integer('queueTimeoutMs', { min: 1, default: 10_000 });
-  const keyBy = read.raw('keyBy') ?? 'tool';
+  const { values, reader: read } = CONCURRENCY_LIMIT_OPTIONS.read(options);
+  const { max, queue: queueSize, queueTimeoutMs, onReject, operations } = values;
+  const keyBy = values.keyBy ?? 'tool';
   const keyOf = compileKeyBy('concurrencyLimit', keyBy) as (ctx: RequestContext) => string;
-  const operations = readOperations(read);
   const requestKeyOf =
     operations.size > 1 || !operations.has('tools/call') ? compileRequestKeyBy(SOURCE, keyBy) : keyOf;
-  const clockOption = read.raw('clock') as Clock | undefined;
+  const clockOption = values.clock;
   if (clockOption !== undefined && typeof clockOption?.setTimeout !== 'function') {
     read.fail('clock', 'a Clock (systemClock, manualClock())');
   }
-  const onReject = read.function<(rejection: ConcurrencyRejection, ctx: ToolContext) => void>('onReject');
   // Idle bulkheads stay (deleting and recreating one per call would churn the map) until the map
   // doubles past the last sweep; then every idle one goes. Memory follows the keys in use.
   const bulkheads = new Map<string, Bulkhead>();

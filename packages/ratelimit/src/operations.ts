@@ -1,22 +1,11 @@
 /** The `operations` option of rateLimit() and concurrencyLimit(): which requests a limiter counts. */
-import {
-  defineMiddleware,
-  type Middleware,
-  type OptionReader,
-  type RequestHook,
-  type RequestHooks,
-} from '@mcp-middleware/core';
+import { defineMiddleware, type Middleware, type RequestHook, type RequestHooks } from '@mcp-middleware/core';
 
 /** The requests a limiter can count. Lists are never limited per target: they name none. */
 export const LIMITABLE = ['tools/call', 'resources/read', 'prompts/get', 'completion/complete'] as const;
 
 /** One of {@link LIMITABLE}. */
 export type LimitedOperation = (typeof LIMITABLE)[number];
-
-/** Reads `operations`: a non-empty list of {@link LIMITABLE}, without repeats. @default ['tools/call'] */
-export function readOperations(reader: OptionReader): ReadonlySet<LimitedOperation> {
-  return reader.operations('operations', LIMITABLE, ['tools/call']);
-}
 
 /**
  * A limiter for its operations: `toolStep` itself when it counts tool calls (so the tool path is what it

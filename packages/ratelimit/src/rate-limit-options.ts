@@ -1,7 +1,8 @@
 /** rateLimit() options: the interface users write, and its checked, resolved form (read once per factory). */
-import { ConfigError, readOptions, type Clock, type ToolContext } from '@mcp-middleware/core';
+import { ConfigError, type Clock, type ToolContext } from '@mcp-middleware/core';
+import { RATE_LIMIT_OPTIONS } from './declaration.js';
 import { DEFAULT_KEY_BY, compileKeyBy, type KeyBy } from './key-by.js';
-import { readOperations, type LimitedOperation } from './operations.js';
+import type { LimitedOperation } from './operations.js';
 import { memoryStore } from './memory-store.js';
 import type { RateLimitStore } from './store.js';
 
@@ -59,21 +60,6 @@ export interface RateLimitRejection {
   readonly retryAfterMs: number | undefined;
 }
 
-const KNOWN = [
-  'limit',
-  'windowMs',
-  'cost',
-  'keyBy',
-  'mode',
-  'maxWaitMs',
-  'store',
-  'onStoreError',
-  'name',
-  'clock',
-  'onReject',
-  'operations',
-] as const;
-
 function readStore(value: unknown): RateLimitStore {
   const store = value as RateLimitStore;
   if (typeof store !== 'object' || store === null || typeof store.bind !== 'function') {
@@ -113,17 +99,11 @@ export interface ResolvedRateLimit {
 
 /** Checks `options` (a ConfigError names the bad one) and applies the defaults. */
 export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRateLimit {
-  const read = readOptions('rateLimit', options, KNOWN);
-  if (!read.has('limit')) read.fail('limit', 'an integer ≥ 1 (points per window)');
-  const limit = read.integer('limit', { min: 1, max: 1e9, default: 1 });
-  const windowMs = read.integer('windowMs', { min: 1, default: 60_000 });
-  const costOption = read.raw('cost');
-  const costOf = typeof costOption === 'function' ? (costOption as (ctx: ToolContext) => number) : undefined;
-  const fixedCost = costOf === undefined ? read.integer('cost', { min: 0, default: 1 }) : 1;
-  const queue = read.oneOf('mode', ['reject', 'queue'], 'reject') === 'queue';
-  if (!queue && read.has('maxWaitMs')) {
-    throw new ConfigError('maxWaitMs', 'rateLimit: maxWaitMs applies only with mode: "queue"');
-  }
+  const { values, reader: read } = RATE_LIMIT_OPTIONS.read(options);
+  const { limit, windowMs, maxWaitMs, onStoreError: policy, onReject, operations } = values;
+  const costOf = typeof values.cost === 'function' ? values.cost : undefined;
+  const fixedCost = typeof values.cost === 'number' ? values.cost : 1;
+  const queue = values.mode === 'queue';
   return {
     limit,
     windowMs,
@@ -131,17 +111,13 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
     costOf,
     keyOf: compileKeyBy('rateLimit', read.raw('keyBy') ?? DEFAULT_KEY_BY),
     keyBy: read.raw('keyBy') ?? DEFAULT_KEY_BY,
-    operations: readOperations(read),
+    operations,
     queue,
-    maxWaitMs: read.integer('maxWaitMs', { min: 0, default: 10_000 }),
+    maxWaitMs,
     store: read.has('store') ? readStore(read.raw('store')) : memoryStore(),
-    policy: read.oneOf<StoreErrorPolicy>(
-      'onStoreError',
-      ['memory-fallback', 'fail-open', 'fail-closed'],
-      'memory-fallback',
-    ),
-    name: read.string('name', `${limit}-per-${windowMs}ms`),
-    clock: readClock(read.raw('clock')),
-    onReject: read.function<(rejection: RateLimitRejection, ctx: ToolContext) => void>('onReject'),
+    policy,
+    name: values.name ?? `${limit}-per-${windowMs}ms`,
+    clock: readClock(values.clock),
+    onReject,
   };
 }
