@@ -28,7 +28,8 @@ let requestCounter = 0;
  */
 export function createTestExtra(overrides: Partial<ToolExtra> = {}): ToolExtra {
   return {
-    signal: new AbortController().signal,
+    // Made only when none is given: a test that counts AbortControllers must see only its own.
+    signal: overrides.signal ?? new AbortController().signal,
     requestId: ++requestCounter,
     sendNotification: () => Promise.resolve(),
     sendRequest: () => Promise.reject(new Error('sendRequest is not available in a test context')),
