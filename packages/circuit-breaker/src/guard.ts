@@ -1,13 +1,12 @@
 /** Calls circuitBreaker's user callbacks so that nothing they do (throw, reject, answer junk) fails a call. */
 import type { RequestContext } from '@mcp-middleware/core';
-import { reportCallbackError } from '@mcp-middleware/core/helpers';
+import { absorbRejection, askUser, publishWarning, reportCallbackError } from '@mcp-middleware/core/helpers';
 
 const SOURCE = 'circuitBreaker';
 
-/** Publishes a `warning` from the breaker: on the call when there is one, else through `fallback`. */
+/** Publishes a `warning` from the breaker: on the call when there is one, else as a process warning. */
 export function warn(message: string, ctx: RequestContext | undefined, cause?: unknown): void {
-  if (ctx !== undefined) ctx.emit({ type: 'warning', source: SOURCE, message, cause });
-  else process.emitWarning(`${SOURCE}: ${message}`, 'McpMiddlewareWarning');
+  publishWarning(SOURCE, message, ctx, cause);
 }
 
 /** Reports a callback that threw or rejected, as one `warning`. */
@@ -17,7 +16,7 @@ export function report(what: string, error: unknown, ctx: RequestContext | undef
 
 /**
  * When a callback answered a promise (an async callback), reports its rejection as a `warning` instead
- * of leaving it unhandled. True when `value` was a promise.
+ * of leaving it unhandled (or hands it to `onRejected`). True when `value` was a promise.
  */
 export function absorb(
   what: string,
@@ -25,13 +24,7 @@ export function absorb(
   ctx: RequestContext | undefined,
   onRejected: (error: unknown) => void = (error) => report(what, error, ctx),
 ): boolean {
-  if (!isThenable(value)) return false;
-  try {
-    value.then(undefined, onRejected);
-  } catch (error) {
-    onRejected(error);
-  }
-  return true;
+  return absorbRejection(SOURCE, what, value, ctx, onRejected);
 }
 
 /**
@@ -44,25 +37,5 @@ export function ask(
   fallback: () => boolean,
   ctx: RequestContext | undefined,
 ): boolean {
-  let answer: unknown;
-  try {
-    answer = predicate();
-  } catch (error) {
-    report(what, error, ctx);
-    return fallback();
-  }
-  if (answer === true || answer === false) return answer;
-  if (!absorb(what, answer, ctx)) return false;
-  warn(`${what} returned a promise instead of true or false; the call went on with the default`, ctx);
-  return fallback();
-}
-
-// Reading `then` of a hostile value (a revoked Proxy) throws: such a value is no promise.
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
-  try {
-    return typeof (value as { then?: unknown }).then === 'function';
-  } catch {
-    return false;
-  }
+  return askUser(SOURCE, what, predicate, fallback, ctx);
 }

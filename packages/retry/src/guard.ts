@@ -1,6 +1,11 @@
 /** Calls retry's user callbacks so that nothing they do (throw, reject, answer a promise) fails a call. */
 import type { RequestContext } from '@mcp-middleware/core';
-import { reportCallbackError } from '@mcp-middleware/core/helpers';
+import {
+  absorbRejection,
+  askUser,
+  callHook as callUserHook,
+  publishWarning,
+} from '@mcp-middleware/core/helpers';
 
 const SOURCE = 'retry';
 
@@ -11,15 +16,7 @@ export function callHook<T>(
   info: T,
   ctx: RequestContext | undefined,
 ): void {
-  if (hook === undefined) return;
-  let returned: unknown;
-  try {
-    returned = hook(info);
-  } catch (error) {
-    reportCallbackError(SOURCE, what, error, ctx);
-    return;
-  }
-  absorb(what, returned, ctx);
+  callUserHook(SOURCE, what, hook, [info], ctx);
 }
 
 /**
@@ -32,23 +29,12 @@ export function ask(
   fallback: () => boolean,
   ctx: RequestContext | undefined,
 ): boolean {
-  let answer: unknown;
-  try {
-    answer = predicate();
-  } catch (error) {
-    reportCallbackError(SOURCE, what, error, ctx);
-    return fallback();
-  }
-  if (answer === true || answer === false) return answer;
-  if (!absorb(what, answer, ctx)) return false;
-  warn(`${what} returned a promise instead of true or false; the call went on with the default`, ctx);
-  return fallback();
+  return askUser(SOURCE, what, predicate, fallback, ctx);
 }
 
 /** Publishes a `warning` from retry, on the call when there is one. */
 export function warn(message: string, ctx: RequestContext | undefined, cause?: unknown): void {
-  if (ctx !== undefined) ctx.emit({ type: 'warning', source: SOURCE, message, cause });
-  else process.emitWarning(`${SOURCE}: ${message}`, 'McpMiddlewareWarning');
+  publishWarning(SOURCE, message, ctx, cause);
 }
 
 /**
@@ -56,21 +42,5 @@ export function warn(message: string, ctx: RequestContext | undefined, cause?: u
  * of leaving it unhandled. True when `value` was a promise.
  */
 export function absorb(what: string, value: unknown, ctx: RequestContext | undefined): boolean {
-  if (!isThenable(value)) return false;
-  try {
-    value.then(undefined, (error: unknown) => reportCallbackError(SOURCE, what, error, ctx));
-  } catch (error) {
-    reportCallbackError(SOURCE, what, error, ctx);
-  }
-  return true;
-}
-
-// Reading `then` of a hostile value (a revoked Proxy) throws: such a value is no promise.
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
-  try {
-    return typeof (value as { then?: unknown }).then === 'function';
-  } catch {
-    return false;
-  }
+  return absorbRejection(SOURCE, what, value, ctx);
 }
