@@ -1,4 +1,5 @@
 /** Schema checks: zod (v3 and v4, or any Standard Schema), raw zod shapes, and JSON Schema through ajv. */
+import { isPromiseLike } from '@mcp-middleware/core/helpers';
 import { jsonSchemaCheck, type AjvCompiler, type JsonSchema } from './json-schema.js';
 import {
   MISSING,
@@ -38,12 +39,8 @@ export type Verdict = undefined | { readonly value: unknown } | readonly Validat
 /** A compiled schema check. */
 export type Check = (value: unknown) => Verdict | Promise<Verdict>;
 
-/** True for a thenable, without touching anything else on the value. */
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
-}
+/** True for a thenable (core's one check: a hostile `then` getter makes no promise). */
+export { isPromiseLike };
 
 /** True when any item of `list` is a thenable. */
 export function hasPending(list: readonly unknown[]): boolean {
