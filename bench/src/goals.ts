@@ -1,4 +1,4 @@
-/** The goals of issue 17 (and issue 8's memory goals), checked against one run's figures: wall clock and CPU time, each on its own. */
+/** The goals of issue 17 (with issue 8's memory goals and issue 15's gateway goals), checked against one run's figures: wall clock and CPU time, each on its own. */
 import type { CaseResult, ProbeResult } from './run.js';
 
 /** One goal's verdict on one basis (wall clock, CPU time, or memory). */
@@ -118,6 +118,34 @@ export function evaluateGoals(
       wrapped?.vsBaseline === undefined
         ? []
         : both(round(1 / wrapped.vsBaseline.ratio), round(1 / wrapped.vsBaseline.cpuRatio), (v) => v >= 0.9),
+  });
+
+  // Issue 15 (Speed): the gateway beside the direct connection to the same upstream, a no-op tool.
+  goals.push(
+    ratioGoal(
+      'gateway-in-process-stdio',
+      'in-process gateway over a stdio upstream ÷ the direct stdio call (`gateway-in-process-stdio`)',
+      1.15,
+    ),
+    ratioGoal(
+      'gateway-cli-stdio',
+      'spawned `mcp-middleware proxy` (two stdio hops) ÷ the direct stdio call (`gateway-cli-stdio`)',
+      2.2,
+    ),
+  );
+  const gatewayHttp = at(cases, 'gateway-http-1000');
+  goals.push({
+    goal: '1000 concurrent HTTP clients through the spawned gateway ÷ the same on the upstream directly (calls per second, `gateway-http-1000`)',
+    target: '≥ 0.9',
+    unit: '×',
+    measures:
+      gatewayHttp?.vsBaseline === undefined
+        ? []
+        : both(
+            round(1 / gatewayHttp.vsBaseline.ratio),
+            round(1 / gatewayHttp.vsBaseline.cpuRatio),
+            (v) => v >= 0.9,
+          ),
   });
 
   const many = at(cases, 'tools-10000-full-pipeline');

@@ -1,7 +1,11 @@
 /**
  * The gateway's cost per call: the same stdio upstream (the test fixture) reached directly, through an
- * in-process gateway, and through the spawned `mcp-middleware proxy` as a client configures it.
+ * in-process gateway, and through the spawned `mcp-middleware proxy` as a client configures it; and 1000
+ * HTTP clients at once through the spawned gateway, against the same 1000 on the upstream directly.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -77,3 +81,182 @@ export const cases: BenchCase[] = [
     () => over({ command: process.execPath, args: CLI }),
   ),
 ];
+
+// --- 1000 concurrent HTTP clients -------------------------------------------------------------------------
+
+const CLIENTS = 1000;
+// Each process says where it listens on a line of its own; the case reads the first URL it prints.
+const HTTP_UPSTREAM = [
+  '--import',
+  'tsx',
+  '--input-type=module',
+  '-e',
+  "const { startHttpUpstream } = await import('./test/fixtures/upstream-http.ts');" +
+    'const upstream = await startHttpUpstream(); process.stderr.write(`listening on ${upstream.url.href}\\n`);',
+];
+
+/** Spawns `args` from the repo root and resolves with the child and the URL it says it listens on. */
+function listening(args: readonly string[]): Promise<{ child: ChildProcess; url: URL }> {
+  const child = spawn(process.execPath, [...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let said = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      said += chunk;
+      const url = /listening on (http\S+)/.exec(said)?.[1];
+      if (url !== undefined) resolve({ child, url: new URL(url) });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${said}`)));
+  });
+}
+
+// A kept-alive socket the server resets while it sits idle in the pool would throw with no listener; the
+// request using a socket still hears its errors through the client's own listener.
+const guarded = new WeakSet<Socket>();
+function guard(socket: Socket): void {
+  if (guarded.has(socket)) return;
+  guarded.add(socket);
+  socket.on('error', () => undefined);
+}
+
+/**
+ * One JSON-RPC POST; resolves with the status, the body (JSON or SSE, read to its end) and the session. A
+ * kept-alive socket the server closed as the request left is retried once on a new one (Node's advice for
+ * `req.reusedSocket`); both sides of the comparison use this same client.
+ */
+function post(
+  agent: Agent,
+  url: URL,
+  message: unknown,
+  headers: Record<string, string>,
+  retried = false,
+): Promise<{ status: number; body: string; session: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        agent,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          const session = res.headers['mcp-session-id'];
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            session: typeof session === 'string' ? session : undefined,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('socket', guard);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && error.code === 'ECONNRESET') {
+        post(agent, url, message, headers, true).then(resolve, reject);
+      } else reject(error);
+    });
+    req.end(JSON.stringify(message));
+  });
+}
+
+const PROTOCOL = '2025-11-25';
+
+/** Opens one MCP session at `url` (initialize, initialized) and returns its headers. */
+async function openSession(agent: Agent, url: URL, index: number): Promise<Record<string, string>> {
+  const init = await post(
+    agent,
+    url,
+    {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: PROTOCOL,
+        capabilities: {},
+        clientInfo: { name: `bench-${index}`, version: '1' },
+      },
+    },
+    {},
+  );
+  if (init.status !== 200 || init.session === undefined) {
+    throw new Error(`initialize failed: ${init.status} ${init.body.slice(0, 200)}`);
+  }
+  const headers = { 'mcp-session-id': init.session, 'mcp-protocol-version': PROTOCOL };
+  await post(agent, url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+  return headers;
+}
+
+const THROUGHPUT_DIRECT = 'gateway-http-1000-direct';
+
+/**
+ * `CLIENTS` MCP sessions over Streamable HTTP, each with one `echo` call in flight at once per run, on the
+ * HTTP upstream (a process of its own) directly or through the spawned gateway (`proxy --listen http
+ * --upstream URL`, empty pipeline, one upstream session per client).
+ */
+function httpThroughput(name: string, throughGateway: boolean): BenchCase {
+  return {
+    name,
+    group: 'throughput',
+    description: throughGateway
+      ? `${CLIENTS} HTTP clients (a session each), one echo call each at once, through the spawned gateway (its own process) to the HTTP upstream; time per call`
+      : `${CLIENTS} HTTP clients (a session each), one echo call each at once, on the HTTP upstream (its own process) directly; time per call`,
+    batch: 1,
+    callsPerRun: CLIENTS,
+    ...(throughGateway && { baseline: THROUGHPUT_DIRECT }),
+    async setup(): Promise<BenchOp> {
+      const upstream = await listening(HTTP_UPSTREAM);
+      const children = [upstream.child];
+      let url = upstream.url;
+      if (throughGateway) {
+        const gateway = await listening([
+          ...CLI.slice(0, CLI.indexOf('--')),
+          '--listen',
+          'http://127.0.0.1:0/mcp',
+          '--upstream',
+          upstream.url.href,
+        ]);
+        children.push(gateway.child);
+        url = gateway.url;
+      }
+      const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS, maxFreeSockets: CLIENTS });
+      const sessions: Record<string, string>[] = [];
+      // Opened in slices, so setup does not itself become a 1000-connection storm.
+      for (let i = 0; i < CLIENTS; i += 50) {
+        const slice = Array.from({ length: Math.min(50, CLIENTS - i) }, (_, j) =>
+          openSession(agent, url, i + j),
+        );
+        sessions.push(...(await Promise.all(slice)));
+      }
+      let id = 1;
+      const call = async (headers: Record<string, string>): Promise<void> => {
+        const reply = await post(
+          agent,
+          url,
+          { jsonrpc: '2.0', id: id++, method: 'tools/call', params: PARAMS },
+          headers,
+        );
+        if (reply.status !== 200 || !reply.body.includes('"text":"hello"')) {
+          throw new Error(`tools/call failed: ${reply.status} ${reply.body.slice(0, 200)}`);
+        }
+      };
+      await call(sessions[0] as Record<string, string>);
+      return {
+        run: () => Promise.all(sessions.map(call)),
+        teardown() {
+          agent.destroy();
+          for (const child of children) child.kill('SIGTERM');
+        },
+      };
+    },
+  };
+}
+
+cases.push(httpThroughput(THROUGHPUT_DIRECT, false), httpThroughput('gateway-http-1000', true));
