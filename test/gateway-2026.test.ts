@@ -13,6 +13,7 @@ import { hashApiKey } from '@mcp-middleware/auth';
 import { createPipeline, loadConfig } from '@mcp-middleware/config';
 import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
+import { McpServer } from '@modelcontextprotocol/server';
 import { hostV2, type V2Host } from './proof/conformance-next-runner.js';
 import { createEverythingServerV2 } from './proof/everything-server-v2.js';
 
@@ -243,6 +244,58 @@ describe('the gateway on the 2026-07-28 wire, a v2 upstream behind it', () => {
     expect(heardA.logs).toHaveLength(3);
     expect([heardA.progress, heardB.logs]).toEqual([[], []]);
     expect(heardB.progress).toEqual([0, 50, 100]);
+  });
+});
+
+describe('resource updates on subscriptions/listen', () => {
+  const DOC = 'test://doc';
+  let docs: V2Host;
+  let front: Gateway;
+
+  beforeAll(async () => {
+    docs = await hostV2((notify) => {
+      const server = new McpServer(
+        { name: 'docs', version: '1.0.0' },
+        { capabilities: { resources: { subscribe: true, listChanged: true }, tools: {} } },
+      );
+      server.registerResource('doc', DOC, { mimeType: 'text/plain' }, (uri) => ({
+        contents: [{ uri: uri.href, text: 'the doc' }],
+      }));
+      server.registerTool('touch', { description: 'Says the doc changed' }, () => {
+        notify.resourceUpdated(DOC);
+        return { content: [{ type: 'text', text: 'touched' }] };
+      });
+      return server;
+    });
+    front = await createGateway({ upstream: { url: docs.url.href }, listen: 'http://127.0.0.1:0/mcp' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await front?.close({ drainTimeoutMs: 0 });
+    await docs?.close();
+  });
+
+  it('relays the upstream update of a resource a client listens for', async () => {
+    const client = await modernClient(front.url as URL);
+    const updated: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => {
+      updated.push(n.params.uri);
+    });
+    const subscription = await client.listen({ resourceSubscriptions: [DOC] });
+    try {
+      // The gateway widens its own upstream stream when a client asks for a new URI: touch until it has.
+      await expect
+        .poll(
+          async () => {
+            await client.callTool({ name: 'touch', arguments: {} });
+            return updated;
+          },
+          { timeout: 15_000, interval: 300 },
+        )
+        .toContain(DOC);
+    } finally {
+      await subscription.close();
+    }
   });
 });
 

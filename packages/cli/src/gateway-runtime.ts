@@ -161,7 +161,8 @@ export class GatewayRuntime {
 
   #announceModern(change: UpstreamChange): void {
     const notify = this.modern?.notify;
-    if (change === 'tools') {
+    if (typeof change === 'object') notify?.resourceUpdated(change.updated);
+    else if (change === 'tools') {
       void this.router.refresh();
       notify?.toolsChanged();
     } else if (change === 'prompts') notify?.promptsChanged();
@@ -193,6 +194,7 @@ export class GatewayRuntime {
       tools: () => this.router.shared.tools,
       calls: this.calls,
       requestTimeoutMs: o.requestTimeoutMs,
+      listening: (uris) => this.modernUpstream.listenFor(uris),
     });
     // What a 2026 upstream announces on its listen stream reaches the gateway's listen streams.
     void this.modernUpstream.watch((change) => this.#announceModern(change));

@@ -35,6 +35,8 @@ export interface ModernHost {
   tools(): readonly Tool[];
   readonly calls: CallTracker;
   readonly requestTimeoutMs: number;
+  /** A client opens `subscriptions/listen` for these resource URIs. */
+  listening?(uris: readonly string[]): void;
 }
 
 /** The 2026-07-28 front door. */
@@ -76,6 +78,17 @@ function mrtrParams(ctx: ServerContext): Record<string, unknown> {
   const params = own?.params;
   if (params === undefined) return {};
   return Object.fromEntries(MRTR_KEYS.filter((k) => params[k] !== undefined).map((k) => [k, params[k]]));
+}
+
+/** The resource URIs a `subscriptions/listen` request asks to hear about. */
+function listenedResources(body: unknown): string[] {
+  const message = body as {
+    method?: unknown;
+    params?: { notifications?: { resourceSubscriptions?: unknown } };
+  };
+  if (typeof body !== 'object' || body === null || message.method !== 'subscriptions/listen') return [];
+  const uris = message.params?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [];
 }
 
 /** Writes a web Response to a Node response, streaming an SSE body as it comes. */
@@ -245,6 +258,8 @@ export function createModernFront(host: ModernHost): ModernFront {
       res.once('close', () => abort.abort());
       const request = await toWebRequest(req as NodeIncomingMessageLike, body, { signal: abort.signal });
       bodies.set(request, body);
+      const uris = listenedResources(body);
+      if (uris.length > 0) host.listening?.(uris);
       const authInfo = (req as { auth?: AuthInfo }).auth;
       const response = await handler.fetch(request, {
         parsedBody: body,

@@ -67,8 +67,8 @@ function paramsWithMeta(
   return meta === undefined ? rest : { ...rest, _meta: meta };
 }
 
-/** A change the upstream announced on its `subscriptions/listen` stream. */
-export type UpstreamChange = 'tools' | 'prompts' | 'resources';
+/** A change the upstream announced on its `subscriptions/listen` stream: a list, or one resource's content. */
+export type UpstreamChange = 'tools' | 'prompts' | 'resources' | { readonly updated: string };
 
 const CHANGES: Readonly<Record<string, UpstreamChange>> = {
   'notifications/tools/list_changed': 'tools',
@@ -76,12 +76,16 @@ const CHANGES: Readonly<Record<string, UpstreamChange>> = {
   'notifications/resources/list_changed': 'resources',
 };
 const RELISTEN_MS = 1000;
+// Resource URIs the gateway listens for upstream on its clients' behalf; beyond this, new ones are ignored.
+const MAX_RESOURCE_SUBSCRIPTIONS = 1000;
 
 /** Decides the upstream's revision once per upstream connection and forwards 2026-era requests in it. */
 export class ModernUpstream {
   readonly #host: ModernUpstreamHost;
   #verdict: Promise<DiscoverResult | undefined> | undefined;
   #watching: { close(): Promise<void> } | undefined;
+  #onChange: ((change: UpstreamChange) => void) | undefined;
+  readonly #resources = new Set<string>();
   #closed = false;
 
   constructor(host: ModernUpstreamHost) {
@@ -99,6 +103,7 @@ export class ModernUpstream {
    * drops. Nothing to do for a 2025 upstream: its list changes arrive on the 2025 connection.
    */
   async watch(onChange: (change: UpstreamChange) => void): Promise<void> {
+    this.#onChange = onChange;
     const { spec } = this.#host;
     const discover = await this.#discover();
     if (discover === undefined || !isHttpUpstream(spec) || this.#closed) return;
@@ -106,12 +111,22 @@ export class ModernUpstream {
     client.fallbackNotificationHandler = (notification) => {
       const change = CHANGES[notification.method];
       if (change !== undefined) onChange(change);
+      const uri = (notification.params as { uri?: unknown } | undefined)?.uri;
+      if (notification.method === 'notifications/resources/updated' && typeof uri === 'string') {
+        onChange({ updated: uri });
+      }
       return Promise.resolve();
     };
     try {
       await client.connect(this.#transport(spec.url, spec.headers), { prior: { kind: 'modern', discover } });
+      const resources = [...this.#resources];
       const subscription = await client.listen(
-        { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true },
+        {
+          toolsListChanged: true,
+          promptsListChanged: true,
+          resourcesListChanged: true,
+          ...(resources.length > 0 && { resourceSubscriptions: resources }),
+        },
         { timeout: this.#host.connectTimeoutMs },
       );
       this.#watching = {
@@ -128,6 +143,26 @@ export class ModernUpstream {
       await client.close().catch(() => undefined);
       if (!this.#closed) this.#relisten(onChange);
     }
+  }
+
+  /**
+   * Makes the upstream listen stream cover `uris` too (a client at the gateway listens for their updates);
+   * the stream is opened again when the set grows.
+   */
+  listenFor(uris: readonly string[]): void {
+    const before = this.#resources.size;
+    for (const uri of uris) {
+      if (this.#resources.size >= MAX_RESOURCE_SUBSCRIPTIONS) break;
+      this.#resources.add(uri);
+    }
+    const onChange = this.#onChange;
+    if (this.#resources.size === before || onChange === undefined || this.#closed) return;
+    const previous = this.#watching;
+    this.#watching = undefined;
+    void (async () => {
+      await this.watch(onChange);
+      await previous?.close();
+    })();
   }
 
   #relisten(onChange: (change: UpstreamChange) => void): void {
