@@ -1,14 +1,9 @@
-/** approval()'s options: the declared interface, and the one place they are read and checked. */
+/** approval()'s options: the interface, and the one place they are read and checked (declared in declaration.ts). */
 import { randomBytes } from 'node:crypto';
-import {
-  ConfigError,
-  readOptions,
-  type ToolContext,
-  type ToolInfo,
-  type ToolSelector,
-} from '@mcp-middleware/core';
+import { ConfigError, type ToolContext, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
 import { describeValue, toolMatcher } from '@mcp-middleware/core/helpers';
 import { redactValue } from '@mcp-middleware/core/redact';
+import { APPROVAL_OPTIONS } from './declaration.js';
 
 /** A decision as `onDecision` sees it. */
 export interface ApprovalDecision {
@@ -81,17 +76,6 @@ export interface ApprovalOptions {
   readonly onDecision?: ((decision: ApprovalDecision, ctx: ToolContext) => void) | undefined;
 }
 
-const KNOWN = [
-  'tools',
-  'approve',
-  'server',
-  'clientCapabilities',
-  'secret',
-  'ttlMs',
-  'timeoutMs',
-  'message',
-  'onDecision',
-];
 const MAX_PREVIEW_CHARS = 500;
 
 function readSecret(value: unknown): Buffer {
@@ -151,10 +135,11 @@ export interface ResolvedApproval {
 
 /** Reads and checks `approval()`'s options once, when the factory runs. */
 export function readApprovalOptions(options: ApprovalOptions): ResolvedApproval {
-  const read = readOptions('approval', options, KNOWN);
+  const { values } = APPROVAL_OPTIONS.read(options);
+  const { approve, ttlMs, timeoutMs, onDecision, clientCapabilities: capabilitiesOf } = values;
   let selected: (tool: ToolInfo) => boolean;
   try {
-    selected = toolMatcher((read.raw('tools') as ToolSelector | undefined) ?? { destructiveHint: true });
+    selected = toolMatcher(values.tools ?? { destructiveHint: true });
   } catch (error) {
     throw new ConfigError(
       'tools',
@@ -162,14 +147,8 @@ export function readApprovalOptions(options: ApprovalOptions): ResolvedApproval 
       { cause: error },
     );
   }
-  const approve = read.function<NonNullable<ApprovalOptions['approve']>>('approve');
-  const server = serverOf(read.raw('server'));
-  const capabilitiesOf =
-    read.function<NonNullable<ApprovalOptions['clientCapabilities']>>('clientCapabilities');
-  const secret = readSecret(read.raw('secret'));
-  const ttlMs = read.integer('ttlMs', { min: 1_000, default: 600_000 });
-  const timeoutMs = read.integer('timeoutMs', { min: 1_000, default: 600_000 });
-  const message = read.function<NonNullable<ApprovalOptions['message']>>('message') ?? defaultMessage;
-  const onDecision = read.function<NonNullable<ApprovalOptions['onDecision']>>('onDecision');
+  const server = serverOf(values.server);
+  const secret = readSecret(values.secret);
+  const message = values.message ?? defaultMessage;
   return { selected, approve, server, capabilitiesOf, secret, ttlMs, timeoutMs, message, onDecision };
 }

@@ -3,8 +3,11 @@
  * make writes invalidate reads. Factories are imported when a pipeline names them, as in builtins.ts.
  */
 import { z } from 'zod';
+import { APPROVAL_OPTIONS } from '@mcp-middleware/approval/options';
+import { IDEMPOTENCY_OPTIONS } from '@mcp-middleware/idempotency/options';
+import { fileOptions } from './declared.js';
 import type { BuildContext, RegistryEntry } from './registry.js';
-import { durationMs, flag, integer, oneOf, storeName, text, textList } from './schema-helpers.js';
+import { storeName, text, textList } from './schema-helpers.js';
 
 type Options = Record<string, unknown>;
 
@@ -37,11 +40,11 @@ export const globLists = z.record(z.string().min(1), textList(), {
 const approvalEntry: RegistryEntry = {
   name: 'approval',
   description: 'destructive tools run only after a human approved the call (elicitation or input_required)',
-  schema: z.strictObject({
-    tools: toolGlobs.optional(),
-    secret: text().min(32, { error: 'expected at least 32 characters (use ${ENV_VAR})' }).optional(),
-    ttlMs: integer('an integer ≥ 1000 (milliseconds)', 1_000).optional(),
-    timeoutMs: integer('an integer ≥ 1000 (milliseconds)', 1_000).optional(),
+  ...fileOptions(APPROVAL_OPTIONS, {
+    shapes: {
+      tools: toolGlobs,
+      secret: text().min(32, { error: 'expected at least 32 characters (use ${ENV_VAR})' }),
+    },
   }),
   async create(options) {
     const { approval } = await import('@mcp-middleware/approval');
@@ -52,17 +55,14 @@ const approvalEntry: RegistryEntry = {
 const idempotencyEntry: RegistryEntry = {
   name: 'idempotency',
   description: 'a repeated write with the same idempotency key (per principal) answered once',
-  schema: z.strictObject({
-    tools: toolGlobs.optional(),
-    keyArgs: globLists.optional(),
-    ttlMs: durationMs().optional(),
-    pendingTtlMs: durationMs().optional(),
-    waitMs: integer('a non-negative integer (milliseconds)', 0).optional(),
-    pollMs: durationMs().optional(),
-    storeToolErrors: flag().optional(),
-    onStoreError: oneOf(['refuse', 'run']).optional(),
-    maxKeyChars: integer('an integer from 8 to 4096', 8, 4096).optional(),
-    store: storeName().optional(),
+  ...fileOptions(IDEMPOTENCY_OPTIONS, {
+    shapes: { tools: toolGlobs, keyArgs: globLists },
+    fileOnly: {
+      store: {
+        schema: storeName(),
+        doc: ['a store from stores: (default: in memory); redis shares keys across replicas'],
+      },
+    },
   }),
   async create(options, context) {
     const { idempotency, redisStore } = await import('@mcp-middleware/idempotency');
@@ -76,36 +76,3 @@ const idempotencyEntry: RegistryEntry = {
 
 /** The entries, in pipeline order: after validation, before cache. */
 export const writeEntries: readonly RegistryEntry[] = [approvalEntry, idempotencyEntry];
-
-/**
- * One line and the default of each option above, for the JSON Schema's hovers; the option-docs table
- * spreads these in (`approval`, `idempotency`, and the two cache keys).
- */
-export const writeOptionDocs = {
-  approval: {
-    tools: ['the tools that need a human approval (globs; default: tools annotated destructiveHint)'],
-    secret: [
-      'HMAC key of input_required states, ≥ 32 characters; replicas share it (default: random per process)',
-    ],
-    ttlMs: ['how long an input_required approval round stays answerable', 600_000],
-    timeoutMs: ['how long to wait for the human before refusing', 600_000],
-  },
-  idempotency: {
-    tools: ['the tools that take idempotency keys (globs; default: every tool without readOnlyHint)'],
-    keyArgs: ['{ "<tool glob>": [arg names] }: a key derived from args when _meta carries none', {}],
-    ttlMs: ['how long a completed result answers repeats of its key', 86_400_000],
-    pendingTtlMs: [
-      'how long a claim lasts while the first call runs (frees keys of a dead replica)',
-      300_000,
-    ],
-    waitMs: [
-      "how long a repeat waits for another replica's run before it is refused as still running",
-      30_000,
-    ],
-    pollMs: ['how often a waiting repeat asks the store again', 100],
-    storeToolErrors: ['also answer repeats with a stored isError result', false],
-    onStoreError: ['on a store outage: refuse the write (never twice) or run it without a key', 'refuse'],
-    maxKeyChars: ['longest key accepted from _meta', 256],
-    store: ['a store from stores: (memory if absent); redis shares keys across replicas'],
-  },
-} as const;

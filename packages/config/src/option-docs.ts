@@ -2,7 +2,6 @@
  * A description and, where there is one, the default of every option a config file may set, for the JSON
  * Schema (editor hovers and completion). The package READMEs hold the full story; these are one line each.
  */
-import { writeOptionDocs } from './builtins-writes.js';
 import type { RegistryEntry } from './registry.js';
 
 type Doc = readonly [description: string, fallback?: unknown];
@@ -52,8 +51,6 @@ const DOCS: Readonly<Record<string, Docs>> = {
     maxResultBytes: ['estimated JSON size of a result, in bytes (default: not checked)'],
     oversizedResult: ['over maxResultBytes: reject or truncate', 'reject'],
   },
-  approval: writeOptionDocs.approval,
-  idempotency: writeOptionDocs.idempotency,
 };
 
 /** The documented options of `middleware` (empty for one this table does not know). */

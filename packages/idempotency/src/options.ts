@@ -1,5 +1,6 @@
 /** The options of `idempotency()`, checked once when the factory runs. */
-import { ConfigError, readOptions, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
+import { ConfigError, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
+import { IDEMPOTENCY_OPTIONS } from './declaration.js';
 import { describeValue, globToRegExp, toolMatcher } from '@mcp-middleware/core/helpers';
 import { memoryStore } from './memory-store.js';
 import type { IdempotencyStore } from './store.js';
@@ -79,19 +80,6 @@ export interface ResolvedOptions {
   readonly store: IdempotencyStore;
 }
 
-const KNOWN = [
-  'tools',
-  'keyArgs',
-  'ttlMs',
-  'pendingTtlMs',
-  'waitMs',
-  'pollMs',
-  'storeToolErrors',
-  'onStoreError',
-  'maxKeyChars',
-  'store',
-];
-
 const notReadOnly = (tool: ToolInfo): boolean => tool.annotations?.readOnlyHint !== true;
 
 function readKeyArgs(value: unknown): (tool: string) => readonly string[] | undefined {
@@ -136,11 +124,11 @@ function readStore(store: unknown): IdempotencyStore {
 
 /** Checks `options` (a `ConfigError` naming the bad option) and applies defaults. */
 export function resolveOptions(options: IdempotencyOptions): ResolvedOptions {
-  const read = readOptions('idempotency', options, KNOWN);
+  const { values, reader: read } = IDEMPOTENCY_OPTIONS.read(options);
   let applies = notReadOnly;
-  if (read.has('tools')) {
+  if (values.tools !== undefined) {
     try {
-      applies = toolMatcher(read.raw('tools') as ToolSelector);
+      applies = toolMatcher(values.tools);
     } catch (error) {
       throw new ConfigError(
         'tools',
@@ -149,18 +137,16 @@ export function resolveOptions(options: IdempotencyOptions): ResolvedOptions {
       );
     }
   }
-  const onStoreError = read.raw('onStoreError') ?? 'refuse';
-  if (onStoreError !== 'refuse' && onStoreError !== 'run') read.fail('onStoreError', '"refuse" or "run"');
   return {
     applies,
-    keyArgs: readKeyArgs(read.raw('keyArgs')),
-    ttlMs: read.integer('ttlMs', { min: 1, default: 86_400_000 }),
-    pendingTtlMs: read.integer('pendingTtlMs', { min: 1, default: 300_000 }),
-    waitMs: read.integer('waitMs', { min: 0, default: 30_000 }),
-    pollMs: read.integer('pollMs', { min: 1, default: 100 }),
-    storeToolErrors: read.boolean('storeToolErrors', false),
-    onStoreError: onStoreError as StoreErrorPolicy,
-    maxKeyChars: read.integer('maxKeyChars', { min: 8, max: 4096, default: 256 }),
-    store: read.has('store') ? readStore(read.raw('store')) : memoryStore(),
+    keyArgs: readKeyArgs(values.keyArgs),
+    ttlMs: values.ttlMs,
+    pendingTtlMs: values.pendingTtlMs,
+    waitMs: values.waitMs,
+    pollMs: values.pollMs,
+    storeToolErrors: values.storeToolErrors,
+    onStoreError: values.onStoreError,
+    maxKeyChars: values.maxKeyChars,
+    store: read.has('store') ? readStore(values.store) : memoryStore(),
   };
 }
