@@ -18,6 +18,7 @@ import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options
 import { RETRY_OPTIONS } from '@mcp-middleware/retry/options';
 import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
 import { TRACING_OPTIONS } from '@mcp-middleware/tracing/options';
+import { VALIDATION_OPTIONS } from '@mcp-middleware/validation/options';
 import { z } from 'zod/v4';
 import { fileOptions } from './declared.js';
 import { globLists, writeEntries } from './builtins-writes.js';
@@ -211,21 +212,13 @@ const concurrencyEntry: RegistryEntry = {
 const validationEntry: RegistryEntry = {
   name: 'validation',
   description: 'payload guards, JSON Schemas for tools the SDK does not check, output limits',
-  schema: z.strictObject({
-    maxArgsBytes: positiveCount().optional(),
-    maxDepth: positiveCount().optional(),
-    maxStringLength: positiveCount().optional(),
-    maxArrayLength: positiveCount().optional(),
-    forbiddenKeys: textList().optional(),
-    toolSchemas: oneOf(['auto', 'json-schema', 'all', 'none']).optional(),
-    tools: z
-      .record(
+  ...fileOptions(VALIDATION_OPTIONS, {
+    shapes: {
+      tools: z.record(
         z.string(),
         z.strictObject({ inputSchema: jsonSchema.optional(), outputSchema: jsonSchema.optional() }),
-      )
-      .optional(),
-    maxResultBytes: positiveCount().optional(),
-    oversizedResult: oneOf(['reject', 'truncate']).optional(),
+      ),
+    },
   }),
   create: async (options) => (await import('@mcp-middleware/validation')).validation(pick(options, [])),
 };

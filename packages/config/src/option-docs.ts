@@ -40,17 +40,6 @@ const DOCS: Readonly<Record<string, Docs>> = {
     resources: ACCESS('resource URI'),
     forbidden: ['answer for something the caller may not use: hide (as unknown) or refuse', 'hide'],
   },
-  validation: {
-    maxArgsBytes: ['estimated JSON size of the arguments, in bytes', 1_048_576],
-    maxDepth: ['nesting levels of objects and arrays', 32],
-    maxStringLength: ['characters in any string, property names included', 262_144],
-    maxArrayLength: ['items in any array', 10_000],
-    forbiddenKeys: ['property names refused at any depth', ['__proto__', 'constructor', 'prototype']],
-    toolSchemas: ['which schemas the tool itself carries to check: auto, json-schema, all, none', 'auto'],
-    tools: ['{ "<glob>": { inputSchema?, outputSchema? } } with JSON Schemas', {}],
-    maxResultBytes: ['estimated JSON size of a result, in bytes (default: not checked)'],
-    oversizedResult: ['over maxResultBytes: reject or truncate', 'reject'],
-  },
 };
 
 /** The documented options of `middleware` (empty for one this table does not know). */

@@ -7,6 +7,7 @@ import {
   type ToolInfo,
 } from '@mcp-middleware/core';
 import { toolMatcher } from '@mcp-middleware/core/helpers';
+import { VALIDATION_OPTIONS } from './declaration.js';
 import type { PathSegment, PayloadLimits } from './payload.js';
 import { compileSchema, type AjvCompiler, type Check, type SchemaSpec } from './schemas.js';
 
@@ -95,30 +96,7 @@ export interface Resolved {
   readonly entries: readonly Entry[];
 }
 
-const KNOWN_OPTIONS = [
-  'maxArgsBytes',
-  'maxDepth',
-  'maxStringLength',
-  'maxArrayLength',
-  'forbiddenKeys',
-  'toolSchemas',
-  'tools',
-  'maxResultBytes',
-  'oversizedResult',
-  'ajv',
-] as const;
 const KNOWN_TOOL_OPTIONS = ['inputSchema', 'outputSchema', 'rules'] as const;
-const DEFAULT_FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
-
-function readForbiddenKeys(o: OptionReader): string[] {
-  const value = o.raw('forbiddenKeys');
-  if (value === undefined) return DEFAULT_FORBIDDEN_KEYS;
-  if (!Array.isArray(value) || !value.every((key) => typeof key === 'string' && key !== '')) {
-    o.fail('forbiddenKeys', 'an array of property names');
-  }
-  return value as string[];
-}
-
 function readAjv(o: OptionReader): AjvCompiler | undefined {
   const value = o.raw('ajv');
   if (value === undefined) return undefined;
@@ -172,17 +150,15 @@ function readTools(o: OptionReader, ajv: AjvCompiler | undefined): Entry[] {
 
 /** Checks `options` and resolves them; throws a `ConfigError` naming the first bad option. */
 export function resolveOptions(options: ValidationOptions): Resolved {
-  const o = readOptions('validation', options, KNOWN_OPTIONS);
+  const { values, reader: o } = VALIDATION_OPTIONS.read(options);
   const limits: PayloadLimits = {
-    maxBytes: o.integer('maxArgsBytes', { min: 2, default: 1_048_576 }),
-    maxDepth: o.integer('maxDepth', { min: 1, default: 32 }),
-    maxStringLength: o.integer('maxStringLength', { min: 1, default: 262_144 }),
-    maxArrayLength: o.integer('maxArrayLength', { min: 0, default: 10_000 }),
-    forbiddenKeys: new Set(readForbiddenKeys(o)),
+    maxBytes: values.maxArgsBytes,
+    maxDepth: values.maxDepth,
+    maxStringLength: values.maxStringLength,
+    maxArrayLength: values.maxArrayLength,
+    forbiddenKeys: new Set(values.forbiddenKeys),
   };
-  const toolSchemas = o.oneOf('toolSchemas', ['auto', 'json-schema', 'all', 'none'], 'auto');
-  const maxResultBytes = o.integer('maxResultBytes', { min: 256 });
-  const oversizedResult = o.oneOf('oversizedResult', ['reject', 'truncate'], 'reject');
+  const { toolSchemas, maxResultBytes, oversizedResult } = values;
   const ajv = readAjv(o);
   return { limits, toolSchemas, maxResultBytes, oversizedResult, ajv, entries: readTools(o, ajv) };
 }
