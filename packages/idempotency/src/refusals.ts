@@ -1,5 +1,6 @@
 /** The errors idempotency() refuses a call with (each emits its reject event where the caller would). */
-import { MiddlewareError, isMiddlewareError, type ToolContext } from '@mcp-middleware/core';
+import { MiddlewareError, type MiddlewareErrorLike, type ToolContext } from '@mcp-middleware/core';
+import { cancelledError } from '@mcp-middleware/core/helpers';
 
 const SOURCE = 'idempotency';
 
@@ -25,10 +26,6 @@ export function stillRunning(ctx: ToolContext, pollMs: number): MiddlewareError 
 }
 
 /** The repeat left (its signal aborted) while waiting. */
-export function cancelled(ctx: ToolContext, reason: unknown): MiddlewareError {
-  return isMiddlewareError(reason)
-    ? reason
-    : new MiddlewareError('CANCELLED', `the call to tool \`${ctx.tool.name}\` was cancelled`, {
-        cause: reason,
-      });
+export function cancelled(ctx: ToolContext, reason: unknown): MiddlewareErrorLike {
+  return cancelledError(ctx, reason);
 }
