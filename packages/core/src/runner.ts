@@ -153,6 +153,54 @@ function notAResult(tool: ToolInfo, result: unknown): CallToolResult {
   );
 }
 
+type Composed = ReturnType<typeof compose>;
+type BoundTool = (args: ToolArgs, extra: ToolExtra) => Promise<CallToolResult>;
+
+// One tool's call path, built once per tool: the terminal around its handler, the result check and the
+// failure answer are made here, so a call makes only its context.
+function bindTool(
+  composed: Composed,
+  clock: Clock,
+  events: EventChannel,
+  tool: ToolInfo,
+  handler: ToolHandler,
+): BoundTool {
+  // compose always passes the context on to the terminal; the parameter is optional only to match Next.
+  const terminal = (ctx?: ToolContext): Promise<CallToolResult> => {
+    try {
+      return Promise.resolve(handler(ctx as ToolContext));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  const check = (result: unknown): CallToolResult => checked(tool, result);
+  const failed = fail.bind(tool);
+  return function runToolCall(args: ToolArgs, extra: ToolExtra): Promise<CallToolResult> {
+    const ctx = createContext(tool, args, extra, clock, events);
+    let pending: Promise<CallToolResult>;
+    try {
+      pending = composed(ctx, terminal);
+    } catch (error) {
+      return Promise.resolve(failed(error));
+    }
+    return pending.then(check, failed);
+  };
+}
+
+// Chains per method, composed the first time a method is seen. Unknown methods are chosen by callers, so
+// the cache is bounded; past it a chain is composed per request (a loop over the middlewares).
+function chainCache(composed: Composed): (operation: Operation) => ReturnType<typeof requestChain> {
+  const chains = new Map<Operation, ReturnType<typeof requestChain>>();
+  return (operation) => {
+    let found = chains.get(operation);
+    if (found === undefined && !chains.has(operation)) {
+      found = requestChain(composed, operation);
+      if (chains.size < MAX_CACHED_METHODS) chains.set(operation, found);
+    }
+    return found;
+  };
+}
+
 /** Composes `pipeline` once, attaches its middlewares to an event channel, and returns the runner. */
 export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}): ToolRunner {
   const composeOptions = options.debug === undefined ? {} : { debug: options.debug };
@@ -161,31 +209,8 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
   const events = options.events ?? new EventChannel();
   attachAll(composed, events, new Set());
 
-  function bind(
-    tool: ToolInfo,
-    handler: ToolHandler,
-  ): (args: ToolArgs, extra: ToolExtra) => Promise<CallToolResult> {
-    // compose always passes the context on to the terminal; the parameter is optional only to match Next.
-    const terminal = (ctx?: ToolContext): Promise<CallToolResult> => {
-      try {
-        return Promise.resolve(handler(ctx as ToolContext));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    const check = (result: unknown): CallToolResult => checked(tool, result);
-    const failed = fail.bind(tool);
-    return function runToolCall(args: ToolArgs, extra: ToolExtra): Promise<CallToolResult> {
-      const ctx = createContext(tool, args, extra, clock, events);
-      let pending: Promise<CallToolResult>;
-      try {
-        pending = composed(ctx, terminal);
-      } catch (error) {
-        return Promise.resolve(failed(error));
-      }
-      return pending.then(check, failed);
-    };
-  }
+  const bind = (tool: ToolInfo, handler: ToolHandler): BoundTool =>
+    bindTool(composed, clock, events, tool, handler);
 
   function call(
     tool: ToolInfo,
@@ -211,17 +236,7 @@ export function createToolRunner(pipeline: Pipeline, options: RunnerOptions = {}
     );
   }
 
-  // Chains per method, composed the first time a method is seen. Unknown methods are chosen by callers, so
-  // the cache is bounded; past it a chain is composed per request (a loop over the middlewares).
-  const chains = new Map<Operation, ReturnType<typeof requestChain>>();
-  const chainOf = (operation: Operation): ReturnType<typeof requestChain> => {
-    let found = chains.get(operation);
-    if (found === undefined && !chains.has(operation)) {
-      found = requestChain(composed, operation);
-      if (chains.size < MAX_CACHED_METHODS) chains.set(operation, found);
-    }
-    return found;
-  };
+  const chainOf = chainCache(composed);
 
   function request(
     operation: Operation,
