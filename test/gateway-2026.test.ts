@@ -14,6 +14,7 @@ import { createPipeline, loadConfig } from '@mcp-middleware/config';
 import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { McpServer } from '@modelcontextprotocol/server';
+import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 import { hostV2, type V2Host } from './proof/conformance-next-runner.js';
 import { createEverythingServerV2 } from './proof/everything-server-v2.js';
 
@@ -395,5 +396,31 @@ describe('a 2026-07-28 client in front of a 2025-only upstream (SDK 1.x over std
     } finally {
       await older.close();
     }
+  });
+});
+
+describe('a 2026-07-28 client in front of a 2025-only HTTP upstream (SDK 1.x, sessions)', () => {
+  let older: HttpUpstreamFixture;
+  let front: Gateway;
+
+  beforeAll(async () => {
+    older = await startHttpUpstream();
+    front = await createGateway({ upstream: { url: older.url.href }, listen: 'http://127.0.0.1:0/mcp' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await front?.close({ drainTimeoutMs: 0 });
+    await older?.kill();
+  });
+
+  it('finds the upstream speaks 2025-11-25 only, and still serves the 2026 client from its 2025 session', async () => {
+    const client = await modernClient(front.url as URL);
+    expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'over a 2025 session' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'over a 2025 session' }]);
+    const unknown = await post(front.url as URL, 'tools/call', { name: 'nope' }, { 'mcp-name': 'nope' });
+    // SDK 1.x answers an unknown tool with an isError result: the 2026 client gets what the upstream said.
+    expect(unknown.body['result']).toMatchObject({ isError: true, resultType: 'complete' });
+    expect(JSON.stringify(unknown.body['result'])).toContain('nope');
   });
 });
