@@ -103,11 +103,12 @@ function parseEntry(text: string, generations?: readonly (string | null)[]): Cac
   return { value: parsed.v as CallToolResult, storedAt: parsed.t };
 }
 
-/**
- * A Redis store: `SET prefix+key {"t":storedAt,"v":result} PX ttl`. Every replica with the same prefix
- * shares entries; single-flight stays per process. Invalidation SCANs with MATCH and UNLINKs in batches.
- */
-export function redisStore(options: RedisStoreOptions): CacheStore {
+// Checks the options (a ConfigError naming the bad one) and quiets the client's error events.
+function readRedisOptions(options: RedisStoreOptions): {
+  redis: RedisClientLike;
+  prefix: string;
+  scanCount: number;
+} {
   const read = readOptions('redisStore', options, ['client', 'prefix', 'scanCount']);
   const client = read.raw('client') as RedisClientLike | undefined;
   for (const method of ['get', 'set', 'scan', 'unlink'] as const) {
@@ -120,9 +121,45 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   }
   const redis = client as RedisClientLike;
   quietErrors(redis);
-  const prefix = read.string('prefix', 'mcp-middleware:cache:');
-  const scanCount = read.integer('scanCount', { min: 1, max: 100_000, default: 500 });
+  return {
+    redis,
+    prefix: read.string('prefix', 'mcp-middleware:cache:'),
+    scanCount: read.integer('scanCount', { min: 1, max: 100_000, default: 500 }),
+  };
+}
+
+// Removes the entries `filter` selects: SCAN with a MATCH pattern as narrow as the filter allows, UNLINK.
+async function scanAndUnlink(
+  redis: RedisClientLike,
+  prefix: string,
+  scanCount: number,
+  filter: KeyFilter,
+): Promise<number> {
   const escapedPrefix = escapeGlob(prefix);
+  const tool = filter.tool === undefined ? '*' : escapeGlob(filter.tool);
+  const partition = filter.partition === undefined ? '*' : escapeGlob(filter.partition);
+  const pattern =
+    filter.tool === undefined && filter.partition === undefined
+      ? `${escapedPrefix}*`
+      : `${escapedPrefix}${tool}\u001f${partition}\u001f*`;
+  let removed = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount);
+    cursor = next;
+    // The pattern may over-select when a part is `*`; the filter has the last word.
+    const doomed = keys.filter((key) => filter.matches(key.slice(prefix.length)));
+    if (doomed.length > 0) removed += await redis.unlink(...doomed);
+  } while (cursor !== '0');
+  return removed;
+}
+
+/**
+ * A Redis store: `SET prefix+key {"t":storedAt,"v":result} PX ttl`. Every replica with the same prefix
+ * shares entries; single-flight stays per process. Invalidation SCANs with MATCH and UNLINKs in batches.
+ */
+export function redisStore(options: RedisStoreOptions): CacheStore {
+  const { redis, prefix, scanCount } = readRedisOptions(options);
   const generational = typeof redis.mget === 'function' && typeof redis.eval === 'function';
   const generationKey = (partition: string): string => `${prefix}${GENERATION_TAG}\u001f${partition}`;
   const allKey = generationKey(ALL_PARTITIONS);
@@ -178,23 +215,6 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         await (redis.eval as NonNullable<RedisClientLike['eval']>)(BUMP, keys.length, ...keys);
       },
     }),
-    async invalidate(filter: KeyFilter): Promise<number> {
-      const tool = filter.tool === undefined ? '*' : escapeGlob(filter.tool);
-      const partition = filter.partition === undefined ? '*' : escapeGlob(filter.partition);
-      const pattern =
-        filter.tool === undefined && filter.partition === undefined
-          ? `${escapedPrefix}*`
-          : `${escapedPrefix}${tool}\u001f${partition}\u001f*`;
-      let removed = 0;
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount);
-        cursor = next;
-        // The pattern may over-select when a part is `*`; the filter has the last word.
-        const doomed = keys.filter((key) => filter.matches(key.slice(prefix.length)));
-        if (doomed.length > 0) removed += await redis.unlink(...doomed);
-      } while (cursor !== '0');
-      return removed;
-    },
+    invalidate: (filter: KeyFilter): Promise<number> => scanAndUnlink(redis, prefix, scanCount, filter),
   };
 }
