@@ -15,6 +15,7 @@ import {
 import { CACHE_OPTIONS } from '@mcp-middleware/cache/options';
 import { CONCURRENCY_LIMIT_OPTIONS, RATE_LIMIT_OPTIONS } from '@mcp-middleware/ratelimit/options';
 import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
+import { METRICS_OPTIONS } from '@mcp-middleware/metrics/options';
 import { RETRY_OPTIONS } from '@mcp-middleware/retry/options';
 import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
 import { TRACING_OPTIONS } from '@mcp-middleware/tracing/options';
@@ -82,13 +83,18 @@ const metricsEntry: RegistryEntry = {
   name: 'metrics',
   description:
     'Prometheus metrics of every request, named after the OpenTelemetry MCP conventions (and through the OTel meter API with otel: true)',
-  schema: z.strictObject({
-    maxTools: positiveCount().optional(),
-    maxPrompts: positiveCount().optional(),
-    buckets: z
-      .array(z.number().positive(), { error: 'expected a list of positive numbers of seconds' })
-      .optional(),
-    otel: flag().optional(),
+  ...fileOptions(METRICS_OPTIONS, {
+    shapes: {
+      buckets: z
+        .array(z.number().positive(), { error: 'expected a list of positive numbers of seconds' })
+        .min(1, { error: 'expected at least one bucket' })
+        .refine((list) => list.every((bound, i) => i === 0 || bound > (list[i - 1] as number)), {
+          error: 'expected strictly ascending numbers of seconds',
+        }),
+    },
+    fileOnly: {
+      otel: { schema: flag(), doc: ['also record through the global OpenTelemetry meter', false] },
+    },
   }),
   create: async (options, context) =>
     (await import('@mcp-middleware/metrics')).metrics({

@@ -13,12 +13,6 @@ const ACCESS = (what: string): Doc => [
 ];
 
 const DOCS: Readonly<Record<string, Docs>> = {
-  metrics: {
-    maxTools: ['distinct tool names with their own series; later names share _other', 100],
-    maxPrompts: ['distinct prompt names with their own series; later names share _other', 100],
-    buckets: ['histogram upper bounds in seconds, ascending (default: the OTel MCP conventions)'],
-    otel: ['also record through the global OpenTelemetry meter', false],
-  },
   logging: {
     level: ['level of the default pino logger', 'info'],
     levels: [

@@ -1,7 +1,5 @@
 /** metrics(): Prometheus (and optionally OpenTelemetry) duration and event counters for every request, per the MCP conventions. */
 import {
-  readOptions,
-  type OptionReader,
   type CallToolResult,
   type EventChannel,
   type Middleware,
@@ -13,6 +11,8 @@ import { observeOutcome, errorTypeOf, type Outcome } from '@mcp-middleware/core/
 import type { Histogram } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { instrumentsFor, isRegistry, type AnyRegistry, type Instruments } from './instruments.js';
+import type { OptionReader } from '@mcp-middleware/core/options';
+import { METRICS_OPTIONS } from './declaration.js';
 import { DEFAULT_BUCKETS } from './names.js';
 import { otelHistogram, type MeterOption } from './otel.js';
 import { jsonRpcTypeOf, type Series } from './series.js';
@@ -55,8 +55,6 @@ export interface MetricsOptions {
 export interface MetricsMiddleware extends Middleware {
   readonly registry: AnyRegistry;
 }
-
-const KNOWN = ['registry', 'maxTools', 'maxPrompts', 'buckets', 'meter'] as const;
 
 function readBuckets(value: unknown, fail: (expected: string) => never): readonly number[] {
   if (value === undefined) return DEFAULT_BUCKETS;
@@ -136,16 +134,16 @@ function requestStep(instruments: Instruments, otel: Histogram | undefined): Req
  * rejections and rethrows every error unchanged.
  */
 export function metrics(options: MetricsOptions = {}): MetricsMiddleware {
-  const read: OptionReader = readOptions('metrics', options, KNOWN);
-  const registryOption = read.raw('registry');
+  const { values, reader } = METRICS_OPTIONS.read(options);
+  const read: OptionReader = reader; // annotated, so read.fail() ends control flow
+  const { maxTools, maxPrompts } = values;
+  const registryOption: unknown = values.registry;
   let registry: AnyRegistry;
   if (registryOption === undefined) registry = new Registry();
   else if (isRegistry(registryOption)) registry = registryOption;
   else read.fail('registry', 'a prom-client Registry');
-  const maxTools = read.integer('maxTools', { min: 1, default: 100 });
-  const maxPrompts = read.integer('maxPrompts', { min: 1, default: 100 });
-  const buckets = readBuckets(read.raw('buckets'), (expected) => read.fail('buckets', expected));
-  const otel = otelHistogram(read.raw('meter'), buckets, (expected) => read.fail('meter', expected));
+  const buckets = readBuckets(values.buckets, (expected) => read.fail('buckets', expected));
+  const otel = otelHistogram(values.meter, buckets, (expected) => read.fail('meter', expected));
   const instruments = instrumentsFor(registry, buckets, { maxTools, maxPrompts });
 
   const middleware = toolStep(instruments, otel);
