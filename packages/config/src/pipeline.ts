@@ -1,5 +1,6 @@
 /** createPipeline(): turns a checked config into middlewares, with per-tool overrides and shared stores. */
 import {
+  attachOnce,
   ConfigError,
   MiddlewareError,
   type EventChannel,
@@ -278,7 +279,7 @@ function perTool(
           options === false
             ? Promise.resolve(false as const)
             : create(options, tool.name).then((mw) => {
-                for (const channel of channels) mw.attach?.(channel);
+                for (const channel of channels) attachOnce(mw, channel);
                 return mw;
               });
         byKey.set(key, chosen);
@@ -299,7 +300,7 @@ function perTool(
   };
   dispatcher.attach = (channel) => {
     channels.push(channel);
-    base.attach?.(channel);
+    attachOnce(base, channel);
   };
   // Per-tool settings shape tool calls; every other request (lists, reads, gets) takes the pipeline's
   // own settings, so an override never drops auth's guard or a read's retry.

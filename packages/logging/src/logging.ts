@@ -247,7 +247,6 @@ export function logging(options: LoggingOptions = {}): Middleware {
     }
   }
 
-  const channels = new WeakSet<EventChannel>();
   return Object.assign(middleware, {
     requests: {
       '*': requestStep({
@@ -256,9 +255,8 @@ export function logging(options: LoggingOptions = {}): Middleware {
         write: (level, record, message, ctx) => write(level, record, message, ctx, true),
       }),
     },
+    // Once per channel: the runner guarantees it (core's attachOnce), so no guard here.
     attach(channel: EventChannel): void {
-      if (channels.has(channel)) return;
-      channels.add(channel);
       channel.subscribe(logEvent);
     },
   });
