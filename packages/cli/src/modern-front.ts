@@ -21,6 +21,7 @@ import { requestTarget } from '@mcp-middleware/core/helpers';
 import type { CallTracker } from './drain.js';
 import { mirroredCapabilities } from './mirror.js';
 import { clientMeta, modernExtra } from './modern-extra.js';
+import { listenedResources, mrtrParams, rememberBody, writeResponse } from './modern-http.js';
 import type { ForwardOptions, ModernUpstream } from './modern-upstream.js';
 import { forwardMeta, rethrowUpstream, toolInfoOf, upstreamFailure } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
@@ -60,60 +61,6 @@ const CACHEABLE = new Set([
 const PROGRESS_TOKEN = 'progressToken';
 
 type Params = Readonly<Record<string, unknown>> | undefined;
-
-// The SDK lifts `inputResponses` out of the params (dropping entries it does not recognise) and keeps
-// `requestState` behind an accessor: the client's own values are read from the body it sent, by request.
-const bodies = new WeakMap<Request, unknown>();
-const MRTR_KEYS = ['inputResponses', 'requestState'] as const;
-
-/** The client's `inputResponses` and `requestState` for this request, exactly as it sent them. */
-function mrtrParams(ctx: ServerContext): Record<string, unknown> {
-  const req = (ctx.http as { req?: Request } | undefined)?.req;
-  const body = req === undefined ? undefined : bodies.get(req);
-  const messages: unknown[] = Array.isArray(body) ? body : [body];
-  const own = messages.find(
-    (m): m is { params?: Record<string, unknown> } =>
-      typeof m === 'object' && m !== null && (m as { id?: unknown }).id === ctx.mcpReq.id,
-  );
-  const params = own?.params;
-  if (params === undefined) return {};
-  return Object.fromEntries(MRTR_KEYS.filter((k) => params[k] !== undefined).map((k) => [k, params[k]]));
-}
-
-/** The resource URIs a `subscriptions/listen` request asks to hear about. */
-function listenedResources(body: unknown): string[] {
-  const message = body as {
-    method?: unknown;
-    params?: { notifications?: { resourceSubscriptions?: unknown } };
-  };
-  if (typeof body !== 'object' || body === null || message.method !== 'subscriptions/listen') return [];
-  const uris = message.params?.notifications?.resourceSubscriptions;
-  return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [];
-}
-
-/** Writes a web Response to a Node response, streaming an SSE body as it comes. */
-async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  res.writeHead(response.status, headers);
-  if (response.body === null) {
-    res.end();
-    return;
-  }
-  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
-  res.once('close', () => void reader.cancel().catch(() => undefined));
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      res.write(value);
-    }
-  } finally {
-    res.end();
-  }
-}
 
 /** The `_meta` to send upstream: the client's, envelope included, as the 2025 path sends it (no progress token). */
 function upstreamMeta(
@@ -257,7 +204,7 @@ export function createModernFront(host: ModernHost): ModernFront {
       const abort = new AbortController();
       res.once('close', () => abort.abort());
       const request = await toWebRequest(req as NodeIncomingMessageLike, body, { signal: abort.signal });
-      bodies.set(request, body);
+      rememberBody(request, body);
       const uris = listenedResources(body);
       if (uris.length > 0) host.listening?.(uris);
       const authInfo = (req as { auth?: AuthInfo }).auth;

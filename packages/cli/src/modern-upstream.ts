@@ -8,6 +8,7 @@
  */
 import { Client, StreamableHTTPClientTransport, type DiscoverResult } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { UpstreamListener, type UpstreamChange } from './upstream-listen.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import {
   fetchWithoutListenerWarnings,
@@ -15,6 +16,8 @@ import {
   type UpstreamConnection,
   type UpstreamSpec,
 } from './upstream.js';
+
+export type { UpstreamChange } from './upstream-listen.js';
 
 /** The revision the gateway speaks with its upstream for 2026-07-28 clients. */
 export type UpstreamEra = 'modern' | 'legacy';
@@ -67,29 +70,15 @@ function paramsWithMeta(
   return meta === undefined ? rest : { ...rest, _meta: meta };
 }
 
-/** A change the upstream announced on its `subscriptions/listen` stream: a list, or one resource's content. */
-export type UpstreamChange = 'tools' | 'prompts' | 'resources' | { readonly updated: string };
-
-const CHANGES: Readonly<Record<string, UpstreamChange>> = {
-  'notifications/tools/list_changed': 'tools',
-  'notifications/prompts/list_changed': 'prompts',
-  'notifications/resources/list_changed': 'resources',
-};
-const RELISTEN_MS = 1000;
-// Resource URIs the gateway listens for upstream on its clients' behalf; beyond this, new ones are ignored.
-const MAX_RESOURCE_SUBSCRIPTIONS = 1000;
-
 /** Decides the upstream's revision once per upstream connection and forwards 2026-era requests in it. */
 export class ModernUpstream {
   readonly #host: ModernUpstreamHost;
   #verdict: Promise<DiscoverResult | undefined> | undefined;
-  #watching: { close(): Promise<void> } | undefined;
-  #onChange: ((change: UpstreamChange) => void) | undefined;
-  readonly #resources = new Set<string>();
-  #closed = false;
+  readonly #listener: UpstreamListener;
 
   constructor(host: ModernUpstreamHost) {
     this.#host = host;
+    this.#listener = new UpstreamListener(() => this.#connectModern(), host.connectTimeoutMs);
   }
 
   /** Forget the verdict (the upstream restarted: it may be another version now). */
@@ -98,82 +87,36 @@ export class ModernUpstream {
   }
 
   /**
-   * Holds one `subscriptions/listen` stream open on a 2026-07-28 upstream (list changes of every kind) and
-   * reports what it hears, so the gateway's own listen streams hear it too. Re-listens when the stream
-   * drops. Nothing to do for a 2025 upstream: its list changes arrive on the 2025 connection.
+   * Holds one `subscriptions/listen` stream open on a 2026-07-28 upstream and reports what it hears (see
+   * upstream-listen.ts). Nothing to do for a 2025 upstream: its list changes arrive on the 2025 connection.
    */
-  async watch(onChange: (change: UpstreamChange) => void): Promise<void> {
-    this.#onChange = onChange;
-    const { spec } = this.#host;
-    const discover = await this.#discover();
-    if (discover === undefined || !isHttpUpstream(spec) || this.#closed) return;
-    const client = new Client(this.#host.clientInfo, { versionNegotiation: { mode: 'auto' } });
-    client.fallbackNotificationHandler = (notification) => {
-      const change = CHANGES[notification.method];
-      if (change !== undefined) onChange(change);
-      const uri = (notification.params as { uri?: unknown } | undefined)?.uri;
-      if (notification.method === 'notifications/resources/updated' && typeof uri === 'string') {
-        onChange({ updated: uri });
-      }
-      return Promise.resolve();
-    };
-    try {
-      await client.connect(this.#transport(spec.url, spec.headers), { prior: { kind: 'modern', discover } });
-      const resources = [...this.#resources];
-      const subscription = await client.listen(
-        {
-          toolsListChanged: true,
-          promptsListChanged: true,
-          resourcesListChanged: true,
-          ...(resources.length > 0 && { resourceSubscriptions: resources }),
-        },
-        { timeout: this.#host.connectTimeoutMs },
-      );
-      this.#watching = {
-        close: async () => {
-          await subscription.close().catch(() => undefined);
-          await client.close().catch(() => undefined);
-        },
-      };
-      void subscription.closed.then(async (how) => {
-        await client.close().catch(() => undefined);
-        if (how !== 'local' && !this.#closed) this.#relisten(onChange);
-      });
-    } catch {
-      await client.close().catch(() => undefined);
-      if (!this.#closed) this.#relisten(onChange);
-    }
+  watch(onChange: (change: UpstreamChange) => void): Promise<void> {
+    return this.#listener.watch(onChange);
   }
 
-  /**
-   * Makes the upstream listen stream cover `uris` too (a client at the gateway listens for their updates);
-   * the stream is opened again when the set grows.
-   */
+  /** Makes the upstream listen stream cover `uris` too (a client at the gateway listens for them). */
   listenFor(uris: readonly string[]): void {
-    const before = this.#resources.size;
-    for (const uri of uris) {
-      if (this.#resources.size >= MAX_RESOURCE_SUBSCRIPTIONS) break;
-      this.#resources.add(uri);
-    }
-    const onChange = this.#onChange;
-    if (this.#resources.size === before || onChange === undefined || this.#closed) return;
-    const previous = this.#watching;
-    this.#watching = undefined;
-    void (async () => {
-      await this.watch(onChange);
-      await previous?.close();
-    })();
-  }
-
-  #relisten(onChange: (change: UpstreamChange) => void): void {
-    const timer = setTimeout(() => void this.watch(onChange), RELISTEN_MS);
-    timer.unref();
+    this.#listener.listenFor(uris);
   }
 
   /** Closes the listen stream; no more re-listening. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#watching?.close();
+  close(): Promise<void> {
+    return this.#listener.close();
+  }
+
+  /** A client connected in 2026-07-28 (no round trip), or undefined when the upstream does not speak it. */
+  async #connectModern(): Promise<Client | undefined> {
+    const { spec } = this.#host;
+    const discover = await this.#discover();
+    if (discover === undefined || !isHttpUpstream(spec)) return undefined;
+    const client = new Client(this.#host.clientInfo, { versionNegotiation: { mode: 'auto' } });
+    try {
+      await client.connect(this.#transport(spec.url, spec.headers), { prior: { kind: 'modern', discover } });
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+    return client;
   }
 
   /** The revision the upstream speaks with the gateway's 2026-07-28 clients. */
