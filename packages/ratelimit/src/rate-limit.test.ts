@@ -3,13 +3,17 @@ import { Redis } from 'ioredis';
 import {
   ConfigError,
   EventChannel,
-  isMiddlewareError,
   principalKey,
-  type MiddlewareErrorLike,
   type MiddlewareEvent,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { createTestContext, manualClock, stubHandler, type ManualClock } from '@mcp-middleware/core/testing';
+import {
+  createTestContext,
+  manualClock,
+  rejectionOf,
+  stubHandler,
+  type ManualClock,
+} from '@mcp-middleware/core/testing';
 import { rateLimit, type RateLimitOptions, type RateLimitRejection } from './rate-limit.js';
 import { redisStore } from './redis-store.js';
 import type { RateLimitStore, WindowState } from './store.js';
@@ -36,15 +40,6 @@ function harness(options: RateLimitOptions, clock: ManualClock = manualClock()) 
     return middleware(ctx, handler);
   };
   return { call, clock, events, handler };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<MiddlewareErrorLike> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMiddlewareError(error)) throw new Error(`expected a MiddlewareError, got ${String(error)}`);
-  return error;
 }
 
 // A store whose backend is down: every call fails, as a Redis outage does.
@@ -95,7 +90,7 @@ describe('rateLimit', () => {
       const { call, handler } = harness({ limit: 2, windowMs: 60_000 });
       await call();
       await call();
-      const error = await rejection(call());
+      const error = await rejectionOf(call(), 'RATE_LIMITED');
       expect(error.code).toBe('RATE_LIMITED');
       expect(handler.calls).toHaveLength(2);
     });
@@ -104,7 +99,7 @@ describe('rateLimit', () => {
       const { call, clock } = harness({ limit: 10, windowMs: 60_000 });
       for (let i = 0; i < 10; i++) await call();
       await clock.advance(48_500);
-      const error = await rejection(call());
+      const error = await rejectionOf(call(), 'RATE_LIMITED');
       expect(error.message).toBe(
         'rate limit for tool `search` exceeded (10 calls per 60 s); retry after 12 s',
       );
@@ -114,7 +109,7 @@ describe('rateLimit', () => {
       const { call, clock } = harness({ limit: 1, windowMs: 10_000 });
       await call();
       await clock.advance(4000);
-      const error = await rejection(call());
+      const error = await rejectionOf(call(), 'RATE_LIMITED');
       expect(error.retryable).toBe(true);
       expect(error.retryAfterMs).toBe(6000);
       expect(error.data).toEqual({ limit: 1, remaining: 0, windowMs: 10_000 });
@@ -175,7 +170,7 @@ describe('rateLimit', () => {
         cost: (ctx: ToolContext) => Number(ctx.args?.['pages']),
       });
       await call({ args: { pages: 6 } });
-      const error = await rejection(call({ args: { pages: 5 } }));
+      const error = await rejectionOf(call({ args: { pages: 5 } }), 'RATE_LIMITED');
       await call({ args: { pages: 4 } });
       expect(error.message).toContain('this call costs 5 of 10 points per 60 s, 4 left');
       expect(handler.calls).toHaveLength(2);
@@ -189,7 +184,7 @@ describe('rateLimit', () => {
 
     it('rejects a call that costs more than limit as not retryable', async () => {
       const { call } = harness({ limit: 3, cost: 4 });
-      const error = await rejection(call());
+      const error = await rejectionOf(call(), 'RATE_LIMITED');
       expect(error.retryable).toBe(false);
       expect(error.message).toContain('can never be admitted');
     });
@@ -198,7 +193,7 @@ describe('rateLimit', () => {
       const { call, events } = harness({ limit: 2, cost: () => Number.NaN });
       await call();
       await call();
-      expect((await rejection(call())).code).toBe('RATE_LIMITED');
+      expect((await rejectionOf(call(), 'RATE_LIMITED')).code).toBe('RATE_LIMITED');
       expect(events.filter((e) => e.type === 'warning')).toHaveLength(3);
     });
   });
@@ -218,7 +213,7 @@ describe('rateLimit', () => {
     it('rejects at once a call that could not be admitted within maxWaitMs', async () => {
       const { call, clock } = harness({ limit: 1, windowMs: 10_000, mode: 'queue', maxWaitMs: 5000 });
       await call();
-      const error = await rejection(call());
+      const error = await rejectionOf(call(), 'RATE_LIMITED');
       expect(error.code).toBe('RATE_LIMITED');
       expect(clock.pending).toBe(0);
     });
@@ -229,7 +224,7 @@ describe('rateLimit', () => {
       const controller = new AbortController();
       const waiting = call({ signal: controller.signal });
       controller.abort();
-      const error = await rejection(waiting);
+      const error = await rejectionOf(waiting, 'CANCELLED');
       expect(error.code).toBe('CANCELLED');
       expect(clock.pending).toBe(0);
     });
@@ -306,7 +301,7 @@ describe('rateLimit', () => {
 
     it('rejects every call with "fail-closed", retryable after 1 s', async () => {
       const { call, handler } = harness({ limit: 5, store: brokenStore(), onStoreError: 'fail-closed' });
-      const error = await rejection(call());
+      const error = await rejectionOf(call(), 'RATE_LIMITED');
       expect([error.code, error.retryAfterMs, error.data?.['reason']]).toEqual([
         'RATE_LIMITED',
         1000,
@@ -317,7 +312,7 @@ describe('rateLimit', () => {
 
     it('keeps the store error out of the text a client sees under "fail-closed"', async () => {
       const { call } = harness({ limit: 5, store: brokenStore(), onStoreError: 'fail-closed' });
-      const error = await rejection(call());
+      const error = await rejectionOf(call(), 'RATE_LIMITED');
       expect(error.message).toBe('rate limiting for tool `search` is unavailable right now; retry after 1 s');
     });
 
@@ -354,7 +349,7 @@ describe('rateLimit', () => {
         },
       });
       await call();
-      const error = await rejection(call());
+      const error = await rejectionOf(call(), 'RATE_LIMITED');
       expect(error.code).toBe('RATE_LIMITED');
       expect(events.map((e) => e.type)).toEqual(['reject', 'warning']);
     });
