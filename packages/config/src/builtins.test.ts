@@ -157,7 +157,7 @@ const malformed: [string, unknown, string[]][] = [
     'unknown log level',
     { pipeline: [{ logging: { level: 'verbose' } }] },
     [
-      'pipeline[0].logging.level: expected one of "trace", "debug", "info", "warn", "error", "fatal", "silent", got "verbose"',
+      'pipeline[0].logging.level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"',
     ],
   ],
   [

@@ -15,6 +15,7 @@ import {
 import { CACHE_OPTIONS } from '@mcp-middleware/cache/options';
 import { CONCURRENCY_LIMIT_OPTIONS, RATE_LIMIT_OPTIONS } from '@mcp-middleware/ratelimit/options';
 import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
+import { LOGGING_OPTIONS, PINO_LEVELS } from '@mcp-middleware/logging/options';
 import { METRICS_OPTIONS } from '@mcp-middleware/metrics/options';
 import { RETRY_OPTIONS } from '@mcp-middleware/retry/options';
 import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
@@ -104,22 +105,26 @@ const metricsEntry: RegistryEntry = {
     }),
 };
 
-const logLevel = oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+const logLevel = oneOf(PINO_LEVELS);
 const loggingEntry: RegistryEntry = {
   name: 'logging',
   description: 'one structured pino line per failed or rejected call, on stderr, redacted',
-  schema: z.strictObject({
-    level: logLevel.optional(),
-    levels: z
-      .strictObject({
+  ...fileOptions(LOGGING_OPTIONS, {
+    shapes: {
+      levels: z.strictObject({
         success: logLevel.optional(),
         toolError: logLevel.optional(),
         rejected: logLevel.optional(),
         failed: logLevel.optional(),
-      })
-      .optional(),
-    includeArgs: flag().optional(),
-    redact: textList().optional(),
+        inputRequired: logLevel.optional(),
+      }),
+      redact: z.array(
+        text().refine((path) => path.split('.').every((part) => part !== ''), {
+          error: 'expected a dot-separated argument path',
+        }),
+        { error: 'expected a list of dot-separated argument paths' },
+      ),
+    },
   }),
   create: async (options) => (await import('@mcp-middleware/logging')).logging(pick(options, [])),
 };

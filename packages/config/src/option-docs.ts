@@ -13,15 +13,6 @@ const ACCESS = (what: string): Doc => [
 ];
 
 const DOCS: Readonly<Record<string, Docs>> = {
-  logging: {
-    level: ['level of the default pino logger', 'info'],
-    levels: [
-      'the level of each outcome’s line',
-      { success: 'debug', toolError: 'warn', rejected: 'warn', failed: 'error' },
-    ],
-    includeArgs: ['add a tool call’s arguments, redacted', false],
-    redact: ['more argument paths to redact: dot-separated, * for any key or index', []],
-  },
   auth: {
     authInfo: [
       'trust the transport’s authInfo: true, or { resource } to check the token’s resource (default: not used)',

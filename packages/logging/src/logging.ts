@@ -1,7 +1,6 @@
 /** logging(): one structured pino line per failed or rejected request (successes at debug), on stderr by default. */
 import {
   ConfigError,
-  readOptions,
   type CallToolResult,
   type EventChannel,
   type Middleware,
@@ -16,6 +15,7 @@ import { redactSecrets } from '@mcp-middleware/core/redact';
 import { pino, type Logger } from 'pino';
 import { bounded, correlate, describeError, safeTarget } from './fields.js';
 import { parsePaths, redactArgs } from './redact.js';
+import { LOGGING_OPTIONS } from './declaration.js';
 import { requestStep } from './request-step.js';
 
 /** How a call ended, as its log line says in `outcome`. */
@@ -60,8 +60,6 @@ export interface LoggingOptions {
   readonly redact?: readonly string[] | undefined;
 }
 
-const KNOWN = ['logger', 'level', 'levels', 'includeArgs', 'redact'] as const;
-const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MESSAGES: Readonly<Record<LogOutcome, string>> = {
   success: 'tool call completed',
   tool_error: 'tool returned an error',
@@ -106,8 +104,9 @@ function kindOf(outcome: Outcome): LogOutcome {
  * Never logs a token; a failing logger never fails a call; every error is rethrown unchanged.
  */
 export function logging(options: LoggingOptions = {}): Middleware {
-  const read: OptionReader = readOptions('logging', options, KNOWN);
-  const given = read.raw('logger');
+  const { values, reader } = LOGGING_OPTIONS.read(options);
+  const read: OptionReader = reader; // annotated, so read.fail() ends control flow
+  const given: unknown = values.logger;
   if (given !== undefined && !isLogger(given)) read.fail('logger', 'a pino logger');
   if (given !== undefined && read.has('level')) {
     throw new ConfigError(
@@ -115,7 +114,7 @@ export function logging(options: LoggingOptions = {}): Middleware {
       'logging: level applies to the default logger; set it on the logger you pass',
     );
   }
-  const level = read.oneOf('level', PINO_LEVELS, 'info');
+  const level = values.level;
   const log: Logger = given ?? defaultLogger(level);
   const known = Object.keys(log.levels.values).concat('silent');
   const levelsRead = read.object('levels', ['success', 'toolError', 'rejected', 'failed', 'inputRequired']);
@@ -128,8 +127,8 @@ export function logging(options: LoggingOptions = {}): Middleware {
     failed: levelOf('failed', 'error'),
     input_required: levelOf('inputRequired', 'debug'),
   };
-  const includeArgs = read.boolean('includeArgs', false);
-  const redactOption = read.raw('redact');
+  const includeArgs = values.includeArgs;
+  const redactOption: unknown = values.redact;
   if (
     redactOption !== undefined &&
     (!Array.isArray(redactOption) ||
