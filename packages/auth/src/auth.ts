@@ -2,7 +2,6 @@
 import {
   defineMiddleware,
   principalKey,
-  readOptions,
   type CallToolResult,
   type Middleware,
   type Next,
@@ -23,6 +22,7 @@ import {
   type Found,
 } from './authenticate.js';
 import { hiddenCompletion } from './completion.js';
+import { AUTH_OPTIONS } from './declaration.js';
 import type { PromptRequirements, ResourceRequirements, ToolRequirements } from './requirements.js';
 import type { PrincipalResolver } from './resolver.js';
 
@@ -56,8 +56,6 @@ export interface AuthOptions {
    */
   readonly forbidden?: 'hide' | 'refuse' | undefined;
 }
-
-const KNOWN = ['from', 'tools', 'prompts', 'resources', 'forbidden'] as const;
 
 /** What a step does once the caller is known: check it may go on (throw the refusal), then go on. */
 type Check = ((ctx: RequestContext, principal: Principal) => void) | undefined;
@@ -182,12 +180,12 @@ function requestSteps(resolve: PrincipalResolver, access: Access, hide: boolean)
  * ends with the request's signal.
  */
 export function auth(options: AuthOptions = {}): Middleware {
-  const reader = readOptions('auth', options, KNOWN);
-  const resolve = readResolvers(reader.raw('from'));
-  const hide = reader.oneOf('forbidden', ['hide', 'refuse'], 'hide') === 'hide';
+  const { values } = AUTH_OPTIONS.read(options);
+  const resolve = readResolvers(values.from);
+  const hide = values.forbidden === 'hide';
   const access = compileAccess(
     'auth',
-    { tool: reader.raw('tools'), prompt: reader.raw('prompts'), resource: reader.raw('resources') },
+    { tool: values.tools, prompt: values.prompts, resource: values.resources },
     hide,
   );
   const toolCheck: Check = access.has.tool

@@ -12,6 +12,7 @@ import {
   JWT_ALGORITHMS,
   type PrincipalResolver,
 } from '@mcp-middleware/auth';
+import { AUTH_OPTIONS } from '@mcp-middleware/auth/options';
 import { CACHE_OPTIONS } from '@mcp-middleware/cache/options';
 import { CONCURRENCY_LIMIT_OPTIONS, RATE_LIMIT_OPTIONS } from '@mcp-middleware/ratelimit/options';
 import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
@@ -129,45 +130,56 @@ const loggingEntry: RegistryEntry = {
   create: async (options) => (await import('@mcp-middleware/logging')).logging(pick(options, [])),
 };
 
+// The resolvers a file can name beside auth's declared options (jwt(), apiKeys(), … read their own options
+// when the entry is built; declaring them once as well is the next step).
+const AUTH_INFO = z.union([z.literal(true), z.strictObject({ resource: text().optional() })], {
+  error: 'expected true or { resource: "https://…" }',
+});
+const JWT = z.strictObject({
+  issuer: oneOrMany('the issuer (iss) tokens must carry'),
+  audience: oneOrMany(
+    'this server as the audience (aud) tokens must name; never optional, as the MCP spec forbids token passthrough',
+  ),
+  algorithms: z.array(oneOf(JWT_ALGORITHMS)).min(1, { error: 'expected at least one algorithm' }),
+  jwksUri: text(),
+  clockToleranceSec: count().optional(),
+  maxTokenAgeSec: positiveCount().optional(),
+  jwksTimeoutMs: durationMs().optional(),
+});
+const API_KEYS = z.strictObject({
+  keys: z.array(apiKeyEntry).min(1, { error: 'expected at least one key' }),
+  header: text().optional(),
+});
+const ENV_KEY = z.strictObject({
+  variable: text().optional(),
+  keys: z.array(apiKeyEntry).min(1, { error: 'expected at least one key' }),
+});
+const AUTH_DOCS = {
+  authInfo: [
+    'trust the transport’s authInfo: true, or { resource } to check the token’s resource (default: not used)',
+  ],
+  jwt: ['verify bearer JWTs: issuer, audience, algorithms and jwksUri are required'],
+  apiKeys: ['API keys by sha256, each with an id, scopes and roles; header defaults to x-api-key'],
+  env: ['one API key from an environment variable (stdio servers); variable defaults to MCP_API_KEY'],
+} as const;
+
 const authEntry: RegistryEntry = {
   name: 'auth',
   description:
     'who is calling (authInfo, JWT, API keys, environment) on every request, and which tools, prompts and resources they may use',
-  schema: z.strictObject({
-    authInfo: z
-      .union([z.literal(true), z.strictObject({ resource: text().optional() })], {
-        error: 'expected true or { resource: "https://…" }',
-      })
-      .optional(),
-    jwt: z
-      .strictObject({
-        issuer: oneOrMany('the issuer (iss) tokens must carry'),
-        audience: oneOrMany(
-          'this server as the audience (aud) tokens must name; never optional, as the MCP spec forbids token passthrough',
-        ),
-        algorithms: z.array(oneOf(JWT_ALGORITHMS)).min(1, { error: 'expected at least one algorithm' }),
-        jwksUri: text(),
-        clockToleranceSec: count().optional(),
-        maxTokenAgeSec: positiveCount().optional(),
-        jwksTimeoutMs: durationMs().optional(),
-      })
-      .optional(),
-    apiKeys: z
-      .strictObject({
-        keys: z.array(apiKeyEntry).min(1, { error: 'expected at least one key' }),
-        header: text().optional(),
-      })
-      .optional(),
-    env: z
-      .strictObject({
-        variable: text().optional(),
-        keys: z.array(apiKeyEntry).min(1, { error: 'expected at least one key' }),
-      })
-      .optional(),
-    tools: z.record(z.string(), requirement).optional(),
-    prompts: z.record(z.string(), requirement).optional(),
-    resources: z.record(z.string(), requirement).optional(),
-    forbidden: oneOf(['hide', 'refuse']).optional(),
+  ...fileOptions(AUTH_OPTIONS, {
+    shapes: {
+      tools: z.record(z.string(), requirement),
+      prompts: z.record(z.string(), requirement),
+      resources: z.record(z.string(), requirement),
+    },
+    // The resolvers a file can name; in code they go in `from`.
+    fileOnly: {
+      authInfo: { schema: AUTH_INFO, doc: AUTH_DOCS.authInfo },
+      jwt: { schema: JWT, doc: AUTH_DOCS.jwt },
+      apiKeys: { schema: API_KEYS, doc: AUTH_DOCS.apiKeys },
+      env: { schema: ENV_KEY, doc: AUTH_DOCS.env },
+    },
   }),
   create(options) {
     const from: PrincipalResolver[] = [];
