@@ -11,7 +11,10 @@ const access = (what: string): string =>
 
 /** Every option of {@link AuthOptions}: kind, default, and one line of doc. */
 export const AUTH_OPTIONS = declareOptions<AuthOptions>()('auth', {
-  from: value({ doc: "who is calling: a resolver or a list, tried in order (default: the transport's authInfo)", inFile: false }),
+  from: value({
+    doc: "who is calling: a resolver or a list, tried in order (default: the transport's authInfo)",
+    inFile: false,
+  }),
   tools: value({ default: {}, doc: access('tool name') }),
   prompts: value({ default: {}, doc: access('prompt name') }),
   resources: value({ default: {}, doc: access('resource URI') }),

@@ -133,3 +133,41 @@ describe('describeNumber', () => {
     expect(describeNumber(spec)).toBe(text);
   });
 });
+
+interface RuleOptions {
+  readonly mode?: 'reject' | 'queue';
+  readonly maxWaitMs?: number;
+  readonly baseMs?: number;
+  readonly maxMs?: number;
+  readonly cost?: number | (() => number);
+  readonly capture?: boolean | (() => unknown);
+}
+
+const RULES = declareOptions<RuleOptions>()('rules', {
+  mode: oneOf(['reject', 'queue'], { default: 'reject', doc: 'mode' }),
+  maxWaitMs: integer({ min: 0, default: 10, onlyWhen: { key: 'mode', is: 'queue' }, doc: 'wait' }),
+  baseMs: integer({ min: 0, default: 100, doc: 'base' }),
+  maxMs: integer({ min: 0, default: 1000, atLeast: 'baseMs', doc: 'cap' }),
+  cost: integer({ min: 0, default: 1, orFunction: true, doc: 'cost' }),
+  capture: boolean({ default: false, orFunction: true, doc: 'capture' }),
+});
+
+describe('rules between options', () => {
+  it('refuses an option set without the value of another it depends on', () => {
+    expect(() => RULES.read({ maxWaitMs: 5 })).toThrow('rules: maxWaitMs applies only with mode: "queue"');
+    expect(RULES.read({ mode: 'queue', maxWaitMs: 5 }).values.maxWaitMs).toBe(5);
+  });
+
+  it('raises a floor to the value of the option it must not be below', () => {
+    expect(() => RULES.read({ baseMs: 500, maxMs: 200 })).toThrow(
+      'rules: maxMs must be an integer ≥ 500, got 200',
+    );
+    expect(RULES.read({ baseMs: 5000 }).values.maxMs).toBe(5000);
+  });
+
+  it('takes a function where the declaration allows one, and says so when the value is neither', () => {
+    const cost = (): number => 2;
+    expect(RULES.read({ cost }).values.cost).toBe(cost);
+    expect(() => RULES.read({ capture: 'yes' })).toThrow('rules: capture must be true, false or a function');
+  });
+});
