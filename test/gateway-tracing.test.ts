@@ -263,6 +263,16 @@ describe('the gateway traces each request', { timeout: 60_000 }, () => {
     expect(exports).toEqual([]);
   });
 
+  it('keeps serving when the collector cannot be reached, and says so on stderr', async () => {
+    const gateway = spawnGateway(
+      ['proxy', '--', ...UPSTREAM],
+      cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }),
+    );
+    const upstreamMeta = await callWithTraceparent(gateway);
+    expect(upstreamMeta['traceparent']).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+    expect(gateway.stderr()).toMatch(/mcp-middleware: tracing: .*ECONNREFUSED/);
+  });
+
   it('refuses an exporter protocol it does not have, with exit code 2 and the variable named', async () => {
     const gateway = spawnGateway(
       ['proxy', '--', ...UPSTREAM],

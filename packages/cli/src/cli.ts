@@ -86,7 +86,8 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
     await config?.close().catch(() => undefined);
     throw error;
   }
-  const tracer = settings === undefined ? undefined : await startGatewayTracing(settings);
+  const tracer =
+    settings === undefined ? undefined : await startGatewayTracing(settings, (line) => log(line));
   if (tracer !== undefined)
     log(`tracing: exporting spans to ${tracer.settings.url} (${tracer.settings.protocol})`);
   // Traced without a `tracing` entry (OTEL_* variables only): the gateway's own span per request, outermost.

@@ -2,6 +2,7 @@
  * The gateway's OpenTelemetry SDK: where its spans go (OTLP over HTTP), read from the config's `tracing`
  * entry (`exporter:`) and the standard `OTEL_*` variables, registered globally so `tracing()` records.
  */
+import type { DiagLogger } from '@opentelemetry/api';
 import { ConfigError } from '@mcp-middleware/core';
 
 /** `exporter:` under the gateway config's `tracing` entry; every field falls back to its `OTEL_*` variable. */
@@ -137,7 +138,10 @@ export function isPropagating(): boolean {
  * propagators, globally (the gateway is the process). The SDK is loaded only here, so a gateway without
  * tracing never loads it.
  */
-export async function startGatewayTracing(settings: ExporterSettings): Promise<GatewayTracing> {
+export async function startGatewayTracing(
+  settings: ExporterSettings,
+  warn: (message: string) => void = () => undefined,
+): Promise<GatewayTracing> {
   const [api, { AsyncLocalStorageContextManager }, core, { resourceFromAttributes }, sdk, exporterModule] =
     await Promise.all([
       import('@opentelemetry/api'),
@@ -157,6 +161,7 @@ export async function startGatewayTracing(settings: ExporterSettings): Promise<G
     resource: resourceFromAttributes(settings.resource),
     spanProcessors: [new sdk.BatchSpanProcessor(exporter)],
   });
+  api.diag.setLogger(exportProblems(warn), api.DiagLogLevel.ERROR);
   api.trace.setGlobalTracerProvider(provider);
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(
@@ -183,4 +188,26 @@ export function withTraceContext<M extends Record<string, unknown>>(meta: M | un
   const carrier: Record<string, unknown> = { ...meta };
   inject(carrier);
   return Object.keys(carrier).length === 0 ? undefined : (carrier as M);
+}
+
+// An exporter that cannot reach its collector reports through OpenTelemetry's diag logger, which is silent
+// by default: the first few errors reach stderr, so a wrong endpoint is seen, and a dead collector never floods it.
+const MAX_REPORTED = 3;
+function exportProblems(warn: (message: string) => void): DiagLogger {
+  let reported = 0;
+  const ignore = (): void => undefined;
+  return {
+    error(message, ...args) {
+      if (reported >= MAX_REPORTED) return;
+      reported++;
+      const detail = args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ');
+      warn(
+        `tracing: ${message}${detail === '' ? '' : ` ${detail}`}${reported === MAX_REPORTED ? ' (further tracing errors are not shown)' : ''}`,
+      );
+    },
+    warn: ignore,
+    info: ignore,
+    debug: ignore,
+    verbose: ignore,
+  };
 }
