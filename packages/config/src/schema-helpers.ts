@@ -14,18 +14,6 @@ export const durationMs = (): z.ZodNumber => integer('a positive integer (millis
 export const count = (): z.ZodNumber => integer('a non-negative integer', 0);
 /** A positive integer count. */
 export const positiveCount = (): z.ZodNumber => integer('a positive integer', 1);
-/** A percentage from 0 to 100. */
-export const percent = (): z.ZodNumber =>
-  z
-    .number(expected('a number from 0 to 100'))
-    .min(0, expected('a number from 0 to 100'))
-    .max(100, expected('a number from 0 to 100'));
-/** A ratio from 0 to 1. */
-export const ratio = (): z.ZodNumber =>
-  z
-    .number(expected('a number from 0 to 1'))
-    .min(0, expected('a number from 0 to 1'))
-    .max(1, expected('a number from 0 to 1'));
 /** A non-empty string. */
 export const text = (): z.ZodString =>
   z.string(expected('a non-empty string')).min(1, expected('a non-empty string'));
