@@ -1,5 +1,6 @@
-// The spawned gateway's own spans: a SERVER span per request, child of the client's traceparent, its own
-// context sent upstream in _meta, exported by the real OTLP exporter to a local OTLP/HTTP receiver.
+// The spawned gateway's own spans: a SERVER span per request, child of the client's traceparent, and a
+// CLIENT span for the upstream request, whose context is sent upstream in _meta; exported by the real
+// OTLP exporter to a local OTLP/HTTP receiver.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { UPSTREAM, connectToGateway, spawnGateway, stopGateway } from './fixture
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN_ID = '00f067aa0ba902b7';
 const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_CLIENT = 3;
 
 interface ExportedSpan {
   readonly traceId: string;
@@ -219,14 +221,16 @@ describe('the gateway traces each request', { timeout: 60_000 }, () => {
     expect(spanId).not.toBe(CLIENT_SPAN_ID);
 
     expect(exports.every((e) => e.contentType.includes('application/json'))).toBe(true);
-    const span = allSpans().find((s) => s.name === 'tools/call meta');
+    const span = allSpans().find((s) => s.name === 'tools/call meta' && s.kind === SPAN_KIND_SERVER);
     expect(span).toMatchObject({
       traceId: TRACE_ID,
-      spanId,
       parentSpanId: CLIENT_SPAN_ID,
-      kind: SPAN_KIND_SERVER,
       service: 'traced-gateway',
     });
+    // The upstream request is the gateway's CLIENT span, child of its SERVER span: its context went upstream.
+    const hop = allSpans().find((s) => s.name === 'tools/call meta' && s.kind === SPAN_KIND_CLIENT);
+    expect(hop).toMatchObject({ traceId: TRACE_ID, spanId, parentSpanId: span?.spanId });
+    expect(hop?.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'meta' });
     expect(span?.attributes).toMatchObject({
       'mcp.method.name': 'tools/call',
       'gen_ai.tool.name': 'meta',
@@ -244,14 +248,10 @@ describe('the gateway traces each request', { timeout: 60_000 }, () => {
     const spanId = (upstreamMeta['traceparent'] ?? '').split('-')[2];
     expect(exports.length).toBeGreaterThan(0);
     expect(exports.every((e) => e.contentType === 'application/x-protobuf')).toBe(true);
-    const span = allSpans().find((s) => s.name === 'tools/call meta');
-    expect(span).toMatchObject({
-      traceId: TRACE_ID,
-      spanId,
-      parentSpanId: CLIENT_SPAN_ID,
-      kind: SPAN_KIND_SERVER,
-      service: 'env-gateway',
-    });
+    const span = allSpans().find((s) => s.name === 'tools/call meta' && s.kind === SPAN_KIND_SERVER);
+    expect(span).toMatchObject({ traceId: TRACE_ID, parentSpanId: CLIENT_SPAN_ID, service: 'env-gateway' });
+    const hop = allSpans().find((s) => s.name === 'tools/call meta' && s.kind === SPAN_KIND_CLIENT);
+    expect(hop).toMatchObject({ traceId: TRACE_ID, spanId, parentSpanId: span?.spanId });
     expect(span?.attributes['mcp.method.name']).toBe('tools/call');
   });
 

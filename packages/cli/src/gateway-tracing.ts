@@ -127,6 +127,9 @@ export interface GatewayTracing {
 }
 
 let inject: ((carrier: Record<string, unknown>) => void) | undefined;
+let clientSpan:
+  | ((name: string, attributes: Record<string, string>, call: () => Promise<unknown>) => Promise<unknown>)
+  | undefined;
 
 /** True once the gateway registered an SDK: forwarded requests then carry the gateway's own trace context. */
 export function isPropagating(): boolean {
@@ -170,10 +173,35 @@ export async function startGatewayTracing(
     }),
   );
   inject = (carrier) => api.propagation.inject(api.context.active(), carrier);
+  const tracer = provider.getTracer('@mcp-middleware/cli');
+  clientSpan = (name, attributes, call) => {
+    const span = tracer.startSpan(name, { kind: api.SpanKind.CLIENT, attributes });
+    const ended = <T>(result: T): T => {
+      if ((result as { isError?: unknown } | undefined)?.isError === true)
+        span.setAttribute('error.type', 'tool_error');
+      span.end();
+      return result;
+    };
+    let pending: Promise<unknown>;
+    try {
+      pending = api.context.with(api.trace.setSpan(api.context.active(), span), call);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(ended, (error: unknown) => {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      span.setStatus({ code: api.SpanStatusCode.ERROR });
+      span.setAttribute('error.type', typeof code === 'number' ? String(code) : '_OTHER');
+      if (typeof code === 'number') span.setAttribute('rpc.response.status_code', String(code));
+      span.end();
+      throw error;
+    });
+  };
   return {
     settings,
     async shutdown() {
       inject = undefined;
+      clientSpan = undefined;
       await provider.shutdown();
     },
   };
@@ -210,4 +238,18 @@ function exportProblems(warn: (message: string) => void): DiagLogger {
     debug: ignore,
     verbose: ignore,
   };
+}
+
+/**
+ * Runs `call` (one request to the upstream) inside the gateway's CLIENT span for it, `{method} {target}` with
+ * `mcp.method.name` and `gen_ai.tool.name`, so the context sent upstream is that span's; just `call()` while
+ * no SDK is registered.
+ */
+export function upstreamCall<T>(method: string, target: string, call: () => Promise<T>): Promise<T> {
+  if (clientSpan === undefined) return call();
+  return clientSpan(
+    `${method} ${target}`,
+    { 'mcp.method.name': method, 'gen_ai.tool.name': target },
+    call,
+  ) as Promise<T>;
 }

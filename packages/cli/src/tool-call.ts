@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { MiddlewareError, type CallToolResult, type ToolContext, type ToolInfo } from '@mcp-middleware/core';
 import { createToolInfo, asProtocolError } from '@mcp-middleware/core/helpers';
-import { withTraceContext } from './gateway-tracing.js';
+import { upstreamCall, withTraceContext } from './gateway-tracing.js';
 import { describeError, type UpstreamConnection } from './upstream.js';
 
 /** The ToolInfo a pipeline sees for an upstream tool: its JSON Schemas and annotations, untouched. */
@@ -111,32 +111,34 @@ export function upstreamToolHandler(
       throw upstreamFailure(error, ctx, requestTimeoutMs);
     });
     if (connection === undefined) throw host.unavailable(ctx.tool.name);
-    const meta = forwardMeta(ctx.meta);
-    const params: CallToolRequest['params'] =
-      meta === undefined
-        ? { name: ctx.tool.name, arguments: ctx.args }
-        : { name: ctx.tool.name, arguments: ctx.args, _meta: meta };
-    const token = ctx.meta?.progressToken;
-    const options: RequestOptions =
-      token === undefined
-        ? { ...plain, signal: ctx.signal }
-        : {
-            ...plain,
-            signal: ctx.signal,
-            resetTimeoutOnProgress: true,
-            onprogress: (progress: Progress) => {
-              ctx.extra
-                .sendNotification({
-                  method: 'notifications/progress',
-                  params: { ...progress, progressToken: token },
-                })
-                .catch(() => undefined);
-            },
-          };
-    return connection.client
-      .request({ method: 'tools/call', params }, CallToolResultSchema, options)
-      .then(undefined, (error: unknown) => {
-        throw upstreamFailure(error, ctx, requestTimeoutMs);
-      });
+    // Inside the gateway's CLIENT span when it traces, so the upstream's spans are its children.
+    const send = () => {
+      const meta = forwardMeta(ctx.meta);
+      const params: CallToolRequest['params'] =
+        meta === undefined
+          ? { name: ctx.tool.name, arguments: ctx.args }
+          : { name: ctx.tool.name, arguments: ctx.args, _meta: meta };
+      const token = ctx.meta?.progressToken;
+      const options: RequestOptions =
+        token === undefined
+          ? { ...plain, signal: ctx.signal }
+          : {
+              ...plain,
+              signal: ctx.signal,
+              resetTimeoutOnProgress: true,
+              onprogress: (progress: Progress) => {
+                ctx.extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: { ...progress, progressToken: token },
+                  })
+                  .catch(() => undefined);
+              },
+            };
+      return connection.client.request({ method: 'tools/call', params }, CallToolResultSchema, options);
+    };
+    return upstreamCall('tools/call', ctx.tool.name, send).then(undefined, (error: unknown) => {
+      throw upstreamFailure(error, ctx, requestTimeoutMs);
+    });
   };
 }
