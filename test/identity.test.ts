@@ -14,7 +14,7 @@ import {
   type ToolExtra,
   type ToolInfo,
 } from '@mcp-middleware/core';
-import { connectInMemory, type InMemoryConnection } from '@mcp-middleware/core/testing';
+import { connectInMemory, type InMemoryConnection, createTestExtra } from '@mcp-middleware/core/testing';
 import { auth, PRINCIPAL_EXTRA_KEY } from '@mcp-middleware/auth';
 import { cache, type CacheStore } from '@mcp-middleware/cache';
 import { concurrencyLimit, rateLimit, type RateLimitStore } from '@mcp-middleware/ratelimit';
@@ -31,12 +31,7 @@ const anyId = fc.oneof(
 const pair = fc.tuple(anyId, anyId).filter(([a, b]) => a !== b);
 
 let requestId = 0;
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: ++requestId,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no client')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: ++requestId });
 
 /** Calls `middleware` once as a principal with `id` (and the same args), answering the keys its store saw. */
 function keysSeen(build: (seen: string[]) => Middleware): (id: string, tool?: string) => Promise<string[]> {

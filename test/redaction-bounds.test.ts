@@ -9,6 +9,7 @@ import {
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createToolRunner, type CallToolResult, type ToolArgs, type ToolExtra } from '@mcp-middleware/core';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { logging } from '@mcp-middleware/logging';
 import { tracing } from '@mcp-middleware/tracing';
 import { hostileArgs } from './proof/secrets.js';
@@ -17,12 +18,7 @@ import { hostileArgs } from './proof/secrets.js';
 const MAX_LOG_LINE_BYTES = 16 * 1024;
 const MAX_CAPTURE = 1024;
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no client')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 
 /** A pipeline of logging() with arguments and tracing() with both captures, and what each wrote. */
 function observedPipeline(): {

@@ -19,6 +19,7 @@ import {
   type ToolArgs,
   type ToolExtra,
 } from '@mcp-middleware/core';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { isSecretKey, redactSecrets, redactValue } from '@mcp-middleware/core/redact';
 import { auth } from '@mcp-middleware/auth';
 import { logging } from '@mcp-middleware/logging';
@@ -27,12 +28,7 @@ import { findLeaks, secretCorpus, type SecretSpelling } from './proof/secrets.js
 
 const corpus = secretCorpus();
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no client')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 
 /** The spellings whose secret (or any 8 characters of it) appears in `output`. */
 function leaks(output: string, spellings: readonly SecretSpelling[]): string[] {

@@ -12,6 +12,7 @@ import {
   type ToolExtra,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { fullPipeline, Observed } from './pipeline.js';
 import { table, writeProofSection } from './report.js';
 import { findLeaks, hostileArgs, secretCorpus } from './secrets.js';
@@ -25,12 +26,7 @@ let leaked = -1;
 let scanned = 0;
 
 let nextId = 0;
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: ++nextId,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no client')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: ++nextId });
 const textOf = (result: CallToolResult): string =>
   (result.content ?? []).map((c) => (c as { text?: string }).text ?? '').join('\n');
 

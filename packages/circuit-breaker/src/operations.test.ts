@@ -6,18 +6,13 @@ import {
   type Result,
   type ToolExtra,
 } from '@mcp-middleware/core';
-import { manualClock } from '@mcp-middleware/core/testing';
+import { manualClock, createTestExtra } from '@mcp-middleware/core/testing';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { circuitBreaker } from './circuit-breaker.js';
 import { requestKey } from './keys.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not in this test')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 const revoked = (() => {
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();

@@ -6,17 +6,12 @@ import {
   type Result,
   type ToolExtra,
 } from '@mcp-middleware/core';
-import { manualClock, type ManualClock } from '@mcp-middleware/core/testing';
+import { manualClock, type ManualClock, createTestExtra } from '@mcp-middleware/core/testing';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { retry } from './retry.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not in this test')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 const revoked = (() => {
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();

@@ -1,15 +1,10 @@
 import { ConfigError, createToolRunner, type Result, type ToolExtra } from '@mcp-middleware/core';
-import { manualClock } from '@mcp-middleware/core/testing';
+import { manualClock, createTestExtra } from '@mcp-middleware/core/testing';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { timeout } from './timeout.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not in this test')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 const never = (): Promise<Result> => new Promise<Result>(() => undefined);
 
 describe('timeout() on operations other than tools/call', () => {

@@ -7,15 +7,10 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { EventChannel, createToolRunner, type MiddlewareEvent, type ToolExtra } from '@mcp-middleware/core';
-import { hostileValues, textResult } from '@mcp-middleware/core/testing';
+import { hostileValues, textResult, createTestExtra } from '@mcp-middleware/core/testing';
 import { tracing, type TracingOptions } from './index.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no client')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 
 const THROWN = hostileValues();
 
