@@ -31,6 +31,8 @@ export { requestTarget } from '../request-target.js';
 export { stepFor } from '../requests.js';
 export { describeValue, isProtocolEscape } from '../result.js';
 export { globToRegExp, toolMatcher } from '../selector.js';
+export { extraOfV2 } from '../sdk-v2.js';
+export type { V2Context } from '../sdk-v2.js';
 export { createToolInfo } from '../tool-info.js';
 export type { ToolFields } from '../tool-info.js';
 export {
