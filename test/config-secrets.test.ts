@@ -63,11 +63,16 @@ describe('config errors and secrets from the environment', () => {
   });
 
   it('scrubs a value from the environment that a factory quotes in its own error', async () => {
-    const path = file('pipeline:\n  - rateLimit: { limit: "${LIMIT}" }\n');
-    const config = loadConfig(path, { env: { LIMIT: '987654321987' } });
+    // jwt() checks clockToleranceSec's maximum itself (config states no maximum for it).
+    const path = file(
+      'pipeline:\n  - auth:\n      jwt: { issuer: i, audience: a, algorithms: [RS256], jwksUri: "https://idp.example.com/jwks", clockToleranceSec: "${TOL}" }\n',
+    );
+    const config = loadConfig(path, { env: { TOL: '987654321987' } });
     const error = await refusal(() => createPipeline(config));
     expect(error.message).not.toContain('987654321987');
-    expect(error.message).toMatch(/pipeline\[0\]\.rateLimit\.limit: .*\(config-\d+\.yaml:2\)/);
+    expect(error.message).toMatch(
+      /pipeline\[0\]\.auth\.\S*clockToleranceSec: .*got \*\*\* \(config-\d+\.yaml:\d\)/,
+    );
   });
 
   it('describes each tool pipeline with ${VAR} as written, digests hidden and URL userinfo masked', async () => {
