@@ -27,5 +27,5 @@ export function modernExtra(ctx: ServerContext): ToolExtra {
 
 /** The client's `_meta` as it sent it: the envelope keys the SDK lifted out, put back beside the rest. */
 export function clientMeta(ctx: ServerContext): Meta | undefined {
-  return extraOfV2(ctx as unknown as V2Context)._meta as Meta | undefined;
+  return extraOfV2(ctx)._meta;
 }

@@ -24,6 +24,9 @@ describe('jsonProblemOf', () => {
     cyclic.self = cyclic;
     const indirect: Record<string, unknown> = { list: [] };
     (indirect.list as unknown[]).push({ back: indirect });
+    // An array with a hole (JSON writes it as null).
+    const holey: number[] = [1];
+    holey[2] = 3;
     const values: unknown[] = [
       undefined,
       null,
@@ -38,7 +41,7 @@ describe('jsonProblemOf', () => {
       { when: new Date(0), bytes: Buffer.from('x') },
       { toJSON: () => ({ fine: true }), big: 1n },
       Object.create({ inherited: 1n }, { own: { value: 'x', enumerable: true } }),
-      [1, , 3],
+      holey,
     ];
     for (const depth of [0, 1, 2, 7]) {
       for (const value of values) {
