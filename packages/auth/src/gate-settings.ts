@@ -1,5 +1,6 @@
 /** The bearer gates' options read once, and the refusals a gate answers with (401, 403, 503, 500). */
 import { ConfigError, readOptions } from '@mcp-middleware/core';
+import { describeValue } from '@mcp-middleware/core/helpers';
 import { bearerChallenge } from './challenge.js';
 import { comparableResource, toUrl } from './from-auth-info.js';
 import type { BearerGateOptions } from './http.js';
@@ -7,7 +8,6 @@ import { resourceMetadataUrl } from './metadata.js';
 import { describeProblem, middlewareErrorOf, problemOf } from './problems.js';
 import { compileRequirements, type Requirement } from './requirements.js';
 import { readVerifier, type TokenVerifier } from './resolver.js';
-import { describeValue } from '@mcp-middleware/core/helpers';
 
 /** An HTTP answer that refuses the request. */
 export interface Refusal {

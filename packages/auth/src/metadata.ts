@@ -1,8 +1,8 @@
 /** RFC 9728 protected-resource metadata: the document MCP clients read to find the authorization server. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, readOptions } from '@mcp-middleware/core';
-import { toUrl } from './from-auth-info.js';
 import { describeValue } from '@mcp-middleware/core/helpers';
+import { toUrl } from './from-auth-info.js';
 
 /** Options of {@link protectedResourceMetadata}. */
 export interface ProtectedResourceOptions {

@@ -1,11 +1,11 @@
 /** retry() options: the interface users write, and its checked, resolved form (read once per factory). */
 import type { RequestContext, ToolInfo } from '@mcp-middleware/core';
+import type { Outcome } from '@mcp-middleware/core/helpers';
 import { exponentialBackoff, type Backoff, type ExponentialBackoffOptions } from './backoff.js';
 import { retryBudget, type RetryBudget, type RetryBudgetOptions } from './budget.js';
 import type { GiveUpReason } from './give-up.js';
 import { RETRY_OPTIONS } from './declaration.js';
 import type { ResilientOperation } from './operations.js';
-import type { Outcome } from '@mcp-middleware/core/helpers';
 
 /** What `onRetry` receives, before the backoff wait. `ctx.operation` says which request is retried. */
 export interface RetryInfo {
