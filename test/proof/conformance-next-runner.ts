@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import {
   type McpServer,
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
+import { parse } from 'yaml';
 import type { Check, ConformanceRun } from './conformance-runner.js';
 
 const CLI = fileURLToPath(
@@ -99,4 +101,24 @@ export async function hostV2(factory: (notify: ServerNotifier) => McpServer): Pr
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/** The scenarios `requirements/<revision>.yaml` of the installed release requires of a server. */
+export function required(revision: Revision): Set<string> {
+  const file = fileURLToPath(
+    new URL(
+      `../node_modules/@modelcontextprotocol/conformance-next/requirements/${revision}.yaml`,
+      import.meta.url,
+    ),
+  );
+  return new Set((parse(readFileSync(file, 'utf8')) as { server: string[] }).server);
+}
+
+/** Per scenario, every check's id and status: what "the same result" compares. */
+export function checkStatuses(run: ConformanceRun): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [scenario, checks] of [...run.scenarios].sort(([a], [b]) => a.localeCompare(b))) {
+    out[scenario] = Object.fromEntries(checks.map((c) => [c.id, c.status]));
+  }
+  return out;
 }

@@ -3,13 +3,18 @@
 // file), for the 2025-11-25 and the 2026-07-28 requirement sets: the same verdict on every check of every
 // scenario.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { createToolRunner, withMiddleware, type Principal } from '@mcp-middleware/core';
-import { hostV2, runConformanceNext, type Revision, type V2Host } from './conformance-next-runner.js';
+import {
+  checkStatuses,
+  hostV2,
+  required,
+  runConformanceNext,
+  type Revision,
+  type V2Host,
+} from './conformance-next-runner.js';
 import type { ConformanceRun } from './conformance-runner.js';
 import { credentialProxy } from './credential-proxy.js';
 import { createEverythingServerV2 } from './everything-server-v2.js';
@@ -66,26 +71,6 @@ const GATEWAY_SESSIONFUL: Readonly<Record<Revision, readonly string[]>> = {
 const MIN_PASSED: Readonly<Record<Revision, number>> = { '2025-11-25': 26, '2026-07-28': 37 };
 // Distinct tools the suites call through the wrapped server.
 const MIN_TOOLS = 20;
-
-/** The scenarios `requirements/<revision>.yaml` of the installed release requires of a server. */
-function required(revision: Revision): Set<string> {
-  const file = fileURLToPath(
-    new URL(
-      `../node_modules/@modelcontextprotocol/conformance-next/requirements/${revision}.yaml`,
-      import.meta.url,
-    ),
-  );
-  return new Set((parse(readFileSync(file, 'utf8')) as { server: string[] }).server);
-}
-
-/** Per scenario, every check's id and status: what "the same result" compares. */
-function checkStatuses(run: ConformanceRun): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const [scenario, checks] of [...run.scenarios].sort(([a], [b]) => a.localeCompare(b))) {
-    out[scenario] = Object.fromEntries(checks.map((c) => [c.id, c.status]));
-  }
-  return out;
-}
 
 /** The statuses of every scenario but the 2025 session ones, where the gateway does better than bare. */
 function withoutSessionful(revision: Revision, statuses: Record<string, Record<string, string>>): object {

@@ -11,6 +11,7 @@ const LOCK = `${PROOF}.lock`;
 const SECTIONS = [
   'conformance',
   'conformance-v2',
+  'conformance-next-v1',
   'faults',
   'outages',
   'hostile',
