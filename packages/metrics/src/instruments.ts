@@ -7,6 +7,7 @@ import {
   type Registry,
   type RegistryContentType,
 } from 'prom-client';
+import { BreakerBoard } from './breakers.js';
 import { DurationHistogram } from './duration.js';
 import {
   CACHE_REQUESTS,
@@ -28,8 +29,22 @@ export { boundedErrorType } from './series.js';
 /** A registry of any content type. */
 export type AnyRegistry = Registry<RegistryContentType>;
 
-type BreakerState = Extract<MiddlewareEvent, { type: 'breaker' }>['state'];
-type TargetLabel = 'mcp_method_name' | 'gen_ai_tool_name' | 'gen_ai_prompt_name';
+type Registers = Registry<PrometheusContentType>[];
+type TargetLabel = (typeof TARGET_LABELS)[number];
+
+// Every counter and gauge names its request by method, and by tool or prompt where it has one.
+const TARGET_LABELS = ['mcp_method_name', 'gen_ai_tool_name', 'gen_ai_prompt_name'] as const;
+const TOOLS_CALL = 'tools/call';
+const PROMPTS_GET = 'prompts/get';
+
+const HELP = {
+  rejections:
+    'Requests a middleware rejected, by method, tool or prompt, and the code of the first rejection; each request counts once, however many of its attempts were rejected.',
+  retries: 'Retry attempts after the first attempt, by method and tool or prompt.',
+  cache: 'Cache lookups by method, tool and result (hit, miss, stale, bypass).',
+  inputRequired:
+    'Answers that ask the client for input (2026-07-28 input_required; the client calls again), by method and tool or prompt. Not in the duration histogram: neither a success nor a failure.',
+} as const;
 
 /** True for a prom-client Registry (checked by shape, so a second installed copy also passes). */
 export function isRegistry(value: unknown): value is AnyRegistry {
@@ -41,11 +56,6 @@ export function isRegistry(value: unknown): value is AnyRegistry {
     typeof (value as AnyRegistry).getSingleMetric === 'function'
   );
 }
-
-// Breakers keyed by something unbounded (a principal) must not grow memory without end.
-const MAX_TRACKED_BREAKERS = 10_000;
-const TOOLS_CALL = 'tools/call';
-const PROMPTS_GET = 'prompts/get';
 
 function checkFree(registry: AnyRegistry): void {
   for (const name of METRIC_NAMES) {
@@ -65,6 +75,57 @@ export interface Bounds {
   readonly maxPrompts: number;
 }
 
+function durationHistogram(buckets: readonly number[], registers: Registers): DurationHistogram {
+  return new DurationHistogram({
+    name: OPERATION_DURATION,
+    help: 'Duration of MCP requests handled by the server (mcp.server.operation.duration), in seconds.',
+    buckets,
+    registers,
+  });
+}
+
+function counter<Extra extends string = never>(
+  registers: Registers,
+  name: string,
+  help: string,
+  extra: readonly Extra[] = [],
+): Counter<TargetLabel | Extra> {
+  return new Counter({ name, help, labelNames: [...TARGET_LABELS, ...extra], registers });
+}
+
+// Read at scrape time: the tools' own series, and `_other` once it is in use or the cap is reached.
+function inFlightGauge(tools: BoundedSeries, maxTools: number, registers: Registers): void {
+  new Gauge({
+    name: CALLS_IN_FLIGHT,
+    help: 'Tool calls running now, by tool.',
+    labelNames: ['gen_ai_tool_name'] as const,
+    registers,
+    collect() {
+      for (const s of tools.values()) this.set({ gen_ai_tool_name: s.label as string }, s.inFlight);
+      if (tools.other.inFlight !== 0 || tools.size >= maxTools) {
+        this.set({ gen_ai_tool_name: OTHER_TOOL }, tools.other.inFlight);
+      }
+    },
+  });
+}
+
+function breakerGauge(board: BreakerBoard, registers: Registers): void {
+  new Gauge({
+    name: CIRCUIT_BREAKERS,
+    help: 'Circuit breakers in each non-closed state (open, half-open), by method and tool or prompt.',
+    labelNames: [...TARGET_LABELS, 'state'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [series, count] of board.counts()) {
+        for (const state of ['open', 'half-open'] as const) {
+          this.set(series === undefined ? { state } : { ...series.labels, state }, count[state]);
+        }
+      }
+    },
+  });
+}
+
 /** Every instrument of one registry; shared by all `metrics()` middlewares that use that registry. */
 export class Instruments {
   readonly registry: AnyRegistry;
@@ -76,9 +137,7 @@ export class Instruments {
   readonly #retries: Counter<TargetLabel>;
   readonly #cache: Counter<TargetLabel | 'result'>;
   readonly #inputRequired: Counter<TargetLabel>;
-  // Breaker key → the series it belongs to (undefined outside any request) and its state.
-  readonly #breakers = new Map<string, { readonly series: Series | undefined; state: BreakerState }>();
-  readonly #breakerSeries = new Set<Series | undefined>();
+  readonly #breakers = new BreakerBoard();
   readonly #channels = new WeakSet<object>();
   // Marks a call whose rejection was counted (per registry: two registries each count it once).
   readonly #rejected = createKey<true>('metrics: rejection counted');
@@ -87,12 +146,7 @@ export class Instruments {
     checkFree(registry);
     this.registry = registry;
     const registers = [registry as Registry<PrometheusContentType>];
-    const histogram = new DurationHistogram({
-      name: OPERATION_DURATION,
-      help: 'Duration of MCP requests handled by the server (mcp.server.operation.duration), in seconds.',
-      buckets,
-      registers,
-    });
+    const histogram = durationHistogram(buckets, registers);
     this.#tools = new BoundedSeries(
       bounds.maxTools,
       OTHER_TOOL,
@@ -108,65 +162,12 @@ export class Instruments {
       OTHER_METHOD,
       (method) => new Series({ mcp_method_name: method }, histogram),
     );
-    const tools = this.#tools;
-    new Gauge({
-      name: CALLS_IN_FLIGHT,
-      help: 'Tool calls running now, by tool.',
-      labelNames: ['gen_ai_tool_name'] as const,
-      registers,
-      collect() {
-        for (const s of tools.values()) this.set({ gen_ai_tool_name: s.label as string }, s.inFlight);
-        if (tools.other.inFlight !== 0 || tools.size >= bounds.maxTools) {
-          this.set({ gen_ai_tool_name: OTHER_TOOL }, tools.other.inFlight);
-        }
-      },
-    });
-    const labelNames = ['mcp_method_name', 'gen_ai_tool_name', 'gen_ai_prompt_name'] as const;
-    this.#rejections = new Counter({
-      name: REJECTIONS,
-      help: 'Requests a middleware rejected, by method, tool or prompt, and the code of the first rejection; each request counts once, however many of its attempts were rejected.',
-      labelNames: [...labelNames, 'error_type'] as const,
-      registers,
-    });
-    this.#retries = new Counter({
-      name: RETRIES,
-      help: 'Retry attempts after the first attempt, by method and tool or prompt.',
-      labelNames,
-      registers,
-    });
-    this.#cache = new Counter({
-      name: CACHE_REQUESTS,
-      help: 'Cache lookups by method, tool and result (hit, miss, stale, bypass).',
-      labelNames: [...labelNames, 'result'] as const,
-      registers,
-    });
-    this.#inputRequired = new Counter({
-      name: INPUT_REQUIRED,
-      help: 'Answers that ask the client for input (2026-07-28 input_required; the client calls again), by method and tool or prompt. Not in the duration histogram: neither a success nor a failure.',
-      labelNames,
-      registers,
-    });
-    const breakers = this.#breakers;
-    const breakerSeries = this.#breakerSeries;
-    new Gauge({
-      name: CIRCUIT_BREAKERS,
-      help: 'Circuit breakers in each non-closed state (open, half-open), by method and tool or prompt.',
-      labelNames: [...labelNames, 'state'] as const,
-      registers,
-      collect() {
-        this.reset();
-        const counts = new Map<Series | undefined, { open: number; 'half-open': number }>();
-        for (const series of breakerSeries) counts.set(series, { open: 0, 'half-open': 0 });
-        for (const { series, state } of breakers.values()) {
-          if (state !== 'closed') (counts.get(series) as { open: number; 'half-open': number })[state]++;
-        }
-        for (const [series, count] of counts) {
-          for (const state of ['open', 'half-open'] as const) {
-            this.set(series === undefined ? { state } : { ...series.labels, state }, count[state]);
-          }
-        }
-      },
-    });
+    inFlightGauge(this.#tools, bounds.maxTools, registers);
+    this.#rejections = counter(registers, REJECTIONS, HELP.rejections, ['error_type']);
+    this.#retries = counter(registers, RETRIES, HELP.retries);
+    this.#cache = counter(registers, CACHE_REQUESTS, HELP.cache, ['result']);
+    this.#inputRequired = counter(registers, INPUT_REQUIRED, HELP.inputRequired);
+    breakerGauge(this.#breakers, registers);
   }
 
   /** Counts one `input_required` answer of `series`. */
@@ -230,7 +231,7 @@ export class Instruments {
         this.#cache.inc({ ...series?.labels, result: event.result });
         break;
       case 'breaker':
-        this.#breaker(
+        this.#breakers.update(
           event.key,
           series ?? (event.tool === undefined ? undefined : this.series(event.tool)),
           event.state,
@@ -242,17 +243,6 @@ export class Instruments {
         // Give-ups and timeouts show in the duration histogram's error_type; warnings are not metrics.
         break;
     }
-  }
-
-  #breaker(key: string, series: Series | undefined, state: BreakerState): void {
-    this.#breakerSeries.add(series);
-    if (state === 'closed') {
-      this.#breakers.delete(key);
-      return;
-    }
-    const known = this.#breakers.get(key);
-    if (known !== undefined) known.state = state;
-    else if (this.#breakers.size < MAX_TRACKED_BREAKERS) this.#breakers.set(key, { series, state });
   }
 }
 
