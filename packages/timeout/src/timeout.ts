@@ -2,8 +2,8 @@
 import {
   MiddlewareError,
   defineMiddleware,
-  isMiddlewareError,
   type CallToolResult,
+  type MiddlewareErrorLike,
   type Middleware,
   type Next,
   type RequestContext,
@@ -16,6 +16,7 @@ import {
   reportCallbackError,
   Cancellation,
   cancelReasonOf,
+  cancelledError,
   watchCancellation,
 } from '@mcp-middleware/core/helpers';
 import type { ResilientOperation } from './operations.js';
@@ -132,7 +133,7 @@ class Deadline<R> {
     return true;
   }
 
-  #stop(error: MiddlewareError): void {
+  #stop(error: MiddlewareErrorLike): void {
     this.below.abort(error);
     this.#reject(error);
   }
@@ -157,13 +158,10 @@ class Deadline<R> {
 /**
  * Why the call stopped when the signal from above aborted: a deadline above (an outer `timeout()`, retry's
  * `totalTimeoutMs`) aborts with its own `MiddlewareError`, which passes on as it is; anything else is the
- * client cancelling.
+ * client cancelling (core's one CANCELLED builder).
  */
-function stopped(ctx: RequestContext, reason: unknown): MiddlewareError {
-  if (isMiddlewareError(reason)) return reason;
-  return new MiddlewareError('CANCELLED', `the call to ${describeTarget(ctx)} was cancelled by the client`, {
-    cause: reason,
-  });
+function stopped(ctx: RequestContext, reason: unknown): MiddlewareErrorLike {
+  return cancelledError(ctx, reason, 'by the client');
 }
 
 // onTimeout runs for its effect: a throw, or the rejection of the promise an async hook returns, is a
