@@ -99,7 +99,7 @@ describe('apiKeys()', () => {
   });
 
   it('refuses a digest that is not 64 hex characters, naming the entry', () => {
-    expect(() => apiKeys({ keys: [{ id: 'x', sha256: CI_KEY }] })).toThrow(/keys\.0\.sha256/);
+    expect(() => apiKeys({ keys: [{ id: 'x', sha256: CI_KEY }] })).toThrow(/keys\[0\]\.sha256/);
   });
 
   it('refuses the same key listed twice', () => {
@@ -107,7 +107,7 @@ describe('apiKeys()', () => {
   });
 
   it('refuses an entry without an id', () => {
-    expect(() => apiKeys({ keys: [{ sha256: hashApiKey('a') } as never] })).toThrow(/keys\.0\.id/);
+    expect(() => apiKeys({ keys: [{ sha256: hashApiKey('a') } as never] })).toThrow(/keys\[0\]\.id/);
   });
 
   it('refuses an upper-case header name', () => {

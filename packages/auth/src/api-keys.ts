@@ -1,8 +1,9 @@
 /** API keys stored as SHA-256 digests and compared in constant time; and stdio's credential from the environment. */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ConfigError, readOptions, type Principal, type RequestContext } from '@mcp-middleware/core';
+import { ConfigError, type Principal, type RequestContext } from '@mcp-middleware/core';
 import { describeValue } from '@mcp-middleware/core/helpers';
 import { bearerTokenOf, headerValue } from './credentials.js';
+import { API_KEY_ENTRY_OPTIONS, API_KEYS_OPTIONS, ENV_CREDENTIAL_OPTIONS } from './declaration.js';
 import { credentialError } from './problems.js';
 import {
   authInfoFor,
@@ -71,40 +72,22 @@ function readKeys(value: unknown): readonly StoredKey[] {
   }
   const seen = new Set<string>();
   return (value as unknown[]).map((entry, index) => {
-    const reader = readOptions(
-      'apiKeys',
-      entry,
-      ['id', 'sha256', 'scopes', 'roles', 'claims'],
-      `keys.${index}.`,
-    );
-    const id = reader.string('id') ?? reader.fail('id', 'a non-empty string');
-    const sha256 =
-      reader.string('sha256') ?? reader.fail('sha256', 'the key’s SHA-256 digest (64 hex characters)');
-    if (!HEX_DIGEST.test(sha256))
-      reader.fail('sha256', 'the key’s SHA-256 digest (64 hex characters)', 'a string');
+    const { values, reader } = API_KEY_ENTRY_OPTIONS.read(entry, `keys[${index}].`);
+    const id = values.id ?? reader.fail('id', 'a non-empty string');
+    const sha256 = values.sha256;
+    // A string is described, never shown: it may be the key itself, written where its digest belongs.
+    if (typeof sha256 !== 'string' || !HEX_DIGEST.test(sha256))
+      reader.fail('sha256', 'the key’s SHA-256 digest (64 hex characters)');
     const digest = sha256.toLowerCase();
     if (seen.has(digest)) reader.fail('sha256', 'unique: the same key is listed twice', 'a duplicate');
     seen.add(digest);
-    const list = (key: string): readonly string[] => {
-      const items = reader.raw(key) ?? [];
-      if (!Array.isArray(items) || !items.every((s) => typeof s === 'string' && s !== '')) {
-        reader.fail(key, 'a list of non-empty strings');
-      }
-      return items as string[];
-    };
-    const claims = reader.raw('claims') ?? {};
+    const claims = values.claims ?? {};
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
       reader.fail('claims', 'an object');
     return {
       digest: Buffer.from(digest, 'hex'),
       principal: freezePrincipal(
-        {
-          id,
-          clientId: id,
-          scopes: list('scopes'),
-          roles: list('roles'),
-          claims: claims as Record<string, unknown>,
-        },
+        { id, clientId: id, scopes: values.scopes, roles: values.roles, claims },
         'api-key',
       ),
     };
@@ -116,9 +99,9 @@ function readKeys(value: unknown): readonly StoredKey[] {
  * every stored digest through `crypto.timingSafeEqual`, so timing says nothing about which key came close.
  */
 export function apiKeys(options: ApiKeysOptions): ApiKeyStrategy {
-  const reader = readOptions('apiKeys', options, ['keys', 'header']);
-  const keys = readKeys(reader.raw('keys'));
-  const header = reader.string('header', 'x-api-key');
+  const { values, reader } = API_KEYS_OPTIONS.read(options);
+  const keys = readKeys(values.keys);
+  const header = values.header;
   if (header !== header.toLowerCase()) reader.fail('header', 'a lower-case header name');
 
   function verify(key: string): VerifiedToken {
@@ -163,10 +146,10 @@ export interface EnvCredentialOptions {
  * business (it returns undefined), so a server that also listens on HTTP never lends them its identity.
  */
 export function envCredential(options: EnvCredentialOptions): PrincipalResolver {
-  const reader = readOptions('envCredential', options, ['verifier', 'variable', 'env']);
+  const { values, reader } = ENV_CREDENTIAL_OPTIONS.read(options);
   const verifier = readVerifier(reader, 'verifier');
-  const variable = reader.string('variable', 'MCP_AUTH_TOKEN');
-  const env = (reader.raw('env') ?? process.env) as Readonly<Record<string, string | undefined>>;
+  const variable = values.variable;
+  const env = values.env ?? process.env;
   if (typeof env !== 'object' || env === null) reader.fail('env', 'an object of environment variables');
   const raw = env[variable];
   // Accept "Bearer <token>" too: some launchers copy a header value verbatim.

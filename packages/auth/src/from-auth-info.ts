@@ -1,5 +1,6 @@
 /** The default resolver: trust `extra.authInfo` from the HTTP layer, re-checking expiry and audience. */
-import { readOptions, type AuthInfo, type Principal, type RequestContext } from '@mcp-middleware/core';
+import type { AuthInfo, Principal, RequestContext } from '@mcp-middleware/core';
+import { FROM_AUTH_INFO_OPTIONS } from './declaration.js';
 import { callbackFailed, credentialError } from './problems.js';
 import {
   freezePrincipal,
@@ -27,8 +28,6 @@ export interface FromAuthInfoOptions {
    */
   readonly principal?: ((authInfo: AuthInfo) => Principal) | undefined;
 }
-
-const KNOWN = ['resource', 'principal'] as const;
 
 /** The serialized resource without its fragment and one trailing slash, for comparison. */
 export function comparableResource(resource: string | URL): string {
@@ -94,13 +93,12 @@ function custom(
  * another resource. Answers synchronously: a principal is mapped once per `authInfo` object.
  */
 export function fromAuthInfo(options: FromAuthInfoOptions = {}): PrincipalResolver {
-  const reader = readOptions('fromAuthInfo', options, KNOWN);
-  const resourceOption = reader.raw('resource');
+  const { values, reader } = FROM_AUTH_INFO_OPTIONS.read(options);
   let expected: string | undefined;
-  if (resourceOption !== undefined) {
-    expected = comparableResource(toUrl(resourceOption) ?? reader.fail('resource', 'an absolute URL'));
+  if (values.resource !== undefined) {
+    expected = comparableResource(toUrl(values.resource) ?? reader.fail('resource', 'an absolute URL'));
   }
-  const mapping = reader.function<(authInfo: AuthInfo) => Principal>('principal');
+  const mapping = values.principal;
   const toPrincipal = mapping === undefined ? principalFromAuthInfo : custom(mapping);
   // One authInfo object per verified token (bearerGate caches them), so mapping and the audience check run once.
   const seen = new WeakMap<AuthInfo, Principal>();

@@ -1,7 +1,8 @@
-/** jwt()'s options: the declared interface, and the one place they are read and checked. */
-import { ConfigError, readOptions, systemClock, type Clock, type Principal } from '@mcp-middleware/core';
+/** jwt()'s options: the interface users read, and where the declared ones (declaration.ts) are read and checked. */
+import { ConfigError, systemClock, type Clock, type Principal } from '@mcp-middleware/core';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { principalFromClaims } from './claims.js';
+import { JWT_OPTIONS } from './declaration.js';
 import {
   readAlgorithms,
   readJwksUri,
@@ -51,25 +52,6 @@ export interface JwtOptions {
   readonly clock?: Clock | undefined;
 }
 
-const KNOWN = [
-  'issuer',
-  'audience',
-  'algorithms',
-  'jwksUri',
-  'key',
-  'clockToleranceSec',
-  'maxTokenAgeSec',
-  'typ',
-  'maxTokenBytes',
-  'cacheSize',
-  'cacheMaxAgeMs',
-  'jwksTimeoutMs',
-  'jwksCooldownMs',
-  'jwksCacheMaxAgeMs',
-  'principal',
-  'clock',
-] as const;
-
 /** jwt()'s options checked (a ConfigError names the bad one), with defaults applied. */
 export interface ResolvedJwt {
   readonly audiences: readonly string[];
@@ -88,27 +70,19 @@ export interface ResolvedJwt {
 
 /** Reads and checks jwt()'s options once, when the factory runs. */
 export function readJwtOptions(options: JwtOptions): ResolvedJwt {
-  const reader = readOptions('jwt', options, KNOWN);
   if (options === undefined) {
     throw new ConfigError(
       'options',
       'jwt: options are required (issuer, audience, algorithms, jwksUri or key)',
     );
   }
-  const issuer = stringList('issuer', reader.raw('issuer'), 'the trusted token issuer');
-  const audiences = stringList('audience', reader.raw('audience'), "this server's canonical URI");
-  const algorithms = readAlgorithms(reader.raw('algorithms'));
-  const clockToleranceSec = reader.number('clockToleranceSec', { min: 0, max: 300, default: 5 });
-  const maxTokenAgeSec = reader.number('maxTokenAgeSec', { min: 1 });
-  const typ = reader.string('typ');
-  const maxTokenBytes = reader.integer('maxTokenBytes', { min: 256, max: 1_048_576, default: 8192 });
-  const cacheSize = reader.integer('cacheSize', { min: 0, max: 10_000_000, default: 1000 });
-  const cacheMaxAgeMs = reader.integer('cacheMaxAgeMs', { min: 0, default: 60_000 });
-  const jwksTimeoutMs = reader.integer('jwksTimeoutMs', { min: 1, max: 60_000, default: 5000 });
-  const jwksCooldownMs = reader.integer('jwksCooldownMs', { min: 0, default: 30_000 });
-  const jwksCacheMaxAgeMs = reader.integer('jwksCacheMaxAgeMs', { min: 0, default: 600_000 });
-  const toPrincipal = reader.function<(claims: JWTPayload) => Principal>('principal') ?? principalFromClaims;
-  const clock = (reader.raw('clock') as Clock | undefined) ?? systemClock;
+  const { values, reader } = JWT_OPTIONS.read(options);
+  const issuer = stringList('issuer', values.issuer, 'the trusted token issuer');
+  const audiences = stringList('audience', values.audience, "this server's canonical URI");
+  const algorithms = readAlgorithms(values.algorithms);
+  const { clockToleranceSec, maxTokenAgeSec, typ, maxTokenBytes, cacheSize, cacheMaxAgeMs } = values;
+  const toPrincipal = values.principal ?? principalFromClaims;
+  const clock = values.clock ?? systemClock;
   if (typeof clock.now !== 'function') reader.fail('clock', 'a Clock (an object with now())');
 
   const hasUri = reader.has('jwksUri');
@@ -127,12 +101,12 @@ export function readJwtOptions(options: JwtOptions): ResolvedJwt {
     );
   }
   const key: JwtKey | JWTVerifyGetKey = hasUri
-    ? createRemoteJWKSet(readJwksUri(reader.raw('jwksUri')), {
-        timeoutDuration: jwksTimeoutMs,
-        cooldownDuration: jwksCooldownMs,
-        cacheMaxAge: jwksCacheMaxAgeMs,
+    ? createRemoteJWKSet(readJwksUri(values.jwksUri), {
+        timeoutDuration: values.jwksTimeoutMs,
+        cooldownDuration: values.jwksCooldownMs,
+        cacheMaxAge: values.jwksCacheMaxAgeMs,
       })
-    : readKey(reader.raw('key'));
+    : readKey(values.key);
 
   const verifyOptions: JWTVerifyOptions = {
     issuer: [...issuer],
