@@ -4,18 +4,17 @@ import {
   type CallToolResult,
   type EventChannel,
   type Middleware,
-  type MiddlewareEvent,
   type Next,
   type OptionReader,
-  type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { observeOutcome, reportCallbackError, type Outcome } from '@mcp-middleware/core/helpers';
-import { redactSecrets } from '@mcp-middleware/core/redact';
-import { pino, type Logger } from 'pino';
-import { bounded, correlate, describeError, safeTarget } from './fields.js';
-import { parsePaths, redactArgs } from './redact.js';
+import { observeOutcome, type Outcome } from '@mcp-middleware/core/helpers';
+import type { Logger } from 'pino';
 import { LOGGING_OPTIONS } from './declaration.js';
+import { logEvent } from './event-lines.js';
+import { bounded, correlate, describeError } from './fields.js';
+import { defaultLogger, isLogger, LineWriter } from './line-writer.js';
+import { parsePaths, redactArgs } from './redact.js';
 import { requestStep } from './request-step.js';
 
 /** How a call ended, as its log line says in `outcome`. */
@@ -67,26 +66,66 @@ const MESSAGES: Readonly<Record<LogOutcome, string>> = {
   failed: 'tool call failed',
   input_required: 'tool asked the client for input',
 };
-// Keeps a slow or stalled stderr reader from growing memory without bound; lines past it are dropped.
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
-type LogMethod = (object: Record<string, unknown>, message: string) => void;
+type Values = ReturnType<typeof LOGGING_OPTIONS.read>['values'];
 
-function defaultLogger(level: string): Logger {
-  const destination = pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFERED_BYTES });
-  // A broken stderr must never crash the server or fail a call: drop the line.
-  destination.on('error', () => {});
-  return pino({ level }, destination);
+/** What one `logging()` resolved from its options, once, for every call it logs. */
+interface CallLines {
+  readonly writer: LineWriter;
+  readonly levels: Readonly<Record<LogOutcome, string>>;
+  readonly includeArgs: boolean;
+  readonly paths: readonly (readonly string[])[];
 }
 
-function isLogger(value: unknown): value is Logger {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Logger).isLevelEnabled === 'function' &&
-    typeof (value as Logger).child === 'function' &&
-    typeof (value as { levels?: { values?: unknown } }).levels?.values === 'object'
-  );
+// The user's logger, or the default one at `level` (which then only applies to the default).
+function loggerOf(values: Values, read: OptionReader): Logger {
+  const given: unknown = values.logger;
+  if (given === undefined) return defaultLogger(values.level);
+  if (!isLogger(given)) read.fail('logger', 'a pino logger');
+  if (read.has('level')) {
+    throw new ConfigError(
+      'level',
+      'logging: level applies to the default logger; set it on the logger you pass',
+    );
+  }
+  return given;
+}
+
+// Each outcome's level, any level the logger knows (or `silent`).
+function levelsOf(read: OptionReader, known: readonly string[]): Readonly<Record<LogOutcome, string>> {
+  const levels = read.object('levels', ['success', 'toolError', 'rejected', 'failed', 'inputRequired']);
+  const levelOf = (key: string, fallback: string): string =>
+    levels === undefined ? fallback : levels.oneOf(key, known, fallback);
+  return {
+    success: levelOf('success', 'debug'),
+    tool_error: levelOf('toolError', 'warn'),
+    rejected: levelOf('rejected', 'warn'),
+    failed: levelOf('failed', 'error'),
+    input_required: levelOf('inputRequired', 'debug'),
+  };
+}
+
+function redactPathsOf(value: unknown, read: OptionReader): readonly (readonly string[])[] {
+  if (value === undefined) return [];
+  if (
+    !Array.isArray(value) ||
+    !value.every((p) => typeof p === 'string' && p.split('.').every((s) => s !== ''))
+  ) {
+    read.fail('redact', 'an array of dot-separated argument paths');
+  }
+  return parsePaths(value as string[]);
+}
+
+function resolve(options: LoggingOptions): CallLines {
+  const { values, reader } = LOGGING_OPTIONS.read(options);
+  const read: OptionReader = reader; // annotated, so read.fail() ends control flow
+  const writer = new LineWriter(loggerOf(values, read));
+  return {
+    writer,
+    levels: levelsOf(read, writer.levelNames()),
+    includeArgs: values.includeArgs,
+    paths: redactPathsOf(values.redact, read),
+  };
 }
 
 function kindOf(outcome: Outcome): LogOutcome {
@@ -96,167 +135,65 @@ function kindOf(outcome: Outcome): LogOutcome {
   return outcome.code === undefined || outcome.code === 'INTERNAL' ? 'failed' : 'rejected';
 }
 
+function callRecord(lines: CallLines, ctx: ToolContext, start: number): Record<string, unknown> {
+  const record: Record<string, unknown> = {
+    tool: bounded(ctx.tool.name),
+    durationMs: Math.round((performance.now() - start) * 1000) / 1000,
+    requestId: bounded(ctx.requestId),
+  };
+  correlate(record, ctx);
+  if (lines.includeArgs) record.args = redactArgs(ctx.args, lines.paths);
+  return record;
+}
+
+function logCall(lines: CallLines, ctx: ToolContext, start: number, outcome: Outcome): void {
+  try {
+    const kind = kindOf(outcome);
+    const record = callRecord(lines, ctx, start);
+    record.outcome = kind;
+    if (outcome.code !== undefined) record.code = outcome.code;
+    const error = describeError(outcome.error, kind === 'failed');
+    if (error !== undefined) record.error = error;
+    lines.writer.line(lines.levels[kind], record, MESSAGES[kind], ctx);
+  } catch {
+    // Building the line touched something broken (a span, a getter); the call goes on.
+  }
+}
+
+// The tools/call step. A success is logged only when its level is on: the level check is all the success
+// path costs.
+function toolStep(lines: CallLines): Middleware {
+  const successLevel = lines.levels.success;
+  const writer = lines.writer;
+  return function logging(ctx: ToolContext, next: Next): Promise<CallToolResult> {
+    const start = performance.now();
+    return observeOutcome(next(), (outcome) => {
+      if (outcome.kind !== 'success' || writer.enabled(successLevel)) logCall(lines, ctx, start, outcome);
+    });
+  };
+}
+
 /**
  * Logs each tool call as one structured line: `tool`, `outcome`, `code`, `durationMs`, `requestId`,
  * `sessionId`, `principalId`, and `trace_id`/`span_id` when tracing runs; every other request (lists,
- * reads, gets, completions) as one line with `method` and its `target` (redacted, bounded) instead of `tool`. Failures and rejections at
- * warn or error; successes at debug, so the success path at the default level only checks the level.
- * Never logs a token; a failing logger never fails a call; every error is rethrown unchanged.
+ * reads, gets, completions) as one line with `method` and its `target` (redacted, bounded) instead of
+ * `tool`. Failures and rejections at warn or error; successes at debug, so the success path at the default
+ * level only checks the level. Never logs a token; a failing logger never fails a call; every error is
+ * rethrown unchanged.
  */
 export function logging(options: LoggingOptions = {}): Middleware {
-  const { values, reader } = LOGGING_OPTIONS.read(options);
-  const read: OptionReader = reader; // annotated, so read.fail() ends control flow
-  const given: unknown = values.logger;
-  if (given !== undefined && !isLogger(given)) read.fail('logger', 'a pino logger');
-  if (given !== undefined && read.has('level')) {
-    throw new ConfigError(
-      'level',
-      'logging: level applies to the default logger; set it on the logger you pass',
-    );
-  }
-  const level = values.level;
-  const log: Logger = given ?? defaultLogger(level);
-  const known = Object.keys(log.levels.values).concat('silent');
-  const levelsRead = read.object('levels', ['success', 'toolError', 'rejected', 'failed', 'inputRequired']);
-  const levelOf = (key: string, fallback: string): string =>
-    levelsRead === undefined ? fallback : levelsRead.oneOf(key, known, fallback);
-  const levels: Readonly<Record<LogOutcome, string>> = {
-    success: levelOf('success', 'debug'),
-    tool_error: levelOf('toolError', 'warn'),
-    rejected: levelOf('rejected', 'warn'),
-    failed: levelOf('failed', 'error'),
-    input_required: levelOf('inputRequired', 'debug'),
-  };
-  const includeArgs = values.includeArgs;
-  const redactOption: unknown = values.redact;
-  if (
-    redactOption !== undefined &&
-    (!Array.isArray(redactOption) ||
-      !redactOption.every((p) => typeof p === 'string' && p.split('.').every((s) => s !== '')))
-  ) {
-    read.fail('redact', 'an array of dot-separated argument paths');
-  }
-  const paths = parsePaths((redactOption as string[] | undefined) ?? []);
-  const successLevel = levels.success;
-
-  // A logger whose serializer, hook, mixin or destination throws never fails the call: the line is
-  // dropped and one warning says so, again only after a call's line got through (the warning's own line
-  // does not count), so a broken logger cannot flood the channel.
-  let broken = false;
-  function write(
-    levelName: string,
-    record: Record<string, unknown>,
-    message: string,
-    ctx: RequestContext | undefined,
-    callLine = false,
-  ): void {
-    try {
-      (log[levelName as 'info'] as LogMethod).call(log, record, message);
-      if (callLine) broken = false;
-    } catch (error) {
-      if (broken) return;
-      broken = true;
-      reportCallbackError('logging', 'the logger (a serializer, hook or destination)', error, ctx);
-    }
-  }
-
-  function enabled(levelName: string): boolean {
-    try {
-      return log.isLevelEnabled(levelName);
-    } catch {
-      return false;
-    }
-  }
-
-  function callRecord(ctx: ToolContext, start: number): Record<string, unknown> {
-    const record: Record<string, unknown> = {
-      tool: bounded(ctx.tool.name),
-      durationMs: Math.round((performance.now() - start) * 1000) / 1000,
-      requestId: bounded(ctx.requestId),
-    };
-    correlate(record, ctx);
-    if (includeArgs) record.args = redactArgs(ctx.args, paths);
-    return record;
-  }
-
-  function logCall(ctx: ToolContext, start: number, outcome: Outcome): void {
-    try {
-      const kind = kindOf(outcome);
-      const record = callRecord(ctx, start);
-      record.outcome = kind;
-      if (outcome.code !== undefined) record.code = outcome.code;
-      const error = describeError(outcome.error, kind === 'failed');
-      if (error !== undefined) record.error = error;
-      write(levels[kind], record, MESSAGES[kind], ctx, true);
-    } catch {
-      // Building the line touched something broken (a span, a getter); the call goes on.
-    }
-  }
-
-  const middleware = function logging(ctx: ToolContext, next: Next): Promise<CallToolResult> {
-    const start = performance.now();
-    return observeOutcome(next(), (outcome) => {
-      // A success is logged only when its level is on; the level check is all the success path costs.
-      if (outcome.kind !== 'success' || enabled(successLevel)) logCall(ctx, start, outcome);
-    });
-  };
-
-  // The call an event belongs to: a tool call by its tool, any other request by its method and target.
-  function baseOf(ctx: ToolContext | undefined): Record<string, unknown> {
-    if (ctx === undefined) return {};
-    if (ctx.operation === 'tools/call') {
-      return { tool: bounded(ctx.tool.name), requestId: bounded(ctx.requestId) };
-    }
-    const target = ctx.target;
-    return {
-      method: bounded(ctx.operation),
-      ...(target !== undefined && { target: safeTarget(target) }),
-      requestId: bounded(ctx.requestId),
-    };
-  }
-
-  function logEvent(event: MiddlewareEvent, ctx: ToolContext | undefined): void {
-    const base = baseOf(ctx);
-    switch (event.type) {
-      case 'breaker':
-        write(
-          event.state === 'open' ? 'warn' : 'info',
-          { ...base, tool: event.tool ?? base.tool, breaker: event.key, state: event.state },
-          `circuit breaker ${event.state}`,
-          ctx,
-        );
-        break;
-      case 'retry':
-        write(
-          'debug',
-          { ...base, attempt: event.attempt, delayMs: event.delayMs, code: event.code },
-          ctx === undefined || ctx.operation === 'tools/call' ? 'retrying tool call' : 'retrying request',
-          ctx,
-        );
-        break;
-      case 'warning':
-        write('warn', { ...base, source: event.source }, redactSecrets(event.message), ctx);
-        break;
-      case 'give-up':
-      case 'reject':
-      case 'cache':
-      case 'timeout':
-        // The call's own line reports these.
-        break;
-    }
-  }
-
-  return Object.assign(middleware, {
+  const lines = resolve(options);
+  const { writer, levels } = lines;
+  return Object.assign(toolStep(lines), {
     requests: {
       '*': requestStep({
-        levels: { success: successLevel, rejected: levels.rejected, failed: levels.failed },
-        enabled,
-        write: (level, record, message, ctx) => write(level, record, message, ctx, true),
+        levels: { success: levels.success, rejected: levels.rejected, failed: levels.failed },
+        writer,
       }),
     },
     // Once per channel: the runner guarantees it (core's attachOnce), so no guard here.
     attach(channel: EventChannel): void {
-      channel.subscribe(logEvent);
+      channel.subscribe((event, ctx) => logEvent(writer, event, ctx));
     },
   });
 }

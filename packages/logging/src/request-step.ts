@@ -2,6 +2,7 @@
 import type { RequestContext, RequestHook } from '@mcp-middleware/core';
 import { observeOutcome, requestFailureOf } from '@mcp-middleware/core/helpers';
 import { bounded, correlate, describeError, safeTarget } from './fields.js';
+import type { LineWriter } from './line-writer.js';
 
 /** How a request ended, as its line says in `outcome`. */
 export type RequestOutcome = 'success' | 'rejected' | 'failed';
@@ -10,10 +11,8 @@ export type RequestOutcome = 'success' | 'rejected' | 'failed';
 export interface LineEnv {
   /** The level of each outcome's line. */
   readonly levels: Readonly<Record<RequestOutcome, string>>;
-  /** True when the logger writes `level` now (never throws). */
-  enabled(level: string): boolean;
-  /** Writes one line; a broken logger drops it and warns once (never throws). */
-  write(level: string, record: Record<string, unknown>, message: string, ctx: RequestContext): void;
+  /** The one writer of that `logging()`: a broken logger drops the line and warns once. */
+  readonly writer: LineWriter;
 }
 
 const MESSAGES: Readonly<Record<RequestOutcome, string>> = {
@@ -28,7 +27,8 @@ const MESSAGES: Readonly<Record<RequestOutcome, string>> = {
  * and on failure `code`, `jsonRpcCode` and `error`. Never the params: they may hold credentials.
  */
 export function requestStep(env: LineEnv): RequestHook {
-  const successLevel = env.levels.success;
+  const { levels, writer } = env;
+  const successLevel = levels.success;
 
   function logRequest(ctx: RequestContext, start: number, failed: boolean, error: unknown): void {
     try {
@@ -40,7 +40,7 @@ export function requestStep(env: LineEnv): RequestHook {
       correlate(record, ctx);
       if (!failed) {
         record.outcome = 'success';
-        env.write(successLevel, record, MESSAGES.success, ctx);
+        writer.line(successLevel, record, MESSAGES.success, ctx);
         return;
       }
       const failure = requestFailureOf(error, ctx);
@@ -49,7 +49,7 @@ export function requestStep(env: LineEnv): RequestHook {
       if (failure.jsonRpcCode !== undefined) record.jsonRpcCode = failure.jsonRpcCode;
       const described = describeError(error, failure.kind === 'failed');
       if (described !== undefined) record.error = described;
-      env.write(env.levels[failure.kind], record, MESSAGES[failure.kind], ctx);
+      writer.line(levels[failure.kind], record, MESSAGES[failure.kind], ctx);
     } catch {
       // Building the line touched something broken (a span, a getter); the request goes on.
     }
@@ -61,7 +61,7 @@ export function requestStep(env: LineEnv): RequestHook {
       // Only a thrown value fails a request; whatever result it resolved with is its answer.
       if (outcome.kind === 'error' && outcome.result === undefined)
         logRequest(ctx, start, true, outcome.error);
-      else if (env.enabled(successLevel)) logRequest(ctx, start, false, undefined);
+      else if (writer.enabled(successLevel)) logRequest(ctx, start, false, undefined);
     });
   };
 }
