@@ -3,7 +3,7 @@
  * factories' checks, the config file's validation and its JSON Schema come from here.
  */
 import { declareOptions, fn, integer, oneOf, operations, string, value } from '@mcp-middleware/core/options';
-import type { ConcurrencyLimitOptions } from './concurrency-limit.js';
+import type { ConcurrencyLimitOptions } from './concurrency-options.js';
 import { LIMITABLE } from './operations.js';
 import type { RateLimitOptions } from './rate-limit-options.js';
 

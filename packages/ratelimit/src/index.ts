@@ -8,7 +8,7 @@ export { concurrencyLimit } from './concurrency-limit.js';
 export type { ConcurrencyLimitOptions, ConcurrencyRejection } from './concurrency-limit.js';
 export { rateLimitMemoryStore, rateLimitRedisStore };
 export type { RedisClientLike, RedisStoreOptions } from './redis-store.js';
-export type { KeyBy, KeyFunction, KeyPart } from './key-by.js';
+export type { KeyBy, KeyFunction, KeyPart } from '@mcp-middleware/core/helpers';
 export type { RateLimitStore, WindowCounter, WindowSettings, WindowState } from './store.js';
 
 /** @deprecated Renamed {@link rateLimitMemoryStore}, so it cannot be mistaken for cache's store. */

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   createToolRunner,
-  principalKey,
   type Middleware,
   type Result,
   type ToolExtra,
@@ -11,7 +10,6 @@ import { manualClock, createTestExtra } from '@mcp-middleware/core/testing';
 import { describeTarget } from '@mcp-middleware/core/helpers';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { concurrencyLimit } from './concurrency-limit.js';
-import { compileRequestKeyBy } from './key-by.js';
 import { rateLimit } from './rate-limit.js';
 
 const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
@@ -106,38 +104,6 @@ describe('operations', () => {
       'resource `a://1` is at its concurrency limit (1 call in progress); retry shortly',
       'ok',
     ]);
-  });
-});
-
-describe('compileRequestKeyBy', () => {
-  const ctx = (operation: string, target: string, principal?: string) => {
-    const state = new Map<unknown, unknown>();
-    if (principal !== undefined)
-      state.set(principalKey, { id: principal, scopes: [], roles: [], claims: {} });
-    return {
-      operation,
-      target,
-      get: (key: unknown) => state.get(key),
-      emit: () => undefined,
-    } as never;
-  };
-
-  it('starts every key with the operation, so operations never share a key', () => {
-    const keyOf = compileRequestKeyBy('rateLimit', ['principal', 'tool']);
-    expect(keyOf(ctx('resources/read', 'x', 'p'))).not.toBe(keyOf(ctx('prompts/get', 'x', 'p')));
-    expect(keyOf(ctx('resources/read', 'x', 'p')).startsWith('o14:resources/read')).toBe(true);
-  });
-
-  it('keeps operation and target apart however they are spelt', () => {
-    const keyOf = compileRequestKeyBy('rateLimit', 'tool');
-    expect(keyOf(ctx('a', 'bc'))).not.toBe(keyOf(ctx('ab', 'c')));
-  });
-
-  it('bounds a long target by its hash, distinct from any short one', () => {
-    const keyOf = compileRequestKeyBy('rateLimit', 'tool');
-    const long = keyOf(ctx('resources/read', 'x'.repeat(100_000)));
-    expect(long.length).toBeLessThan(100);
-    expect(long).not.toBe(keyOf(ctx('resources/read', 'x'.repeat(100_001))));
   });
 });
 

@@ -1,5 +1,12 @@
 /** The `operations` option of rateLimit() and concurrencyLimit(): which requests a limiter counts. */
-import { defineMiddleware, type Middleware, type RequestHook, type RequestHooks } from '@mcp-middleware/core';
+import {
+  defineMiddleware,
+  type Middleware,
+  type RequestContext,
+  type RequestHook,
+  type RequestHooks,
+} from '@mcp-middleware/core';
+import { compileRequestKeyBy } from '@mcp-middleware/core/helpers';
 
 /** The requests a limiter can count. Lists are never limited per target: they name none. */
 export const LIMITABLE = ['tools/call', 'resources/read', 'prompts/get', 'completion/complete'] as const;
@@ -23,4 +30,18 @@ export function limiterFor(
   if (!operations.has('tools/call')) return defineMiddleware(name, { requests: hooks ?? {} });
   if (hooks !== undefined) toolStep.requests = hooks;
   return toolStep;
+}
+
+/**
+ * The key of requests other than tool calls (see `compileRequestKeyBy`): compiled only when the limiter
+ * counts some, else `toolKeyOf`.
+ */
+export function requestKeyFor(
+  source: string,
+  keyBy: unknown,
+  operations: ReadonlySet<LimitedOperation>,
+  toolKeyOf: (ctx: RequestContext) => string,
+): (ctx: RequestContext) => string {
+  const others = operations.size > 1 || !operations.has('tools/call');
+  return others ? compileRequestKeyBy(source, keyBy) : toolKeyOf;
 }

@@ -1,10 +1,12 @@
 /** rateLimit() options: the interface users write, and its checked, resolved form (read once per factory). */
 import { ConfigError, type Clock, type ToolContext } from '@mcp-middleware/core';
+import { compileKeyBy, type KeyBy, type KeyPart } from '@mcp-middleware/core/helpers';
 import { RATE_LIMIT_OPTIONS } from './declaration.js';
-import { DEFAULT_KEY_BY, compileKeyBy, type KeyBy } from './key-by.js';
 import type { LimitedOperation } from './operations.js';
 import { memoryStore } from './memory-store.js';
 import type { RateLimitStore } from './store.js';
+
+const DEFAULT_KEY_BY: readonly KeyPart[] = ['principal', 'tool'];
 
 /** What to do when a shared store (Redis) fails or does not answer in time. */
 export type StoreErrorPolicy = 'memory-fallback' | 'fail-open' | 'fail-closed';
@@ -104,13 +106,14 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
   const costOf = typeof values.cost === 'function' ? values.cost : undefined;
   const fixedCost = typeof values.cost === 'number' ? values.cost : 1;
   const queue = values.mode === 'queue';
+  const keyBy = read.raw('keyBy') ?? DEFAULT_KEY_BY;
   return {
     limit,
     windowMs,
     fixedCost,
     costOf,
-    keyOf: compileKeyBy('rateLimit', read.raw('keyBy') ?? DEFAULT_KEY_BY),
-    keyBy: read.raw('keyBy') ?? DEFAULT_KEY_BY,
+    keyOf: compileKeyBy('rateLimit', keyBy),
+    keyBy,
     operations,
     queue,
     maxWaitMs,

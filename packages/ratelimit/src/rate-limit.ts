@@ -1,8 +1,7 @@
 /** rateLimit(): at most `limit` points per `windowMs` per key, rejected or queued, in memory or on Redis. */
 import type { CallToolResult, Middleware, Next, RequestContext, ToolContext } from '@mcp-middleware/core';
 import { SOURCE } from './guarded-counter.js';
-import { compileRequestKeyBy } from './key-by.js';
-import { limiterFor } from './operations.js';
+import { limiterFor, requestKeyFor } from './operations.js';
 import { resolveRateLimitOptions, type RateLimitOptions } from './rate-limit-options.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -18,8 +17,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const limiter = new RateLimiter(resolved);
   const { keyOf, keyBy, operations } = resolved;
   const toolKeyOf = keyOf as (ctx: RequestContext) => string;
-  const requestKeyOf =
-    operations.size > 1 || !operations.has('tools/call') ? compileRequestKeyBy(SOURCE, keyBy) : toolKeyOf;
+  const requestKeyOf = requestKeyFor(SOURCE, keyBy, operations, toolKeyOf);
   return limiterFor(
     SOURCE,
     operations,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, principalKey, type Principal, type ToolContext } from '@mcp-middleware/core';
-import { createTestContext, type TestContextOptions } from '@mcp-middleware/core/testing';
-import { DEFAULT_KEY_BY, compileKeyBy } from './key-by.js';
+import type { RequestContext, ToolContext } from './contract.js';
+import { ConfigError } from './errors.js';
+import { compileKeyBy, compileRequestKeyBy } from './key-by.js';
+import { principalKey, type Principal } from './keys.js';
+import { createTestContext, type TestContextOptions } from './testing/index.js';
 
 const principal = (id: string, clientId?: string, source?: string): Principal => ({
   id,
@@ -21,7 +23,13 @@ function ctx(options: TestContextOptions & { principal?: Principal } = {}) {
 const authInfo = (clientId: string) => ({ token: 'secret-token', clientId, scopes: [] });
 
 describe('compileKeyBy', () => {
-  const byDefault = compileKeyBy('test', DEFAULT_KEY_BY);
+  const byDefault = compileKeyBy('test', ['principal', 'tool']);
+
+  it('keeps the key format that stores already hold (tagged, length-prefixed parts)', () => {
+    const c = ctx({ principal: principal('alice', undefined, 'jwt') });
+    expect(byDefault(c)).toBe('p9:jwt:alicet6:search');
+    expect(compileKeyBy('test', (call: ToolContext) => call.tool.name)(c)).toBe('f6:search');
+  });
 
   it('keys the default on principal and tool', () => {
     const alice = byDefault(ctx({ principal: principal('alice') }));
@@ -133,5 +141,71 @@ describe('compileKeyBy', () => {
   it('rejects an empty list and "global" combined with other parts', () => {
     expect(() => compileKeyBy('rateLimit', [])).toThrow(ConfigError);
     expect(() => compileKeyBy('rateLimit', ['global', 'tool'])).toThrow('"global" stands alone');
+  });
+});
+
+describe('compileKeyBy with readable keys', () => {
+  const readable = (keyBy: unknown) => compileKeyBy('circuitBreaker', keyBy, { readable: true });
+
+  it('keys a lone "tool" by the bare tool name', () => {
+    expect(readable('tool')(ctx())).toBe('search');
+    expect(readable(['tool'])(ctx())).toBe('search');
+  });
+
+  it('keys a lone function by its answer as it is', () => {
+    expect(readable(() => 'backend')(ctx())).toBe('backend');
+  });
+
+  it('keys by the tool name, with a warning, when a lone function throws', () => {
+    const c = ctx();
+    const keyOf = readable(() => {
+      throw new Error('bug');
+    });
+    expect(keyOf(c)).toBe('search');
+    expect(c.events).toEqual([expect.objectContaining({ type: 'warning', source: 'circuitBreaker' })]);
+  });
+
+  it('tags every part of a list, as for a store', () => {
+    const c = ctx({ principal: principal('alice') });
+    expect(readable(['principal', 'tool'])(c)).toBe(compileKeyBy('test', ['principal', 'tool'])(c));
+  });
+});
+
+describe('compileKeyBy with a function that answers a promise', () => {
+  it('reports its rejection as a warning instead of leaving it unhandled', async () => {
+    const c = ctx({ principal: principal('alice') });
+    const keyOf = compileKeyBy('test', () => Promise.reject(new Error('async bug')) as unknown as string);
+    expect(keyOf(c)).toBe('x' + compileKeyBy('test', ['principal', 'tool'])(c));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(c.events.map((e) => (e as { message?: string }).message)).toEqual([
+      expect.stringContaining('returned a promise instead of a string'),
+      expect.stringContaining('async bug'),
+    ]);
+  });
+});
+
+describe('compileRequestKeyBy', () => {
+  const request = (operation: string, target: string, id?: string): RequestContext => {
+    const state = new Map<unknown, unknown>();
+    if (id !== undefined) state.set(principalKey, principal(id));
+    return { operation, target, get: (key: unknown) => state.get(key), emit: () => undefined } as never;
+  };
+
+  it('starts every key with the operation, so operations never share a key', () => {
+    const keyOf = compileRequestKeyBy('rateLimit', ['principal', 'tool']);
+    expect(keyOf(request('resources/read', 'x', 'p'))).not.toBe(keyOf(request('prompts/get', 'x', 'p')));
+    expect(keyOf(request('resources/read', 'x', 'p')).startsWith('o14:resources/read')).toBe(true);
+  });
+
+  it('keeps operation and target apart however they are spelt', () => {
+    const keyOf = compileRequestKeyBy('rateLimit', 'tool');
+    expect(keyOf(request('a', 'bc'))).not.toBe(keyOf(request('ab', 'c')));
+  });
+
+  it('bounds a long target by its hash, distinct from any short one', () => {
+    const keyOf = compileRequestKeyBy('rateLimit', 'tool');
+    const long = keyOf(request('resources/read', 'x'.repeat(100_000)));
+    expect(long.length).toBeLessThan(100);
+    expect(long).not.toBe(keyOf(request('resources/read', 'x'.repeat(100_001))));
   });
 });
