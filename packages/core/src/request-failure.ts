@@ -1,7 +1,7 @@
 /** How a failed request (not a tool call) ended, by what its client receives: one classifier for logs, spans and metrics. */
 import type { RequestContext } from './contract.js';
 import type { ErrorCode } from './errors.js';
-import { outcomeOfError } from './outcome.js';
+import { errorTypeOf, outcomeOfError } from './outcome.js';
 import { toRequestError } from './request-error.js';
 
 /** A failed request, as the client sees it. */
@@ -14,6 +14,11 @@ export interface RequestFailure {
   readonly jsonRpcCode: number | undefined;
   /** True when the error reaches the client unchanged: the SDK's own answer (an unknown name, bad params). */
   readonly sdkAnswer: boolean;
+  /**
+   * The OpenTelemetry `error.type`: the JSON-RPC code of the SDK's own answer (`"-32602"`), else the
+   * middleware code (`FORBIDDEN`, `TIMEOUT`…), else `_OTHER`.
+   */
+  readonly errorType: string;
 }
 
 // JSON-RPC codes that say the request was bad (malformed, unknown method, unknown name, invalid params),
@@ -44,7 +49,8 @@ function isSchemaError(error: unknown): boolean {
  * Classifies what a request's pipeline rejected with, by what the client receives (`toRequestError`): an
  * error passed on unchanged is the SDK's own answer, a rejection when its code says the request was bad;
  * params that failed the SDK's schema are a rejection; otherwise a `MiddlewareError` other than
- * `INTERNAL` is a rejection and anything else a failure. Never throws.
+ * `INTERNAL` is a rejection and anything else a failure. The `error.type` follows the same reading, so
+ * logs, spans and metrics name one failure alike. Never throws.
  */
 export function requestFailureOf(
   error: unknown,
@@ -59,10 +65,13 @@ export function requestFailureOf(
   const jsonRpcCode = integerCodeOf(answered);
   if (answered === error && jsonRpcCode !== undefined) {
     const kind = CLIENT_FAULTS.has(jsonRpcCode) ? 'rejected' : 'failed';
-    return { kind, code: undefined, jsonRpcCode, sdkAnswer: true };
+    return { kind, code: undefined, jsonRpcCode, sdkAnswer: true, errorType: String(jsonRpcCode) };
   }
-  if (isSchemaError(error)) return { kind: 'rejected', code: undefined, jsonRpcCode, sdkAnswer: false };
-  const { code } = outcomeOfError(error);
+  if (isSchemaError(error)) {
+    return { kind: 'rejected', code: undefined, jsonRpcCode, sdkAnswer: false, errorType: '_OTHER' };
+  }
+  const outcome = outcomeOfError(error);
+  const code = outcome.code;
   const kind = code === undefined || code === 'INTERNAL' ? 'failed' : 'rejected';
-  return { kind, code, jsonRpcCode, sdkAnswer: false };
+  return { kind, code, jsonRpcCode, sdkAnswer: false, errorType: errorTypeOf(outcome) ?? '_OTHER' };
 }

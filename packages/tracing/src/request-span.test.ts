@@ -1,9 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { MiddlewareError } from '@mcp-middleware/core';
-import { asNotFound } from '@mcp-middleware/core/helpers';
-import { requestFailureOf, RequestSpans, resourceUriOf } from './request-span.js';
+import { RequestSpans, resourceUriOf } from './request-span.js';
 
 describe('RequestSpans', () => {
   it('names a list or a read by its method alone, a SERVER span with mcp.method.name', () => {
@@ -71,46 +68,5 @@ describe('resourceUriOf', () => {
     expect(uri).toContain('db.example');
     const long = resourceUriOf('resources/read', `notes://${'a'.repeat(100_000)}`) ?? '';
     expect(long.length).toBeLessThanOrEqual(1025);
-  });
-});
-
-describe('requestFailureOf', () => {
-  const ctx = { operation: 'resources/read', target: 'docs://x' } as const;
-
-  it('names a middleware rejection by its code, with the JSON-RPC code the client receives', () => {
-    expect(requestFailureOf(new MiddlewareError('FORBIDDEN', 'no'), ctx)).toEqual({
-      errorType: 'FORBIDDEN',
-      statusCode: -32603,
-      expected: true,
-    });
-    expect(requestFailureOf(new MiddlewareError('TIMEOUT', 'slow'), ctx).statusCode).toBe(-32001);
-  });
-
-  it('names an error the SDK raised by its JSON-RPC code', () => {
-    expect(requestFailureOf(new McpError(-32602, 'Resource docs://x not found'), ctx)).toEqual({
-      errorType: '-32602',
-      statusCode: -32602,
-      expected: true,
-    });
-  });
-
-  it('keeps the code of a hidden target and reports the not-found code the client gets', () => {
-    const hidden = asNotFound(new MiddlewareError('FORBIDDEN', 'hidden'));
-    expect(requestFailureOf(hidden, ctx)).toEqual({
-      errorType: 'FORBIDDEN',
-      statusCode: -32602,
-      expected: true,
-    });
-  });
-
-  it('names anything else _OTHER, unexpected, whatever was thrown', () => {
-    expect(requestFailureOf(new Error('boom'), ctx)).toEqual({
-      errorType: '_OTHER',
-      statusCode: -32603,
-      expected: false,
-    });
-    const revoked = Proxy.revocable({}, {});
-    revoked.revoke();
-    expect(requestFailureOf(revoked.proxy, ctx).errorType).toBe('_OTHER');
   });
 });

@@ -1,10 +1,9 @@
 /**
  * Pure helpers for the span of a request other than tools/call: its name and start options per the MCP
- * conventions (bounded caches), its target attribute, and how a failure is classified.
+ * conventions (bounded caches) and its target attribute. How a failure is classified is core's
+ * (`requestFailureOf`), shared with logging.
  */
 import { SpanKind, type Attributes, type SpanOptions } from '@opentelemetry/api';
-import { isMiddlewareError, type RequestContext } from '@mcp-middleware/core';
-import { errorTypeOf, outcomeOfError, toRequestError } from '@mcp-middleware/core/helpers';
 import { bounded, MAX_ID_LENGTH, MAX_URI_LENGTH, redactedTarget } from './text.js';
 import {
   ATTR_GEN_AI_PROMPT_NAME,
@@ -77,51 +76,4 @@ export class RequestSpans {
 export function resourceUriOf(operation: string, target: string | undefined): string | undefined {
   if (target === undefined || !URI_OPERATIONS.has(operation)) return undefined;
   return redactedTarget(target, MAX_URI_LENGTH);
-}
-
-/** How a failed request shows on its span. */
-export interface RequestFailure {
-  /** `error.type`: the JSON-RPC code of an error the SDK raised, else core's classification. */
-  readonly errorType: string;
-  /** `rpc.response.status_code`: the JSON-RPC code the client receives. */
-  readonly statusCode: number | undefined;
-  /** A rejection or a protocol error: no exception event. */
-  readonly expected: boolean;
-}
-
-function jsonRpcCodeOf(error: unknown): number | undefined {
-  try {
-    if (typeof error !== 'object' || error === null) return undefined;
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Classifies what a request's pipeline rejected with. The client's answer comes from core's one mapping
- * (`toRequestError`): an error it passes on unchanged is the SDK's own (an unknown resource, malformed
- * params), and its JSON-RPC code is the `error.type`; anything else is named by core's outcome classifier
- * (the middleware code, `_OTHER`). Never throws.
- */
-export function requestFailureOf(
-  error: unknown,
-  ctx: Pick<RequestContext, 'operation' | 'target'>,
-): RequestFailure {
-  let answered: unknown;
-  try {
-    answered = toRequestError(error, ctx);
-  } catch {
-    answered = undefined;
-  }
-  const statusCode = jsonRpcCodeOf(answered);
-  if (answered === error && statusCode !== undefined) {
-    return { errorType: String(statusCode), statusCode, expected: true };
-  }
-  return {
-    errorType: errorTypeOf(outcomeOfError(error)) ?? '_OTHER',
-    statusCode,
-    expected: isMiddlewareError(error),
-  };
 }

@@ -17,6 +17,7 @@ import {
   withMiddleware,
   type Middleware,
 } from '@mcp-middleware/core';
+import { asNotFound } from '@mcp-middleware/core/helpers';
 import { connectInMemory, type InMemoryConnection } from '@mcp-middleware/core/testing';
 import { tracing } from './index.js';
 
@@ -125,6 +126,47 @@ describe('tracing() on other requests', () => {
     expect(span.attributes['error.type']).toBe('FORBIDDEN');
     expect(span.attributes['rpc.response.status_code']).toBe('-32603');
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'not for you' });
+    expect(span.events).toEqual([]);
+  });
+
+  it('records a timeout by its code and the request-timeout code the client got', async () => {
+    const slow = defineMiddleware('slow', {
+      requests: { 'resources/read': () => Promise.reject(new MiddlewareError('TIMEOUT', 'too slow')) },
+    });
+    const conn = await serve([tracing(), slow]);
+    await expect(conn.client.readResource({ uri: 'docs://readme' })).rejects.toMatchObject({
+      code: -32001,
+    });
+    const span = onlySpan();
+    expect(span.attributes['error.type']).toBe('TIMEOUT');
+    expect(span.attributes['rpc.response.status_code']).toBe('-32001');
+    expect(span.events).toEqual([]);
+  });
+
+  it('records a hidden target by its own code and the not-found code the client got', async () => {
+    const hide = defineMiddleware('hide', {
+      requests: {
+        'resources/read': () => Promise.reject(asNotFound(new MiddlewareError('FORBIDDEN', 'hidden'))),
+      },
+    });
+    const conn = await serve([tracing(), hide]);
+    await expect(conn.client.readResource({ uri: 'docs://readme' })).rejects.toMatchObject({
+      code: -32602,
+    });
+    const span = onlySpan();
+    expect(span.attributes['error.type']).toBe('FORBIDDEN');
+    expect(span.attributes['rpc.response.status_code']).toBe('-32602');
+    expect(span.events).toEqual([]);
+  });
+
+  it('records a middleware’s INTERNAL error without an exception event, as on a tool call', async () => {
+    const broken = defineMiddleware('broken', {
+      requests: { 'resources/read': () => Promise.reject(new MiddlewareError('INTERNAL', 'bug')) },
+    });
+    const conn = await serve([tracing(), broken]);
+    await expect(conn.client.readResource({ uri: 'docs://readme' })).rejects.toThrow();
+    const span = onlySpan();
+    expect(span.attributes['error.type']).toBe('INTERNAL');
     expect(span.events).toEqual([]);
   });
 

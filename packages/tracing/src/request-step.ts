@@ -1,7 +1,8 @@
 /** tracing()'s step for every request other than tools/call: a SERVER span per request, per the MCP conventions. */
 import type { Span } from '@opentelemetry/api';
-import type { RequestContext, RequestHook, Result } from '@mcp-middleware/core';
-import { requestFailureOf, RequestSpans, resourceUriOf } from './request-span.js';
+import { isMiddlewareError, type RequestContext, type RequestHook, type Result } from '@mcp-middleware/core';
+import { requestFailureOf } from '@mcp-middleware/core/helpers';
+import { RequestSpans, resourceUriOf } from './request-span.js';
 import { ATTR_MCP_RESOURCE_URI, ATTR_MCP_SESSION_ID } from './semconv.js';
 import type { SpanLifecycle, SpanRecorder } from './span-lifecycle.js';
 import { bounded } from './text.js';
@@ -28,11 +29,13 @@ class RequestSpanRecorder implements SpanRecorder<RequestContext, Result> {
 
   fail(span: Span, ctx: RequestContext, error: unknown): void {
     try {
-      // Rejections and the SDK's answers to bad requests are expected; only the unexpected get an
-      // exception event.
+      // A middleware's error (any code) and the SDK's own answer are expected, as on a tool call's span;
+      // only the unexpected get an exception event.
       const failure = requestFailureOf(error, ctx);
-      const statusCode = failure.statusCode === undefined ? undefined : String(failure.statusCode);
-      this.lifecycle.recordError(span, error, failure.errorType, statusCode, failure.expected);
+      const { jsonRpcCode } = failure;
+      const statusCode = jsonRpcCode === undefined ? undefined : String(jsonRpcCode);
+      const expected = failure.sdkAnswer || isMiddlewareError(error);
+      this.lifecycle.recordError(span, error, failure.errorType, statusCode, expected);
     } catch (recordError) {
       this.lifecycle.warn(ctx, 'could not record the error', recordError);
     }

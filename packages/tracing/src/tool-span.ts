@@ -1,7 +1,13 @@
 /** tracing()'s tools/call span: its name and start options per tool (a bounded cache), and what it records. */
 import { SpanKind, SpanStatusCode, type Span, type SpanStatus } from '@opentelemetry/api';
 import { isMiddlewareError, type CallToolResult, type ToolContext } from '@mcp-middleware/core';
-import { callUserCallback, errorTypeOf, outcomeOfError, outcomeOfResult } from '@mcp-middleware/core/helpers';
+import {
+  callUserCallback,
+  errorTypeOf,
+  isProtocolEscape,
+  outcomeOfError,
+  outcomeOfResult,
+} from '@mcp-middleware/core/helpers';
 import { captureValue } from './carrier.js';
 import type { Capture, ResolvedTracingOptions } from './options.js';
 import {
@@ -22,9 +28,9 @@ import { bounded } from './text.js';
 // Span names and start options are built once per tool; past this many tools they are built per call.
 const MAX_CACHED_TOOLS = 1000;
 const ERROR_STATUS: SpanStatus = { code: SpanStatusCode.ERROR };
-// The one JSON-RPC error SDK 1.x lets escape a tool callback (UrlElicitationRequired).
-const PROTOCOL_ESCAPE_CODE = -32042;
-const PROTOCOL_ESCAPE = String(PROTOCOL_ESCAPE_CODE);
+// The one JSON-RPC error SDK 1.x lets escape a tool callback (UrlElicitationRequired), core's
+// `isProtocolEscape`: its code is both the error.type and the status code.
+const PROTOCOL_ESCAPE = '-32042';
 
 /** `tools/call {tool}` and its start attributes, built once per tool name (up to a cap). */
 export class ToolSpans {
@@ -51,12 +57,6 @@ export class ToolSpans {
     }
     return info;
   }
-}
-
-function isProtocolEscape(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === PROTOCOL_ESCAPE_CODE
-  );
 }
 
 type CaptureSettings = Pick<
