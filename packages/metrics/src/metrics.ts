@@ -7,7 +7,7 @@ import {
   type RequestHook,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { observeOutcome, errorTypeOf, type Outcome } from '@mcp-middleware/core/helpers';
+import { observeOutcome } from '@mcp-middleware/core/helpers';
 import type { Histogram } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { instrumentsFor, isRegistry, type AnyRegistry, type Instruments } from './instruments.js';
@@ -15,7 +15,7 @@ import type { OptionReader } from '@mcp-middleware/core/options';
 import { METRICS_OPTIONS } from './declaration.js';
 import { DEFAULT_BUCKETS } from './names.js';
 import { otelHistogram, type MeterOption } from './otel.js';
-import { jsonRpcTypeOf, type Series } from './series.js';
+import { failureTypeOf, type Series } from './series.js';
 
 /** Options of {@link metrics}. */
 export interface MetricsOptions {
@@ -69,11 +69,6 @@ function readBuckets(value: unknown, fail: (expected: string) => never): readonl
   return Object.freeze([...(buckets as number[])]);
 }
 
-/** The `error_type` of a failure: the JSON-RPC code the SDK answered with, else core's classification. */
-function errorTypeOfOutcome(outcome: Outcome): string | undefined {
-  return jsonRpcTypeOf(outcome.error) ?? errorTypeOf(outcome);
-}
-
 // One request's sample: `errorType` is undefined for a success. The OpenTelemetry meter, when given, gets
 // the same sample with the semconv attributes.
 function record(
@@ -104,7 +99,7 @@ function toolStep(instruments: Instruments, otel: Histogram | undefined): Middle
       const seconds = (performance.now() - start) / 1000;
       if (outcome.kind === 'input_required') instruments.inputRequired(series);
       else if (outcome.kind === 'success') record(series, otel, seconds, false);
-      else record(series, otel, seconds, true, errorTypeOfOutcome(outcome));
+      else record(series, otel, seconds, true, failureTypeOf(outcome));
     });
   };
 }
@@ -119,7 +114,7 @@ function requestStep(instruments: Instruments, otel: Histogram | undefined): Req
       // Only a thrown value fails a request; whatever result it resolved with is its answer.
       if (outcome.kind === 'input_required') instruments.inputRequired(series);
       else if (outcome.kind === 'error' && outcome.result === undefined)
-        record(series, otel, seconds, true, errorTypeOfOutcome(outcome));
+        record(series, otel, seconds, true, failureTypeOf(outcome));
       else record(series, otel, seconds, false);
     });
   };

@@ -1,6 +1,6 @@
 /** One label set of the duration histogram (a method, and a tool or prompt), prebound for the hot path. */
 import { ERROR_CODES, isMiddlewareError } from '@mcp-middleware/core';
-import { isNotFound } from '@mcp-middleware/core/helpers';
+import { errorTypeOf, isNotFound, type Outcome } from '@mcp-middleware/core/helpers';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { DurationHistogram, DurationSeries } from './duration.js';
 import { OTEL_ATTRIBUTES } from './names.js';
@@ -44,6 +44,15 @@ export function jsonRpcTypeOf(error: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The `error_type` of a failed call or request: the JSON-RPC code the SDK answered with, else core's
+ * classification (`tool_error`, the middleware code, `_OTHER`). For a request it is core's
+ * `requestFailureOf(...).errorType` once bounded, read without building the client's answer.
+ */
+export function failureTypeOf(outcome: Outcome): string | undefined {
+  return jsonRpcTypeOf(outcome.error) ?? errorTypeOf(outcome);
 }
 
 /** True when the request named something the server does not have (or hides): its name is no label. */
