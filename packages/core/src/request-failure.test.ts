@@ -4,7 +4,7 @@ import { cancelledError } from './cancelled.js';
 import { ERROR_CODES, MiddlewareError, type ErrorCode } from './errors.js';
 import { asNotFound } from './not-found.js';
 import { errorTypeOf, outcomeOfResult } from './outcome.js';
-import { requestFailureOf } from './request-failure.js';
+import { failureKindOf, requestFailureOf } from './request-failure.js';
 
 describe('requestFailureOf', () => {
   const ctx = { operation: 'resources/read', target: 'docs://x' } as const;
@@ -151,5 +151,15 @@ describe('requestFailureOf, the classification every observer shares', () => {
     const outcome = outcomeOfResult(answer);
     expect(outcome.kind).toBe('tool_error');
     expect(errorTypeOf(outcome)).toBe('tool_error');
+  });
+});
+
+describe('failureKindOf', () => {
+  it('calls a failure without a code or with INTERNAL failed, any other code rejected', () => {
+    expect(failureKindOf(undefined)).toBe('failed');
+    expect(failureKindOf('INTERNAL')).toBe('failed');
+    expect(ERROR_CODES.filter((code) => failureKindOf(code) === 'rejected')).toEqual(
+      ERROR_CODES.filter((code) => code !== 'INTERNAL'),
+    );
   });
 });

@@ -46,6 +46,14 @@ function isSchemaError(error: unknown): boolean {
 }
 
 /**
+ * What a thrown failure with middleware code `code` is: `failed` when something broke (no code, or
+ * `INTERNAL`), `rejected` when a middleware refused or ended the call. Tool calls and requests alike.
+ */
+export function failureKindOf(code: ErrorCode | undefined): 'rejected' | 'failed' {
+  return code === undefined || code === 'INTERNAL' ? 'failed' : 'rejected';
+}
+
+/**
  * Classifies what a request's pipeline rejected with, by what the client receives (`toRequestError`): an
  * error passed on unchanged is the SDK's own answer, a rejection when its code says the request was bad;
  * params that failed the SDK's schema are a rejection; otherwise a `MiddlewareError` other than
@@ -71,7 +79,12 @@ export function requestFailureOf(
     return { kind: 'rejected', code: undefined, jsonRpcCode, sdkAnswer: false, errorType: '_OTHER' };
   }
   const outcome = outcomeOfError(error);
-  const code = outcome.code;
-  const kind = code === undefined || code === 'INTERNAL' ? 'failed' : 'rejected';
-  return { kind, code, jsonRpcCode, sdkAnswer: false, errorType: errorTypeOf(outcome) ?? '_OTHER' };
+  const { code } = outcome;
+  return {
+    kind: failureKindOf(code),
+    code,
+    jsonRpcCode,
+    sdkAnswer: false,
+    errorType: errorTypeOf(outcome) ?? '_OTHER',
+  };
 }

@@ -8,7 +8,7 @@ import {
   type OptionReader,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { observeOutcome, type Outcome } from '@mcp-middleware/core/helpers';
+import { failureKindOf, observeOutcome, type Outcome } from '@mcp-middleware/core/helpers';
 import type { Logger } from 'pino';
 import { LOGGING_OPTIONS } from './declaration.js';
 import { logEvent } from './event-lines.js';
@@ -128,11 +128,9 @@ function resolve(options: LoggingOptions): CallLines {
   };
 }
 
+// A thrown failure is a rejection or a failure by core's one rule, as on a request's line.
 function kindOf(outcome: Outcome): LogOutcome {
-  if (outcome.kind === 'success') return 'success';
-  if (outcome.kind === 'tool_error') return 'tool_error';
-  if (outcome.kind === 'input_required') return 'input_required';
-  return outcome.code === undefined || outcome.code === 'INTERNAL' ? 'failed' : 'rejected';
+  return outcome.kind === 'error' ? failureKindOf(outcome.code) : outcome.kind;
 }
 
 function callRecord(lines: CallLines, ctx: ToolContext, start: number): Record<string, unknown> {

@@ -26,7 +26,7 @@ export {
   isModernRequest,
   protocolVersionOf,
 } from '../protocol.js';
-export { requestFailureOf } from '../request-failure.js';
+export { failureKindOf, requestFailureOf } from '../request-failure.js';
 export type { RequestFailure } from '../request-failure.js';
 export { toRequestError } from '../request-error.js';
 export { requestTarget } from '../request-target.js';
