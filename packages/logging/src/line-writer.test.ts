@@ -49,26 +49,19 @@ describe('LineWriter', () => {
     expect(warnings).toEqual([expect.objectContaining({ type: 'warning', source: 'logging' })]);
   });
 
-  it('warns again once a call’s line got through between two breaks', () => {
+  // Only a call's or request's line re-arms the warning: an event's line may be the warning's own.
+  it.each([
+    ['warns again after a call’s line got through', 'line', 2],
+    ['does not warn again after only an event’s line got through', 'note', 1],
+  ] as const)('%s between two breaks', (_name, between, warned) => {
     const { writer, ctx, warnings, breaks } = setup();
     breaks(true);
     writer.line('warn', {}, 'lost', ctx);
     breaks(false);
-    writer.line('warn', {}, 'written', ctx);
+    writer[between]('warn', {}, 'written', ctx);
     breaks(true);
     writer.line('warn', {}, 'lost again', ctx);
-    expect(warnings).toHaveLength(2);
-  });
-
-  it('does not warn again after only an event’s line got through', () => {
-    const { writer, ctx, warnings, breaks } = setup();
-    breaks(true);
-    writer.line('warn', {}, 'lost', ctx);
-    breaks(false);
-    writer.note('warn', {}, 'an event', ctx);
-    breaks(true);
-    writer.line('warn', {}, 'lost again', ctx);
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toHaveLength(warned);
   });
 
   it('counts a level as off when the logger throws checking it', () => {

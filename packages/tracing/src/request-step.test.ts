@@ -129,46 +129,27 @@ describe('tracing() on other requests', () => {
     expect(span.events).toEqual([]);
   });
 
-  it('records a timeout by its code and the request-timeout code the client got', async () => {
-    const slow = defineMiddleware('slow', {
-      requests: { 'resources/read': () => Promise.reject(new MiddlewareError('TIMEOUT', 'too slow')) },
-    });
-    const conn = await serve([tracing(), slow]);
-    await expect(conn.client.readResource({ uri: 'docs://readme' })).rejects.toMatchObject({
-      code: -32001,
-    });
-    const span = onlySpan();
-    expect(span.attributes['error.type']).toBe('TIMEOUT');
-    expect(span.attributes['rpc.response.status_code']).toBe('-32001');
-    expect(span.events).toEqual([]);
-  });
-
-  it('records a hidden target by its own code and the not-found code the client got', async () => {
-    const hide = defineMiddleware('hide', {
-      requests: {
-        'resources/read': () => Promise.reject(asNotFound(new MiddlewareError('FORBIDDEN', 'hidden'))),
-      },
-    });
-    const conn = await serve([tracing(), hide]);
-    await expect(conn.client.readResource({ uri: 'docs://readme' })).rejects.toMatchObject({
-      code: -32602,
-    });
-    const span = onlySpan();
-    expect(span.attributes['error.type']).toBe('FORBIDDEN');
-    expect(span.attributes['rpc.response.status_code']).toBe('-32602');
-    expect(span.events).toEqual([]);
-  });
-
-  it('records a middleware’s INTERNAL error without an exception event, as on a tool call', async () => {
-    const broken = defineMiddleware('broken', {
-      requests: { 'resources/read': () => Promise.reject(new MiddlewareError('INTERNAL', 'bug')) },
-    });
-    const conn = await serve([tracing(), broken]);
-    await expect(conn.client.readResource({ uri: 'docs://readme' })).rejects.toThrow();
-    const span = onlySpan();
-    expect(span.attributes['error.type']).toBe('INTERNAL');
-    expect(span.events).toEqual([]);
-  });
+  // A middleware's error of any code is expected (no exception event), as on a tool call's span.
+  it.each([
+    ['a timeout', () => new MiddlewareError('TIMEOUT', 'too slow'), 'TIMEOUT', -32001],
+    ['a hidden target', () => asNotFound(new MiddlewareError('FORBIDDEN', 'hidden')), 'FORBIDDEN', -32602],
+    ['a middleware’s INTERNAL error', () => new MiddlewareError('INTERNAL', 'bug'), 'INTERNAL', -32603],
+  ])(
+    'records %s by its code and the JSON-RPC code the client got, without an exception event',
+    async (_name, make, errorType, clientCode) => {
+      const refuse = defineMiddleware('refuse', {
+        requests: { 'resources/read': () => Promise.reject(make()) },
+      });
+      const conn = await serve([tracing(), refuse]);
+      await expect(conn.client.readResource({ uri: 'docs://readme' })).rejects.toMatchObject({
+        code: clientCode,
+      });
+      const span = onlySpan();
+      expect(span.attributes['error.type']).toBe(errorType);
+      expect(span.attributes['rpc.response.status_code']).toBe(String(clientCode));
+      expect(span.events).toEqual([]);
+    },
+  );
 
   it('records the SDK’s answer to an unknown resource by its JSON-RPC code', async () => {
     const conn = await serve([tracing()]);
