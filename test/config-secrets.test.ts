@@ -46,7 +46,7 @@ describe('config errors and secrets from the environment', () => {
     const error = await refusal(() => loadConfig(path, { env: { API_KEY } }));
     expect(error.message).not.toContain(API_KEY);
     expect(error.message).toContain(
-      `pipeline[0].auth.apiKeys.keys[0].sha256: expected 64 lowercase hex characters (sha256 of the key), got a string of ${API_KEY.length} characters from \${API_KEY} (not shown: it comes from the environment) (${path.split('/').pop()}:6)`,
+      `pipeline[0].auth.apiKeys.keys[0].sha256: expected 64 hex characters (sha256 of the key), got a string of ${API_KEY.length} characters from \${API_KEY} (not shown: it comes from the environment) (${path.split('/').pop()}:6)`,
     );
   });
 
@@ -63,16 +63,14 @@ describe('config errors and secrets from the environment', () => {
   });
 
   it('scrubs a value from the environment that a factory quotes in its own error', async () => {
-    // jwt() checks clockToleranceSec's maximum itself (config states no maximum for it).
+    // jwt() checks jwksUri's scheme itself (a file only knows it as a string) and quotes the origin.
     const path = file(
-      'pipeline:\n  - auth:\n      jwt: { issuer: i, audience: a, algorithms: [RS256], jwksUri: "https://idp.example.com/jwks", clockToleranceSec: "${TOL}" }\n',
+      'pipeline:\n  - auth:\n      jwt: { issuer: i, audience: a, algorithms: [RS256], jwksUri: "${JWKS}" }\n',
     );
-    const config = loadConfig(path, { env: { TOL: '987654321987' } });
+    const config = loadConfig(path, { env: { JWKS: 'http://idp.internal.example' } });
     const error = await refusal(() => createPipeline(config));
-    expect(error.message).not.toContain('987654321987');
-    expect(error.message).toMatch(
-      /pipeline\[0\]\.auth\.\S*clockToleranceSec: .*got \*\*\* \(config-\d+\.yaml:\d\)/,
-    );
+    expect(error.message).not.toContain('idp.internal.example');
+    expect(error.message).toMatch(/pipeline\[0\]\.auth\.jwt\.jwksUri: .*got \*\*\* \(config-\d+\.yaml:\d\)/);
   });
 
   it('describes each tool pipeline with ${VAR} as written, digests hidden and URL userinfo masked', async () => {

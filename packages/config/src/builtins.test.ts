@@ -107,7 +107,7 @@ const malformed: [string, unknown, string[]][] = [
       ],
     },
     [
-      'pipeline[0].auth.jwt.audience: expected this server as the audience (aud) tokens must name; never optional, as the MCP spec forbids token passthrough: a string or a list of strings, got nothing',
+      'pipeline[0].auth.jwt.audience: expected this server as the audience (aud) tokens must name; never optional, as the MCP spec forbids token passthrough: a string or a non-empty list of strings, got nothing',
     ],
   ],
   [
@@ -125,7 +125,7 @@ const malformed: [string, unknown, string[]][] = [
     'API key not hashed',
     { pipeline: [{ auth: { apiKeys: { keys: [{ id: 'ci', sha256: 'plain-key' }] } } }] },
     [
-      'pipeline[0].auth.apiKeys.keys[0].sha256: expected 64 lowercase hex characters (sha256 of the key), got a string of 9 characters (not shown: a secret-like key)',
+      'pipeline[0].auth.apiKeys.keys[0].sha256: expected 64 hex characters (sha256 of the key), got a string of 9 characters (not shown: a secret-like key)',
     ],
   ],
   [

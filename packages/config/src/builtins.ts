@@ -3,16 +3,6 @@
  * Each factory is imported when a pipeline names it, so a rateLimit-only config never loads pino,
  * prom-client or OpenTelemetry (optional peers), and loading a file to check it stays cheap.
  */
-import {
-  apiKeys,
-  auth,
-  envCredential,
-  fromAuthInfo,
-  jwt,
-  JWT_ALGORITHMS,
-  type PrincipalResolver,
-} from '@mcp-middleware/auth';
-import { AUTH_OPTIONS } from '@mcp-middleware/auth/options';
 import { CACHE_OPTIONS } from '@mcp-middleware/cache/options';
 import { CONCURRENCY_LIMIT_OPTIONS, RATE_LIMIT_OPTIONS } from '@mcp-middleware/ratelimit/options';
 import { CIRCUIT_BREAKER_OPTIONS } from '@mcp-middleware/circuit-breaker/options';
@@ -23,19 +13,11 @@ import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
 import { TRACING_OPTIONS } from '@mcp-middleware/tracing/options';
 import { VALIDATION_OPTIONS } from '@mcp-middleware/validation/options';
 import { z } from 'zod/v4';
+import { authEntry } from './builtins-auth.js';
 import { fileOptions } from './declared.js';
 import { globLists, writeEntries } from './builtins-writes.js';
 import type { BuildContext, RegistryEntry, SharedStore } from './registry.js';
-import {
-  count,
-  durationMs,
-  flag,
-  oneOf,
-  positiveCount,
-  storeName,
-  text,
-  textList,
-} from './schema-helpers.js';
+import { flag, oneOf, storeName, text, textList } from './schema-helpers.js';
 
 type Options = Record<string, unknown>;
 
@@ -60,17 +42,6 @@ function redisOf(
 const keyPart = oneOf(['principal', 'tool', 'client', 'session', 'global']);
 const keyBy = z.union([keyPart, z.array(keyPart)], {
   error: 'expected "principal", "tool", "client", "session", "global" or a list of them',
-});
-const oneOrMany = (what: string) =>
-  z.union([text(), textList()], { error: `expected ${what}: a string or a list of strings` });
-const requirement = z.strictObject({ scopes: textList().optional(), roles: textList().optional() });
-const apiKeyEntry = z.strictObject({
-  id: text(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, { error: 'expected 64 lowercase hex characters (sha256 of the key)' }),
-  scopes: textList().optional(),
-  roles: textList().optional(),
 });
 const jsonSchema = z.record(z.string(), z.unknown(), { error: 'expected a JSON Schema object' });
 
@@ -128,79 +99,6 @@ const loggingEntry: RegistryEntry = {
     },
   }),
   create: async (options) => (await import('@mcp-middleware/logging')).logging(pick(options, [])),
-};
-
-// The resolvers a file can name beside auth's declared options (jwt(), apiKeys(), … read their own options
-// when the entry is built; declaring them once as well is the next step).
-const AUTH_INFO = z.union([z.literal(true), z.strictObject({ resource: text().optional() })], {
-  error: 'expected true or { resource: "https://…" }',
-});
-const JWT = z.strictObject({
-  issuer: oneOrMany('the issuer (iss) tokens must carry'),
-  audience: oneOrMany(
-    'this server as the audience (aud) tokens must name; never optional, as the MCP spec forbids token passthrough',
-  ),
-  algorithms: z.array(oneOf(JWT_ALGORITHMS)).min(1, { error: 'expected at least one algorithm' }),
-  jwksUri: text(),
-  clockToleranceSec: count().optional(),
-  maxTokenAgeSec: positiveCount().optional(),
-  jwksTimeoutMs: durationMs().optional(),
-});
-const API_KEYS = z.strictObject({
-  keys: z.array(apiKeyEntry).min(1, { error: 'expected at least one key' }),
-  header: text().optional(),
-});
-const ENV_KEY = z.strictObject({
-  variable: text().optional(),
-  keys: z.array(apiKeyEntry).min(1, { error: 'expected at least one key' }),
-});
-const AUTH_DOCS = {
-  authInfo: [
-    'trust the transport’s authInfo: true, or { resource } to check the token’s resource (default: not used)',
-  ],
-  jwt: ['verify bearer JWTs: issuer, audience, algorithms and jwksUri are required'],
-  apiKeys: ['API keys by sha256, each with an id, scopes and roles; header defaults to x-api-key'],
-  env: ['one API key from an environment variable (stdio servers); variable defaults to MCP_API_KEY'],
-} as const;
-
-const authEntry: RegistryEntry = {
-  name: 'auth',
-  description:
-    'who is calling (authInfo, JWT, API keys, environment) on every request, and which tools, prompts and resources they may use',
-  ...fileOptions(AUTH_OPTIONS, {
-    shapes: {
-      tools: z.record(z.string(), requirement),
-      prompts: z.record(z.string(), requirement),
-      resources: z.record(z.string(), requirement),
-    },
-    // The resolvers a file can name; in code they go in `from`.
-    fileOnly: {
-      authInfo: { schema: AUTH_INFO, doc: AUTH_DOCS.authInfo },
-      jwt: { schema: JWT, doc: AUTH_DOCS.jwt },
-      apiKeys: { schema: API_KEYS, doc: AUTH_DOCS.apiKeys },
-      env: { schema: ENV_KEY, doc: AUTH_DOCS.env },
-    },
-  }),
-  create(options) {
-    const from: PrincipalResolver[] = [];
-    if (options.authInfo !== undefined)
-      from.push(fromAuthInfo(options.authInfo === true ? {} : (options.authInfo as Options)));
-    if (options.jwt !== undefined) from.push(jwt(options.jwt as Parameters<typeof jwt>[0]));
-    if (options.apiKeys !== undefined) from.push(apiKeys(options.apiKeys as Parameters<typeof apiKeys>[0]));
-    if (options.env !== undefined) {
-      const env = options.env as { variable?: string; keys: Parameters<typeof apiKeys>[0]['keys'] };
-      from.push(
-        envCredential({
-          verifier: apiKeys({ keys: env.keys }),
-          ...(env.variable === undefined ? {} : { variable: env.variable }),
-        }),
-      );
-    }
-    return auth({
-      ...(from.length === 0 ? {} : { from }),
-      ...(pick(options, ['authInfo', 'jwt', 'apiKeys', 'env']) as Parameters<typeof auth>[0]),
-    });
-  },
 };
 
 const rateLimitEntry: RegistryEntry = {

@@ -219,3 +219,36 @@ function nestedDefaults(specs: Readonly<Record<string, OptionSpec>>): Record<str
       defaults[key] = spec.default;
   return Object.keys(defaults).length === 0 ? undefined : defaults;
 }
+
+/**
+ * The file object of a declaration that a config-only key writes whole (auth's `jwt:` is jwt()'s options):
+ * its declared options as {@link fileOptions} derives them, `shapes` for its `value` options, `fileOnly`
+ * keys config adds, and `required`: the keys a file must write (the factory refuses to run without them;
+ * a `value` option's declaration cannot say so). Each property carries its doc and default for the JSON
+ * Schema, since the registry's docs cover only an entry's top-level keys.
+ */
+export function declaredObject<O>(
+  declaration: OptionsDeclaration<O>,
+  extras: {
+    readonly shapes?: Readonly<Partial<Record<keyof O & string, z.ZodType>>>;
+    readonly fileOnly?: Readonly<Record<string, FileOnly>>;
+    readonly required?: readonly string[];
+  } = {},
+): z.ZodObject {
+  const specs = declaration.specs as Readonly<Record<string, OptionSpec>>;
+  const shape: Record<string, z.ZodType> = {};
+  const add = (key: string, schema: z.ZodType, [description, fallback]: OptionDoc): void => {
+    const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+    const meta = { description, ...(fallback === undefined ? {} : { default: fallback }) };
+    shape[key] = (extras.required?.includes(key) === true ? inner : inner.optional()).meta(meta);
+  };
+  for (const key of declaration.keys) {
+    const spec = specs[key] as OptionSpec;
+    const schema = (extras.shapes as Record<string, z.ZodType> | undefined)?.[key] ?? specSchema(spec);
+    if (schema !== undefined) add(key, schema, docOf(spec));
+    else if (spec.kind === 'value' && spec.inFile !== false)
+      throw new Error(`${declaration.factory}.${key}: a value option needs its file shape, or inFile: false`);
+  }
+  for (const [key, extra] of Object.entries(extras.fileOnly ?? {})) add(key, extra.schema, extra.doc);
+  return withFloors(z.strictObject(shape), specs);
+}
