@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import type { z } from 'zod/v4';
 import { ConfigError, type Middleware } from '@mcp-middleware/core';
 import type { BuildContext, RegistryEntry, ThirdPartyModule } from './registry.js';
-import { errorName, type PipelineEntry } from './validate.js';
+import { errorName } from './problems.js';
+import type { PipelineEntry } from './validate.js';
 
 /** `error instanceof ConfigError`, false where `instanceof` itself throws (a revoked Proxy, which user code can throw). */
 export function isConfigError(error: unknown): error is ConfigError {

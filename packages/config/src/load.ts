@@ -8,7 +8,8 @@ import { builtins } from './builtins.js';
 import { readConfigText } from './read-file.js';
 import type { RegistryEntry } from './registry.js';
 import { describeHidden, isSecretKey, scrub, sensitiveStrings } from './secrets.js';
-import { validateConfig, type McpMiddlewareConfig, type Visibility } from './validate.js';
+import type { Visibility } from './problems.js';
+import { validateConfig, type McpMiddlewareConfig } from './validate.js';
 import { parseConfigText } from './yaml-tree.js';
 
 /** Options of {@link loadConfig}. */
