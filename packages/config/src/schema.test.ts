@@ -43,6 +43,18 @@ describe('the JSON Schema', () => {
     expect(errors.length).toBeLessThanOrEqual(2);
   });
 
+  it('accepts every form of tools: key the loader reads: glob, negation, list and annotations', () => {
+    const keys = ['db_*', "'!admin_*'", "'db_*, !db_drop'", "'{ readOnlyHint: true }'"];
+    expect(
+      errorsOf(`pipeline: [retry]\ntools:\n${keys.map((k) => `  ${k}: { retry: false }`).join('\n')}\n`),
+    ).toEqual([]);
+  });
+
+  it('refuses an empty tools: key, as the loader does', () => {
+    const errors = errorsOf('pipeline: [retry]\ntools:\n  "": { retry: false }\n') as { keyword: string }[];
+    expect(errors.map((error) => error.keyword)).toContain('minLength');
+  });
+
   it('describes every option of every built-in, and gives a default where the option has one', () => {
     const schema = configJsonSchema() as { properties: { pipeline: { items: Record<string, unknown> } } };
     const objects = (schema.properties.pipeline.items.else as { properties: Record<string, unknown> })

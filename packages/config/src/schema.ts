@@ -71,8 +71,8 @@ function pipelineItem(registry: readonly RegistryEntry[]): JsonSchema {
   };
 }
 
-/** A JSON Schema (draft 2020-12) for `mcp-middleware.yaml`, for editor completion and validation. */
-export function configJsonSchema(registry: readonly RegistryEntry[] = builtins): Record<string, unknown> {
+// `tools:`: each key a selector, each value per-middleware settings or false.
+function toolsSchema(registry: readonly RegistryEntry[]): JsonSchema {
   const overrides: JsonSchema = {
     type: 'object',
     description:
@@ -89,20 +89,33 @@ export function configJsonSchema(registry: readonly RegistryEntry[] = builtins):
     ),
     additionalProperties: false,
   };
-  const store: JsonSchema = {
+  return {
     type: 'object',
-    description: 'a shared store: { type: memory } or { type: redis, url, prefix? }',
-    properties: {
-      type: { enum: ['memory', 'redis'], description: 'memory (per process) or redis (shared)' },
-      url: { type: 'string', description: 'redis:// URL; ${VAR} allowed' },
-      prefix: { type: 'string', description: 'key prefix', default: 'mcp-middleware:' },
-    },
-    required: ['type'],
-    additionalProperties: false,
-    if: { properties: { type: { const: 'redis' } } },
-    then: { required: ['type', 'url'] },
-    else: { properties: { type: true }, maxProperties: 1 },
+    additionalProperties: overrides,
+    description:
+      'per-tool settings keyed by a selector, as when() takes one: a name or glob (db_*), a negation (!admin_*), a list (db_*, !db_drop) or annotations ({ readOnlyHint: true }); more specific keys win (globs, then annotations, then exact names); false turns a middleware off',
+    propertyNames: { minLength: 1 },
   };
+}
+
+// A fresh object per schema, so one caller changing its copy changes no other.
+const storeSchema = (): JsonSchema => ({
+  type: 'object',
+  description: 'a shared store: { type: memory } or { type: redis, url, prefix? }',
+  properties: {
+    type: { enum: ['memory', 'redis'], description: 'memory (per process) or redis (shared)' },
+    url: { type: 'string', description: 'redis:// URL; ${VAR} allowed' },
+    prefix: { type: 'string', description: 'key prefix', default: 'mcp-middleware:' },
+  },
+  required: ['type'],
+  additionalProperties: false,
+  if: { properties: { type: { const: 'redis' } } },
+  then: { required: ['type', 'url'] },
+  else: { properties: { type: true }, maxProperties: 1 },
+});
+
+/** A JSON Schema (draft 2020-12) for `mcp-middleware.yaml`, for editor completion and validation. */
+export function configJsonSchema(registry: readonly RegistryEntry[] = builtins): Record<string, unknown> {
   const file: JsonSchema = {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'mcp-middleware config',
@@ -115,15 +128,10 @@ export function configJsonSchema(registry: readonly RegistryEntry[] = builtins):
         description:
           'middlewares, outermost first; documented order: tracing, metrics, logging, auth, rateLimit, validation, approval, idempotency, cache, concurrencyLimit, retry, circuitBreaker, timeout',
       },
-      tools: {
-        type: 'object',
-        additionalProperties: overrides,
-        description:
-          'per-tool settings keyed by tool name or glob; more specific keys win; false turns a middleware off',
-      },
+      tools: toolsSchema(registry),
       stores: {
         type: 'object',
-        additionalProperties: store,
+        additionalProperties: storeSchema(),
         description: 'named stores shared by rateLimit and cache',
       },
     },
