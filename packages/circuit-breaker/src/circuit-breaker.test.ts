@@ -222,6 +222,21 @@ describe('circuitBreaker()', () => {
     expect(middleware.states()).toEqual(new Map([['backend', 'open']]));
   });
 
+  it('shares one breaker between every tool with keyBy "global", a part name rateLimit reads too', async () => {
+    const { middleware, call } = setup({ keyBy: 'global' });
+    for (const name of ['a', 'b', 'a', 'b']) await call(down(), name);
+    expect([...middleware.states().values()]).toEqual(['open']);
+  });
+
+  it.each([['tool'], [['tool']]])(
+    'keys by the bare tool name with keyBy %j, as by default',
+    async (keyBy) => {
+      const { middleware, call } = setup({ keyBy: keyBy as CircuitBreakerOptions['keyBy'] });
+      await call(stubHandler(), 'search');
+      expect([...middleware.states().keys()]).toEqual(['search']);
+    },
+  );
+
   it('answers short-circuited calls with the fallback when one is given', async () => {
     const { trip, call } = setup({
       fallback: (ctx, error) => textResult(`${ctx.tool.name} unavailable (${error.code})`),
@@ -302,7 +317,8 @@ describe('circuitBreaker()', () => {
     [{ rollingWindowMs: 50 }, 'rollingWindowMs', /must be an integer from 100/],
     [{ maxBreakers: 0 }, 'maxBreakers', /must be an integer from 1/],
     [{ clock: 'fake' }, 'clock', /must be a Clock/],
-    [{ keyBy: 'tool' }, 'keyBy', /must be a function/],
+    [{ keyBy: 'tools' }, 'keyBy', /must be one of "principal", "tool".*did you mean "tool"/],
+    [{ keyBy: [] }, 'keyBy', /at least one part/],
     [{ resetTimeout: 10 }, 'resetTimeout', /did you mean resetTimeoutMs/],
   ])('rejects %o with a ConfigError at %s', (options, path, message) => {
     const build = () => circuitBreaker(options as CircuitBreakerOptions);

@@ -8,10 +8,10 @@ import {
   type ToolContext,
 } from '@mcp-middleware/core';
 import { isDependencyFailure, type BreakerState } from './failure.js';
-import { absorb, ask, report, warn } from './guard.js';
+import { ask } from './guard.js';
 import { OPERATIONS, type ResilientOperation } from './operations.js';
 import { declareOptions, fn, integer, number, operations, value } from '@mcp-middleware/core/options';
-import type { Outcome } from '@mcp-middleware/core/helpers';
+import { compileKeyBy, type KeyBy, type Outcome } from '@mcp-middleware/core/helpers';
 
 /**
  * What the state hooks receive. `ctx` is the request that caused the change (`ctx.operation` says which
@@ -34,11 +34,13 @@ export interface CircuitBreakerOptions {
   /** How long an open breaker rejects before letting one probe call through. @default 30000 */
   readonly resetTimeoutMs?: number;
   /**
-   * Which breaker a tool call uses. If it throws or answers no string, the tool name is the key. Reads and
-   * gets are keyed by `requestKey` (the URI's scheme and authority; the prompt name), never by this.
-   * @default the tool name
+   * Which breaker a tool call uses: the parts rateLimit() keys by (`'tool'`, `'principal'`, `'client'`,
+   * `'session'`, `'global'`, or a list of them) or a function of the call. A function's answer is the key as
+   * it is; if it throws or answers no string, the tool name is the key. Reads and gets are keyed by
+   * `requestKey` (the URI's scheme; the prompt name), never by this.
+   * @default 'tool': the tool name
    */
-  readonly keyBy?: (ctx: ToolContext) => string;
+  readonly keyBy?: KeyBy | undefined;
   /**
    * Which outcomes count as failures. If it throws (or answers a promise), the default decides and a
    * `warning` is published; the caller still gets the call's own answer.
@@ -93,7 +95,10 @@ export const CIRCUIT_BREAKER_OPTIONS = declareOptions<CircuitBreakerOptions>()('
     default: 30_000,
     doc: 'how long an open breaker rejects before one probe',
   }),
-  keyBy: fn('which breaker a tool call uses (default: the tool name)'),
+  keyBy: value({
+    default: 'tool',
+    doc: 'which breaker a tool call uses: tool, principal, client, session, global, or a list of them',
+  }),
   isFailure: fn('which outcomes count as failures (default: isDependencyFailure)'),
   fallback: fn('answers short-circuited tool calls instead of CIRCUIT_OPEN'),
   maxBreakers: integer({
@@ -117,7 +122,7 @@ export interface ResolvedBreakerOptions {
   readonly volumeThreshold: number;
   readonly rollingWindowMs: number;
   readonly resetTimeoutMs: number;
-  /** The tool name when `keyBy` is not set; otherwise `keyBy`, which can no longer throw. */
+  /** The tool name when `keyBy` is `'tool'` (the default); otherwise `keyBy` compiled, which can no longer throw. */
   readonly keyOf: (ctx: ToolContext) => string;
   /** True when the key is the tool name, so events can name the tool. */
   readonly keyedByTool: boolean;
@@ -131,6 +136,10 @@ export interface ResolvedBreakerOptions {
 }
 
 const byTool = (ctx: ToolContext): string => ctx.tool.name;
+const isToolName = (keyBy: unknown): boolean =>
+  keyBy === undefined ||
+  keyBy === 'tool' ||
+  (Array.isArray(keyBy) && keyBy.length === 1 && keyBy[0] === 'tool');
 
 /** Checks `options` (a `ConfigError` naming the bad option) and resolves the defaults. */
 export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBreakerOptions {
@@ -143,7 +152,9 @@ export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBrea
     fallback,
     maxBreakers,
   } = values;
-  const keyBy = values.keyBy ?? byTool;
+  const keyedByTool = isToolName(values.keyBy);
+  // Breaker keys are read by people (states(), events): a lone function's answer stays as it is.
+  const keyOf = keyedByTool ? byTool : compileKeyBy('circuitBreaker', values.keyBy, { readable: true });
   const isFailure = values.isFailure ?? isDependencyFailure;
   const clock = readClock(reader.raw('clock'), (expected) => reader.fail('clock', expected));
   const hooks: Record<BreakerState, ((info: BreakerInfo) => void) | undefined> = {
@@ -164,30 +175,13 @@ export function readBreakerOptions(options: CircuitBreakerOptions): ResolvedBrea
             ctx,
           );
 
-  const keyOf =
-    keyBy === byTool
-      ? byTool
-      : (ctx: ToolContext): string => {
-          let key: unknown;
-          try {
-            key = keyBy(ctx);
-          } catch (error) {
-            report('keyBy', error, ctx);
-            return ctx.tool.name;
-          }
-          if (typeof key === 'string') return key;
-          absorb('keyBy', key, ctx);
-          warn(`keyBy returned a ${typeof key} instead of a string; the call used the tool's breaker`, ctx);
-          return ctx.tool.name;
-        };
-
   return {
     errorThresholdPercentage,
     volumeThreshold,
     rollingWindowMs,
     resetTimeoutMs,
     keyOf,
-    keyedByTool: keyBy === byTool,
+    keyedByTool,
     counts,
     fallback,
     maxBreakers,

@@ -12,6 +12,7 @@ import { RETRY_OPTIONS } from '@mcp-middleware/retry/options';
 import { TIMEOUT_OPTIONS } from '@mcp-middleware/timeout/options';
 import { TRACING_OPTIONS } from '@mcp-middleware/tracing/options';
 import { VALIDATION_OPTIONS } from '@mcp-middleware/validation/options';
+import { KEY_PARTS, type KeyPart } from '@mcp-middleware/core/helpers';
 import { z } from 'zod/v4';
 import { authEntry } from './builtins-auth.js';
 import { fileOptions } from './declared.js';
@@ -39,9 +40,10 @@ function redisOf(
   return store.type === 'redis' ? { ...store, prefix: `${store.prefix}${suffix}` } : undefined;
 }
 
-const keyPart = oneOf(['principal', 'tool', 'client', 'session', 'global']);
+// keyBy as rateLimit, concurrencyLimit and circuitBreaker read it (core's compileKeyBy), without functions.
+const keyPart = oneOf(KEY_PARTS as readonly [KeyPart, ...KeyPart[]]);
 const keyBy = z.union([keyPart, z.array(keyPart)], {
-  error: 'expected "principal", "tool", "client", "session", "global" or a list of them',
+  error: `expected ${KEY_PARTS.map((part) => `"${part}"`).join(', ')} or a list of them`,
 });
 const jsonSchema = z.record(z.string(), z.unknown(), { error: 'expected a JSON Schema object' });
 
@@ -196,7 +198,7 @@ const retryEntry: RegistryEntry = {
 const breakerEntry: RegistryEntry = {
   name: 'circuitBreaker',
   description: 'a breaker per tool, resource URI scheme and prompt: fail fast while a dependency is down',
-  ...fileOptions(CIRCUIT_BREAKER_OPTIONS),
+  ...fileOptions(CIRCUIT_BREAKER_OPTIONS, { shapes: { keyBy } }),
   create: async (options) =>
     (await import('@mcp-middleware/circuit-breaker')).circuitBreaker(pick(options, [])),
 };
