@@ -1,7 +1,7 @@
 /** approval()'s options: the interface, and the one place they are read and checked (declared in declaration.ts). */
 import { randomBytes } from 'node:crypto';
 import { ConfigError, type ToolContext, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
-import { describeValue, toolMatcher } from '@mcp-middleware/core/helpers';
+import { describeValue, readToolSelector } from '@mcp-middleware/core/helpers';
 import { redactValue } from '@mcp-middleware/core/redact';
 import { APPROVAL_OPTIONS } from './declaration.js';
 
@@ -29,7 +29,8 @@ export interface ServerLike {
 /** Options of `approval()`. */
 export interface ApprovalOptions {
   /**
-   * Which tools need approval.
+   * Which tools need approval: a name glob (`!` negates), a list of globs, annotations, or a predicate
+   * over the tool.
    * @default { destructiveHint: true }
    */
   readonly tools?: ToolSelector | undefined;
@@ -137,16 +138,7 @@ export interface ResolvedApproval {
 export function readApprovalOptions(options: ApprovalOptions): ResolvedApproval {
   const { values } = APPROVAL_OPTIONS.read(options);
   const { approve, ttlMs, timeoutMs, onDecision, clientCapabilities: capabilitiesOf } = values;
-  let selected: (tool: ToolInfo) => boolean;
-  try {
-    selected = toolMatcher(values.tools ?? { destructiveHint: true });
-  } catch (error) {
-    throw new ConfigError(
-      'tools',
-      'approval: tools must be a glob, a list of globs, annotations or a predicate',
-      { cause: error },
-    );
-  }
+  const selected = readToolSelector('approval', 'tools', values.tools, { destructiveHint: true });
   const server = serverOf(values.server);
   const secret = readSecret(values.secret);
   const message = values.message ?? defaultMessage;

@@ -1,6 +1,6 @@
 /** The options of `cache()`, checked once when the factory runs (declared in declaration.ts). */
 import { ConfigError, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
-import { describeValue, toolMatcher } from '@mcp-middleware/core/helpers';
+import { describeValue, readToolSelector } from '@mcp-middleware/core/helpers';
 import { CACHE_OPTIONS } from './declaration.js';
 import type { InvalidationOptions } from './invalidation.js';
 import { memoryStore } from './memory-store.js';
@@ -49,7 +49,8 @@ export interface CacheOptions extends InvalidationOptions {
    */
   readonly scope?: CacheScope | ((tool: ToolInfo) => CacheScope) | undefined;
   /**
-   * Which tools are cached: a name glob, a list of globs, annotations, or a predicate over the tool.
+   * Which tools are cached: a name glob (`!` negates), a list of globs, annotations, or a predicate over
+   * the tool.
    * @default { readOnlyHint: true }
    */
   readonly cacheable?: ToolSelector | undefined;
@@ -105,16 +106,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   const { values, reader: read } = CACHE_OPTIONS.read(options);
   const { ttlMs, staleWhileRevalidateMs, maxEntryBytes, maxArgsChars, scope, operations } = values;
 
-  let cacheable: (tool: ToolInfo) => boolean;
-  try {
-    cacheable = toolMatcher((read.raw('cacheable') as ToolSelector | undefined) ?? { readOnlyHint: true });
-  } catch (error) {
-    throw new ConfigError(
-      'cacheable',
-      `cache: cacheable must be a glob, a list of globs, annotations or a predicate over the tool`,
-      { cause: error },
-    );
-  }
+  const cacheable = readToolSelector('cache', 'cacheable', read.raw('cacheable'), { readOnlyHint: true });
 
   let store: CacheStore;
   if (read.has('store')) {

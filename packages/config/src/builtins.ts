@@ -45,6 +45,10 @@ const keyPart = oneOf(KEY_PARTS as readonly [KeyPart, ...KeyPart[]]);
 const keyBy = z.union([keyPart, z.array(keyPart)], {
   error: `expected ${KEY_PARTS.map((part) => `"${part}"`).join(', ')} or a list of them`,
 });
+// An option that picks tools, as a file writes it: one name glob ("!" negates) or a list of them.
+const toolGlobs = z.union([text(), textList().min(1)], {
+  error: 'expected a tool glob or a non-empty list of them',
+});
 const jsonSchema = z.record(z.string(), z.unknown(), { error: 'expected a JSON Schema object' });
 
 const tracingEntry: RegistryEntry = {
@@ -150,13 +154,9 @@ const cacheEntry: RegistryEntry = {
   name: 'cache',
   description: 'results of read-only tools (and, opted in, resource reads), per principal, single-flight',
   ...fileOptions(CACHE_OPTIONS, {
-    omit: ['cacheable'],
-    shapes: { invalidates: globLists },
+    shapes: { cacheable: toolGlobs, invalidates: globLists },
     fileOnly: {
-      tools: {
-        schema: textList(),
-        doc: ['tool names or globs to cache (default: tools annotated readOnlyHint)'],
-      },
+      tools: { schema: textList(), doc: ['deprecated: the old name of cacheable (default: none)'] },
       store: { schema: storeName(), doc: ['a store named under stores: (default: in memory)'] },
     },
   }),
@@ -165,7 +165,9 @@ const cacheEntry: RegistryEntry = {
     const redis = redisOf(context, options.store, 'cache:');
     return cache({
       ...(pick(options, ['store', 'tools']) as Parameters<typeof cache>[0]),
-      ...(options.tools === undefined ? {} : { cacheable: options.tools as string[] }),
+      ...(options.tools === undefined || options.cacheable !== undefined
+        ? {}
+        : { cacheable: options.tools as string[] }),
       ...(redis === undefined
         ? {}
         : { store: redisCacheStore({ client: redis.client as never, prefix: redis.prefix }) }),
@@ -178,21 +180,13 @@ const retryEntry: RegistryEntry = {
   description:
     'exponential backoff with full jitter, for read-only or idempotent tools, resource reads and prompt gets',
   ...fileOptions(RETRY_OPTIONS, {
-    fileOnly: {
-      idempotent: {
-        schema: flag(),
-        doc: ['treat every tool as idempotent (true) or none (false) (default: from annotations)'],
-      },
+    shapes: {
+      idempotent: z.union([flag(), toolGlobs], {
+        error: 'expected true, false, a tool glob or a non-empty list of them',
+      }),
     },
   }),
-  async create(options) {
-    const { retry } = await import('@mcp-middleware/retry');
-    const idempotent = options.idempotent as boolean | undefined;
-    return retry({
-      ...(pick(options, ['idempotent']) as Parameters<typeof retry>[0]),
-      ...(idempotent === undefined ? {} : { isIdempotent: () => idempotent }),
-    });
-  },
+  create: async (options) => (await import('@mcp-middleware/retry')).retry(pick(options, [])),
 };
 
 const breakerEntry: RegistryEntry = {

@@ -1,7 +1,7 @@
 /** The options of `idempotency()`, checked once when the factory runs. */
 import { ConfigError, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
 import { IDEMPOTENCY_OPTIONS } from './declaration.js';
-import { describeValue, globToRegExp, toolMatcher } from '@mcp-middleware/core/helpers';
+import { describeValue, globToRegExp, readToolSelector } from '@mcp-middleware/core/helpers';
 import { memoryStore } from './memory-store.js';
 import type { IdempotencyStore } from './store.js';
 
@@ -11,7 +11,8 @@ export type StoreErrorPolicy = 'refuse' | 'run';
 /** Options of `idempotency()`. */
 export interface IdempotencyOptions {
   /**
-   * Which tools take idempotency keys: a glob, a list of globs, annotations or a predicate.
+   * Which tools take idempotency keys: a name glob (`!` negates), a list of globs, annotations, or a
+   * predicate over the tool.
    * @default every tool without `readOnlyHint: true`
    */
   readonly tools?: ToolSelector | undefined;
@@ -125,20 +126,8 @@ function readStore(store: unknown): IdempotencyStore {
 /** Checks `options` (a `ConfigError` naming the bad option) and applies defaults. */
 export function resolveOptions(options: IdempotencyOptions): ResolvedOptions {
   const { values, reader: read } = IDEMPOTENCY_OPTIONS.read(options);
-  let applies = notReadOnly;
-  if (values.tools !== undefined) {
-    try {
-      applies = toolMatcher(values.tools);
-    } catch (error) {
-      throw new ConfigError(
-        'tools',
-        'idempotency: tools must be a glob, a list of globs, annotations or a predicate over the tool',
-        { cause: error },
-      );
-    }
-  }
   return {
-    applies,
+    applies: readToolSelector('idempotency', 'tools', values.tools, notReadOnly),
     keyArgs: readKeyArgs(values.keyArgs),
     ttlMs: values.ttlMs,
     pendingTtlMs: values.pendingTtlMs,

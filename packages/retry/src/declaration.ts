@@ -10,6 +10,7 @@ import {
   nested,
   number,
   operations,
+  value,
 } from '@mcp-middleware/core/options';
 import type { ExponentialBackoffOptions } from './backoff.js';
 import type { RetryBudgetOptions } from './budget.js';
@@ -82,7 +83,10 @@ export const RETRY_OPTIONS = declareOptions<RetryOptions>()('retry', {
   backoff: nested(BACKOFF_OPTIONS, {
     doc: '{ baseDelayMs, maxDelayMs, factor }: exponential with full jitter, or a function in code',
   }),
-  isIdempotent: fn('which tools are safe to run twice (default: readOnlyHint or idempotentHint)'),
+  idempotent: value({
+    doc: 'which tools are safe to run twice: true, false, or tool globs ("!" negates) (default: readOnlyHint or idempotentHint)',
+  }),
+  isIdempotent: fn('deprecated: the old name of idempotent, for a predicate'),
   shouldRetry: fn('which failures to retry (default: isTransientFailure)'),
   budget: nested(BUDGET_OPTIONS, { orFalse: true, doc: '{ ratio, minRetriesPerSecond, windowMs } or false' }),
   reportProgress: boolean({ default: false, doc: 'send notifications/progress before each retry' }),

@@ -16,6 +16,7 @@ type Kind = 'throws' | 'rejects';
 
 /** One retry option set whose callback `kind`s `value()` when the call reaches it. */
 const CALLBACKS: Record<string, (kind: Kind, value: () => unknown) => RetryOptions> = {
+  idempotent: (kind, value) => ({ idempotent: hostile(kind, value) }),
   isIdempotent: (kind, value) => ({ isIdempotent: hostile(kind, value) }),
   shouldRetry: (kind, value) => ({ shouldRetry: hostile(kind, value) }),
   backoff: (kind, value) => ({ backoff: hostile(kind, value) }),

@@ -1,6 +1,6 @@
 /** retry() options: the interface users write, and its checked, resolved form (read once per factory). */
-import type { RequestContext, ToolInfo } from '@mcp-middleware/core';
-import type { Outcome } from '@mcp-middleware/core/helpers';
+import { ConfigError, type RequestContext, type ToolInfo, type ToolSelector } from '@mcp-middleware/core';
+import { readToolSelector, type Outcome } from '@mcp-middleware/core/helpers';
 import { exponentialBackoff, type Backoff, type ExponentialBackoffOptions } from './backoff.js';
 import { retryBudget, type RetryBudget, type RetryBudgetOptions } from './budget.js';
 import type { GiveUpReason } from './give-up.js';
@@ -42,11 +42,18 @@ export interface RetryOptions {
   /** The delay before each retry: a function of the retry number, or exponential full-jitter options. @default exponentialBackoff() (100 ms base, 10 s cap, factor 2) */
   readonly backoff?: Backoff | ExponentialBackoffOptions;
   /**
-   * Which tools are safe to run twice. Scope other tools in or out with `when(selector, retry(…))`.
-   * Asked once per tool; if it throws, the default answers for that tool.
+   * Which tools are safe to run twice, so retry repeats their failed calls: a name glob (`!` negates), a
+   * list of globs, annotations (`{ idempotentHint: true }`), a predicate over the tool, or `true` (every
+   * tool) or `false` (none: reads and gets only). Asked once per tool; a predicate that throws leaves
+   * the default to answer for that tool.
    * @default hasIdempotencyHint: annotations say readOnlyHint or idempotentHint true
    */
-  readonly isIdempotent?: (tool: ToolInfo) => boolean;
+  readonly idempotent?: ToolSelector | boolean | undefined;
+  /**
+   * The predicate form of `idempotent`, its old name.
+   * @deprecated Use `idempotent`, which takes this predicate as it is, or any other selector.
+   */
+  readonly isIdempotent?: ((tool: ToolInfo) => boolean) | undefined;
   /**
    * Which failures to retry. Failures from a MiddlewareError that is not retryable (INVALID_ARGUMENTS,
    * FORBIDDEN, CANCELLED, …) are never retried, whatever this says. If it throws, the default decides.
@@ -62,7 +69,7 @@ export interface RetryOptions {
   /** Called when a failed call stops retrying. A throwing hook never fails a call. @default none */
   readonly onGiveUp?: ((info: GiveUpInfo) => void) | undefined;
   /**
-   * The requests retried: `tools/call` (idempotent tools only, see `isIdempotent`), `resources/read` and
+   * The requests retried: `tools/call` (idempotent tools only, see `idempotent`), `resources/read` and
    * `prompts/get` (reads: always safe to repeat; only thrown transient errors are retried, as these
    * requests have no `isError` answer).
    * @default ['tools/call', 'resources/read', 'prompts/get']
@@ -84,7 +91,8 @@ export interface ResolvedRetryOptions {
   readonly maxRetryTimeMs: number;
   readonly totalTimeoutMs: number | undefined;
   readonly backoff: Backoff;
-  readonly isIdempotent: (tool: ToolInfo) => boolean;
+  /** `idempotent` (or its old name `isIdempotent`) compiled; `hasIdempotencyHint` by default. */
+  readonly idempotent: (tool: ToolInfo) => boolean;
   readonly shouldRetry: ((outcome: Outcome, ctx: RequestContext) => boolean) | undefined;
   readonly budget: RetryBudget | undefined;
   readonly reportProgress: boolean;
@@ -112,7 +120,7 @@ export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   }
   const backoff: Backoff =
     typeof rawBackoff === 'function' ? rawBackoff : exponentialBackoff(rawBackoff, 'retry', 'backoff.');
-  const isIdempotent = values.isIdempotent ?? hasIdempotencyHint;
+  const idempotent = readIdempotent(values.idempotent, values.isIdempotent);
   const rawBudget: unknown = values.budget;
   let budget: RetryBudget | undefined;
   if (rawBudget === undefined) budget = retryBudget();
@@ -126,7 +134,7 @@ export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
     maxRetryTimeMs,
     totalTimeoutMs,
     backoff,
-    isIdempotent,
+    idempotent,
     shouldRetry,
     budget,
     reportProgress,
@@ -134,6 +142,25 @@ export function readRetryOptions(options: RetryOptions): ResolvedRetryOptions {
     onGiveUp,
     operations,
   };
+}
+
+const EVERY_TOOL = (): boolean => true;
+const NO_TOOL = (): boolean => false;
+
+function readIdempotent(
+  idempotent: ToolSelector | boolean | undefined,
+  isIdempotent: ((tool: ToolInfo) => boolean) | undefined,
+): (tool: ToolInfo) => boolean {
+  if (isIdempotent !== undefined && idempotent !== undefined) {
+    throw new ConfigError(
+      'isIdempotent',
+      'retry: isIdempotent is the old name of idempotent; set idempotent only',
+    );
+  }
+  if (idempotent === true) return EVERY_TOOL;
+  if (idempotent === false) return NO_TOOL;
+  if (idempotent === undefined) return isIdempotent ?? hasIdempotencyHint;
+  return readToolSelector('retry', 'idempotent', idempotent, hasIdempotencyHint);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -13,9 +13,9 @@ function policy(options: RetryOptions = {}): RetryPolicy {
 const transient = outcomeOfError(new Error('connection reset'));
 
 describe('RetryPolicy', () => {
-  it('asks a user isIdempotent once per tool (the same ToolInfo), however many calls', () => {
+  it('asks a user idempotent predicate once per tool (the same ToolInfo), however many calls', () => {
     const asked: string[] = [];
-    const p = policy({ isIdempotent: (tool) => (asked.push(tool.name), tool.name === 'search') });
+    const p = policy({ idempotent: (tool) => (asked.push(tool.name), tool.name === 'search') });
     const tool: ToolInfo = { name: 'search' };
     const ctx = createTestContext({ tool });
     expect(p.eligible(ctx)).toBe(true);

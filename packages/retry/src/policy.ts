@@ -67,20 +67,20 @@ export class RetryPolicy {
     const { totalTimeoutMs, maxRetryTimeMs } = options;
     this.lastRetryStartMs =
       totalTimeoutMs === undefined ? maxRetryTimeMs : Math.min(maxRetryTimeMs, totalTimeoutMs - 1);
-    this.memo = options.isIdempotent === hasIdempotencyHint ? undefined : new WeakMap<ToolInfo, boolean>();
+    this.memo = options.idempotent === hasIdempotencyHint ? undefined : new WeakMap<ToolInfo, boolean>();
   }
 
-  /** Whether the call's tool may be repeated (`isIdempotent`, asked once per tool). */
+  /** Whether the call's tool may be repeated (`idempotent`, asked once per tool). */
   eligible(ctx: ToolContext): boolean {
     const tool = ctx.tool;
     const memo = this.memo;
     if (memo === undefined) return hasIdempotencyHint(tool);
     let answer = memo.get(tool);
     if (answer === undefined) {
-      const isIdempotent = this.o.isIdempotent;
+      const idempotent = this.o.idempotent;
       answer = ask(
-        'isIdempotent',
-        () => isIdempotent(tool),
+        'idempotent',
+        () => idempotent(tool),
         () => hasIdempotencyHint(tool),
         ctx,
       );

@@ -19,7 +19,7 @@ function createServer(forecastFor: (city: string) => Promise<string>): McpServer
 // #region opt-in
 // upsert_contact carries no hints, but its writes are keyed by email: safe to repeat.
 const contacts = retry({
-  isIdempotent: (tool) => hasIdempotencyHint(tool) || tool.name === 'upsert_contact',
+  idempotent: (tool) => hasIdempotencyHint(tool) || tool.name === 'upsert_contact',
 });
 // #endregion
 

@@ -122,9 +122,9 @@ describe('retry()', () => {
     );
   });
 
-  it('retries a tool without hints when isIdempotent says it is safe', async () => {
+  it('retries a tool without hints when idempotent says it is safe', async () => {
     const { clock, ctx, middleware } = setup(
-      { isIdempotent: (tool) => tool.name === 'lookup' },
+      { idempotent: (tool) => tool.name === 'lookup' },
       { name: 'lookup' },
     );
     expect((await drive(clock, middleware(ctx, flaky(new Error('reset'))))).value).toEqual(
