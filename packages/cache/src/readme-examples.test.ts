@@ -7,7 +7,7 @@ import { z } from 'zod';
 // #endregion
 // #region redis-imports
 import { Redis } from 'ioredis';
-import { redisStore, type CacheMiddleware } from '@mcp-middleware/cache';
+import { cacheRedisStore, type CacheMiddleware } from '@mcp-middleware/cache';
 // #endregion
 // #region events-imports
 import { EventChannel } from '@mcp-middleware/core';
@@ -34,7 +34,7 @@ function createServer(): McpServer {
 
 // #region redis
 function sharedCache(redis: Redis): CacheMiddleware {
-  return cache({ ttlMs: 60_000, store: redisStore({ client: redis, prefix: 'docs-server:cache:' }) });
+  return cache({ ttlMs: 60_000, store: cacheRedisStore({ client: redis, prefix: 'docs-server:cache:' }) });
 }
 // #endregion
 

@@ -2,7 +2,7 @@
 // #region imports
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { when, withMiddleware } from '@mcp-middleware/core';
-import { concurrencyLimit, rateLimit, redisStore } from '@mcp-middleware/ratelimit';
+import { concurrencyLimit, rateLimit, rateLimitRedisStore } from '@mcp-middleware/ratelimit';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 // #endregion
@@ -32,7 +32,7 @@ redis.on('error', () => {}); // outages reach rateLimit through onStoreError; lo
 const shared = rateLimit({
   limit: 100,
   windowMs: 60_000, // whole seconds on Redis
-  store: redisStore({ client: redis, prefix: 'my-server:ratelimit' }),
+  store: rateLimitRedisStore({ client: redis, prefix: 'my-server:ratelimit' }),
   onStoreError: 'memory-fallback', // the default: keep limiting per replica while Redis is away
 });
 // #endregion
