@@ -3,50 +3,29 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
-  ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   RootsListChangedNotificationSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
-  type CallToolRequest,
   type CompleteRequest,
   type GetPromptRequest,
   type ListPromptsRequest,
   type ListResourcesRequest,
   type ListResourceTemplatesRequest,
   type ReadResourceRequest,
-  type SubscribeRequest,
-  type UnsubscribeRequest,
   type ServerCapabilities,
-  type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, RequestContext, Result, ToolExtra, ToolRunner } from '@mcp-middleware/core';
-import { extraFor, requestTarget } from '@mcp-middleware/core/helpers';
+import { MirrorHandlers, type MirrorHost } from './mirror-handlers.js';
 import { newSession, type Session } from './session.js';
-import type { SessionHub } from './session-hub.js';
-import { isPropagating } from './gateway-tracing.js';
-import { forwardMeta, rethrowUpstream } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
 
-/** What a mirror server asks of the gateway. */
-export interface MirrorHost {
-  /** Sessions, their upstream connections, levels and subscriptions. */
-  readonly hub: SessionHub;
-  /** The tools `session` sees. */
-  tools(session: Session): Promise<readonly Tool[]>;
-  callTool(session: Session, params: CallToolRequest['params'], extra: ToolExtra): Promise<CallToolResult>;
-  readonly requestTimeoutMs: number;
-  /** The gateway's pipeline: every request other than tools/call passes its steps. */
-  readonly runner: ToolRunner;
-}
+export type { MirrorHost } from './mirror-handlers.js';
 
 /** The capabilities to offer: the upstream's, with list changes always announced (restarts change lists). */
 export function mirroredCapabilities(upstream: ServerCapabilities): ServerCapabilities {
@@ -61,16 +40,64 @@ export function mirroredCapabilities(upstream: ServerCapabilities): ServerCapabi
   };
 }
 
-type Params = { readonly _meta?: Parameters<typeof forwardMeta>[0] } & Record<string, unknown>;
-
-function forwardParams<P extends Params | undefined>(params: P): P {
-  if (params?._meta?.progressToken === undefined && !isPropagating()) return params;
-  const meta = forwardMeta(params?._meta);
-  const { _meta: _dropped, ...rest } = params ?? {};
-  return (meta === undefined ? rest : { ...rest, _meta: meta }) as P;
+function handleTools(server: Server, on: MirrorHandlers): void {
+  server.setRequestHandler(ListToolsRequestSchema, on.listTools());
+  server.setRequestHandler(CallToolRequestSchema, on.callTool);
 }
 
-/** Creates the Server for one downstream session, bound to the gateway. */
+function handleResources(server: Server, on: MirrorHandlers): void {
+  server.setRequestHandler(
+    ListResourcesRequestSchema,
+    on.upstream('resources/list', (client, params: ListResourcesRequest['params'], options) =>
+      client.listResources(params, options),
+    ),
+  );
+  server.setRequestHandler(
+    ListResourceTemplatesRequestSchema,
+    on.upstream(
+      'resources/templates/list',
+      (client, params: ListResourceTemplatesRequest['params'], options) =>
+        client.listResourceTemplates(params, options),
+    ),
+  );
+  server.setRequestHandler(
+    ReadResourceRequestSchema,
+    on.upstream('resources/read', (client, params: ReadResourceRequest['params'], options) =>
+      client.readResource(params, options),
+    ),
+  );
+}
+
+function handlePrompts(server: Server, on: MirrorHandlers): void {
+  server.setRequestHandler(
+    ListPromptsRequestSchema,
+    on.upstream('prompts/list', (client, params: ListPromptsRequest['params'], options) =>
+      client.listPrompts(params, options),
+    ),
+  );
+  server.setRequestHandler(
+    GetPromptRequestSchema,
+    on.upstream('prompts/get', (client, params: GetPromptRequest['params'], options) =>
+      client.getPrompt(params, options),
+    ),
+  );
+}
+
+function handleCompletions(server: Server, on: MirrorHandlers): void {
+  server.setRequestHandler(
+    CompleteRequestSchema,
+    on.upstream('completion/complete', (client, params: CompleteRequest['params'], options) =>
+      client.complete(params, options),
+    ),
+  );
+}
+
+function handleSubscriptions(server: Server, on: MirrorHandlers): void {
+  server.setRequestHandler(SubscribeRequestSchema, on.subscribe());
+  server.setRequestHandler(UnsubscribeRequestSchema, on.unsubscribe());
+}
+
+/** Creates the Server for one downstream session, bound to the gateway; a handler per upstream capability. */
 export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnection): Session {
   const capabilities = mirroredCapabilities(upstream.capabilities);
   const server = new Server(upstream.serverInfo, {
@@ -78,116 +105,13 @@ export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnectio
     ...(upstream.instructions !== undefined && { instructions: upstream.instructions }),
   });
   const session = newSession(server);
-  const { hub } = host;
-
-  const live = async (): Promise<UpstreamConnection> => {
-    const connection = await hub.connectionFor(session);
-    if (connection === undefined) {
-      throw new McpError(ErrorCode.InternalError, 'the upstream MCP server is unavailable; retry shortly');
-    }
-    return connection;
-  };
-  const options = (extra: { signal: AbortSignal }): RequestOptions => ({
-    signal: extra.signal,
-    timeout: host.requestTimeoutMs,
-  });
-  // The same seam as in process: the pipeline's steps for this method, then the upstream.
-  const guarded =
-    <P extends Params | undefined, R extends Result>(
-      method: string,
-      forward: (params: P, extra: ToolExtra) => Promise<R>,
-    ) =>
-    (request: { params?: P }, extra: ToolExtra): Promise<R> =>
-      hub.track(
-        session,
-        extra.requestId,
-        () =>
-          host.runner.request(
-            method,
-            request.params,
-            requestTarget(method, request.params),
-            extra,
-            (ctx: RequestContext) => forward(ctx.params as P, extraFor(ctx)).catch(rethrowUpstream),
-          ) as Promise<R>,
-      );
-
-  if (capabilities.tools !== undefined) {
-    server.setRequestHandler(
-      ListToolsRequestSchema,
-      guarded('tools/list', async () => ({ tools: [...(await host.tools(session))] })),
-    );
-    server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      hub.track(session, extra.requestId, () => host.callTool(session, request.params, extra)),
-    );
-  }
-  if (capabilities.resources !== undefined) {
-    server.setRequestHandler(
-      ListResourcesRequestSchema,
-      guarded('resources/list', async (params: ListResourcesRequest['params'], extra: ToolExtra) =>
-        (await live()).client.listResources(forwardParams(params), options(extra)),
-      ),
-    );
-    server.setRequestHandler(
-      ListResourceTemplatesRequestSchema,
-      guarded(
-        'resources/templates/list',
-        async (params: ListResourceTemplatesRequest['params'], extra: ToolExtra) =>
-          (await live()).client.listResourceTemplates(forwardParams(params), options(extra)),
-      ),
-    );
-    server.setRequestHandler(
-      ReadResourceRequestSchema,
-      guarded('resources/read', async (params: ReadResourceRequest['params'], extra: ToolExtra) =>
-        (await live()).client.readResource(forwardParams(params), options(extra)),
-      ),
-    );
-  }
-  if (capabilities.prompts !== undefined) {
-    server.setRequestHandler(
-      ListPromptsRequestSchema,
-      guarded('prompts/list', async (params: ListPromptsRequest['params'], extra: ToolExtra) =>
-        (await live()).client.listPrompts(forwardParams(params), options(extra)),
-      ),
-    );
-    server.setRequestHandler(
-      GetPromptRequestSchema,
-      guarded('prompts/get', async (params: GetPromptRequest['params'], extra: ToolExtra) =>
-        (await live()).client.getPrompt(forwardParams(params), options(extra)),
-      ),
-    );
-  }
-  if (capabilities.completions !== undefined) {
-    server.setRequestHandler(
-      CompleteRequestSchema,
-      guarded('completion/complete', async (params: CompleteRequest['params'], extra: ToolExtra) =>
-        (await live()).client.complete(forwardParams(params), options(extra)),
-      ),
-    );
-  }
-  if (capabilities.logging !== undefined) {
-    server.setRequestHandler(SetLevelRequestSchema, async (request) => {
-      await hub.setLevel(session, request.params.level);
-      return {};
-    });
-  }
-  if (capabilities.resources?.subscribe === true) {
-    server.setRequestHandler(
-      SubscribeRequestSchema,
-      guarded('resources/subscribe', async (params: SubscribeRequest['params']) => {
-        await hub.subscribe(session, params.uri);
-        return {};
-      }),
-    );
-    server.setRequestHandler(
-      UnsubscribeRequestSchema,
-      guarded('resources/unsubscribe', async (params: UnsubscribeRequest['params']) => {
-        await hub.unsubscribe(session, params.uri);
-        return {};
-      }),
-    );
-  }
-  server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
-    await (await hub.connectionFor(session))?.client.sendRootsListChanged();
-  });
+  const on = new MirrorHandlers(host, session);
+  if (capabilities.tools !== undefined) handleTools(server, on);
+  if (capabilities.resources !== undefined) handleResources(server, on);
+  if (capabilities.prompts !== undefined) handlePrompts(server, on);
+  if (capabilities.completions !== undefined) handleCompletions(server, on);
+  if (capabilities.logging !== undefined) server.setRequestHandler(SetLevelRequestSchema, on.setLevel);
+  if (capabilities.resources?.subscribe === true) handleSubscriptions(server, on);
+  server.setNotificationHandler(RootsListChangedNotificationSchema, on.rootsChanged);
   return session;
 }
