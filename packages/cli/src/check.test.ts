@@ -49,6 +49,11 @@ describe('unmatchedSelectors', () => {
       'gone',
     ]);
   });
+
+  it('reads negations and lists as the pipeline does, and never lists an annotation key', () => {
+    const keys = ['!echo', '!gone', 'gone, db_*', 'gone, echo', '{ readOnlyHint: true }'];
+    expect(unmatchedSelectors(keys, ['echo'])).toEqual(['!echo', 'gone, db_*']);
+  });
 });
 
 describe('wrap', () => {
@@ -60,6 +65,13 @@ describe('wrap', () => {
 });
 
 describe('checkConfigFile', () => {
+  it('shows what an annotation key changes for the tools it selects', async () => {
+    const file = configFile(
+      ['pipeline: [retry]', 'tools:', "  '{ destructiveHint: true }': { retry: false }"].join('\n'),
+    );
+    expect(await checkConfigFile(file)).toMatch(/\{ destructiveHint: true \} +retry: off/);
+  });
+
   it('prints no line wider than 100 columns, however long the options and tool keys', async () => {
     const keys = Array.from(
       { length: 30 },

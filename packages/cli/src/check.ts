@@ -2,8 +2,9 @@
  * `mcp-middleware check`: a compact table of what each tool gets, warnings about a pipeline order that
  * breaks the documented guarantees, and (given an upstream) `tools:` keys that match no tool.
  */
-import { createPipeline, loadConfig, type McpMiddlewareConfig } from '@mcp-middleware/config';
-import { globToRegExp } from '@mcp-middleware/core/helpers';
+import { createPipeline, loadConfig, toolSelectorOf, type McpMiddlewareConfig } from '@mcp-middleware/config';
+import type { ToolAnnotations, ToolInfo } from '@mcp-middleware/core';
+import { toolMatcher } from '@mcp-middleware/core/helpers';
 import { gatewayRegistry } from './gateway-config.js';
 import type { UpstreamSpec } from './upstream.js';
 
@@ -60,11 +61,21 @@ export function orderWarnings(names: readonly string[]): string[] {
   return warnings;
 }
 
-/** The `tools:` keys (names or globs) that match none of `tools`. */
+// A `tools:` key as a tool for describe(): named by the key, carrying an annotation key's annotations.
+function keyAsTool(key: string): ToolInfo {
+  const selector = toolSelectorOf(key);
+  // A file's key is a glob, a list of globs or annotations, never a predicate.
+  return typeof selector === 'object' && !Array.isArray(selector)
+    ? { name: key, annotations: selector as ToolAnnotations }
+    : { name: key };
+}
+
+/** The `tools:` keys that match none of `tools` (names only: an annotation key is never listed). */
 export function unmatchedSelectors(keys: readonly string[], tools: readonly string[]): string[] {
   return keys.filter((key) => {
-    const pattern = globToRegExp(key);
-    return !tools.some((tool) => pattern.test(tool));
+    if (keyAsTool(key).annotations !== undefined) return false;
+    const matches = toolMatcher(toolSelectorOf(key));
+    return !tools.some((name) => matches({ name }));
   });
 }
 
@@ -147,7 +158,7 @@ export interface CheckOptions {
 
 function describeConfig(
   config: McpMiddlewareConfig,
-  describe: (tool: string) => string[],
+  describe: (tool: string | ToolInfo) => string[],
 ): [middlewares: string[], tools: string[]] {
   const base = describe('\u0000').map(split);
   const middlewares = table(
@@ -156,7 +167,7 @@ function describeConfig(
   );
   const rows: [string, string][] = [['(other tools)', base.map(([name]) => name).join(' → ')]];
   for (const key of Object.keys(config.tools)) {
-    const own = describe(key).map(split);
+    const own = describe(keyAsTool(key)).map(split);
     const changes = own
       .filter(([, options], index) => options !== base[index]?.[1])
       .map(([name, options]) => (options === 'off' ? `${name}: off` : `${name} ${options}`));

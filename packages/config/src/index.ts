@@ -4,6 +4,7 @@ export type { LoadOptions } from './load.js';
 export { createPipeline, compareSpecificity } from './pipeline.js';
 export type { BuiltPipeline, CreatePipelineOptions } from './pipeline.js';
 export { configJsonSchema } from './schema.js';
+export { toolSelectorOf } from './tool-keys.js';
 export { builtins } from './builtins.js';
 export { ConfigFileError, formatProblem } from './errors.js';
 export type { ConfigProblem } from './errors.js';
