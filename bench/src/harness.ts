@@ -1,6 +1,6 @@
 /** The benchmark harness contract: cases measured side by side with the raw handler in one run. */
 import { createToolRunner, type Middleware, type ToolExtra, type ToolInfo } from '@mcp-middleware/core';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { benchArgs, benchExtra, benchTool, rawHandler } from './tool.js';
 
 /** One operation to time: `run` is one call; the harness loops it. */
 export interface BenchOp {
@@ -46,31 +46,7 @@ export interface BenchProbe {
   run(): Promise<Record<string, number>>;
 }
 
-/** The tool every per-call case runs: an idempotent, read-only echo with small args. */
-export const benchTool: ToolInfo = Object.freeze({
-  name: 'search',
-  annotations: { readOnlyHint: true, idempotentHint: true },
-  inputSchema: { type: 'object' },
-});
-
-export const benchArgs = Object.freeze({ query: 'mcp middleware', limit: 10 });
-
-const RESULT: CallToolResult = { content: [{ type: 'text', text: 'ok' }] };
-
-/** The raw handler the ratios are taken against: `await handler(args, extra)`. */
-export const rawHandler = (_args: unknown, _extra: ToolExtra): Promise<CallToolResult> =>
-  Promise.resolve(RESULT);
-
-/** A fresh SDK-shaped `extra` with a live signal, as one server would hand many calls. */
-export function benchExtra(overrides: Partial<ToolExtra> = {}): ToolExtra {
-  return {
-    signal: new AbortController().signal,
-    requestId: 1,
-    sendNotification: () => Promise.resolve(),
-    sendRequest: () => Promise.reject(new Error('not available in benchmarks')),
-    ...overrides,
-  };
-}
+export { benchArgs, benchExtra, benchTool, rawHandler } from './tool.js';
 
 /** A case that runs `pipeline` around the raw handler through the real runner (the per-call fast path). */
 export function pipelineCase(

@@ -12,7 +12,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { pino } from 'pino';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
-import type { AuthInfo, CallToolResult, Middleware, ToolArgs, ToolExtra } from '@mcp-middleware/core';
+import type { AuthInfo, CallToolResult, ToolArgs, ToolExtra } from '@mcp-middleware/core';
 import { auth } from '@mcp-middleware/auth';
 import { cache } from '@mcp-middleware/cache';
 import { circuitBreaker } from '@mcp-middleware/circuit-breaker';
@@ -23,9 +23,9 @@ import { retry } from '@mcp-middleware/retry';
 import { timeout } from '@mcp-middleware/timeout';
 import { tracing } from '@mcp-middleware/tracing';
 import { validation } from '@mcp-middleware/validation';
+import { layeredPipeline, NEVER, type Built, type LayerFactories } from './layers.js';
 
-/** High enough that no call is ever rejected: the cases measure the admitting path. */
-export const NEVER = 1_000_000_000;
+export { NEVER, type Built } from './layers.js';
 
 /** What the HTTP layer would have put in `extra.authInfo` for a signed-in caller. */
 export const benchAuthInfo: AuthInfo = Object.freeze({
@@ -35,37 +35,23 @@ export const benchAuthInfo: AuthInfo = Object.freeze({
   expiresAt: Math.floor(Date.now() / 1000) + 86_400,
 });
 
-/** A built pipeline and what stops its timers. */
-export interface Built {
-  readonly pipeline: Middleware[];
-  teardown(): Promise<void>;
-}
+/** The workspace's builds of the ten layers. */
+const WORKSPACE_LAYERS: LayerFactories = {
+  tracing,
+  metrics,
+  logging,
+  auth,
+  rateLimit,
+  validation,
+  cache,
+  retry,
+  circuitBreaker,
+  timeout,
+};
 
-/**
- * Every middleware in the documented order with its defaults: memory stores, a fresh metrics Registry,
- * logging at its default level (info: a successful call writes no line), tracing on the given provider
- * or, without one, the global API with no SDK registered.
- */
+/** Every middleware in the documented order with its defaults (see {@link layeredPipeline}). */
 export function fullPipeline(tracerProvider?: TracerProvider, withCache = true): Built {
-  const breaker = circuitBreaker();
-  return {
-    pipeline: [
-      tracing(tracerProvider === undefined ? {} : { tracerProvider }),
-      metrics(),
-      logging(),
-      auth(),
-      rateLimit({ limit: NEVER }),
-      validation(),
-      ...(withCache ? [cache()] : []),
-      retry(),
-      breaker,
-      timeout(),
-    ],
-    teardown() {
-      breaker.shutdown();
-      return Promise.resolve();
-    },
-  };
+  return layeredPipeline(WORKSPACE_LAYERS, { tracerProvider, withCache });
 }
 
 // Accepts every batch at once: the case measures the SDK's span work, not a network.
