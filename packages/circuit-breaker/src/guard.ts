@@ -1,13 +1,8 @@
 /** Calls circuitBreaker's user callbacks so that nothing they do (throw, reject, answer junk) fails a call. */
 import type { RequestContext } from '@mcp-middleware/core';
-import { absorbRejection, askUser, publishWarning, reportCallbackError } from '@mcp-middleware/core/helpers';
+import { absorbRejection, askUser, reportCallbackError } from '@mcp-middleware/core/helpers';
 
 const SOURCE = 'circuitBreaker';
-
-/** Publishes a `warning` from the breaker: on the call when there is one, else as a process warning. */
-export function warn(message: string, ctx: RequestContext | undefined, cause?: unknown): void {
-  publishWarning(SOURCE, message, ctx, cause);
-}
 
 /** Reports a callback that threw or rejected, as one `warning`. */
 export function report(what: string, error: unknown, ctx: RequestContext | undefined): void {
