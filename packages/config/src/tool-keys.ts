@@ -111,7 +111,7 @@ function checkAnnotation(key: string, name: string, written: string, seen: Annot
     const guess = didYouMean(name, ANNOTATION_KEYS);
     refuse(
       key,
-      `unknown annotation "${name}"${guess === undefined ? '' : ` (did you mean ${guess}?)`}; known: ${ANNOTATION_KEYS.join(', ')}`,
+      `unknown annotation ${describeInput(name)}${guess === undefined ? '' : ` (did you mean ${guess}?)`}; known: ${ANNOTATION_KEYS.join(', ')}`,
     );
   }
   if (name in seen) refuse(key, `the annotation ${name} is written twice`);
