@@ -5,7 +5,10 @@ import type { Middleware, Pipeline } from '@mcp-middleware/core';
 import { CHECK_HELP, MAIN_HELP, PROXY_HELP, SCHEMA_HELP, parseCommand, type ProxyArgs } from './args.js';
 import { CliError, EXIT_CODES, GatewayError } from './errors.js';
 import type { Gateway } from './gateway.js';
-import type { GatewayEvent } from './options.js';
+import type * as GatewayModule from './gateway.js';
+import type * as TracingModule from './gateway-tracing.js';
+import type { GatewayConfig } from './load-pipeline.js';
+import type { GatewayEvent, GatewayOptions } from './options.js';
 import type { LoadedPipeline, Reloader, ReloaderParts } from './reload.js';
 
 /** Where the command writes and how it hears signals; tests pass their own. */
@@ -68,29 +71,31 @@ export function describeEvent(event: GatewayEvent): string {
   }
 }
 
-async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
-  const log = (line: string): void => io.stderr(`mcp-middleware: ${line}\n`);
-  const [{ Registry }, { createGateway }, { loadGatewayConfig }, { exporterSettings, startGatewayTracing }] =
-    await Promise.all([
-      import('prom-client'),
-      import('./gateway.js'),
-      import('./load-pipeline.js'),
-      import('./gateway-tracing.js'),
-    ]);
-  const registry = new Registry();
-  const config = args.config === undefined ? undefined : await loadGatewayConfig(args.config, { registry });
+/** The gateway's tracer, if the environment or the config asks for one, and how it wraps a pipeline. */
+interface ProxyTracing {
+  readonly tracer: TracingModule.GatewayTracing | undefined;
+  /** Traced without a `tracing` entry (OTEL_* variables only): the gateway's own span per request, outermost. */
+  readonly withOwnSpan: (pipeline: Pipeline) => Pipeline;
+}
+
+/** Starts tracing as the environment and the config ask; a bad setting closes the config's stores, then throws. */
+async function startTracing(
+  tracing: typeof TracingModule,
+  env: NodeJS.ProcessEnv,
+  config: GatewayConfig | undefined,
+  log: (line: string) => void,
+): Promise<ProxyTracing> {
   let settings;
   try {
-    settings = exporterSettings(io.env, config?.exporter);
+    settings = tracing.exporterSettings(env, config?.exporter);
   } catch (error) {
     await config?.close().catch(() => undefined);
     throw error;
   }
   const tracer =
-    settings === undefined ? undefined : await startGatewayTracing(settings, (line) => log(line));
+    settings === undefined ? undefined : await tracing.startGatewayTracing(settings, (line) => log(line));
   if (tracer !== undefined)
     log(`tracing: exporting spans to ${tracer.settings.url} (${tracer.settings.protocol})`);
-  // Traced without a `tracing` entry (OTEL_* variables only): the gateway's own span per request, outermost.
   const ownSpan: Middleware[] =
     tracer !== undefined && config?.exporter === undefined
       ? [(await import('@mcp-middleware/tracing')).tracing()]
@@ -99,23 +104,19 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
     ownSpan.length === 0
       ? pipeline
       : [...ownSpan, ...(typeof pipeline === 'function' ? [pipeline] : pipeline)];
-  let gateway: Gateway;
+  return { tracer, withOwnSpan };
+}
+
+/** Starts the gateway; when it cannot start, `release` runs and a GatewayError becomes its exit code. */
+async function openGateway(
+  create: typeof GatewayModule.createGateway,
+  options: GatewayOptions,
+  release: () => Promise<unknown>,
+): Promise<Gateway> {
   try {
-    gateway = await createGateway({
-      upstream: args.upstream,
-      pipeline: withOwnSpan(config?.middlewares ?? []),
-      listen: args.listen,
-      registry,
-      restart: args.restart,
-      drainTimeoutMs: args.drainTimeoutMs,
-      connectTimeoutMs: args.connectTimeoutMs,
-      requestTimeoutMs: args.requestTimeoutMs,
-      // Over HTTP, API keys or JWTs in the config's auth are checked at the door too (401 before MCP).
-      auth: config?.auth,
-      onEvent: (event) => log(describeEvent(event)),
-    });
+    return await create(options);
   } catch (error) {
-    await Promise.all([config?.close(), tracer?.shutdown()]).catch(() => undefined);
+    await release().catch(() => undefined);
     if (error instanceof GatewayError) {
       throw new CliError(
         error.code === 'UPSTREAM_START' ? EXIT_CODES.upstreamStart : EXIT_CODES.runtime,
@@ -127,6 +128,36 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
     }
     throw error;
   }
+}
+
+async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
+  const log = (line: string): void => io.stderr(`mcp-middleware: ${line}\n`);
+  const [{ Registry }, { createGateway }, { loadGatewayConfig }, tracing] = await Promise.all([
+    import('prom-client'),
+    import('./gateway.js'),
+    import('./load-pipeline.js'),
+    import('./gateway-tracing.js'),
+  ]);
+  const registry = new Registry();
+  const config = args.config === undefined ? undefined : await loadGatewayConfig(args.config, { registry });
+  const { tracer, withOwnSpan } = await startTracing(tracing, io.env, config, log);
+  const gateway = await openGateway(
+    createGateway,
+    {
+      upstream: args.upstream,
+      pipeline: withOwnSpan(config?.middlewares ?? []),
+      listen: args.listen,
+      registry,
+      restart: args.restart,
+      drainTimeoutMs: args.drainTimeoutMs,
+      connectTimeoutMs: args.connectTimeoutMs,
+      requestTimeoutMs: args.requestTimeoutMs,
+      // Over HTTP, API keys or JWTs in the config's auth are checked at the door too (401 before MCP).
+      auth: config?.auth,
+      onEvent: (event) => log(describeEvent(event)),
+    },
+    () => Promise.all([config?.close(), tracer?.shutdown()]),
+  );
   const reloader =
     args.config === undefined || config === undefined
       ? undefined

@@ -1,6 +1,14 @@
+import * as api from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@mcp-middleware/core';
 import {
+  clientSpans,
   DEFAULT_SERVICE_NAME,
   exporterSettings,
   parseKeyValues,
@@ -98,5 +106,49 @@ describe('withTraceContext', () => {
     const meta = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
     expect(withTraceContext(meta)).toBe(meta);
     expect(withTraceContext(undefined)).toBeUndefined();
+  });
+});
+
+describe('clientSpans', () => {
+  /** Runs `call` in one client span; resolves to the span as it ended. */
+  async function spanOf(call: () => Promise<unknown>): Promise<ReadableSpan> {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const run = clientSpans(api, provider.getTracer('test'));
+    await run('tools/call search', { 'mcp.method.name': 'tools/call' }, call).catch(() => undefined);
+    const [span] = exporter.getFinishedSpans();
+    return span!;
+  }
+
+  it('ends a CLIENT span named for the request, with no error for a plain result', async () => {
+    const span = await spanOf(() => Promise.resolve({ content: [] }));
+    expect([span.name, span.kind, span.attributes['error.type']]).toEqual([
+      'tools/call search',
+      api.SpanKind.CLIENT,
+      undefined,
+    ]);
+  });
+
+  it('marks an isError result as tool_error without an error status', async () => {
+    const span = await spanOf(() => Promise.resolve({ content: [], isError: true }));
+    expect([span.attributes['error.type'], span.status.code]).toEqual([
+      'tool_error',
+      api.SpanStatusCode.UNSET,
+    ]);
+  });
+
+  it("marks a rejection with the error's JSON-RPC code, or _OTHER without one", async () => {
+    const coded = await spanOf(() => Promise.reject(Object.assign(new Error('gone'), { code: -32002 })));
+    expect(coded.attributes).toMatchObject({ 'error.type': '-32002', 'rpc.response.status_code': '-32002' });
+    expect(coded.status.code).toBe(api.SpanStatusCode.ERROR);
+    const plain = await spanOf(() => Promise.reject(new Error('broken')));
+    expect(plain.attributes['error.type']).toBe('_OTHER');
+  });
+
+  it('ends the span when the call throws before returning a promise', async () => {
+    const span = await spanOf(() => {
+      throw new Error('synchronous');
+    });
+    expect(span.attributes['error.type']).toBe('_OTHER');
   });
 });

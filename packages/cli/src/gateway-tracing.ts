@@ -2,7 +2,7 @@
  * The gateway's OpenTelemetry SDK: where its spans go (OTLP over HTTP), read from the config's `tracing`
  * entry (`exporter:`) and the standard `OTEL_*` variables, registered globally so `tracing()` records.
  */
-import type { DiagLogger } from '@opentelemetry/api';
+import type * as OtelApi from '@opentelemetry/api';
 import { ConfigError } from '@mcp-middleware/core';
 
 /** `exporter:` under the gateway config's `tracing` entry; every field falls back to its `OTEL_*` variable. */
@@ -127,9 +127,14 @@ export interface GatewayTracing {
 }
 
 let inject: ((carrier: Record<string, unknown>) => void) | undefined;
-let clientSpan:
-  | ((name: string, attributes: Record<string, string>, call: () => Promise<unknown>) => Promise<unknown>)
-  | undefined;
+/** Runs `call` inside a new CLIENT span named `name`, current while `call` runs. */
+type ClientSpan = (
+  name: string,
+  attributes: Record<string, string>,
+  call: () => Promise<unknown>,
+) => Promise<unknown>;
+
+let clientSpan: ClientSpan | undefined;
 
 /** True once the gateway registered an SDK: forwarded requests then carry the gateway's own trace context. */
 export function isPropagating(): boolean {
@@ -173,30 +178,7 @@ export async function startGatewayTracing(
     }),
   );
   inject = (carrier) => api.propagation.inject(api.context.active(), carrier);
-  const tracer = provider.getTracer('@mcp-middleware/cli');
-  clientSpan = (name, attributes, call) => {
-    const span = tracer.startSpan(name, { kind: api.SpanKind.CLIENT, attributes });
-    const ended = <T>(result: T): T => {
-      if ((result as { isError?: unknown } | undefined)?.isError === true)
-        span.setAttribute('error.type', 'tool_error');
-      span.end();
-      return result;
-    };
-    let pending: Promise<unknown>;
-    try {
-      pending = api.context.with(api.trace.setSpan(api.context.active(), span), call);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    return pending.then(ended, (error: unknown) => {
-      const code = (error as { code?: unknown } | undefined)?.code;
-      span.setStatus({ code: api.SpanStatusCode.ERROR });
-      span.setAttribute('error.type', typeof code === 'number' ? String(code) : '_OTHER');
-      if (typeof code === 'number') span.setAttribute('rpc.response.status_code', String(code));
-      span.end();
-      throw error;
-    });
-  };
+  clientSpan = clientSpans(api, provider.getTracer('@mcp-middleware/cli'));
   return {
     settings,
     async shutdown() {
@@ -221,7 +203,7 @@ export function withTraceContext<M extends Record<string, unknown>>(meta: M | un
 // An exporter that cannot reach its collector reports through OpenTelemetry's diag logger, which is silent
 // by default: the first few errors reach stderr, so a wrong endpoint is seen, and a dead collector never floods it.
 const MAX_REPORTED = 3;
-function exportProblems(warn: (message: string) => void): DiagLogger {
+function exportProblems(warn: (message: string) => void): OtelApi.DiagLogger {
   let reported = 0;
   const ignore = (): void => undefined;
   return {
@@ -237,6 +219,37 @@ function exportProblems(warn: (message: string) => void): DiagLogger {
     info: ignore,
     debug: ignore,
     verbose: ignore,
+  };
+}
+
+/**
+ * The CLIENT spans of `tracer` around upstream requests, current while the request runs so its context is
+ * what goes upstream: an `isError` result sets `error.type` tool_error; a rejection sets the error status and
+ * `error.type` (with `rpc.response.status_code`) to its JSON-RPC code, or `_OTHER` without one.
+ */
+export function clientSpans(api: typeof OtelApi, tracer: OtelApi.Tracer): ClientSpan {
+  return (name, attributes, call) => {
+    const span = tracer.startSpan(name, { kind: api.SpanKind.CLIENT, attributes });
+    const ended = <T>(result: T): T => {
+      if ((result as { isError?: unknown } | undefined)?.isError === true)
+        span.setAttribute('error.type', 'tool_error');
+      span.end();
+      return result;
+    };
+    let pending: Promise<unknown>;
+    try {
+      pending = api.context.with(api.trace.setSpan(api.context.active(), span), call);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(ended, (error: unknown) => {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      span.setStatus({ code: api.SpanStatusCode.ERROR });
+      span.setAttribute('error.type', typeof code === 'number' ? String(code) : '_OTHER');
+      if (typeof code === 'number') span.setAttribute('rpc.response.status_code', String(code));
+      span.end();
+      throw error;
+    });
   };
 }
 
