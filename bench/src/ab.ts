@@ -5,7 +5,7 @@
  * interquartile range of the per-round ratios. Progress goes to stderr.
  *
  *   node --expose-gc --no-concurrent-sweeping --import tsx src/ab.ts --base 8981d40 [--new HEAD | --new <built checkout>]
- *     [--rounds 41] [--block-ms 20] [--warm-up-ms 300] [--filter tracing] [--json out.json]
+ *     [--rounds 41] [--block-ms 50] [--warm-up-ms 300] [--filter tracing] [--json out.json]
  *     [--node <binary>] [--clean]
  *
  * `--node` runs the timing under another Node binary (the builds are made once, by this one); `--clean`
@@ -27,8 +27,7 @@ const option = (name: string): string | undefined =>
   argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined;
 
 // Every block starts after a full collection (--expose-gc). V8 sweeps after a collection on helper threads,
-// and process CPU time counts them: the sweep of the collection before a block would land in that block
-// (about 10 µs per call on a 1000-call block of the empty runner). Sweeping inside gc() keeps it out.
+// and process CPU time counts them: with this flag the sweep is part of the collection, outside the block.
 const SWEEP_FLAG = '--no-concurrent-sweeping';
 
 const progress = (message: string): void => {
@@ -91,7 +90,7 @@ async function time(oldSide: { root: string; name: string }, newSide: { root: st
   const loadBefore = loadavg();
   const results = await measure(pairs, {
     rounds: Number(option('--rounds') ?? 41),
-    blockMs: Number(option('--block-ms') ?? 20),
+    blockMs: Number(option('--block-ms') ?? 50),
     warmUpMs: Number(option('--warm-up-ms') ?? 300),
     progress,
   });
