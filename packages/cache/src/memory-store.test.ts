@@ -47,6 +47,24 @@ describe('memoryStore', () => {
     expect(store.get('c')).toBeDefined();
   });
 
+  it('holds maxEntries entries at most, replacing a key without evicting another', () => {
+    const store = memoryStore({ maxEntries: 3 });
+    for (const key of ['a', 'b', 'c', 'a', 'd', 'e']) store.set(key, stored(key), 1000);
+    expect(store.size).toBe(3);
+    expect(['a', 'b', 'c', 'd', 'e'].filter((key) => store.get(key) !== undefined)).toEqual(['a', 'd', 'e']);
+  });
+
+  it('allocates nothing up front for the largest maxEntries it accepts', () => {
+    // lru-cache given `max` allocates arrays for every entry at once: about 400 MB for 2 ** 24.
+    const before = process.memoryUsage();
+    const store = memoryStore({ maxEntries: 2 ** 24 });
+    const after = process.memoryUsage();
+    const grown = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    expect(grown).toBeLessThan(16 * 1024 * 1024);
+    store.set('k', stored('x'), 1000);
+    expect(store.size).toBe(1);
+  });
+
   it('evicts entries to stay within maxBytes', () => {
     const one = stored('x'.repeat(100));
     const store = memoryStore({ maxBytes: (one.bytes + 1) * 2 });

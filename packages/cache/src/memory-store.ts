@@ -93,7 +93,9 @@ export function readMemoryOptions(
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const { maxEntries, maxBytes } = readMemoryOptions('memoryStore', options);
-  const lru = new LRUCache<string, Held>({ max: maxEntries, maxSize: maxBytes });
+  // Bounded by bytes in lru-cache and by count here: given `max`, lru-cache allocates its arrays for every
+  // entry up front (hundreds of MB for the largest maxEntries, before anything is stored).
+  const lru = new LRUCache<string, Held>({ maxSize: maxBytes });
   // Generations: an entry is fresh while its partition's cell and the all-partitions cell still hold the
   // numbers it was stored under. A write bumps a cell: no entry is visited.
   let all: Generation = { n: 0 };
@@ -129,6 +131,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const held = new Held(result.json, result.storedAt, generationOf(partitionOf(key)), all);
       // lru-cache refuses (and drops any old value) when one entry alone exceeds maxBytes.
       lru.set(key, held, { size: result.bytes + key.length });
+      if (lru.size > maxEntries) lru.pop();
     },
     bump(partitions: readonly string[]): void {
       for (const partition of partitions) {
