@@ -1,12 +1,11 @@
 /** Finding the caller of any request: resolvers tried in order, fail closed, ended by the request's signal. */
 import {
   ConfigError,
-  MiddlewareError,
   type MiddlewareErrorLike,
   type Principal,
   type RequestContext,
 } from '@mcp-middleware/core';
-import { describeValue } from '@mcp-middleware/core/helpers';
+import { cancelledError, describeValue } from '@mcp-middleware/core/helpers';
 import { fromAuthInfo } from './from-auth-info.js';
 import { callbackFailed, credentialError, middlewareErrorOf } from './problems.js';
 import { isPrincipalShaped, type PrincipalResolver } from './resolver.js';
@@ -19,14 +18,8 @@ export function isThenable(value: Found): value is PromiseLike<Principal | undef
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
-function cancelled(ctx: RequestContext): MiddlewareError {
-  const what = ctx.operation === 'tools/call' ? 'call to tool' : `${ctx.operation} request for`;
-  const target = ctx.target === undefined ? '' : ` \`${ctx.target}\``;
-  return new MiddlewareError(
-    'CANCELLED',
-    `${what}${target} was cancelled while its caller was being authenticated`,
-    { cause: ctx.signal.reason },
-  );
+function cancelled(ctx: RequestContext): MiddlewareErrorLike {
+  return cancelledError(ctx, ctx.signal.reason, 'while its caller was being authenticated');
 }
 
 /** `found` settled, or rejected with CANCELLED when the request is cancelled first (a resolver that never answers). */

@@ -3,14 +3,12 @@
  * once for everyone who asks meanwhile and store what it answers. Built once per middleware.
  */
 import {
-  MiddlewareError,
   isInputRequired,
-  isMiddlewareError,
   type CallToolResult,
   type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { cancelReasonOf, isCancelled, principalIdOf } from '@mcp-middleware/core/helpers';
+import { cancelReasonOf, cancelledError, isCancelled, principalIdOf } from '@mcp-middleware/core/helpers';
 import { ANONYMOUS_PARTITION, SEPARATOR, SHARED_PARTITION, principalPart } from './keys.js';
 import { isPromise, marked } from './marked.js';
 import { SingleFlight, type Flight } from './single-flight.js';
@@ -54,13 +52,7 @@ export function warn(ctx: RequestContext, message: string, cause?: unknown): voi
 
 // One function for every waiter (SingleFlight passes the waiter's ctx): no closure per call.
 function cancelled(reason: unknown, ctx: RequestContext): unknown {
-  return isMiddlewareError(reason)
-    ? reason
-    : new MiddlewareError(
-        'CANCELLED',
-        `the ${ctx.operation === 'tools/call' ? 'call to' : 'read of'} ${subjectOf(ctx)} was cancelled`,
-        { cause: reason },
-      );
+  return cancelledError(ctx, reason, 'while waiting for its cached answer');
 }
 
 /** Lookups, single-flight runs, stores and background refreshes of one cache(). */

@@ -5,7 +5,7 @@ import {
   type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { callUserCallback, describeTarget, sleep } from '@mcp-middleware/core/helpers';
+import { callUserCallback, cancelledError, describeTarget, sleep } from '@mcp-middleware/core/helpers';
 import { count, formatRetryAfter, formatWindow } from './format.js';
 import { FAIL_CLOSED_RETRY_MS, GuardedCounter, isPromise, SOURCE } from './guarded-counter.js';
 import type { RateLimitRejection, ResolvedRateLimit } from './rate-limit-options.js';
@@ -109,13 +109,7 @@ export class RateLimiter {
       try {
         await sleep(clock, waitMs, ctx.signal);
       } catch (reason) {
-        const error = isMiddlewareError(reason)
-          ? reason
-          : new MiddlewareError(
-              'CANCELLED',
-              `${ctx.operation === 'tools/call' ? 'call to' : 'request for'} ${describeTarget(ctx)} was cancelled while waiting for its rate limit`,
-              { cause: reason },
-            );
+        const error = cancelledError(ctx, reason, 'while waiting for its rate limit');
         ctx.emit({ type: 'reject', code: error.code, source: SOURCE });
         throw error;
       }

@@ -3,13 +3,13 @@ import {
   errorDetailOf,
   isCallerMistake,
   isMiddlewareError,
-  MiddlewareError,
   type CallToolResult,
   type RequestContext,
   type ToolContext,
   type ToolInfo,
 } from '@mcp-middleware/core';
 import {
+  cancelledError,
   describeTarget,
   errorTypeOf,
   outcomeOfError,
@@ -265,7 +265,7 @@ export class RetryPolicy {
     ctx.emit({ type: 'give-up', attempts, reason });
     callHook('onGiveUp', this.o.onGiveUp, { ctx, attempts, reason, outcome }, ctx);
     if (fromAbove) throw cause;
-    throw cancelledError(ctx, outcome.error ?? cause);
+    throw cancelledError(ctx, cause, 'by the client', outcome.error ?? cause);
   }
 }
 
@@ -277,12 +277,6 @@ function answered(state: CallState | undefined): boolean {
 function settle(outcome: Outcome): CallToolResult {
   if (outcome.result !== undefined) return outcome.result;
   throw outcome.error;
-}
-
-function cancelledError(ctx: RequestContext, cause: unknown): MiddlewareError {
-  return new MiddlewareError('CANCELLED', `the call to ${describeTarget(ctx)} was cancelled by the client`, {
-    cause,
-  });
 }
 
 function retryAfterMsOf(outcome: Outcome): number {
