@@ -1,6 +1,6 @@
 /**
  * Timing for an A/B in one process: both builds of a case warm up, then run in alternating blocks
- * (old, new, then new, old in the next round), each block after a full collection and timed in process CPU
+ * (old, new, then new, old in the next round), each block after a collection and timed in process CPU
  * time. The per-round ratio new ÷ old is what the report rests on: both blocks of a round saw the same
  * machine, so load from other processes cancels out of it.
  */
@@ -34,20 +34,26 @@ export interface MeasureOptions {
   readonly blockMs: number;
   /** CPU time each build of each case runs before timing. */
   readonly warmUpMs: number;
+  /** The collection before every block. */
+  readonly gc: 'minor' | 'major';
   readonly progress: (message: string) => void;
 }
 
 type Gc = (options?: { type: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
 
-// A full collection, but not the one a bare gc() asks for: that one reduces memory, which flushes compiled
-// code and the type feedback with it, so every block would start cold (measured: the nine layers at 37-66 µs
-// a call after gc() against 8.8 µs after gc({ type: 'major' }) and 9.3 µs with no collection at all).
-const collect = (): void => {
-  (globalThis as { gc?: Gc }).gc?.({ type: 'major', execution: 'sync' });
-};
+/**
+ * Before each block: a scavenge (default), so no block pays for the young garbage of the block before it,
+ * or a full collection. Not a bare gc(): it reduces memory, flushing compiled code and type feedback, and
+ * every block started cold (Node 20, the nine layers: 37-66 µs a call after gc(), 8.8 µs after a major
+ * collection, 8.4 µs after a scavenge, 9.3 µs with none). On Node 24 even a forced major collection left
+ * the next block at 26-31 µs against 7.9 µs after a scavenge, hence the default.
+ */
+function collect(kind: 'minor' | 'major'): void {
+  (globalThis as { gc?: Gc }).gc?.({ type: kind, execution: 'sync' });
+}
 
-// Untimed calls after the collection: the first calls after one pay for fresh young-generation pages
-// (about 1 ms of CPU on a 2-core VM under load), a cost of the collection, not of the code being timed.
+// Untimed calls after the collection: the first calls after one pay for fresh young-generation pages, a
+// cost of the collection, not of the code being timed.
 const SETTLE_CALLS = 500;
 
 /** Process CPU time (user + system, all threads) per call, in µs, over `calls` sequential calls. */
@@ -58,9 +64,9 @@ async function cpuPerCall(op: BenchOp, calls: number): Promise<number> {
   return (used.user + used.system) / calls;
 }
 
-/** One timed block: a full collection first, so no block pays for another's garbage. */
-async function block(op: BenchOp, calls: number): Promise<number> {
-  collect();
+/** One timed block, after a collection. */
+async function block(op: BenchOp, calls: number, gc: 'minor' | 'major'): Promise<number> {
+  collect(gc);
   for (let i = 0; i < SETTLE_CALLS; i++) await op.run();
   return cpuPerCall(op, calls);
 }
@@ -117,8 +123,8 @@ export async function measure(pairs: readonly Pair[], options: MeasureOptions): 
     for (const pair of pairs) {
       const n = calls.get(pair) as number;
       const newFirst = round % 2 === 1;
-      const first = await block(newFirst ? pair.new : pair.old, n);
-      const second = await block(newFirst ? pair.old : pair.new, n);
+      const first = await block(newFirst ? pair.new : pair.old, n, options.gc);
+      const second = await block(newFirst ? pair.old : pair.new, n, options.gc);
       const [oldUs, newUs] = newFirst ? [second, first] : [first, second];
       const s = samples.get(pair) as Samples;
       s.old.push(oldUs);

@@ -5,7 +5,8 @@
  * interquartile range of the per-round ratios. Progress goes to stderr.
  *
  *   node --expose-gc --no-concurrent-sweeping --import tsx src/ab.ts --base 8981d40 [--new HEAD | --new <built checkout>]
- *     [--rounds 41] [--block-ms 50] [--warm-up-ms 300] [--filter tracing] [--json out.json]
+ *     [--rounds 41] [--block-ms 50] [--warm-up-ms 300] [--filter tracing] [--gc minor|major]
+ *     [--json out.json]
  *     [--node <binary>] [--clean]
  *
  * `--node` runs the timing under another Node binary (the builds are made once, by this one); `--clean`
@@ -26,8 +27,8 @@ const argv = process.argv.slice(2);
 const option = (name: string): string | undefined =>
   argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined;
 
-// Every block starts after a full collection (--expose-gc). V8 sweeps after a collection on helper threads,
-// and process CPU time counts them: with this flag the sweep is part of the collection, outside the block.
+// Every block starts after a collection (--expose-gc). After a full one (--gc major) V8 sweeps on helper
+// threads, which process CPU time counts: with this flag the sweep is part of the collection, not the block.
 const SWEEP_FLAG = '--no-concurrent-sweeping';
 
 const progress = (message: string): void => {
@@ -92,6 +93,7 @@ async function time(oldSide: { root: string; name: string }, newSide: { root: st
     rounds: Number(option('--rounds') ?? 41),
     blockMs: Number(option('--block-ms') ?? 50),
     warmUpMs: Number(option('--warm-up-ms') ?? 300),
+    gc: option('--gc') === 'major' ? 'major' : 'minor',
     progress,
   });
   const loadAfter = loadavg();
