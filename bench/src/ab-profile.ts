@@ -20,7 +20,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-/** Self time in ms per function of each build, keyed by `function (file:line)` relative to the build's root. */
+/** Self time in ms per function of each build, keyed by `function (file)` relative to the build's root. */
 export interface SplitProfile {
   old: Map<string, number>;
   new: Map<string, number>;
@@ -31,7 +31,8 @@ export interface SplitProfile {
 function keyOf(frame: ProfileNode['callFrame'], root: string): string {
   const file = fileURLToPath(frame.url).slice(root.length + 1);
   const where = file.replace(/^node_modules\/\.pnpm\/[^/]+\/node_modules\//, '');
-  return `${frame.functionName || '(anonymous)'} (${where}:${frame.lineNumber + 1})`;
+  // No line number: the same function sits on different lines in two revisions.
+  return `${frame.functionName || '(anonymous)'} (${where})`;
 }
 
 const add = (map: Map<string, number>, key: string, ms: number): void => {
@@ -70,7 +71,7 @@ function report(split: SplitProfile, top: number): string {
     `self time, ms: old ${total(split.old).toFixed(1)}, new ${total(split.new).toFixed(1)}, ` +
       `neither ${total(split.shared).toFixed(1)}`,
     '',
-    '| function (file:line) | old ms | new ms | new − old |',
+    '| function (file) | old ms | new ms | new − old |',
     '| --- | ---: | ---: | ---: |',
     ...rows,
     '',
