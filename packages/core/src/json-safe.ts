@@ -42,18 +42,22 @@ function visit(node: unknown, depth: number, ancestors: object[]): string | unde
  */
 export function jsonProblemOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return visit(value, 0, shared);
-  const reentered = walking;
-  const ancestors = reentered ? [] : shared;
+  // A getter that runs jsonProblemOf again gets a stack of its own.
+  if (walking) return guardedWalk(value, []);
   walking = true;
+  const problem = guardedWalk(value, shared);
+  walking = false;
+  return problem;
+}
+
+// No `finally` on the per-call path: a walk that returns has popped all it pushed, so only a throw
+// leaves anything on the stack to clear.
+function guardedWalk(value: object, ancestors: object[]): string | undefined {
   try {
     return walk(value, 0, ancestors);
   } catch {
     // a getter that throws, a revoked Proxy: JSON.stringify would throw as well
+    ancestors.length = 0;
     return 'a value that cannot be read';
-  } finally {
-    if (!reentered) {
-      shared.length = 0;
-      walking = false;
-    }
   }
 }
