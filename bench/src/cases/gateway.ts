@@ -201,31 +201,47 @@ const THROUGHPUT_DIRECT = 'gateway-http-1000-direct';
  * HTTP upstream (a process of its own) directly or through the spawned gateway (`proxy --listen http
  * --upstream URL`, empty pipeline, one upstream session per client).
  */
-function httpThroughput(name: string, throughGateway: boolean): BenchCase {
-  return {
-    name,
-    group: 'throughput',
-    description: throughGateway
-      ? `${CLIENTS} HTTP clients (a session each), one echo call each at once, through the spawned gateway (its own process) to the HTTP upstream; time per call`
-      : `${CLIENTS} HTTP clients (a session each), one echo call each at once, on the HTTP upstream (its own process) directly; time per call`,
-    batch: 1,
-    callsPerRun: CLIENTS,
-    ...(throughGateway && { baseline: THROUGHPUT_DIRECT }),
-    async setup(): Promise<BenchOp> {
-      const upstream = await listening(HTTP_UPSTREAM);
-      const children = [upstream.child];
-      let url = upstream.url;
-      if (throughGateway) {
-        const gateway = await listening([
+const LEAN_FORWARDER = fileURLToPath(new URL('./lean-forwarder.mjs', import.meta.url));
+
+/** What stands between the clients and the HTTP upstream. */
+type Hop = 'direct' | 'gateway' | 'floor';
+
+const HOP_DESCRIPTION: Record<Hop, string> = {
+  direct: 'on the HTTP upstream (its own process) directly',
+  gateway: 'through the spawned gateway (its own process) to the HTTP upstream',
+  floor:
+    'through `lean-forwarder.mjs` (no SDK, no pipeline: each message parsed and written once, one kept-alive pool), the floor for any gateway',
+};
+
+/** Starts the hop in front of `upstream`: its process and the URL clients use. */
+async function hopTo(hop: Hop, upstream: URL): Promise<{ child?: ChildProcess; url: URL }> {
+  if (hop === 'direct') return { url: upstream };
+  const args =
+    hop === 'gateway'
+      ? [
           ...CLI.slice(0, CLI.indexOf('--')),
           '--listen',
           'http://127.0.0.1:0/mcp',
           '--upstream',
-          upstream.url.href,
-        ]);
-        children.push(gateway.child);
-        url = gateway.url;
-      }
+          upstream.href,
+        ]
+      : [LEAN_FORWARDER, upstream.href];
+  return listening(args);
+}
+
+function httpThroughput(name: string, hop: Hop): BenchCase {
+  return {
+    name,
+    group: 'throughput',
+    description: `${CLIENTS} HTTP clients (a session each), one echo call each at once, ${HOP_DESCRIPTION[hop]}; time per call`,
+    batch: 1,
+    callsPerRun: CLIENTS,
+    ...(hop !== 'direct' && { baseline: THROUGHPUT_DIRECT }),
+    async setup(): Promise<BenchOp> {
+      const upstream = await listening(HTTP_UPSTREAM);
+      const front = await hopTo(hop, upstream.url);
+      const children = front.child === undefined ? [upstream.child] : [upstream.child, front.child];
+      const url = front.url;
       const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS, maxFreeSockets: CLIENTS });
       const sessions: Record<string, string>[] = [];
       // Opened in slices, so setup does not itself become a 1000-connection storm.
@@ -259,4 +275,8 @@ function httpThroughput(name: string, throughGateway: boolean): BenchCase {
   };
 }
 
-cases.push(httpThroughput(THROUGHPUT_DIRECT, false), httpThroughput('gateway-http-1000', true));
+cases.push(
+  httpThroughput(THROUGHPUT_DIRECT, 'direct'),
+  httpThroughput('gateway-http-1000', 'gateway'),
+  httpThroughput('gateway-http-1000-floor', 'floor'),
+);
