@@ -13,6 +13,8 @@ export interface HttpListener {
   readonly url: URL;
   /** Stops taking new connections and new sessions; open sessions keep working. */
   stopAccepting(): void;
+  /** Puts `door` in service (a config reload): every request that arrives from now on passes it. */
+  setFrontDoor(door: FrontDoor | undefined): void;
   /** Drops every connection and waits for the server to close. */
   close(): Promise<void>;
 }
@@ -50,7 +52,7 @@ async function bind(server: HttpServer, url: URL): Promise<URL> {
 }
 
 /** The handle on a bound server: stop accepting first (open sessions keep working), close later. */
-function listenerOf(server: HttpServer, bound: URL): HttpListener {
+function listenerOf(server: HttpServer, bound: URL): Omit<HttpListener, 'setFrontDoor'> {
   let closing: Promise<void> | undefined;
   const stopAccepting = (): void => {
     closing ??= new Promise((resolve) => server.close(() => resolve()));
@@ -87,5 +89,6 @@ export async function listenHttp(
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
-  return listenerOf(server, bound);
+  const setFrontDoor = (door: FrontDoor | undefined): void => void (routes.frontDoor = door);
+  return { ...listenerOf(server, bound), setFrontDoor };
 }
