@@ -32,6 +32,19 @@ const CLI = fileURLToPath(
 );
 
 /** The spec revisions whose requirement sets the proof runs. */
+/**
+ * Whether this Node can run the 0.2.0-alpha suite (it needs Node 24; `.ci/run` runs every test a second time
+ * on Node 24). When it cannot, prints the reason once under `name`, so a skip never passes silently.
+ */
+export function skipBelowNode24(name: string, version: string): boolean {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 24) return false;
+  console.info(
+    `${name} skipped: the conformance suite ${version} needs Node 24 (this is Node ${process.versions.node}); .ci/run runs it in its Node 24 pass`,
+  );
+  return true;
+}
+
 export type Revision = '2025-11-25' | '2026-07-28';
 
 // Results land in <out>/server-<scenario>-<ISO time>/checks.json; a scenario run under a revision may

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withMiddleware } from '@mcp-middleware/core';
 import { apiKeys, bearerGate, hashApiKey } from '@mcp-middleware/auth';
-import { checkStatuses, required, runConformanceNext } from './conformance-next-runner.js';
+import { checkStatuses, required, runConformanceNext, skipBelowNode24 } from './conformance-next-runner.js';
 import type { ConformanceRun } from './conformance-runner.js';
 import { credentialProxy } from './credential-proxy.js';
 import { createEverythingServer } from './everything-server.js';
@@ -24,11 +24,7 @@ const CONFIG = fileURLToPath(new URL('./fixtures/full-pipeline.yaml', import.met
 // A fresh API key per run: the servers under test know only its digest; a loopback proxy presents it.
 const KEY = randomBytes(24).toString('base64url');
 
-// 0.2.0-alpha.x needs Node 24; `.ci/run` runs every test a second time on Node 24.
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-const SKIP = NODE_MAJOR < 24;
-const SKIP_REASON = `the conformance suite ${VERSION} needs Node 24 (this is Node ${process.versions.node}); .ci/run runs it in its Node 24 pass`;
-if (SKIP) console.info(`conformance-next-v1 skipped: ${SKIP_REASON}`);
+const SKIP = skipBelowNode24('conformance-next-v1', VERSION);
 
 const observed = new Observed();
 const built = fullPipeline(observed);

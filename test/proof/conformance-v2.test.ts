@@ -12,6 +12,7 @@ import {
   hostV2,
   required,
   runConformanceNext,
+  skipBelowNode24,
   type Revision,
   type V2Host,
 } from './conformance-next-runner.js';
@@ -30,11 +31,7 @@ const CONFIG = fileURLToPath(new URL('./fixtures/full-pipeline.yaml', import.met
 // A fresh API key per run: the gateway knows only its digest; a loopback proxy presents it.
 const KEY = randomBytes(24).toString('base64url');
 
-// 0.2.0-alpha.x needs Node 24; `.ci/run` runs every test a second time on Node 24.
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-const SKIP = NODE_MAJOR < 24;
-const SKIP_REASON = `the conformance suite ${VERSION} needs Node 24 (this is Node ${process.versions.node}); .ci/run runs it in its Node 24 pass`;
-if (SKIP) console.info(`conformance-v2 skipped: ${SKIP_REASON}`);
+const SKIP = skipBelowNode24('conformance-v2', VERSION);
 
 const STATELESS_2025 =
   'createMcpHandler answers each 2025-11-25 POST with a server built for it alone, so the SDK refuses the ' +
