@@ -10,6 +10,7 @@ import { errorCode, startBlock, text } from './fixtures/upstream-helpers.js';
 import {
   UPSTREAM,
   connectToGateway,
+  hangUp,
   spawnGateway,
   stopGateway,
   type SpawnedGateway,
@@ -37,14 +38,6 @@ function configFile(name: string, content: string): string {
 
 const echo = (client: Client): Promise<unknown> =>
   client.callTool({ name: 'echo', arguments: { text: 'hi' } });
-
-/** Sends SIGHUP and waits for the gateway's answer (reloaded or refused) after what it said so far. */
-async function hangUp(gateway: SpawnedGateway): Promise<string> {
-  const from = gateway.stderr().length;
-  gateway.child.kill('SIGHUP');
-  await gateway.said(/reload(ed)? of .*\n|reloaded .*\n/, from);
-  return gateway.stderr().slice(from);
-}
 
 describe('mcp-middleware proxy --config, reloaded', { timeout: 90_000 }, () => {
   it('takes the new pipeline on SIGHUP, and keeps it when the next file is broken, saying why on one line', async () => {

@@ -1,15 +1,13 @@
 /** runCli(): the `mcp-middleware` command, returning its exit code (bin.ts only adds the process). */
 // Only what --help and bad usage need is imported up front; the pipeline, the SDK and prom-client load when
 // a command runs, so `mcp-middleware --help` answers in a fraction of the time.
-import type { Middleware, Pipeline } from '@mcp-middleware/core';
 import { CHECK_HELP, MAIN_HELP, PROXY_HELP, SCHEMA_HELP, parseCommand, type ProxyArgs } from './args.js';
 import { CliError, EXIT_CODES, GatewayError } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type * as GatewayModule from './gateway.js';
-import type * as TracingModule from './gateway-tracing.js';
-import type { GatewayConfig } from './load-pipeline.js';
 import type { GatewayEvent, GatewayOptions } from './options.js';
-import type { LoadedPipeline, Reloader, ReloaderParts } from './reload.js';
+import type { ProxyGeneration } from './proxy-config.js';
+import type { Reloader, ReloaderParts } from './reload.js';
 
 /** Where the command writes and how it hears signals; tests pass their own. */
 export interface CliIo {
@@ -71,49 +69,15 @@ export function describeEvent(event: GatewayEvent): string {
   }
 }
 
-/** The gateway's tracer, if the environment or the config asks for one, and how it wraps a pipeline. */
-interface ProxyTracing {
-  readonly tracer: TracingModule.GatewayTracing | undefined;
-  /** Traced without a `tracing` entry (OTEL_* variables only): the gateway's own span per request, outermost. */
-  readonly withOwnSpan: (pipeline: Pipeline) => Pipeline;
-}
-
-/** Starts tracing as the environment and the config ask; a bad setting closes the config's stores, then throws. */
-async function startTracing(
-  tracing: typeof TracingModule,
-  env: NodeJS.ProcessEnv,
-  config: GatewayConfig | undefined,
-  log: (line: string) => void,
-): Promise<ProxyTracing> {
-  let settings;
-  try {
-    settings = tracing.exporterSettings(env, config?.exporter);
-  } catch (error) {
-    await config?.close().catch(() => undefined);
-    throw error;
-  }
-  const tracer =
-    settings === undefined ? undefined : await tracing.startGatewayTracing(settings, (line) => log(line));
-  if (tracer !== undefined)
-    log(`tracing: exporting spans to ${tracer.settings.url} (${tracer.settings.protocol})`);
-  const ownSpan: Middleware[] =
-    tracer !== undefined && config?.exporter === undefined
-      ? [(await import('@mcp-middleware/tracing')).tracing()]
-      : [];
-  const withOwnSpan = (pipeline: Pipeline): Pipeline =>
-    ownSpan.length === 0
-      ? pipeline
-      : [...ownSpan, ...(typeof pipeline === 'function' ? [pipeline] : pipeline)];
-  return { tracer, withOwnSpan };
-}
-
-/** Starts the gateway; when it cannot start, `release` runs and a GatewayError becomes its exit code. */
+/** Runs `before`, then starts the gateway; when either fails, `release` runs and a GatewayError becomes its exit code. */
 async function openGateway(
   create: typeof GatewayModule.createGateway,
   options: GatewayOptions,
   release: () => Promise<unknown>,
+  before: () => void,
 ): Promise<Gateway> {
   try {
+    before();
     return await create(options);
   } catch (error) {
     await release().catch(() => undefined);
@@ -132,52 +96,62 @@ async function openGateway(
 
 async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
   const log = (line: string): void => io.stderr(`mcp-middleware: ${line}\n`);
-  const [{ Registry }, { createGateway }, { loadGatewayConfig }, tracing] = await Promise.all([
+  const [{ Registry }, { createGateway }, { ProxyConfig }, { GatewayTracer }] = await Promise.all([
     import('prom-client'),
     import('./gateway.js'),
-    import('./load-pipeline.js'),
-    import('./gateway-tracing.js'),
+    import('./proxy-config.js'),
+    import('./gateway-tracer.js'),
   ]);
   const registry = new Registry();
-  const config = args.config === undefined ? undefined : await loadGatewayConfig(args.config, { registry });
-  const { tracer, withOwnSpan } = await startTracing(tracing, io.env, config, log);
-  const gateway = await openGateway(
-    createGateway,
-    {
-      upstream: args.upstream,
-      pipeline: withOwnSpan(config?.middlewares ?? []),
-      listen: args.listen,
-      registry,
-      restart: args.restart,
-      drainTimeoutMs: args.drainTimeoutMs,
-      connectTimeoutMs: args.connectTimeoutMs,
-      requestTimeoutMs: args.requestTimeoutMs,
-      // Over HTTP, API keys or JWTs in the config's auth are checked at the door too (401 before MCP).
-      auth: config?.auth,
-      onEvent: (event) => log(describeEvent(event)),
-    },
-    () => Promise.all([config?.close(), tracer?.shutdown()]),
-  );
-  const reloader =
-    args.config === undefined || config === undefined
-      ? undefined
-      : await startReloader(args.config, config, {
-          watch: args.watch,
-          drainMs: args.drainTimeoutMs ?? DEFAULT_DRAIN_MS,
-          apply: (pipeline) => gateway.replacePipeline(withOwnSpan(pipeline)),
-          load: () => loadGatewayConfig(args.config as string, { registry }),
-          log,
-        });
+  const drainMs = args.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
+  const tracer = new GatewayTracer(log, drainMs);
+  const config = new ProxyConfig({ file: args.config, env: io.env, registry, tracer, log });
+  const first = await config.load();
+  const release = (): Promise<unknown> => Promise.all([first.close(), tracer.shutdown()]);
+  let opened: (reloader: Reloader<ProxyGeneration> | undefined) => void = () => undefined;
+  const reloading = new Promise<Reloader<ProxyGeneration> | undefined>((resolve) => (opened = resolve));
+  // SIGHUP means reload from here on (its default would stop the process); one that comes while the gateway
+  // starts is answered once it has.
   const stopReloading =
-    reloader === undefined ? undefined : io.onReload?.(() => void reloader.reload('SIGHUP'));
+    args.config === undefined
+      ? undefined
+      : io.onReload?.(() => void reloading.then((reloader) => reloader?.reload('SIGHUP')));
+  let reloader: Reloader<ProxyGeneration> | undefined;
   try {
+    const gateway = await openGateway(
+      createGateway,
+      {
+        upstream: args.upstream,
+        pipeline: first.middlewares,
+        listen: args.listen,
+        registry,
+        restart: args.restart,
+        drainTimeoutMs: args.drainTimeoutMs,
+        connectTimeoutMs: args.connectTimeoutMs,
+        requestTimeoutMs: args.requestTimeoutMs,
+        // Over HTTP, API keys or JWTs in the config's auth are checked at the door too (401 before MCP).
+        auth: first.auth,
+        onEvent: (event) => log(describeEvent(event)),
+      },
+      release,
+      () => config.start(first),
+    );
+    reloader =
+      args.config === undefined
+        ? undefined
+        : await startReloader(args.config, first, {
+            watch: args.watch,
+            drainMs,
+            apply: (next) => config.apply(gateway, next),
+            load: () => config.load(),
+            log,
+          });
+    opened(reloader);
     return await runUntilStopped(gateway, io, log);
   } finally {
     stopReloading?.();
     await reloader?.close();
-    await tracer
-      ?.shutdown()
-      .catch((error: unknown) => log(`tracing: could not flush spans: ${String(error)}`));
+    await tracer.shutdown();
   }
 }
 
@@ -187,9 +161,9 @@ const DEFAULT_DRAIN_MS = 10_000;
 /** SIGHUP (and with --watch, a change of the file) re-reads the config; see reload.ts. */
 async function startReloader(
   file: string,
-  initial: LoadedPipeline,
-  parts: Omit<ReloaderParts, 'file'> & { readonly watch: boolean },
-): Promise<Reloader> {
+  initial: ProxyGeneration,
+  parts: Omit<ReloaderParts<ProxyGeneration>, 'file'> & { readonly watch: boolean },
+): Promise<Reloader<ProxyGeneration>> {
   const { Reloader } = await import('./reload.js');
   const reloader = new Reloader({ ...parts, file }, initial);
   if (parts.watch) reloader.watch();

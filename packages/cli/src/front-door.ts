@@ -86,3 +86,19 @@ export function frontDoorFor(auth: Options | undefined, listenUrl: URL): FrontDo
     },
   };
 }
+
+// What decides the door: its credentials (scopes and requirements are the pipeline's).
+const doorOf = (auth: Options | undefined): string | undefined =>
+  auth === undefined || (auth['jwt'] === undefined && auth['apiKeys'] === undefined)
+    ? undefined
+    : JSON.stringify([auth['jwt'], auth['apiKeys']]);
+
+/** What putting `after` in place of `before` does to the door, for the reload line; undefined for nothing. */
+export function doorChange(before: Options | undefined, after: Options | undefined): string | undefined {
+  const was = doorOf(before);
+  const now = doorOf(after);
+  if (was === now) return undefined;
+  if (was === undefined) return 'front door added (401 without a credential)';
+  if (now === undefined) return "front door removed (credentials are the pipeline's to check)";
+  return 'front door takes the new credentials';
+}

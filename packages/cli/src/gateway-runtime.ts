@@ -4,7 +4,7 @@ import {
   ToolListChangedNotificationSchema,
   type ClientCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
-import { systemClock } from '@mcp-middleware/core';
+import { systemClock, type Pipeline } from '@mcp-middleware/core';
 import type { Counter } from 'prom-client';
 import { CallTracker } from './drain.js';
 import { frontDoorFor } from './front-door.js';
@@ -14,7 +14,7 @@ import { createMirrorServer, type MirrorHost } from './mirror.js';
 import { createModernFront, type ModernFront } from './modern-front.js';
 import { ModernUpstream, type UpstreamChange } from './modern-upstream.js';
 import type { Gateway, GatewayExit } from './gateway.js';
-import type { GatewayEvent, ResolvedOptions } from './options.js';
+import type { GatewayEvent, GatewayOptions, ResolvedOptions } from './options.js';
 import { ReloadableRunner } from './reload.js';
 import { FORWARDED_CAPABILITIES, type Session } from './session.js';
 import { SessionHub } from './session-hub.js';
@@ -102,6 +102,18 @@ export class GatewayRuntime {
   }
 
   readonly #restarts: Counter;
+
+  /**
+   * Puts `pipeline` in service and, with `auth` given in HTTP mode, the front door for it (`auth` undefined:
+   * no door): both or neither, built before either is swapped, so a request never meets a new door in
+   * front of the old pipeline. Requests already admitted finish; every request from now on passes the new door.
+   */
+  replace(pipeline: Pipeline, reload?: { readonly auth?: GatewayOptions['auth'] }): void {
+    const http = reload === undefined ? undefined : this.http;
+    const door = http === undefined ? undefined : frontDoorFor(reload?.auth, http.url);
+    this.runner.replace(pipeline);
+    http?.setFrontDoor(door);
+  }
 
   get ready(): boolean {
     return this.supervisor.state === 'ready' && this.supervisor.current !== undefined;

@@ -1,6 +1,7 @@
 /**
- * The gateway's OpenTelemetry SDK: where its spans go (OTLP over HTTP), read from the config's `tracing`
- * entry (`exporter:`) and the standard `OTEL_*` variables, registered globally so `tracing()` records.
+ * Where the gateway's spans go (OTLP over HTTP), read from the config's `tracing` entry (`exporter:`) and the
+ * standard `OTEL_*` variables, and the trace context of what it forwards upstream. The SDK's life (registered
+ * globally so `tracing()` records, swapped on reload) is gateway-tracer.ts.
  */
 import type * as OtelApi from '@opentelemetry/api';
 import { ConfigError } from '@mcp-middleware/core';
@@ -120,12 +121,6 @@ export function exporterSettings(
   };
 }
 
-/** A registered SDK; `shutdown()` flushes the spans still buffered. */
-export interface GatewayTracing {
-  readonly settings: ExporterSettings;
-  shutdown(): Promise<void>;
-}
-
 let inject: ((carrier: Record<string, unknown>) => void) | undefined;
 /** Runs `call` inside a new CLIENT span named `name`, current while `call` runs. */
 type ClientSpan = (
@@ -142,51 +137,20 @@ export function isPropagating(): boolean {
 }
 
 /**
- * Registers a tracer provider exporting to `settings`, an async-hooks context manager and the W3C
- * propagators, globally (the gateway is the process). The SDK is loaded only here, so a gateway without
- * tracing never loads it.
+ * Where forwarded requests take their trace context and CLIENT spans from: the tracer the gateway registered
+ * (see gateway-tracer.ts), or none (the client's `_meta` then goes upstream unchanged).
  */
-export async function startGatewayTracing(
-  settings: ExporterSettings,
-  warn: (message: string) => void = () => undefined,
-): Promise<GatewayTracing> {
-  const [api, { AsyncLocalStorageContextManager }, core, { resourceFromAttributes }, sdk, exporterModule] =
-    await Promise.all([
-      import('@opentelemetry/api'),
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/sdk-trace-base'),
-      settings.protocol === 'http/json'
-        ? import('@opentelemetry/exporter-trace-otlp-http')
-        : import('@opentelemetry/exporter-trace-otlp-proto'),
-    ]);
-  const exporter = new exporterModule.OTLPTraceExporter({
-    url: settings.url,
-    headers: { ...settings.headers },
-  });
-  const provider = new sdk.BasicTracerProvider({
-    resource: resourceFromAttributes(settings.resource),
-    spanProcessors: [new sdk.BatchSpanProcessor(exporter)],
-  });
-  api.diag.setLogger(exportProblems(warn), api.DiagLogLevel.ERROR);
-  api.trace.setGlobalTracerProvider(provider);
-  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  api.propagation.setGlobalPropagator(
-    new core.CompositePropagator({
-      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
-    }),
-  );
+export function propagateWith(
+  through: { readonly api: typeof OtelApi; readonly tracer: OtelApi.Tracer } | undefined,
+): void {
+  if (through === undefined) {
+    inject = undefined;
+    clientSpan = undefined;
+    return;
+  }
+  const { api, tracer } = through;
   inject = (carrier) => api.propagation.inject(api.context.active(), carrier);
-  clientSpan = clientSpans(api, provider.getTracer('@mcp-middleware/cli'));
-  return {
-    settings,
-    async shutdown() {
-      inject = undefined;
-      clientSpan = undefined;
-      await provider.shutdown();
-    },
-  };
+  clientSpan = clientSpans(api, tracer);
 }
 
 /**
@@ -203,7 +167,7 @@ export function withTraceContext<M extends Record<string, unknown>>(meta: M | un
 // An exporter that cannot reach its collector reports through OpenTelemetry's diag logger, which is silent
 // by default: the first few errors reach stderr, so a wrong endpoint is seen, and a dead collector never floods it.
 const MAX_REPORTED = 3;
-function exportProblems(warn: (message: string) => void): OtelApi.DiagLogger {
+export function exportProblems(warn: (message: string) => void): OtelApi.DiagLogger {
   let reported = 0;
   const ignore = (): void => undefined;
   return {

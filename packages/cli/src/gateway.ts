@@ -9,6 +9,12 @@ import { resolveOptions, type GatewayOptions } from './options.js';
 export type GatewayExit =
   { readonly reason: 'closed' } | { readonly reason: 'upstream-lost'; readonly message: string };
 
+/** What a config reload replaces along with the pipeline. */
+export interface PipelineReplacement {
+  /** The config's `auth` options for the HTTP front door, as {@link GatewayOptions.auth}. */
+  readonly auth?: GatewayOptions['auth'];
+}
+
 /** A running gateway. */
 export interface Gateway {
   /** The registry `/metrics` serves; register your own series here. */
@@ -24,10 +30,12 @@ export interface Gateway {
   readonly ready: boolean;
   /**
    * Puts `pipeline` in service (a config reload): calls and requests that start from now on run through it;
-   * those already running finish on the pipeline they started with. Throws (and keeps the running pipeline)
-   * when `pipeline` cannot be composed.
+   * those already running finish on the pipeline they started with. With `options`, in HTTP mode the front
+   * door is rebuilt from `options.auth` in the same step (as {@link GatewayOptions.auth}; undefined removes
+   * it): every request from then on passes the new door, so a revoked key is refused at once. Throws, and
+   * keeps the running pipeline and door, when either cannot be built.
    */
-  replacePipeline(pipeline: Pipeline): void;
+  replacePipeline(pipeline: Pipeline, options?: PipelineReplacement): void;
   /** Serves one more client on any transport (in-memory, a socket, …). */
   connect(transport: Transport): Promise<void>;
   /**
@@ -52,7 +60,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     get events() {
       return runtime.runner.events;
     },
-    replacePipeline: (pipeline) => runtime.runner.replace(pipeline),
+    replacePipeline: (pipeline, replacement) => runtime.replace(pipeline, replacement),
     get url() {
       return runtime.http?.url;
     },

@@ -1,6 +1,6 @@
 /** @mcp-middleware/cli: the `mcp-middleware` gateway, usable from code as createGateway(). */
 export { createGateway } from './gateway.js';
-export type { Gateway, GatewayExit } from './gateway.js';
+export type { Gateway, GatewayExit, PipelineReplacement } from './gateway.js';
 export type { GatewayEvent, GatewayOptions, RestartOptions } from './options.js';
 export type { HttpUpstream, StdioUpstream, UpstreamSpec } from './upstream.js';
 export { toolInfoOf } from './tool-call.js';

@@ -98,14 +98,17 @@ export interface LoadedPipeline {
   close(): Promise<void>;
 }
 
-/** What the reloader needs from the command. */
-export interface ReloaderParts {
+/** What the reloader needs from the command; `T` is what one load of the file builds. */
+export interface ReloaderParts<T extends LoadedPipeline = LoadedPipeline> {
   /** The config file (for messages and the watch). */
   readonly file: string;
   /** Loads and builds the file; rejects with the reason it cannot be used. */
-  load(): Promise<LoadedPipeline>;
-  /** Puts a built pipeline in service. */
-  apply(pipeline: Pipeline): void;
+  load(): Promise<T>;
+  /**
+   * Puts what was built in service, all of it or (throwing) none of it; may return what else changed
+   * (the front door, the exporter), said after the middleware count.
+   */
+  apply(next: T): string | undefined;
   /** One line on stderr. */
   log(line: string): void;
   /** How long calls on a replaced pipeline may run before its stores are closed. */
@@ -133,8 +136,8 @@ function problemsOf(error: unknown): readonly ConfigProblem[] | undefined {
  * reload are merged into one more reload after it, so the last edit always wins. A file that cannot be
  * used leaves the running pipeline in place and says why on one line.
  */
-export class Reloader {
-  readonly #parts: ReloaderParts;
+export class Reloader<T extends LoadedPipeline = LoadedPipeline> {
+  readonly #parts: ReloaderParts<T>;
   readonly #retired = new Set<LoadedPipeline>();
   #current: LoadedPipeline;
   #running: Promise<void> | undefined;
@@ -143,7 +146,7 @@ export class Reloader {
   #debounce: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(parts: ReloaderParts, initial: LoadedPipeline) {
+  constructor(parts: ReloaderParts<T>, initial: LoadedPipeline) {
     this.#parts = parts;
     this.#current = initial;
   }
@@ -170,7 +173,7 @@ export class Reloader {
   async #once(reason: string): Promise<void> {
     const { file } = this.#parts;
     const log = (line: string): void => this.#parts.log(line);
-    let next: LoadedPipeline;
+    let next: T;
     try {
       next = await this.#parts.load();
     } catch (error) {
@@ -181,8 +184,9 @@ export class Reloader {
       await next.close().catch(() => undefined);
       return;
     }
+    let also: string | undefined;
     try {
-      this.#parts.apply(next.middlewares);
+      also = this.#parts.apply(next);
     } catch (error) {
       await next.close().catch(() => undefined);
       log(`reload of ${file} (${reason}) refused, the running pipeline stays: ${oneLine(error)}`);
@@ -191,7 +195,8 @@ export class Reloader {
     this.#retire(this.#current);
     this.#current = next;
     const count = next.middlewares.length;
-    log(`reloaded ${file} (${reason}): ${count} middleware${count === 1 ? '' : 's'}; new calls take it`);
+    const what = `${count} middleware${count === 1 ? '' : 's'}${also === undefined ? '' : `, ${also}`}`;
+    log(`reloaded ${file} (${reason}): ${what}; new calls take it`);
   }
 
   // Calls already running on the old pipeline may still use its stores: close them after the drain time.
