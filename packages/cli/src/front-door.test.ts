@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frontDoorFor } from './front-door.js';
+import { doorChange, frontDoorFor } from './front-door.js';
 
 const listen = new URL('http://127.0.0.1:8080/mcp');
 const keys = { keys: [{ id: 'a', sha256: 'a'.repeat(64) }] };
@@ -31,5 +31,22 @@ describe('frontDoorFor', () => {
       'https://mcp.example.com/mcp',
       ['https://issuer.example.com/'],
     ]);
+  });
+});
+
+describe('doorChange', () => {
+  const other = { keys: [{ id: 'b', sha256: 'b'.repeat(64) }] };
+
+  it('says nothing when the credentials stay, whatever else of auth changed', () => {
+    expect(doorChange({ apiKeys: keys }, { apiKeys: keys, tools: { x: { scopes: ['a'] } } })).toBeUndefined();
+    expect(doorChange(undefined, { authInfo: true })).toBeUndefined();
+  });
+
+  it('names a door added, removed or given new credentials', () => {
+    expect(doorChange(undefined, { apiKeys: keys })).toBe('front door added (401 without a credential)');
+    expect(doorChange({ jwt: jwtOptions }, { env: keys })).toBe(
+      "front door removed (credentials are the pipeline's to check)",
+    );
+    expect(doorChange({ apiKeys: keys }, { apiKeys: other })).toBe('front door takes the new credentials');
   });
 });
