@@ -4,13 +4,17 @@
  * 2026-07-28, one SDK v2 client per request (adopting the discover result, so no extra round trip), which
  * keeps every log and progress notification on the request that caused it. Any other upstream (a 1.x
  * server, a stdio child) gets the request on the gateway's 2025-11-25 connection: the era mismatch the
- * cli README describes.
+ * cli README describes. On a 2025 HTTP upstream, a `tools/call` whose client declared sampling, elicitation
+ * or roots goes to the MRTR bridge instead (mrtr-bridge.ts), which turns what the upstream asks into
+ * `input_required`.
  */
 import { Client, StreamableHTTPClientTransport, type DiscoverResult } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamListener, type UpstreamChange } from './upstream-listen.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import { bridgedCapabilities, MrtrBridge, type BridgeRound } from './mrtr-bridge.js';
 import {
+  connectUpstream,
   fetchWithoutListenerWarnings,
   isHttpUpstream,
   type UpstreamConnection,
@@ -25,6 +29,7 @@ export type UpstreamEra = 'modern' | 'legacy';
 /** The 2026-07-28 envelope keys a client puts in every request's `_meta`. */
 export const ENVELOPE_PREFIX = 'io.modelcontextprotocol/';
 const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
+const CLIENT_CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities';
 
 /** What one forwarded request may hear before its result. */
 export interface ForwardOptions {
@@ -35,6 +40,8 @@ export interface ForwardOptions {
     ((progress: { progress: number; total?: number; message?: string }) => void) | undefined;
   /** A notification the upstream sent on this request's stream (logs). */
   readonly onnotification?: ((notification: { method: string; params?: unknown }) => void) | undefined;
+  /** Who is calling (core's `principalIdOf`): a `tools/call` held for input is resumed only by them. */
+  readonly principal?: string | undefined;
 }
 
 /** What the modern upstream needs from the gateway. */
@@ -70,15 +77,37 @@ function paramsWithMeta(
   return meta === undefined ? rest : { ...rest, _meta: meta };
 }
 
+/** Params for a 2025 upstream: no envelope, and no MRTR fields, which mean nothing to it. */
+function legacyParams(
+  params: Readonly<Record<string, unknown>> | undefined,
+  meta: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const sent = withoutEnvelope(meta);
+  if (params?.['inputResponses'] === undefined && params?.['requestState'] === undefined) {
+    return paramsWithMeta(params, sent);
+  }
+  const { inputResponses: _responses, requestState: _state, ...rest } = params;
+  return paramsWithMeta(rest, sent);
+}
+
 /** Decides the upstream's revision once per upstream connection and forwards 2026-era requests in it. */
 export class ModernUpstream {
   readonly #host: ModernUpstreamHost;
   #verdict: Promise<DiscoverResult | undefined> | undefined;
   readonly #listener: UpstreamListener;
+  readonly #bridge: MrtrBridge;
 
   constructor(host: ModernUpstreamHost) {
     this.#host = host;
     this.#listener = new UpstreamListener(() => this.#connectModern(), host.connectTimeoutMs);
+    this.#bridge = new MrtrBridge((capabilities) =>
+      connectUpstream(host.spec, {
+        clientInfo: host.clientInfo,
+        capabilities,
+        connectTimeoutMs: host.connectTimeoutMs,
+        probeTimeoutMs: host.connectTimeoutMs,
+      }),
+    );
   }
 
   /** Forget the verdict (the upstream restarted: it may be another version now). */
@@ -99,9 +128,10 @@ export class ModernUpstream {
     this.#listener.listenFor(uris);
   }
 
-  /** Closes the listen stream; no more re-listening. */
-  close(): Promise<void> {
-    return this.#listener.close();
+  /** Closes the listen stream (no more re-listening) and cancels the calls held for input. */
+  async close(): Promise<void> {
+    await this.#bridge.close();
+    await this.#listener.close();
   }
 
   /** A client connected in 2026-07-28 (no round trip), or undefined when the upstream does not speak it. */
@@ -181,6 +211,8 @@ export class ModernUpstream {
         options,
       );
     }
+    const bridged = method === 'tools/call' ? this.#bridged(params, meta, options) : undefined;
+    if (bridged !== undefined) return bridged;
     const connection = this.#host.legacy();
     if (connection === undefined) {
       throw Object.assign(new Error('the upstream MCP server is unavailable; retry shortly'), {
@@ -189,19 +221,30 @@ export class ModernUpstream {
     }
     const track = this.#host.track ?? (<T>(work: () => Promise<T>): Promise<T> => work());
     return await track(() =>
-      connection.client.request(
-        { method, params: paramsWithMeta(params, withoutEnvelope(meta)) },
-        ResultSchema,
-        {
-          signal: options.signal,
-          timeout: options.timeoutMs,
-          ...(options.onprogress !== undefined && {
-            onprogress: options.onprogress as never,
-            resetTimeoutOnProgress: true,
-          }),
-        },
-      ),
+      connection.client.request({ method, params: legacyParams(params, meta) }, ResultSchema, {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        ...(options.onprogress !== undefined && {
+          onprogress: options.onprogress as never,
+          resetTimeoutOnProgress: true,
+        }),
+      }),
     );
+  }
+
+  /** A `tools/call` for the MRTR bridge: a retry with `requestState`, or a call whose client can be asked. */
+  #bridged(
+    params: Readonly<Record<string, unknown>> | undefined,
+    meta: Record<string, unknown> | undefined,
+    round: BridgeRound,
+  ): Promise<Record<string, unknown>> | undefined {
+    const requestState = params?.['requestState'];
+    if (requestState !== undefined)
+      return this.#bridge.resume(requestState, params?.['inputResponses'], round);
+    // Only an HTTP upstream gives each call a session of its own, so what it asks is this call's.
+    const { spec } = this.#host;
+    const asks = isHttpUpstream(spec) ? bridgedCapabilities(meta?.[CLIENT_CAPABILITIES_KEY]) : undefined;
+    return asks === undefined ? undefined : this.#bridge.start(legacyParams(params, meta), asks, round);
   }
 
   async #forwardModern(

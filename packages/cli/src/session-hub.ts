@@ -149,6 +149,11 @@ export class SessionHub {
     return this.sessions.size === 1 ? [...this.sessions][0] : undefined;
   }
 
+  /** True while a request of no session (a 2026-07-28 client's) is in flight on the shared connection. */
+  get foreignInFlight(): boolean {
+    return this.#foreign > 0;
+  }
+
   /** True while any session has a request in flight. */
   busy(): boolean {
     return this.#foreign > 0 || [...this.sessions].some((s) => s.inFlight.size > 0);

@@ -24,6 +24,12 @@ import type { UpstreamConnection } from './upstream.js';
 
 type Forwardable = { method: string; params?: Record<string, unknown> | undefined };
 
+const CAPABILITY: Readonly<Record<string, string>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
 // On the shared connection a log line belongs to the one session with requests in flight; sent while none
 // waits on anything it is the server's own news, for every session on it; otherwise it cannot be placed.
 function routeLog(
@@ -75,9 +81,13 @@ async function forwardRequest(
   signal: AbortSignal,
 ): Promise<never> {
   if (target === undefined) {
+    // A 2026-07-28 client's call on the shared connection: the bridge (mrtr-bridge.ts) did not take it.
+    const why = hub.foreignInFlight
+      ? `a 2026-07-28 client's call is in flight on the shared upstream connection; the gateway asks such a client with input_required only when the upstream is reached over HTTP and the client declares ${CAPABILITY[request.method] ?? request.method} in its _meta clientCapabilities`
+      : 'several have requests in flight on one shared upstream connection';
     throw new McpError(
       ErrorCode.InternalError,
-      `the gateway cannot tell which of its clients ${request.method} is for: several have requests in flight on one shared upstream connection`,
+      `the gateway cannot tell which of its clients ${request.method} is for: ${why}`,
     );
   }
   const related = [...target.inFlight].at(-1);

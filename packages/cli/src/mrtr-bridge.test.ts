@@ -1,0 +1,144 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { describe, expect, it, vi } from 'vitest';
+import { bridgedCapabilities, MrtrBridge, type BridgeRound } from './mrtr-bridge.js';
+import type { UpstreamConnection } from './upstream.js';
+
+function upstreamServer(saw: string[]): McpServer {
+  const server = new McpServer({ name: 'asking', version: '1.0.0' });
+  server.registerTool('ask', {}, async (extra) => {
+    try {
+      const [first, second] = await Promise.all([
+        server.server.elicitInput({ message: 'one', requestedSchema: { type: 'object', properties: {} } }),
+        server.server.elicitInput({ message: 'two', requestedSchema: { type: 'object', properties: {} } }),
+      ]);
+      return { content: [{ type: 'text', text: `${first.action} ${second.action}` }] };
+    } catch (error) {
+      saw.push(`refused: ${(error as Error).message}`);
+      return { content: [{ type: 'text', text: extra.signal.aborted ? 'cancelled' : 'failed' }] };
+    }
+  });
+  server.server.onclose = () => void saw.push('closed');
+  return server;
+}
+
+/** Opens real upstream sessions in memory; `saw` hears their ends and how their requests to the client ended. */
+const opener =
+  (saw: string[]) =>
+  async (capabilities: ClientCapabilities): Promise<UpstreamConnection> => {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await upstreamServer(saw).connect(serverSide);
+    const client = new Client({ name: 'gateway', version: '1.0.0' }, { capabilities });
+    await client.connect(clientSide);
+    return {
+      client,
+      capabilities: client.getServerCapabilities() ?? {},
+      serverInfo: { name: 'asking', version: '1.0.0' },
+      instructions: undefined,
+      declared: capabilities,
+      onlost: undefined,
+      close: () => client.close(),
+    };
+  };
+
+const ELICIT = { elicitation: { form: {} } };
+const round = (principal?: string, timeoutMs = 5000): BridgeRound => ({
+  principal,
+  signal: new AbortController().signal,
+  timeoutMs,
+});
+const CALL = { name: 'ask', arguments: {} };
+
+describe('MrtrBridge', () => {
+  it('hands out what the upstream asks at once in one input_required, keyed, with a requestState', async () => {
+    const saw: string[] = [];
+    const bridge = new MrtrBridge(opener(saw));
+    const asked = await bridge.start(CALL, ELICIT, round('p1'));
+    expect(asked).toMatchObject({
+      resultType: 'input_required',
+      inputRequests: {
+        r1: { method: 'elicitation/create', params: { message: 'one' } },
+        r2: { method: 'elicitation/create', params: { message: 'two' } },
+      },
+    });
+    expect(asked['requestState']).toMatch(/^[\w-]{32}$/);
+    expect(bridge.held).toBe(1);
+    await bridge.close();
+  });
+
+  it('asks again for what the retry left unanswered, then completes and closes the upstream session', async () => {
+    const saw: string[] = [];
+    const bridge = new MrtrBridge(opener(saw));
+    const first = await bridge.start(CALL, ELICIT, round());
+    const again = await bridge.resume(
+      first['requestState'],
+      { r1: { action: 'accept', content: {} } },
+      round(),
+    );
+    expect(Object.keys(again['inputRequests'] as object)).toEqual(['r2']);
+    const done = await bridge.resume(again['requestState'], { r2: { action: 'decline' } }, round());
+    expect(done).toMatchObject({ content: [{ type: 'text', text: 'accept decline' }] });
+    expect(bridge.held).toBe(0);
+    await vi.waitFor(() => expect(saw).toEqual(['closed']));
+  });
+
+  it('resumes a held call only for the caller it was issued to, and only once', async () => {
+    const saw: string[] = [];
+    const bridge = new MrtrBridge(opener(saw));
+    const first = await bridge.start(CALL, ELICIT, round('p1'));
+    const state = first['requestState'];
+    await expect(bridge.resume(state, {}, round('p2'))).rejects.toMatchObject({ code: -32602 });
+    await expect(bridge.resume(state, {}, round())).rejects.toMatchObject({ code: -32602 });
+    const next = await bridge.resume(state, {}, round('p1'));
+    await expect(bridge.resume(state, {}, round('p1'))).rejects.toMatchObject({
+      code: -32602,
+      data: { reason: 'invalid_request_state' },
+    });
+    await bridge.resume(
+      next['requestState'],
+      { r1: { action: 'accept' }, r2: { action: 'accept' } },
+      round('p1'),
+    );
+    expect(bridge.held).toBe(0);
+  });
+
+  it('cancels a call held past its time: the upstream hears refusals, the session ends, nothing stays', async () => {
+    const saw: string[] = [];
+    const bridge = new MrtrBridge(opener(saw));
+    const first = await bridge.start(CALL, ELICIT, round(undefined, 50));
+    await vi.waitFor(() => expect(saw).toHaveLength(2));
+    expect(saw).toContain('closed');
+    expect(saw.find((s) => s.startsWith('refused'))).toMatch(/did not answer within 50 ms/);
+    expect(bridge.held).toBe(0);
+    await expect(bridge.resume(first['requestState'], {}, round())).rejects.toMatchObject({ code: -32602 });
+  });
+
+  it('cancels the call upstream when the client gives up on a round', async () => {
+    const saw: string[] = [];
+    const bridge = new MrtrBridge(opener(saw));
+    const first = await bridge.start(CALL, ELICIT, round());
+    const gone = new AbortController();
+    gone.abort(new Error('the client went away'));
+    const answers = { r1: { action: 'accept' }, r2: { action: 'accept' } };
+    const waiting = bridge.resume(first['requestState'], answers, { ...round(), signal: gone.signal });
+    await expect(waiting).rejects.toThrow('the client went away');
+    await vi.waitFor(() => expect(saw).toContain('closed'));
+    expect(bridge.held).toBe(0);
+  });
+});
+
+describe('bridgedCapabilities', () => {
+  it('keeps only sampling, elicitation and roots, and nothing when none was declared', () => {
+    expect(bridgedCapabilities({ sampling: {}, roots: { listChanged: true }, experimental: {} })).toEqual({
+      sampling: {},
+      roots: { listChanged: true },
+    });
+    expect([
+      bridgedCapabilities({ experimental: {} }),
+      bridgedCapabilities('x'),
+      bridgedCapabilities(undefined),
+    ]).toEqual([undefined, undefined, undefined]);
+  });
+});

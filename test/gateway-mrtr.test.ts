@@ -1,0 +1,385 @@
+// Issue 15: a 2025-era upstream's server-to-client requests reach a 2026-07-28 client as input_required.
+// A real SDK 1.32 McpServer over HTTP whose tools call createMessage, elicitInput and listRoots mid-call,
+// the real gateway (`--listen http`) and a real SDK v2 Client in auto mode, which fulfils input_required
+// with its own handlers and retries; raw HTTP for requestState's errors, replay and expiry.
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { hashApiKey } from '@mcp-middleware/auth';
+import { createPipeline, loadConfig } from '@mcp-middleware/config';
+import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
+import { metrics } from '@mcp-middleware/metrics';
+import { retry } from '@mcp-middleware/retry';
+import { createGateway, type Gateway } from '@mcp-middleware/cli';
+import { z } from 'zod';
+import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
+
+const MODERN = '2026-07-28';
+const ALL = { sampling: {}, elicitation: { form: {} }, roots: {} };
+
+/** What the upstream's tools saw of their requests to the client (the held call's end, for expiry). */
+const upstreamSaw: string[] = [];
+
+function createAskingServer(): McpServer {
+  const server = new McpServer({ name: 'asking-1x', version: '1.0.0' });
+  const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
+  const ask = (who: string, requestId: string | number) =>
+    server.server.elicitInput(
+      {
+        message: `what is your name, ${who}?`,
+        requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
+      },
+      { relatedRequestId: requestId },
+    );
+  const sample = (who: string, requestId: string | number) =>
+    server.server.createMessage(
+      { messages: [{ role: 'user', content: { type: 'text', text: `write to ${who}` } }], maxTokens: 20 },
+      { relatedRequestId: requestId },
+    );
+  server.registerTool('ask', { inputSchema: { who: z.string() } }, async ({ who }, extra) => {
+    const answer = await ask(who, extra.requestId);
+    return text(`${answer.action}: ${String(answer.content?.['name'])}`);
+  });
+  server.registerTool('sample', { inputSchema: { who: z.string() } }, async ({ who }, extra) => {
+    const answer = await sample(who, extra.requestId);
+    return text(`model said: ${answer.content.type === 'text' ? answer.content.text : '?'}`);
+  });
+  server.registerTool('roots', {}, async (extra) => {
+    const { roots } = await server.server.listRoots(undefined, { relatedRequestId: extra.requestId });
+    return text(roots.map((r) => r.uri).join(','));
+  });
+  server.registerTool('all', { inputSchema: { who: z.string() } }, async ({ who }, extra) => {
+    const name = await ask(who, extra.requestId);
+    const model = await sample(who, extra.requestId);
+    const { roots } = await server.server.listRoots(undefined, { relatedRequestId: extra.requestId });
+    const said = model.content.type === 'text' ? model.content.text : '?';
+    return text([String(name.content?.['name']), said, roots.length].join(' | '));
+  });
+  server.registerTool('hold', {}, async (extra) => {
+    try {
+      await ask('nobody', extra.requestId);
+      upstreamSaw.push('answered');
+    } catch (error) {
+      upstreamSaw.push(`refused: ${(error as Error).message}`);
+    }
+    return text('held');
+  });
+  return server;
+}
+
+/** Every tools/call round the pipeline saw. */
+const rounds: string[] = [];
+const spy: Middleware = defineMiddleware('spy', {
+  tools: (ctx, next) => {
+    rounds.push(ctx.tool.name);
+    return next();
+  },
+});
+
+let upstream: HttpUpstreamFixture;
+let gateway: Gateway;
+const opened: Client[] = [];
+
+interface Asked {
+  readonly elicit: string[];
+  readonly sample: string[];
+}
+
+async function modernClient(
+  capabilities: Record<string, unknown> = ALL,
+  gate?: Promise<void>,
+  url: URL = gateway.url as URL,
+): Promise<{
+  client: Client;
+  asked: Asked;
+}> {
+  const asked: Asked = { elicit: [], sample: [] };
+  const client = new Client(
+    { name: 'gateway-mrtr', version: '1.0.0' },
+    { versionNegotiation: { mode: 'auto' }, capabilities },
+  );
+  if ('elicitation' in capabilities) {
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.elicit.push(request.params.message);
+      await gate;
+      const who = /, (.*)\?$/.exec(request.params.message)?.[1] ?? '';
+      return { action: 'accept', content: { name: `${who}-name` } };
+    });
+  }
+  if ('sampling' in capabilities) {
+    client.setRequestHandler('sampling/createMessage', (request) => {
+      const first = request.params.messages[0]?.content;
+      asked.sample.push(first !== undefined && 'text' in first ? String(first.text) : '');
+      return Promise.resolve({
+        role: 'assistant',
+        content: { type: 'text', text: 'hi' },
+        model: 'test-model',
+      });
+    });
+  }
+  if ('roots' in capabilities) {
+    client.setRequestHandler('roots/list', () => Promise.resolve({ roots: [{ uri: 'file:///work' }] }));
+  }
+  await client.connect(new StreamableHTTPClientTransport(url));
+  opened.push(client);
+  return { client, asked };
+}
+
+/** A raw 2026-07-28 tools/call: the JSON-RPC body the gateway answers with. */
+async function rawCall(
+  url: URL,
+  name: string,
+  extra: Record<string, unknown>,
+  capabilities: Record<string, unknown> = ALL,
+  headers: Record<string, string> = {},
+): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string } }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+      ...headers,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name,
+        arguments: {},
+        ...extra,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN,
+          'io.modelcontextprotocol/clientCapabilities': capabilities,
+          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
+        },
+      },
+    }),
+  });
+  const text = await response.text();
+  const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');
+  return JSON.parse(json) as never;
+}
+
+beforeAll(async () => {
+  upstream = await startHttpUpstream(() => createAskingServer());
+  gateway = await createGateway({
+    upstream: { url: upstream.url.href },
+    listen: 'http://127.0.0.1:0/mcp',
+    pipeline: [spy],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of opened) await client.close().catch(() => undefined);
+  await gateway?.close({ drainTimeoutMs: 0 });
+  await upstream?.kill();
+});
+
+describe('a 2025-only upstream asking a 2026-07-28 client mid-call', () => {
+  it('turns elicitation/create into input_required, and the retry answers it upstream', async () => {
+    const { client, asked } = await modernClient();
+    expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+    rounds.length = 0;
+    const result = await client.callTool({ name: 'ask', arguments: { who: 'ada' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'accept: ada-name' }]);
+    expect(asked.elicit).toEqual(['what is your name, ada?']);
+    // Each round is a tools/call of its own through the pipeline.
+    expect(rounds).toEqual(['ask', 'ask']);
+  });
+
+  it('turns sampling/createMessage into input_required', async () => {
+    const { client, asked } = await modernClient();
+    const result = await client.callTool({ name: 'sample', arguments: { who: 'bob' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'model said: hi' }]);
+    expect(asked.sample).toEqual(['write to bob']);
+  });
+
+  it('turns roots/list into input_required', async () => {
+    const { client } = await modernClient();
+    const result = await client.callTool({ name: 'roots', arguments: {} });
+    expect(result.content).toEqual([{ type: 'text', text: 'file:///work' }]);
+  });
+
+  it('asks again in the next round when the upstream asks again, until the call completes', async () => {
+    const { client, asked } = await modernClient();
+    rounds.length = 0;
+    const result = await client.callTool({ name: 'all', arguments: { who: 'cy' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'cy-name | hi | 1' }]);
+    expect([asked.elicit.length, asked.sample.length, rounds.length]).toEqual([1, 1, 4]);
+  });
+
+  it('gives each of two concurrent clients only its own input request', async () => {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const a = await modernClient(ALL, gate);
+    const b = await modernClient(ALL, gate);
+    const calls = [
+      a.client.callTool({ name: 'ask', arguments: { who: 'alice' } }),
+      b.client.callTool({ name: 'ask', arguments: { who: 'bert' } }),
+    ];
+    // Both calls are held upstream at once before either client answers.
+    await vi.waitFor(() => expect(a.asked.elicit.length + b.asked.elicit.length).toBe(2));
+    release();
+    const [ra, rb] = await Promise.all(calls);
+    expect([a.asked.elicit, b.asked.elicit]).toEqual([
+      ['what is your name, alice?'],
+      ['what is your name, bert?'],
+    ]);
+    expect([ra?.content, rb?.content]).toEqual([
+      [{ type: 'text', text: 'accept: alice-name' }],
+      [{ type: 'text', text: 'accept: bert-name' }],
+    ]);
+  });
+
+  it('declares upstream only what the client declared: the upstream itself refuses the rest', async () => {
+    const { client } = await modernClient({ sampling: {} });
+    const result = await client.callTool({ name: 'ask', arguments: { who: 'dee' } });
+    expect(result.isError).toBe(true);
+    expect(result.content).toEqual([{ type: 'text', text: 'Client does not support form elicitation.' }]);
+  });
+
+  it('keeps refusing when the client declared none of them, and says what it would take', async () => {
+    const { client } = await modernClient({});
+    const result = await client.callTool({ name: 'ask', arguments: { who: 'fay' } });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toContain('declares elicitation in its _meta clientCapabilities');
+  });
+});
+
+describe('requestState over raw HTTP', () => {
+  it('answers an unknown requestState with -32602 naming requestState and the fix', async () => {
+    const answer = await rawCall(gateway.url as URL, 'ask', { requestState: 'forged', inputResponses: {} });
+    expect(answer.error?.code).toBe(-32602);
+    expect(answer.error?.message).toMatch(/requestState.*start over/);
+  });
+
+  it('accepts a requestState once: its replay is refused', async () => {
+    const first = await rawCall(gateway.url as URL, 'ask', { arguments: { who: 'eve' } });
+    expect(first.result).toMatchObject({
+      resultType: 'input_required',
+      inputRequests: { r1: { method: 'elicitation/create' } },
+    });
+    const requestState = first.result?.['requestState'];
+    const inputResponses = { r1: { action: 'accept', content: { name: 'eve-name' } } };
+    const second = await rawCall(gateway.url as URL, 'ask', { requestState, inputResponses });
+    expect(second.result).toMatchObject({
+      resultType: 'complete',
+      content: [{ type: 'text', text: 'accept: eve-name' }],
+    });
+    const replay = await rawCall(gateway.url as URL, 'ask', { requestState, inputResponses });
+    expect(replay.error?.code).toBe(-32602);
+  });
+});
+
+describe('a held call its client never resumes', () => {
+  let short: Gateway;
+
+  beforeAll(async () => {
+    short = await createGateway({
+      upstream: { url: upstream.url.href },
+      listen: 'http://127.0.0.1:0/mcp',
+      requestTimeoutMs: 1000,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await short?.close({ drainTimeoutMs: 0 });
+  });
+
+  it('is cancelled upstream with its request refused, and its requestState then expires', async () => {
+    upstreamSaw.length = 0;
+    const first = await rawCall(short.url as URL, 'hold', {}, { elicitation: { form: {} } });
+    expect(first.result?.['resultType']).toBe('input_required');
+    await vi.waitFor(() => expect(upstreamSaw).toHaveLength(1), { timeout: 10_000 });
+    expect(upstreamSaw[0]).toMatch(/^refused: .*did not answer/);
+    const late = await rawCall(short.url as URL, 'hold', {
+      requestState: first.result?.['requestState'],
+      inputResponses: { r1: { action: 'decline' } },
+    });
+    expect(late.error?.code).toBe(-32602);
+  });
+});
+
+describe('the pipeline around the rounds', () => {
+  const observed = metrics();
+  let piped: Gateway;
+
+  beforeAll(async () => {
+    piped = await createGateway({
+      upstream: { url: upstream.url.href },
+      listen: 'http://127.0.0.1:0/mcp',
+      pipeline: [observed, retry({ retries: 2, idempotent: true })],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await piped?.close({ drainTimeoutMs: 0 });
+  });
+
+  it('counts an input_required round as asking for input, not success, and never retries it', async () => {
+    const { client, asked } = await modernClient(ALL, undefined, piped.url);
+    const result = await client.callTool({ name: 'ask', arguments: { who: 'gus' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'accept: gus-name' }]);
+    expect(asked.elicit).toEqual(['what is your name, gus?']);
+    const text = await observed.registry.metrics();
+    expect(text).toMatch(/^mcp_middleware_input_required_total\{[^}]*ask[^}]*\} 1$/m);
+  });
+});
+
+describe('a held call under auth', () => {
+  const KEYS = { ann: 'ann-key-0123456789abcdef', ben: 'ben-key-0123456789abcdef' };
+  let guarded: Gateway;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      pipeline: [
+        {
+          auth: {
+            apiKeys: {
+              keys: Object.entries(KEYS).map(([id, key]) => ({ id, sha256: hashApiKey(key) })),
+            },
+          },
+        },
+      ],
+    });
+    const built = await createPipeline(config);
+    close = () => built.close();
+    guarded = await createGateway({
+      upstream: { url: upstream.url.href },
+      listen: 'http://127.0.0.1:0/mcp',
+      pipeline: built.middlewares,
+      auth: config.pipeline[0]?.options,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await guarded?.close({ drainTimeoutMs: 0 });
+    await close?.();
+  });
+
+  it("is resumed only by the principal it was issued to: another's requestState is unknown to them", async () => {
+    const url = guarded.url as URL;
+    const ann = { 'x-api-key': KEYS.ann };
+    const first = await rawCall(url, 'ask', { arguments: { who: 'ann' } }, ALL, ann);
+    expect(first.result?.['resultType']).toBe('input_required');
+    const retry = {
+      requestState: first.result?.['requestState'],
+      inputResponses: { r1: { action: 'accept', content: { name: 'stolen' } } },
+    };
+    const stolen = await rawCall(url, 'ask', retry, ALL, { 'x-api-key': KEYS.ben });
+    expect(stolen.error?.code).toBe(-32602);
+    const own = await rawCall(
+      url,
+      'ask',
+      { ...retry, inputResponses: { r1: { action: 'decline' } } },
+      ALL,
+      ann,
+    );
+    expect(own.result).toMatchObject({ content: [{ type: 'text', text: 'decline: undefined' }] });
+  });
+});
