@@ -201,4 +201,31 @@ describe('a reload takes the new exporter', { timeout: 90_000 }, () => {
       new Set(['Bearer rotated-token']),
     );
   });
+  it('turns tracing on by a reload and off by the next, without a restart', async () => {
+    const receiver = await startOtlpReceiver();
+    receivers.push(receiver);
+    const file = configFile('toggled.yaml', OPEN);
+    const gateway = spawnGateway(['proxy', '--config', file, '--', ...UPSTREAM], cleanEnv({}));
+    const client = await connectToGateway(gateway);
+    running = { gateway, client };
+    const echo = async (word: string): Promise<void> => {
+      expect(text(await client.callTool({ name: 'echo', arguments: { text: word } }))).toBe(word);
+    };
+    await echo('untraced');
+
+    writeFileSync(file, tracedConfig(receiver.endpoint, 'token'));
+    expect(await hangUp(gateway)).toContain(`tracing: exporting spans to ${receiver.endpoint}/v1/traces`);
+    expect(text(await client.callTool({ name: 'meta', arguments: {} }))).toContain('{');
+    writeFileSync(file, OPEN);
+    expect(await hangUp(gateway)).toContain('1 middleware, tracing off; new calls take it');
+    await echo('off again');
+    expect(await stopGateway(gateway, client)).toBe(0);
+    running = undefined;
+
+    const names = receiver
+      .spans()
+      .filter((span) => span.kind === SPAN_KIND_SERVER)
+      .map((span) => span.name);
+    expect(names).toEqual(['tools/call meta']);
+  });
 });

@@ -66,7 +66,9 @@ describe('GatewayTracer', () => {
     await use(tracer, first.settings);
     expect(tracer.differs(first.settings)).toBe(false);
     expect(tracer.swapTo({ ...first.settings })).toBeUndefined();
-    expect(describeExport(first.settings)).toBe(`exporting spans to ${base}/same/v1/traces (http/json)`);
+    expect(describeExport(first.settings)).toBe(
+      `tracing: exporting spans to ${base}/same/v1/traces (http/json)`,
+    );
     expect(describeExport(undefined)).toBe('tracing off');
     await tracer.shutdown();
   });

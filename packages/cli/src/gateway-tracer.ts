@@ -25,7 +25,9 @@ const sameSettings = (a: ExporterSettings | undefined, b: ExporterSettings | und
 
 /** Where spans now go, for the start line and the reload line (never the headers: they carry tokens). */
 export function describeExport(settings: ExporterSettings | undefined): string {
-  return settings === undefined ? 'tracing off' : `exporting spans to ${settings.url} (${settings.protocol})`;
+  return settings === undefined
+    ? 'tracing off'
+    : `tracing: exporting spans to ${settings.url} (${settings.protocol})`;
 }
 
 /** The gateway's tracer provider, replaced as its exporter settings change. */

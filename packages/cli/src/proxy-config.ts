@@ -76,7 +76,7 @@ export class ProxyConfig {
   start(first: ProxyGeneration): void {
     this.#parts.tracer.swapTo(first.exporter)?.();
     this.#auth = first.auth;
-    if (first.exporter !== undefined) this.#parts.log(`tracing: ${describeExport(first.exporter)}`);
+    if (first.exporter !== undefined) this.#parts.log(describeExport(first.exporter));
   }
 
   /**
@@ -91,7 +91,7 @@ export class ProxyConfig {
     swapTracing?.();
     const notes = [
       gateway.url === undefined ? undefined : doorChange(this.#auth, next.auth),
-      swapTracing === undefined ? undefined : `tracing: ${describeExport(next.exporter)}`,
+      swapTracing === undefined ? undefined : describeExport(next.exporter),
     ].filter((note) => note !== undefined);
     this.#auth = next.auth;
     return notes.length === 0 ? undefined : notes.join(', ');
