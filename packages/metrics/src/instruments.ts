@@ -8,6 +8,7 @@ import {
   type RegistryContentType,
 } from 'prom-client';
 import { BreakerBoard } from './breakers.js';
+import { DeferredCounter } from './deferred-counter.js';
 import { DurationHistogram } from './duration.js';
 import {
   CACHE_REQUESTS,
@@ -35,6 +36,7 @@ type TargetLabel = (typeof TARGET_LABELS)[number];
 // Every counter and gauge names its request by method, and by tool or prompt where it has one.
 const TARGET_LABELS = ['mcp_method_name', 'gen_ai_tool_name', 'gen_ai_prompt_name'] as const;
 const TOOLS_CALL = 'tools/call';
+const NO_LABELS = Object.freeze({});
 const PROMPTS_GET = 'prompts/get';
 
 const HELP = {
@@ -135,7 +137,7 @@ export class Instruments {
   readonly #methods: BoundedSeries;
   readonly #rejections: Counter<TargetLabel | 'error_type'>;
   readonly #retries: Counter<TargetLabel>;
-  readonly #cache: Counter<TargetLabel | 'result'>;
+  readonly #cache: DeferredCounter<TargetLabel | 'result'>;
   readonly #inputRequired: Counter<TargetLabel>;
   readonly #breakers = new BreakerBoard();
   readonly #channels = new WeakSet<object>();
@@ -165,7 +167,11 @@ export class Instruments {
     inFlightGauge(this.#tools, bounds.maxTools, registers);
     this.#rejections = counter(registers, REJECTIONS, HELP.rejections, ['error_type']);
     this.#retries = counter(registers, RETRIES, HELP.retries);
-    this.#cache = counter(registers, CACHE_REQUESTS, HELP.cache, ['result']);
+    // One cache event per cached call: counted in plain numbers, handed to prom-client when read.
+    this.#cache = new DeferredCounter(
+      { name: CACHE_REQUESTS, help: HELP.cache, labelNames: [...TARGET_LABELS, 'result'], registers },
+      'result',
+    );
     this.#inputRequired = counter(registers, INPUT_REQUIRED, HELP.inputRequired);
     breakerGauge(this.#breakers, registers);
   }
@@ -228,7 +234,7 @@ export class Instruments {
         this.#retries.inc({ ...series?.labels });
         break;
       case 'cache':
-        this.#cache.inc({ ...series?.labels, result: event.result });
+        this.#cache.add(series?.labels ?? NO_LABELS, event.result);
         break;
       case 'breaker':
         this.#breakers.update(
