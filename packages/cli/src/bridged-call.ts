@@ -2,7 +2,7 @@
  * One 2026-07-28 client's `tools/call` running on a 2025-11-25 upstream connection of its own: what the
  * upstream asks the client mid-call (sampling, elicitation, roots/list) is queued here, handed out as the
  * entries of an `input_required` result, and answered with the client's `inputResponses` when it retries.
- * The connection is this call's alone, so everything it asks belongs to this call.
+ * The session runs this call alone while it lasts, so everything it asks belongs to this call.
  */
 import {
   CreateMessageRequestSchema,
@@ -60,6 +60,11 @@ export class BridgedCall {
     const { client, declared } = connection;
     const ask = (request: { method: string; params?: Record<string, unknown> | undefined }): Promise<never> =>
       new Promise((resolve, reject) => {
+        // Sent after the call ended (the session may be idle, or serving the next call): no one to ask.
+        if (this.#outcome !== undefined) {
+          reject(new McpError(ErrorCode.InternalError, 'the call this request belongs to has ended'));
+          return;
+        }
         const key = `r${++this.#keys}`;
         const input: InputRequest = { method: request.method, params: request.params };
         this.#queued.push({ key, request: input, answer: resolve as never, refuse: reject });
@@ -69,6 +74,11 @@ export class BridgedCall {
     if (declared.sampling !== undefined) client.setRequestHandler(CreateMessageRequestSchema, ask);
     if (declared.elicitation !== undefined) client.setRequestHandler(ElicitRequestSchema, ask);
     if (declared.roots !== undefined) client.setRequestHandler(ListRootsRequestSchema, ask);
+  }
+
+  /** The upstream session the call runs on. */
+  get connection(): UpstreamConnection {
+    return this.#connection;
   }
 
   /** Sends the call upstream; its outcome is read by {@link BridgedCall.round}. */
@@ -155,15 +165,13 @@ export class BridgedCall {
     });
   }
 
-  /** Ends the call: what the upstream still waits on is refused with `reason`, the call cancelled, the connection closed. */
-  async end(reason: string | undefined): Promise<void> {
-    if (reason !== undefined) {
-      const error = new McpError(ErrorCode.InternalError, reason);
-      for (const asked of [...this.#handedOut.values(), ...this.#queued]) asked.refuse(error);
-      this.#handedOut.clear();
-      this.#queued.length = 0;
-      if (this.#outcome === undefined) this.#abort.abort(new Error(reason));
-    }
+  /** Gives the call up: what the upstream still waits on is refused with `reason`, the call cancelled, the session closed. */
+  async end(reason: string): Promise<void> {
+    const error = new McpError(ErrorCode.InternalError, reason);
+    for (const asked of [...this.#handedOut.values(), ...this.#queued]) asked.refuse(error);
+    this.#handedOut.clear();
+    this.#queued.length = 0;
+    if (this.#outcome === undefined) this.#abort.abort(new Error(reason));
     // Let the refusals and the cancellation reach the upstream before its session ends.
     await new Promise((resolve) => setImmediate(resolve));
     await this.#connection.close().catch(() => undefined);

@@ -113,6 +113,7 @@ export class ModernUpstream {
   /** Forget the verdict (the upstream restarted: it may be another version now). */
   reset(): void {
     this.#verdict = undefined;
+    this.#bridge.reset();
   }
 
   /**

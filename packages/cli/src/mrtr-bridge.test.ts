@@ -68,7 +68,7 @@ describe('MrtrBridge', () => {
     await bridge.close();
   });
 
-  it('asks again for what the retry left unanswered, then completes and closes the upstream session', async () => {
+  it('asks again for what the retry left unanswered, then completes and keeps the session idle', async () => {
     const saw: string[] = [];
     const bridge = new MrtrBridge(opener(saw));
     const first = await bridge.start(CALL, ELICIT, round());
@@ -80,8 +80,31 @@ describe('MrtrBridge', () => {
     expect(Object.keys(again['inputRequests'] as object)).toEqual(['r2']);
     const done = await bridge.resume(again['requestState'], { r2: { action: 'decline' } }, round());
     expect(done).toMatchObject({ content: [{ type: 'text', text: 'accept decline' }] });
-    expect(bridge.held).toBe(0);
+    expect([bridge.held, bridge.idle]).toEqual([0, 1]);
+    await bridge.close();
     await vi.waitFor(() => expect(saw).toEqual(['closed']));
+  });
+
+  it('reuses an idle session for the same caller and capabilities only', async () => {
+    const opened: string[] = [];
+    const open = opener([]);
+    const bridge = new MrtrBridge((capabilities) => {
+      opened.push(Object.keys(capabilities).join());
+      return open(capabilities);
+    });
+    const finish = async (principal: string, capabilities: ClientCapabilities): Promise<void> => {
+      const first = await bridge.start(CALL, capabilities, round(principal));
+      const answers = { r1: { action: 'accept' }, r2: { action: 'accept' } };
+      await bridge.resume(first['requestState'], answers, round(principal));
+    };
+    await finish('p1', ELICIT);
+    await finish('p1', ELICIT);
+    await finish('p2', ELICIT);
+    await finish('p1', { ...ELICIT, sampling: {} });
+    expect(opened).toEqual(['elicitation', 'elicitation', 'elicitation,sampling']);
+    expect(bridge.idle).toBe(3);
+    await bridge.close();
+    expect(bridge.idle).toBe(0);
   });
 
   it('resumes a held call only for the caller it was issued to, and only once', async () => {

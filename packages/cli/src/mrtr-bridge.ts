@@ -1,12 +1,14 @@
 /**
- * The MRTR bridge (SEP-2322): a 2026-07-28 client's `tools/call` on a 2025-11-25 upstream runs on an
- * upstream session of its own, declaring only the client's sampling/elicitation/roots; what the upstream
- * asks mid-call becomes an `input_required` result, and the client's retry with `inputResponses` and the
- * `requestState` answers it. A `requestState` names one held call: random, accepted once, from the
- * caller it was issued to, for a bounded time, after which the call is cancelled upstream.
+ * The MRTR bridge (SEP-2322): a 2026-07-28 client's `tools/call` on a 2025-11-25 upstream runs alone on
+ * an upstream session declaring only the client's sampling/elicitation/roots (bridge-sessions.ts); what
+ * the upstream asks mid-call becomes an `input_required` result, and the client's retry with
+ * `inputResponses` and the `requestState` answers it. A `requestState` names one held call: random,
+ * accepted once, from the caller it was issued to, for a bounded time, after which the call is cancelled
+ * upstream.
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { BridgeSessions, sessionKey } from './bridge-sessions.js';
 import { BridgedCall, type ProgressListener, type RoundEnd } from './bridged-call.js';
 import type { UpstreamConnection } from './upstream.js';
 
@@ -22,6 +24,7 @@ export interface BridgeRound {
 
 interface Held {
   readonly call: BridgedCall;
+  readonly key: string;
   readonly principal: string | undefined;
   readonly timer: NodeJS.Timeout;
 }
@@ -51,11 +54,21 @@ export function unknownRequestState(holdMs: number): McpError {
 
 /** Holds the bridged calls waiting for their client's next round. */
 export class MrtrBridge {
-  readonly #open: (capabilities: ClientCapabilities) => Promise<UpstreamConnection>;
+  readonly #sessions: BridgeSessions;
   readonly #held = new Map<string, Held>();
 
   constructor(open: (capabilities: ClientCapabilities) => Promise<UpstreamConnection>) {
-    this.#open = open;
+    this.#sessions = new BridgeSessions(open);
+  }
+
+  /** Upstream sessions idle between calls. */
+  get idle(): number {
+    return this.#sessions.idle;
+  }
+
+  /** Drops the idle sessions: the upstream restarted, so they are gone on its side. */
+  reset(): void {
+    void this.#sessions.close();
   }
 
   /** Calls held now, waiting for a retry. */
@@ -69,9 +82,10 @@ export class MrtrBridge {
     capabilities: ClientCapabilities,
     round: BridgeRound,
   ): Promise<Record<string, unknown>> {
-    const call = new BridgedCall(await this.#open(capabilities));
+    const key = sessionKey(round.principal, capabilities);
+    const call = new BridgedCall(await this.#sessions.take(key, capabilities));
     call.begin(params);
-    return this.#round(call, round);
+    return this.#round(call, key, round);
   }
 
   /** Resumes the call `requestState` names with the client's `inputResponses`, and runs its next round. */
@@ -88,10 +102,10 @@ export class MrtrBridge {
     clearTimeout(held.timer);
     const responses = typeof inputResponses === 'object' && inputResponses !== null ? inputResponses : {};
     held.call.answer(responses as Record<string, unknown>);
-    return this.#round(held.call, round);
+    return this.#round(held.call, held.key, round);
   }
 
-  async #round(call: BridgedCall, round: BridgeRound): Promise<Record<string, unknown>> {
+  async #round(call: BridgedCall, key: string, round: BridgeRound): Promise<Record<string, unknown>> {
     let end: RoundEnd;
     try {
       end = await call.round(round.signal, round.timeoutMs, round.onprogress);
@@ -100,7 +114,7 @@ export class MrtrBridge {
       throw error;
     }
     if (end.kind === 'done') {
-      void call.end(undefined);
+      this.#sessions.give(key, call.connection);
       return end.result;
     }
     const requestState = randomBytes(24).toString('base64url');
@@ -109,16 +123,19 @@ export class MrtrBridge {
       void call.end(`the client did not answer within ${round.timeoutMs} ms; the call was cancelled`);
     }, round.timeoutMs);
     timer.unref();
-    this.#held.set(requestState, { call, principal: round.principal, timer });
+    this.#held.set(requestState, { call, key, principal: round.principal, timer });
     return { resultType: 'input_required', inputRequests: end.inputRequests, requestState };
   }
 
-  /** Cancels every held call (the gateway is closing). */
+  /** Cancels every held call and closes the idle sessions (the gateway is closing). */
   async close(): Promise<void> {
     const held = [...this.#held.values()];
     this.#held.clear();
     for (const h of held) clearTimeout(h.timer);
-    await Promise.allSettled(held.map((h) => h.call.end('the gateway is shutting down')));
+    await Promise.allSettled([
+      ...held.map((h) => h.call.end('the gateway is shutting down')),
+      this.#sessions.close(),
+    ]);
   }
 }
 
