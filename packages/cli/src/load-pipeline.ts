@@ -65,20 +65,6 @@ export async function loadGatewayConfig(
   }
 }
 
-/**
- * The options of the config's `auth` middleware (the built-in, not a `use:` module), for the HTTP front door;
- * undefined when the pipeline has none. Problems were already reported by {@link loadPipeline}.
- */
-export function authOptionsOf(configPath: string): Readonly<Record<string, unknown>> | undefined {
-  try {
-    return loadConfig(configPath, { registry: gatewayRegistry }).pipeline.find(
-      (entry) => entry.name === 'auth' && entry.use === undefined,
-    )?.options;
-  } catch (error) {
-    return asCliError(error);
-  }
-}
-
 /** `mcp-middleware check`: the file validated and described (see check.ts), problems as a usage error. */
 export async function checkConfig(configPath: string, options: CheckOptions = {}): Promise<string> {
   try {
