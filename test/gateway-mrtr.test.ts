@@ -55,6 +55,17 @@ function createAskingServer(): McpServer {
     const said = model.content.type === 'text' ? model.content.text : '?';
     return text([String(name.content?.['name']), said, roots.length].join(' | '));
   });
+  server.registerTool('steps', {}, async (extra) => {
+    const progressToken = extra._meta?.progressToken;
+    const step = (progress: number) =>
+      progressToken === undefined
+        ? Promise.resolve()
+        : extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress } });
+    await step(1);
+    const answer = await ask('steps', extra.requestId);
+    await step(2);
+    return text(answer.action);
+  });
   server.registerTool('hold', {}, async (extra) => {
     try {
       await ask('nobody', extra.requestId);
@@ -125,14 +136,21 @@ async function modernClient(
   return { client, asked };
 }
 
-/** A raw 2026-07-28 tools/call: the JSON-RPC body the gateway answers with. */
+interface Answer {
+  readonly result?: Record<string, unknown>;
+  readonly error?: { code: number; message: string };
+  /** The progress notifications on the request's stream. */
+  readonly progress: Record<string, unknown>[];
+}
+
+/** A raw 2026-07-28 tools/call: the JSON-RPC answer, and the progress heard before it. */
 async function rawCall(
   url: URL,
   name: string,
   extra: Record<string, unknown>,
   capabilities: Record<string, unknown> = ALL,
   headers: Record<string, string> = {},
-): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string } }> {
+): Promise<Answer> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
@@ -152,6 +170,7 @@ async function rawCall(
         arguments: {},
         ...extra,
         _meta: {
+          ...(extra['_meta'] as object | undefined),
           'io.modelcontextprotocol/protocolVersion': MODERN,
           'io.modelcontextprotocol/clientCapabilities': capabilities,
           'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
@@ -160,8 +179,14 @@ async function rawCall(
     }),
   });
   const text = await response.text();
-  const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');
-  return JSON.parse(json) as never;
+  const messages = (text.startsWith('{') ? [text] : [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]))
+    .filter((line) => line !== undefined && line !== '')
+    .map((line) => JSON.parse(line as string) as Record<string, unknown>);
+  const answer = messages.find((m) => 'id' in m) ?? {};
+  const progress = messages
+    .filter((m) => m['method'] === 'notifications/progress')
+    .map((m) => m['params'] as Record<string, unknown>);
+  return { ...answer, progress };
 }
 
 beforeAll(async () => {
@@ -255,6 +280,21 @@ describe('requestState over raw HTTP', () => {
     const answer = await rawCall(gateway.url as URL, 'ask', { requestState: 'forged', inputResponses: {} });
     expect(answer.error?.code).toBe(-32602);
     expect(answer.error?.message).toMatch(/requestState.*start over/);
+  });
+
+  it("relays the upstream's progress on the stream of the round it happens in, with that round's token", async () => {
+    const url = gateway.url as URL;
+    const first = await rawCall(url, 'steps', { _meta: { progressToken: 'one' } });
+    expect(first.result?.['resultType']).toBe('input_required');
+    expect(first.progress).toEqual([{ progressToken: 'one', progress: 1 }]);
+    const retry = {
+      requestState: first.result?.['requestState'],
+      inputResponses: { r1: { action: 'accept', content: {} } },
+      _meta: { progressToken: 'two' },
+    };
+    const second = await rawCall(url, 'steps', retry);
+    expect(second.result).toMatchObject({ content: [{ type: 'text', text: 'accept' }] });
+    expect(second.progress).toEqual([{ progressToken: 'two', progress: 2 }]);
   });
 
   it('accepts a requestState once: its replay is refused', async () => {
