@@ -6,6 +6,7 @@ import {
   watchCancellation,
   whenCancelled,
 } from './cancellation.js';
+import { extraFor, withSignalSource } from './context.js';
 import { createTestContext } from './testing/index.js';
 
 // Counts the AbortControllers made while `run` runs.
@@ -166,5 +167,49 @@ describe('watchCancellation, isCancelled and cancelReasonOf', () => {
     };
     expect(watchCancellation(ctx, callback)).toBeUndefined();
     expect(watchCancellation(createTestContext({ signal: AbortSignal.abort() }), callback)).toBeUndefined();
+  });
+});
+
+describe('withSignalSource', () => {
+  it('makes no AbortController until the signal is read, and one signal for every context derived', () => {
+    const cancellation = new Cancellation();
+    const ctx = createTestContext();
+    let below = ctx;
+    const made = controllersMadeBy(() => {
+      below = withSignalSource(ctx, cancellation);
+      below.with({ args: {} });
+      expect(isCancelled(below)).toBe(false);
+    });
+    expect(made).toBe(0);
+    const derived = below.with({ args: {} });
+    expect(derived.signal).toBe(below.signal);
+    expect(extraFor(derived).signal).toBe(below.signal);
+  });
+
+  it('is watched as its source, and hands a reader after the abort an aborted signal', () => {
+    const cancellation = new Cancellation();
+    const below = withSignalSource(createTestContext(), cancellation).with({ args: {} });
+    const heard: unknown[] = [];
+    const made = controllersMadeBy(() => {
+      watchCancellation(below, () => heard.push(cancelReasonOf(below)));
+      cancellation.abort('deadline');
+    });
+    expect(made).toBe(0);
+    expect(heard).toEqual(['deadline']);
+    expect(below.signal.aborted).toBe(true);
+    expect(below.signal.reason).toBe('deadline');
+    expect(watchCancellation(below, () => heard.push('late'))).toBeUndefined();
+  });
+
+  it('aborts a signal a handler already holds at once', () => {
+    const request = new AbortController();
+    const cancellation = new Cancellation();
+    cancellation.onAbort(() => undefined);
+    const ctx = createTestContext({ signal: request.signal });
+    const held = extraFor(withSignalSource(ctx, cancellation)).signal;
+    expect(held).not.toBe(request.signal);
+    cancellation.abort('gone');
+    expect(held.aborted).toBe(true);
+    expect(ctx.signal.aborted).toBe(false);
   });
 });

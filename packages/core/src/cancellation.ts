@@ -5,7 +5,7 @@
  */
 
 import type { RequestContext } from './contract.js';
-import { lazySignalOf } from './context.js';
+import { signalSourceOf, type SignalSource } from './context.js';
 
 type Callback = () => void;
 
@@ -95,27 +95,39 @@ export function whenCancelled(signal: AbortSignal, callback: () => void): () => 
 }
 
 /**
- * A signal for the layers below, made only when one of them reads it. Pass `signal` to
- * `ctx.with({ signal })`; a layer below that only needs to know of an abort asks through
- * {@link watchCancellation} and {@link cancelReasonOf}, which never make the AbortController.
+ * A signal for the layers below, made only when one of them reads it. Pass it to
+ * `withSignalSource(ctx, cancellation)` (or its `signal` to `ctx.with({ signal })`); a layer below that
+ * only needs to know of an abort asks through {@link watchCancellation} and {@link cancelReasonOf}, which
+ * never make the AbortController. A class may extend it to be its own call's signal source (timeout).
  */
-export class Cancellation {
+export class Cancellation implements SignalSource {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
   #waiting: WaitList | undefined;
-  /** For `ctx.with({ signal })`: makes the signal on first read (aborted already if `abort` came first). */
-  readonly signal = (): AbortSignal => {
+  #lazy: Marked | undefined;
+
+  /**
+   * For `ctx.with({ signal })`: a function that makes the signal on first call. Made on first read, so a
+   * Cancellation passed to `withSignalSource` never makes it.
+   */
+  get signal(): () => AbortSignal {
+    if (this.#lazy === undefined) {
+      // A mark on the function, not a WeakMap entry: an entry per call costs the collector far more.
+      const lazy: Marked = () => this.makeSignal();
+      lazy[SOURCE] = this;
+      this.#lazy = lazy;
+    }
+    return this.#lazy;
+  }
+
+  /** Makes the signal on first call (aborted already if `abort` came first); the same one after. */
+  makeSignal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#aborted) this.#controller.abort(this.#reason);
     }
     return this.#controller.signal;
-  };
-
-  constructor() {
-    // A mark on the function, not a WeakMap entry: an entry per call costs the collector far more.
-    (this.signal as Marked)[SOURCE] = this;
   }
 
   get aborted(): boolean {
@@ -144,8 +156,9 @@ export class Cancellation {
 }
 
 function cancellationOf(ctx: RequestContext): Cancellation | undefined {
-  const lazy = lazySignalOf(ctx) as Marked | undefined;
-  return lazy === undefined ? undefined : lazy[SOURCE];
+  const lazy = signalSourceOf(ctx);
+  if (lazy === undefined || lazy instanceof Cancellation) return lazy;
+  return typeof lazy === 'function' ? (lazy as Marked)[SOURCE] : undefined;
 }
 
 /**

@@ -12,7 +12,13 @@ import type {
 } from './contract.js';
 import type { EventChannel, MiddlewareEvent } from './events.js';
 
-type LazySignal = AbortSignal | (() => AbortSignal);
+/** Makes a signal the first time it is asked and the same one after (core's Cancellation). */
+export interface SignalSource {
+  makeSignal(): AbortSignal;
+}
+
+// Undefined: the signal comes from the context's SignalSource, made on first read.
+type LazySignal = AbortSignal | (() => AbortSignal) | undefined;
 
 // Runs `make` once, however many derived contexts read the signal.
 function once(make: () => AbortSignal): () => AbortSignal {
@@ -33,8 +39,8 @@ class CallContext implements ToolContext {
   readonly tool: ToolInfo;
   readonly args: ToolArgs;
   #signal: LazySignal;
-  // The function a middleware passed to `with({ signal })`, kept for `lazySignalOf` (cancellation.ts).
-  readonly #lazy: (() => AbortSignal) | undefined;
+  // What a middleware passed to `with({ signal })` or `withSignalSource`, kept for `signalSourceOf`.
+  readonly #lazy: (() => AbortSignal) | SignalSource | undefined;
   readonly extra: ToolExtra;
   readonly clock: Clock;
   readonly #channel: EventChannel;
@@ -52,7 +58,7 @@ class CallContext implements ToolContext {
     clock: Clock,
     channel: EventChannel,
     root: CallContext | undefined,
-    lazy?: () => AbortSignal,
+    lazy?: (() => AbortSignal) | SignalSource,
   ) {
     this.operation = operation;
     this.params = params;
@@ -66,8 +72,8 @@ class CallContext implements ToolContext {
     this.#lazy = lazy;
   }
 
-  /** The function a middleware passed as the signal, when the signal came that way. */
-  lazySignal(): (() => AbortSignal) | undefined {
+  /** The function or source a middleware passed as the signal, when the signal came that way. */
+  lazySignal(): (() => AbortSignal) | SignalSource | undefined {
     return this.#lazy;
   }
 
@@ -77,6 +83,7 @@ class CallContext implements ToolContext {
 
   get signal(): AbortSignal {
     const signal = this.#signal;
+    if (signal === undefined) return (this.#signal = (this.#lazy as SignalSource).makeSignal());
     if (typeof signal !== 'function') return signal;
     return (this.#signal = signal());
   }
@@ -134,14 +141,41 @@ class CallContext implements ToolContext {
     );
   }
 
+  /** A copy whose signal `source` makes on first read: no closure per call (see withSignalSource). */
+  withSource(source: SignalSource): ToolContext {
+    const { operation, params, tool, args, extra, clock } = this;
+    const root = this.#root ?? this;
+    return new CallContext(
+      operation,
+      params,
+      tool,
+      args,
+      undefined,
+      extra,
+      clock,
+      this.#channel,
+      root,
+      source,
+    );
+  }
+
   emit(event: MiddlewareEvent): void {
     if (this.#channel.active) this.#channel.emit(event, this);
   }
 }
 
-/** The function passed to `ctx.with({ signal })` for `ctx`'s signal, if it came as one. */
-export function lazySignalOf(ctx: RequestContext): (() => AbortSignal) | undefined {
+/** The function passed to `ctx.with({ signal })` for `ctx`'s signal, or its SignalSource, if it came so. */
+export function signalSourceOf(ctx: RequestContext): (() => AbortSignal) | SignalSource | undefined {
   return ctx instanceof CallContext ? ctx.lazySignal() : undefined;
+}
+
+/**
+ * `ctx.with({ signal })` with a signal `source` makes on first read: the same as passing a function, but
+ * without the closures a function costs on every call (timeout's Deadline is its own source).
+ */
+export function withSignalSource<C extends RequestContext>(ctx: C, source: SignalSource): C {
+  if (ctx instanceof CallContext) return ctx.withSource(source) as RequestContext as C;
+  return ctx.with({ signal: () => source.makeSignal() }) as C;
 }
 
 /** Creates the first context of a tool call. Used by the runner and the testing kit. */

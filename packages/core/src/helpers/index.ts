@@ -12,7 +12,8 @@ export {
 } from '../cancellation.js';
 export { sleep } from '../clock.js';
 export { childrenOf, withChildren } from '../compose.js';
-export { createContext, createRequestContext, extraFor } from '../context.js';
+export { createContext, createRequestContext, extraFor, withSignalSource } from '../context.js';
+export type { SignalSource } from '../context.js';
 export { describeTarget } from '../describe-target.js';
 export { KEY_PARTS, compileKeyBy, compileRequestKeyBy } from '../key-by.js';
 export type { KeyBy, KeyByOptions, KeyFunction, KeyPart } from '../key-by.js';
