@@ -1,5 +1,4 @@
 /** The upstream MCP server the gateway fronts: a spawned command on stdio, or a Streamable HTTP endpoint. */
-import { setMaxListeners } from 'node:events';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -13,6 +12,7 @@ import { redactSecrets } from '@mcp-middleware/core/redact';
 import { ArrivalOrderTransport } from './arrival-order.js';
 import { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
 import { handshake, startFailure, type StartWatch } from './upstream-start.js';
+import { raiseListenerLimit, upstreamFetch } from './upstream-fetch.js';
 import { GatewayError } from './errors.js';
 
 /** An upstream server started as a child process and spoken to over its stdin/stdout. */
@@ -131,9 +131,6 @@ function stdioTransport(spec: StdioUpstream, stderrTail: StartWatch): StdioClien
   return transport;
 }
 
-const SHARED_SIGNAL_LISTENERS = 100_000;
-const raised = new WeakSet<AbortSignal>();
-
 /**
  * A `fetch` for the SDK transport. The SDK hands every fetch one connection-wide signal; undici adds an
  * abort listener per request and drops them lazily, so a long-lived gateway floods stderr with
@@ -143,14 +140,7 @@ const raised = new WeakSet<AbortSignal>();
  */
 export function fetchWithoutListenerWarnings(url: string | URL, init?: RequestInit): Promise<Response> {
   const signal = init?.signal;
-  if (signal !== undefined && signal !== null && !raised.has(signal)) {
-    raised.add(signal);
-    try {
-      setMaxListeners(SHARED_SIGNAL_LISTENERS, signal);
-    } catch {
-      // A signal from another realm is not an EventTarget here; it only means the warning may show.
-    }
-  }
+  if (signal !== undefined && signal !== null) raiseListenerLimit(signal);
   return fetch(url, init);
 }
 
@@ -162,7 +152,8 @@ function httpTransport(spec: HttpUpstream): StreamableHTTPClientTransport {
   const headers = spec.headers ?? {};
   return new StreamableHTTPClientTransport(url, {
     requestInit: { headers: { ...headers } },
-    fetch: fetchWithoutListenerWarnings,
+    // Keep-alive agents, and a request a reused idle socket lost before any answer sent again once.
+    fetch: upstreamFetch,
   });
 }
 

@@ -1,0 +1,136 @@
+// An HTTP upstream closes a kept-alive socket the moment the gateway reuses it (its keep-alive timeout
+// running out as the request leaves): the gateway sends that request once more on a fresh connection, and
+// never sends again a request the upstream answered any part of.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway } from '@mcp-middleware/cli';
+import { text } from './fixtures/upstream-helpers.js';
+import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
+
+/** What the proxy does to the next request that arrives on a socket which has already carried an answer. */
+type Trap = 'none' | 'close-unread' | 'reset-unread' | 'close-after-answer-began';
+
+/**
+ * A TCP proxy in front of the upstream that, when a trap is set, springs it on the next request that
+ * reuses a kept-alive socket: it closes (FIN) or resets (RST) the socket without passing the request on,
+ * as an upstream whose idle timeout fires as the request arrives does; or passes the request on and drops
+ * the socket as the first bytes of the answer come back.
+ */
+class IdleCloser {
+  trap: Trap = 'none';
+  sprung = 0;
+  /** tools/call requests the upstream received. */
+  callsForwarded = 0;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(upstream: URL) {
+    this.#server = createServer((client) => this.#pipe(client, upstream));
+  }
+
+  #pipe(client: Socket, upstream: URL): void {
+    const server = connect(Number(upstream.port), upstream.hostname);
+    this.#sockets.add(client).add(server);
+    let answered = false;
+    let dropOnAnswer = false;
+    client.on('data', (chunk: Buffer) => {
+      if (answered && this.trap !== 'none' && this.trap !== 'close-after-answer-began') {
+        this.#spring();
+        server.destroy();
+        if (this.trap === 'reset-unread') client.resetAndDestroy();
+        else client.destroy();
+        return;
+      }
+      if (answered && this.trap === 'close-after-answer-began' && chunk.includes('tools/call')) {
+        this.#spring();
+        dropOnAnswer = true;
+      }
+      if (chunk.includes('"tools/call"')) this.callsForwarded++;
+      server.write(chunk);
+    });
+    server.on('data', (chunk: Buffer) => {
+      answered = true;
+      if (!dropOnAnswer) {
+        client.write(chunk);
+        return;
+      }
+      // The first bytes of the status line, then nothing: the upstream had the request and began to answer.
+      client.end(chunk.subarray(0, 12));
+      server.destroy();
+    });
+    client.on('error', () => server.destroy());
+    server.on('error', () => client.destroy());
+    client.on('close', () => server.destroy());
+    server.on('close', () => client.destroy());
+  }
+
+  #spring(): void {
+    this.sprung++;
+    this.trap = 'none';
+  }
+
+  async listen(): Promise<URL> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return new URL(`http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/mcp`);
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+describe('an HTTP upstream that closes a kept-alive socket as the gateway reuses it', () => {
+  let upstream: HttpUpstreamFixture;
+  let proxy: IdleCloser;
+  let gateway: Gateway;
+  let client: Client;
+
+  beforeAll(async () => {
+    upstream = await startHttpUpstream();
+    proxy = new IdleCloser(upstream.url);
+    gateway = await createGateway({
+      upstream: { url: await proxy.listen() },
+      listen: 'http://127.0.0.1:0/mcp',
+    });
+    client = new Client({ name: 'idle-close', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(gateway.url as URL));
+    // The first call leaves the gateway's sockets to the upstream kept alive, each having carried an answer.
+    expect(text(await client.callTool({ name: 'echo', arguments: { text: 'warm' } }))).toBe('warm');
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await gateway.close();
+    await proxy.close();
+    await upstream.kill();
+  });
+
+  it.each(['close-unread', 'reset-unread'] as const)(
+    'answers the call whose reused socket the upstream dropped unread (%s), sending it upstream once',
+    async (trap) => {
+      const sprung = proxy.sprung;
+      const forwarded = proxy.callsForwarded;
+      proxy.trap = trap;
+      const result = await client.callTool({ name: 'echo', arguments: { text: 'hello' } });
+      expect(proxy.sprung).toBe(sprung + 1);
+      expect(result.isError).not.toBe(true);
+      expect(text(result)).toBe('hello');
+      expect(proxy.callsForwarded).toBe(forwarded + 1);
+    },
+  );
+
+  it('does not send again a call the upstream had begun to answer when the socket dropped', async () => {
+    const sprung = proxy.sprung;
+    const forwarded = proxy.callsForwarded;
+    proxy.trap = 'close-after-answer-began';
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'once' } });
+    expect(proxy.sprung).toBe(sprung + 1);
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result._meta)).toContain('UPSTREAM_ERROR');
+    expect(proxy.callsForwarded).toBe(forwarded + 1);
+  });
+});
