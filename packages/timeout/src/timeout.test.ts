@@ -5,7 +5,11 @@ import {
   createToolRunner,
   isMiddlewareError,
   type CallToolResult,
+  type Middleware,
+  type Next,
+  type ToolContext,
 } from '@mcp-middleware/core';
+import { extraFor } from '@mcp-middleware/core/helpers';
 import {
   createTestContext,
   manualClock,
@@ -228,3 +232,59 @@ describe('timeout()', () => {
     expect(() => timeout({ onTimeout: 'log' as never })).toThrow(/onTimeout must be a function/);
   });
 });
+
+// Every shape a timeout can sit in through the real runner: alone, nested, and under a layer that derives
+// its own context or reads the signal before the timeout makes its own.
+describe('timeout() through the runner: the handler’s own signal', () => {
+  const deriving = (ctx: ToolContext, next: Next): Promise<CallToolResult> => next(ctx.with({ args: {} }));
+  const reading = (ctx: ToolContext, next: Next): Promise<CallToolResult> => {
+    void ctx.signal.aborted;
+    return next(ctx);
+  };
+  const shapes: [string, () => Middleware[]][] = [
+    ['alone', () => [timeout({ timeoutMs: 1000 })]],
+    ['nested', () => [timeout({ timeoutMs: 5000 }), timeout({ timeoutMs: 1000 })]],
+    ['below a deriving layer', () => [deriving, timeout({ timeoutMs: 1000 })]],
+    ['above a deriving layer', () => [timeout({ timeoutMs: 1000 }), deriving]],
+    ['above a layer that reads the signal', () => [timeout({ timeoutMs: 1000 }), reading]],
+  ];
+
+  function start(pipeline: Middleware[]) {
+    const clock = manualClock();
+    const request = new AbortController();
+    const seen: AbortSignal[] = [];
+    const run = createToolRunner(pipeline, { clock }).bind({ name: 'search' }, (ctx) => {
+      seen.push(extraFor(ctx).signal, ctx.signal);
+      return never();
+    });
+    const call = run({}, { signal: request.signal, requestId: 1, sendNotification, sendRequest });
+    return { clock, request, seen, call };
+  }
+
+  it.each(shapes)('aborts it at once when the client cancels (%s)', async (_name, pipeline) => {
+    const { clock, request, seen, call } = start(pipeline());
+    await clock.advance(1);
+    expect(seen).toHaveLength(2);
+    request.abort(new Error('client went away'));
+    // Synchronously: no microtask has run since the abort.
+    for (const signal of seen) {
+      expect(signal.aborted).toBe(true);
+      expect(isMiddlewareError(signal.reason, 'CANCELLED')).toBe(true);
+    }
+    expect((await call).isError).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each(shapes)('aborts it exactly at the innermost deadline (%s)', async (_name, pipeline) => {
+    const { clock, seen, call } = start(pipeline());
+    await clock.advance(999);
+    expect(seen.map((signal) => signal.aborted)).toEqual([false, false]);
+    await clock.advance(1);
+    for (const signal of seen) expect(isMiddlewareError(signal.reason, 'TIMEOUT')).toBe(true);
+    expect(JSON.stringify(await call)).toContain('TIMEOUT');
+    expect(clock.pending).toBe(0);
+  });
+});
+
+const sendNotification = (): Promise<void> => Promise.resolve();
+const sendRequest = (): Promise<never> => Promise.reject(new Error('no requests in this test'));

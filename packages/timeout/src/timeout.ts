@@ -17,7 +17,9 @@ import {
   Cancellation,
   cancelReasonOf,
   cancelledError,
+  isCancelled,
   watchCancellation,
+  withSignalSource,
 } from '@mcp-middleware/core/helpers';
 import type { ResilientOperation } from './operations.js';
 import { TIMEOUT_OPTIONS } from './options.js';
@@ -70,19 +72,22 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   // signal below is made only if someone reads it, and the one from above is watched without making it
   // (core's Cancellation): most calls make no AbortController and no listener of their own.
   function within<R>(ctx: RequestContext, next: (ctx: RequestContext) => Promise<R>): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const deadline = new Deadline<R>(ctx, resolve, reject, timedOut);
-      const stopWatching = watchCancellation(ctx, deadline.cancel);
-      if (stopWatching === undefined) {
-        deadline.settled = true;
-        reject(stopped(ctx, cancelReasonOf(ctx)));
-        return;
-      }
-      deadline.stopWatching = stopWatching;
-      deadline.timer = ctx.clock.setTimeout(deadline.expire, timeoutMs);
-      // compose and the runner turn a synchronous throw below into a rejection.
-      next(ctx.with({ signal: deadline.below.signal })).then(deadline.answered, deadline.failed);
-    });
+    const deadline = new Deadline<R>(ctx, timedOut);
+    const stopWatching = watchCancellation(ctx, deadline.interrupt);
+    if (stopWatching === undefined) {
+      deadline.settled = true;
+      return Promise.reject(stopped(ctx, cancelReasonOf(ctx)));
+    }
+    deadline.stopWatching = stopWatching;
+    deadline.timer = ctx.clock.setTimeout(deadline.interrupt, timeoutMs);
+    let below: Promise<R>;
+    try {
+      below = next(withSignalSource(ctx, deadline));
+    } catch (error) {
+      below = Promise.reject(error);
+    }
+    below.then(deadline.answered, deadline.failed);
+    return deadline.promise;
   }
 
   // Built once: the tool step is the same function whatever else is chosen.
@@ -98,31 +103,43 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   return middleware;
 }
 
+// The promise executor of every Deadline: it runs synchronously inside the constructor, so the deadline
+// being built is handed over here instead of through a closure made per call.
+let building: Deadline<unknown> | undefined;
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  (building as Deadline<unknown>).settle(resolve, reject);
+}
+
+const ignore = (): void => {};
+
 /**
- * One call's race between its answer, its deadline and a cancellation from above: one object per call
- * instead of a closure scope and seven closures, so the common case (an answer in time) allocates little.
+ * One call's race between its answer, its deadline and a cancellation from above: one object per call,
+ * which is also the signal source for the layers below (made only if one of them reads it), with three
+ * closures (the answer's two, and one for both the timer and the watcher above), so the common case (an
+ * answer in time) allocates little.
  */
-class Deadline<R> {
+class Deadline<R> extends Cancellation {
   settled = false;
   timer: TimerHandle = undefined;
   stopWatching: (() => void) | undefined;
-  /** The signal for the layers below: made only if one of them reads it. */
-  readonly below = new Cancellation();
+  readonly promise: Promise<R>;
   readonly #ctx: RequestContext;
-  readonly #resolve: (value: R) => void;
-  readonly #reject: (error: unknown) => void;
   readonly #timedOut: (ctx: RequestContext) => MiddlewareError;
+  #resolve: (value: R) => void = ignore;
+  #reject: (error: unknown) => void = ignore;
 
-  constructor(
-    ctx: RequestContext,
-    resolve: (value: R) => void,
-    reject: (error: unknown) => void,
-    timedOut: (ctx: RequestContext) => MiddlewareError,
-  ) {
+  constructor(ctx: RequestContext, timedOut: (ctx: RequestContext) => MiddlewareError) {
+    super();
     this.#ctx = ctx;
+    this.#timedOut = timedOut;
+    building = this as Deadline<unknown>;
+    this.promise = new Promise<unknown>(capture) as Promise<R>;
+    building = undefined;
+  }
+
+  settle(resolve: (value: R) => void, reject: (error: unknown) => void): void {
     this.#resolve = resolve;
     this.#reject = reject;
-    this.#timedOut = timedOut;
   }
 
   #finish(): boolean {
@@ -133,11 +150,6 @@ class Deadline<R> {
     return true;
   }
 
-  #stop(error: MiddlewareErrorLike): void {
-    this.below.abort(error);
-    this.#reject(error);
-  }
-
   readonly answered = (value: R): void => {
     if (this.#finish()) this.#resolve(value);
   };
@@ -146,12 +158,16 @@ class Deadline<R> {
     if (this.#finish()) this.#reject(error);
   };
 
-  readonly expire = (): void => {
-    if (this.#finish()) this.#stop(this.#timedOut(this.#ctx));
-  };
-
-  readonly cancel = (): void => {
-    if (this.#finish()) this.#stop(stopped(this.#ctx, cancelReasonOf(this.#ctx)));
+  /**
+   * The timer's and the watcher's callback: the signal above has aborted before its watchers run, so a
+   * call that finds it aborted is a cancellation from above, and any other is the deadline.
+   */
+  readonly interrupt = (): void => {
+    if (!this.#finish()) return;
+    const ctx = this.#ctx;
+    const error = isCancelled(ctx) ? stopped(ctx, cancelReasonOf(ctx)) : this.#timedOut(ctx);
+    this.abort(error);
+    this.#reject(error);
   };
 }
 
