@@ -137,7 +137,7 @@ export class RetryPolicy {
    * One call: the first attempt runs bare; the loop starts only after a failure. Reads and gets are
    * always safe to repeat; a tool call only when the tool is idempotent.
    */
-  async attempt<R>(
+  attempt<R>(
     ctx: RequestContext,
     next: Run<R>,
     failureOf: FailureOf<R>,
@@ -155,15 +155,21 @@ export class RetryPolicy {
         reportCallbackError('retry', 'budget.deposit', error, ctx);
       }
     }
-    let result: R;
+    // A `.then` rather than an async function: the first attempt's success, the common case, then costs
+    // one promise and no suspended frame.
+    const failed = (error: unknown): Promise<R> =>
+      this.retrying(ctx, next, failureOf, outcomeOfError(error), started, state);
+    let pending: Promise<R>;
     try {
-      result = await next(ctx);
+      pending = next(ctx);
     } catch (error) {
-      return this.retrying(ctx, next, failureOf, outcomeOfError(error), started, state);
+      return failed(error);
     }
-    const failure = failureOf(result);
-    if (failure === undefined) return result;
-    return this.retrying(ctx, next, failureOf, failure, started, state);
+    return pending.then((result) => {
+      const failure = failureOf(result);
+      if (failure === undefined) return result;
+      return this.retrying(ctx, next, failureOf, failure, started, state);
+    }, failed);
   }
 
   /** The overall deadline passed: the caller is told so, and retry stops. */
