@@ -54,6 +54,18 @@ describe('retry()', () => {
     expect(retry().name).toBe('retry');
   });
 
+  it('retries a next() that throws synchronously as it retries one that rejects', async () => {
+    const { clock, ctx, middleware } = setup();
+    let calls = 0;
+    const next = (): Promise<CallToolResult> => {
+      calls++;
+      if (calls === 1) throw new MiddlewareError('UPSTREAM_ERROR', 'reset', { retryable: true });
+      return Promise.resolve(textResult('ok'));
+    };
+    expect(await drive(clock, middleware(ctx, next))).toEqual({ value: textResult('ok') });
+    expect(calls).toBe(2);
+  });
+
   it('returns a first-time answer untouched, with one call, no event and no timer', async () => {
     const { clock, ctx, middleware } = setup();
     const handler = stubHandler();
