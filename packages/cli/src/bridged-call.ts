@@ -52,6 +52,7 @@ export class BridgedCall {
   readonly #handedOut = new Map<string, Asked>();
   #outcome: Outcome | undefined;
   #wake: (() => void) | undefined;
+  #touch: (() => void) | undefined;
   #keys = 0;
   #onprogress: ProgressListener | undefined;
 
@@ -87,7 +88,10 @@ export class BridgedCall {
       .request({ method: 'tools/call', params }, ResultSchema, {
         signal: this.#abort.signal,
         timeout: NO_TIMEOUT_MS,
-        onprogress: (progress) => this.#onprogress?.(progress as never),
+        onprogress: (progress) => {
+          this.#touch?.();
+          this.#onprogress?.(progress as never);
+        },
       })
       .then(
         (result) => this.#settle({ result }),
@@ -145,6 +149,7 @@ export class BridgedCall {
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
         this.#wake = undefined;
+        this.#touch = undefined;
         clearTimeout(timer);
         signal.removeEventListener('abort', aborted);
       };
@@ -152,10 +157,16 @@ export class BridgedCall {
         done();
         reject(signal.reason as Error);
       };
-      const timer = setTimeout(() => {
+      const expire = (): void => {
         done();
         reject(new McpError(ErrorCode.RequestTimeout, `the upstream did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
+      };
+      // Progress resets the wait, as it does for a call on the shared connection.
+      let timer = setTimeout(expire, timeoutMs);
+      this.#touch = () => {
+        clearTimeout(timer);
+        timer = setTimeout(expire, timeoutMs);
+      };
       this.#wake = () => {
         done();
         resolve();

@@ -20,6 +20,18 @@ function upstreamServer(saw: string[]): McpServer {
       return { content: [{ type: 'text', text: extra.signal.aborted ? 'cancelled' : 'failed' }] };
     }
   });
+  // Works longer than a round may wait, reporting progress far more often than that.
+  server.registerTool('slow', {}, async (extra) => {
+    const progressToken = extra._meta?.progressToken;
+    for (let step = 1; step <= 25 && progressToken !== undefined; step++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress: step },
+      });
+    }
+    return { content: [{ type: 'text', text: 'slow done' }] };
+  });
   server.server.onclose = () => void saw.push('closed');
   return server;
 }
@@ -136,6 +148,16 @@ describe('MrtrBridge', () => {
     expect(saw.find((s) => s.startsWith('refused'))).toMatch(/did not answer within 50 ms/);
     expect(bridge.held).toBe(0);
     await expect(bridge.resume(first['requestState'], {}, round())).rejects.toMatchObject({ code: -32602 });
+  });
+
+  it("lets the upstream's progress extend a round's wait, and relays it", async () => {
+    const bridge = new MrtrBridge(opener([]));
+    const heard: number[] = [];
+    const onprogress = (progress: { progress: number }): void => void heard.push(progress.progress);
+    const done = await bridge.start({ name: 'slow' }, ELICIT, { ...round(undefined, 1000), onprogress });
+    expect(done).toMatchObject({ content: [{ type: 'text', text: 'slow done' }] });
+    expect(heard).toHaveLength(25);
+    await bridge.close();
   });
 
   it('cancels the call upstream when the client gives up on a round', async () => {
