@@ -6,7 +6,7 @@
 import { Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, RequestContext, ToolContext, ToolInfo, ToolRunner } from '@mcp-middleware/core';
-import { principalIdOf, requestTarget } from '@mcp-middleware/core/helpers';
+import { requestTarget } from '@mcp-middleware/core/helpers';
 import type { CallTracker } from './drain.js';
 import { mirroredCapabilities } from './mirror.js';
 import { clientMeta, modernExtra } from './modern-extra.js';
@@ -53,11 +53,13 @@ function forwardOptions(
   signal: AbortSignal,
   timeoutMs: number,
   notify: (n: { method: string; params?: Record<string, unknown> }) => Promise<void>,
+  caller?: ToolContext,
 ): ForwardOptions {
   const token = meta?.[PROGRESS_TOKEN];
   return {
     signal,
     timeoutMs,
+    caller,
     onnotification: (n) => void notify(n as never).catch(() => undefined),
     ...(token !== undefined && {
       onprogress: (progress) =>
@@ -123,12 +125,13 @@ export class ModernHandlers {
     const terminal = async (c?: ToolContext): Promise<CallToolResult> => {
       const call = c as ToolContext;
       const forwarded = { ...call.params, name: call.tool.name, arguments: call.args, ...mrtrParams(ctx) };
-      const options = forwardOptions(call.meta, call.signal, host.requestTimeoutMs, ctx.mcpReq.notify);
       return host.upstream
-        .forward('tools/call', forwarded, upstreamMeta(call.meta as Record<string, unknown> | undefined), {
-          ...options,
-          principal: principalIdOf(call),
-        })
+        .forward(
+          'tools/call',
+          forwarded,
+          upstreamMeta(call.meta as Record<string, unknown> | undefined),
+          forwardOptions(call.meta, call.signal, host.requestTimeoutMs, ctx.mcpReq.notify, call),
+        )
         .then(
           (result) => result as CallToolResult,
           (error: unknown) => {

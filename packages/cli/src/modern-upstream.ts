@@ -12,7 +12,7 @@ import { Client, StreamableHTTPClientTransport, type DiscoverResult } from '@mod
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamListener, type UpstreamChange } from './upstream-listen.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
-import { bridgedCapabilities, MrtrBridge, type BridgeRound } from './mrtr-bridge.js';
+import { bridgedCapabilities, MrtrBridge, type BridgeRound, type Caller } from './mrtr-bridge.js';
 import {
   connectUpstream,
   fetchWithoutListenerWarnings,
@@ -40,8 +40,8 @@ export interface ForwardOptions {
     ((progress: { progress: number; total?: number; message?: string }) => void) | undefined;
   /** A notification the upstream sent on this request's stream (logs). */
   readonly onnotification?: ((notification: { method: string; params?: unknown }) => void) | undefined;
-  /** Who is calling (core's `principalIdOf`): a `tools/call` held for input is resumed only by them. */
-  readonly principal?: string | undefined;
+  /** The tool call's context: a `tools/call` held for input is resumed only by its principal. */
+  readonly caller?: Caller | undefined;
 }
 
 /** What the modern upstream needs from the gateway. */

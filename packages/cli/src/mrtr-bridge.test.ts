@@ -56,8 +56,9 @@ const opener =
   };
 
 const ELICIT = { elicitation: { form: {} } };
-const round = (principal?: string, timeoutMs = 5000): BridgeRound => ({
-  principal,
+// A caller named by its OAuth client, as `principalIdOf` reads a context without a principal from auth().
+const round = (client?: string, timeoutMs = 5000): BridgeRound => ({
+  caller: client === undefined ? undefined : { get: () => undefined, authInfo: { clientId: client } },
   signal: new AbortController().signal,
   timeoutMs,
 });

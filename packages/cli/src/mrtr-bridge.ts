@@ -8,14 +8,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { principalIdOf } from '@mcp-middleware/core/helpers';
 import { BridgeSessions, sessionKey } from './bridge-sessions.js';
 import { BridgedCall, type ProgressListener, type RoundEnd } from './bridged-call.js';
 import type { UpstreamConnection } from './upstream.js';
 
+/** What names the caller: a tool call's context (its principal, else its OAuth client). */
+export type Caller = Parameters<typeof principalIdOf>[0];
+
+const principalOf = (round: BridgeRound): string | undefined =>
+  round.caller === undefined ? undefined : principalIdOf(round.caller);
+
 /** One round of a bridged call: the client's request that waits for it. */
 export interface BridgeRound {
-  /** Who is calling (core's `principalIdOf`); a held call is resumed only by the same caller. */
-  readonly principal?: string | undefined;
+  /** Who is calling (its principal, by core's `principalIdOf`); a held call is resumed only by the same one. */
+  readonly caller?: Caller | undefined;
   readonly signal: AbortSignal;
   /** How long this round waits for the upstream, and how long a held call waits for the client's retry. */
   readonly timeoutMs: number;
@@ -82,10 +89,11 @@ export class MrtrBridge {
     capabilities: ClientCapabilities,
     round: BridgeRound,
   ): Promise<Record<string, unknown>> {
-    const key = sessionKey(round.principal, capabilities);
+    const principal = principalOf(round);
+    const key = sessionKey(principal, capabilities);
     const call = new BridgedCall(await this.#sessions.take(key, capabilities));
     call.begin(params);
-    return this.#round(call, key, round);
+    return this.#round(call, key, principal, round);
   }
 
   /** Resumes the call `requestState` names with the client's `inputResponses`, and runs its next round. */
@@ -95,17 +103,23 @@ export class MrtrBridge {
     round: BridgeRound,
   ): Promise<Record<string, unknown>> {
     const held = typeof requestState === 'string' ? this.#held.get(requestState) : undefined;
-    if (held === undefined || held.principal !== round.principal) {
+    const principal = principalOf(round);
+    if (held === undefined || held.principal !== principal) {
       return Promise.reject(unknownRequestState(round.timeoutMs));
     }
     this.#held.delete(requestState as string);
     clearTimeout(held.timer);
     const responses = typeof inputResponses === 'object' && inputResponses !== null ? inputResponses : {};
     held.call.answer(responses as Record<string, unknown>);
-    return this.#round(held.call, held.key, round);
+    return this.#round(held.call, held.key, principal, round);
   }
 
-  async #round(call: BridgedCall, key: string, round: BridgeRound): Promise<Record<string, unknown>> {
+  async #round(
+    call: BridgedCall,
+    key: string,
+    principal: string | undefined,
+    round: BridgeRound,
+  ): Promise<Record<string, unknown>> {
     let end: RoundEnd;
     try {
       end = await call.round(round.signal, round.timeoutMs, round.onprogress);
@@ -123,7 +137,7 @@ export class MrtrBridge {
       void call.end(`the client did not answer within ${round.timeoutMs} ms; the call was cancelled`);
     }, round.timeoutMs);
     timer.unref();
-    this.#held.set(requestState, { call, key, principal: round.principal, timer });
+    this.#held.set(requestState, { call, key, principal, timer });
     return { resultType: 'input_required', inputRequests: end.inputRequests, requestState };
   }
 
