@@ -8,7 +8,13 @@ import {
   type RequestContext,
   type ToolContext,
 } from '@mcp-middleware/core';
-import { cancelReasonOf, cancelledError, isCancelled, principalIdOf } from '@mcp-middleware/core/helpers';
+import {
+  cancelReasonOf,
+  cancelledError,
+  isCancelled,
+  principalIdOf,
+  withSignalSource,
+} from '@mcp-middleware/core/helpers';
 import { ANONYMOUS_PARTITION, SEPARATOR, SHARED_PARTITION, principalPart } from './keys.js';
 import { isPromise, marked } from './marked.js';
 import { SingleFlight, type Flight } from './single-flight.js';
@@ -198,7 +204,7 @@ export class CacheEngine {
   }
 
   #launch(ctx: RequestContext, next: Continue, key: string, detached: boolean): Flight {
-    return this.flights.start(key, (signal) => next(ctx.with({ signal })), detached, ctx);
+    return this.flights.start(key, (source) => next(withSignalSource(ctx, source)), detached, ctx);
   }
 
   // The refresh starts on the next tick (of the pipeline's clock), after this call has answered: it

@@ -43,8 +43,8 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>();
     const g = gate<string>();
     let runSignal: AbortSignal | undefined;
-    const flight = flights.start('k', (signal) => {
-      runSignal = signal();
+    const flight = flights.start('k', (source) => {
+      runSignal = source.makeSignal();
       return g.promise;
     });
     const quitter = new AbortController();
@@ -60,8 +60,8 @@ describe('SingleFlight', () => {
   it('aborts the run with the last reason once every waiter has left, and forgets it', async () => {
     const flights = new SingleFlight<string>();
     let runSignal: AbortSignal | undefined;
-    const flight = flights.start('k', (signal) => {
-      runSignal = signal();
+    const flight = flights.start('k', (source) => {
+      runSignal = source.makeSignal();
       return new Promise<string>(() => undefined);
     });
     const a = new AbortController();
@@ -81,8 +81,8 @@ describe('SingleFlight', () => {
   it('hands a run that reads its signal only after every waiter left a signal already aborted', async () => {
     const flights = new SingleFlight<string>();
     let read: (() => AbortSignal) | undefined;
-    const flight = flights.start('k', (signal) => {
-      read = signal;
+    const flight = flights.start('k', (source) => {
+      read = () => source.makeSignal();
       return new Promise<string>(() => undefined);
     });
     const a = new AbortController();
@@ -118,8 +118,8 @@ describe('SingleFlight', () => {
     let runSignal: AbortSignal | undefined;
     const flight = flights.start(
       'k',
-      (signal) => {
-        runSignal = signal();
+      (source) => {
+        runSignal = source.makeSignal();
         return new Promise<string>(() => undefined);
       },
       true,
@@ -134,8 +134,8 @@ describe('SingleFlight', () => {
   it('rejects at once a waiter whose signal already aborted, without joining', async () => {
     const flights = new SingleFlight<string>();
     let runSignal: AbortSignal | undefined;
-    const flight = flights.start('k', (signal) => {
-      runSignal = signal();
+    const flight = flights.start('k', (source) => {
+      runSignal = source.makeSignal();
       return new Promise<string>(() => undefined);
     });
     await expect(flights.join(flight, waiter(AbortSignal.abort('early')), cancelled)).rejects.toEqual({

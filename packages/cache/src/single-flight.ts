@@ -1,6 +1,11 @@
 /** Single-flight: one run per key for concurrent callers, each of whom may cancel on their own. */
 import type { RequestContext } from '@mcp-middleware/core';
-import { Cancellation, cancelReasonOf, watchCancellation } from '@mcp-middleware/core/helpers';
+import {
+  Cancellation,
+  cancelReasonOf,
+  watchCancellation,
+  type SignalSource,
+} from '@mcp-middleware/core/helpers';
 
 /** One run shared by the callers of a key. */
 export interface Flight {
@@ -63,12 +68,12 @@ export class SingleFlight<T> {
   }
 
   /**
-   * Starts `run` for `key`. It receives the run's signal as a function, for `ctx.with({ signal })`: the
-   * signal is made on first read, and aborts once every waiter has left (never if detached).
+   * Starts `run` for `key`. It receives the run's signal source, for core's `withSignalSource` (no closure
+   * per run): the signal is made on first read, and aborts once every waiter has left (never if detached).
    */
   start(
     key: string,
-    run: (signal: () => AbortSignal) => Promise<T>,
+    run: (source: SignalSource) => Promise<T>,
     detached = false,
     ctx?: RequestContext,
   ): Flight {
@@ -88,7 +93,7 @@ export class SingleFlight<T> {
     this.#flights.set(key, state);
     let pending: Promise<T>;
     try {
-      pending = run(state.cancellation.signal);
+      pending = run(state.cancellation);
     } catch (error) {
       pending = Promise.reject(error);
     }
