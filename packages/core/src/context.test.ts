@@ -23,6 +23,18 @@ describe('ToolContext', () => {
     expect(derived.with({}).get(key)).toBe('alice');
   });
 
+  it('keeps every key apart however many a call sets, on any derived context, and an overwrite replaces', () => {
+    const keys = Array.from({ length: 5 }, (_, i) => createKey<number>(`k${i}`));
+    const ctx = createTestContext();
+    const derived = ctx.with({ args: {} });
+    keys.forEach((key, i) => (i % 2 === 0 ? ctx : derived).set(key, i));
+    for (const key of keys) expect(ctx.get(key)).toBe(derived.get(key));
+    expect(keys.map((key) => derived.with({}).get(key))).toEqual([0, 1, 2, 3, 4]);
+    for (const key of keys) derived.set(key, 10 + (ctx.get(key) ?? 0));
+    expect(keys.map((key) => ctx.get(key))).toEqual([10, 11, 12, 13, 14]);
+    expect(ctx.get(createKey<number>('k0'))).toBeUndefined();
+  });
+
   it('keeps state apart between calls', () => {
     const key = createKey<number>('n');
     const a = createTestContext();

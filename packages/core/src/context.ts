@@ -46,6 +46,12 @@ class CallContext implements ToolContext {
   readonly #channel: EventChannel;
   // The first context of a call owns the state; derived contexts point at it.
   readonly #root: CallContext | undefined;
+  // Per-call state: the first two keys in fields (a call rarely sets more: auth's principal, tracing's
+  // span), the rest in a Map made only then. A Map per call was most of what `set` cost.
+  #key0: Key<unknown> | undefined;
+  #value0: unknown;
+  #key1: Key<unknown> | undefined;
+  #value1: unknown;
   #state: Map<Key<unknown>, unknown> | undefined;
 
   constructor(
@@ -110,12 +116,21 @@ class CallContext implements ToolContext {
   }
 
   get<T>(key: Key<T>): T | undefined {
-    return (this.#root ?? this).#state?.get(key) as T | undefined;
+    const owner = this.#root ?? this;
+    if (owner.#key0 === key) return owner.#value0 as T;
+    if (owner.#key1 === key) return owner.#value1 as T;
+    return owner.#state?.get(key) as T | undefined;
   }
 
   set<T>(key: Key<T>, value: T): void {
     const owner = this.#root ?? this;
-    (owner.#state ??= new Map()).set(key, value);
+    if (owner.#key0 === undefined || owner.#key0 === key) {
+      owner.#key0 = key;
+      owner.#value0 = value;
+    } else if (owner.#key1 === undefined || owner.#key1 === key) {
+      owner.#key1 = key;
+      owner.#value1 = value;
+    } else (owner.#state ??= new Map()).set(key, value);
   }
 
   with(changes: ContextChanges): ToolContext {
