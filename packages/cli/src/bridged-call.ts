@@ -13,6 +13,7 @@ import {
   ResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamConnection } from './upstream.js';
+import { answerError } from './upstream-routing.js';
 
 /** An input request as a 2026 client gets it in `inputRequests`: the method and its params. */
 export interface InputRequest {
@@ -37,7 +38,7 @@ interface Asked {
   readonly key: string;
   readonly request: InputRequest;
   readonly answer: (result: Record<string, unknown>) => void;
-  readonly refuse: (error: McpError) => void;
+  readonly refuse: (error: Error) => void;
 }
 
 // The upstream call itself never times out on its own: each round and each hold is bounded by the bridge.
@@ -63,7 +64,7 @@ export class BridgedCall {
       new Promise((resolve, reject) => {
         // Sent after the call ended (the session may be idle, or serving the next call): no one to ask.
         if (this.#outcome !== undefined) {
-          reject(new McpError(ErrorCode.InternalError, 'the call this request belongs to has ended'));
+          reject(answerError(ErrorCode.InternalError, 'the call this request belongs to has ended'));
           return;
         }
         const key = `r${++this.#keys}`;
@@ -178,7 +179,7 @@ export class BridgedCall {
 
   /** Gives the call up: what the upstream still waits on is refused with `reason`, the call cancelled, the session closed. */
   async end(reason: string): Promise<void> {
-    const error = new McpError(ErrorCode.InternalError, reason);
+    const error = answerError(ErrorCode.InternalError, reason);
     for (const asked of [...this.#handedOut.values(), ...this.#queued]) asked.refuse(error);
     this.#handedOut.clear();
     this.#queued.length = 0;

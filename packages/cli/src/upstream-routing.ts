@@ -9,7 +9,6 @@ import {
   ErrorCode,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
-  McpError,
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
@@ -74,6 +73,15 @@ export function wireRouting(
   if (declared.roots !== undefined) client.setRequestHandler(ListRootsRequestSchema, forward);
 }
 
+/**
+ * The error the gateway answers an upstream's request with. A plain error with a code: the SDK sends its
+ * message as is, where an McpError's would carry an "MCP error -32603:" prefix that the upstream's SDK then
+ * prefixes again when it hands the answer to its tool.
+ */
+export function answerError(code: number, message: string): Error & { code: number } {
+  return Object.assign(new Error(message), { code });
+}
+
 async function forwardRequest(
   hub: SessionHub,
   target: Session | undefined,
@@ -85,7 +93,7 @@ async function forwardRequest(
     const why = hub.foreignInFlight
       ? `a 2026-07-28 client's call is in flight on the shared upstream connection; the gateway asks such a client with input_required only when the upstream is reached over HTTP and the client declares ${CAPABILITY[request.method] ?? request.method} in its _meta clientCapabilities`
       : 'several have requests in flight on one shared upstream connection';
-    throw new McpError(
+    throw answerError(
       ErrorCode.InternalError,
       `the gateway cannot tell which of its clients ${request.method} is for: ${why}`,
     );
