@@ -3,6 +3,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type {
+  JsonSchemaType,
+  JsonSchemaValidator,
+  jsonSchemaValidator,
+} from '@modelcontextprotocol/sdk/validation';
 import type {
   ClientCapabilities,
   Implementation,
@@ -158,6 +164,18 @@ function httpTransport(spec: HttpUpstream): StreamableHTTPClientTransport {
 }
 
 /**
+ * A client's JSON Schema validator whose Ajv is built on first use. The SDK builds an Ajv per Client, a
+ * measurable share of each upstream session's setup and heap, and the gateway's clients never validate
+ * (they list and call with `request`, not `listTools`/`callTool`).
+ */
+class LazyValidator implements jsonSchemaValidator {
+  #ajv: AjvJsonSchemaValidator | undefined;
+  getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
+    return (this.#ajv ??= new AjvJsonSchemaValidator()).getValidator<T>(schema);
+  }
+}
+
+/**
  * Connects to the upstream as an MCP client and completes the handshake. Throws a GatewayError with a
  * message a person can act on when the server cannot be started or reached.
  */
@@ -173,7 +191,10 @@ export async function connectUpstream(
   } catch (error) {
     throw error instanceof GatewayError ? error : startFailure(spec, error, watch, 0);
   }
-  const client = new Client(options.clientInfo, { capabilities: options.capabilities ?? {} });
+  const client = new Client(options.clientInfo, {
+    capabilities: options.capabilities ?? {},
+    jsonSchemaValidator: new LazyValidator(),
+  });
   const extensionMs = http ? 0 : (options.slowStartMs ?? 0);
   try {
     await handshake(client, new ArrivalOrderTransport(transport), watch, extensionMs, options);
