@@ -98,7 +98,7 @@ export function whenCancelled(signal: AbortSignal, callback: () => void): () => 
  * A signal for the layers below, made only when one of them reads it. Pass it to
  * `withSignalSource(ctx, cancellation)` (or its `signal` to `ctx.with({ signal })`); a layer below that
  * only needs to know of an abort asks through {@link watchCancellation} and {@link cancelReasonOf}, which
- * never make the AbortController. A class may extend it to be its own call's signal source (timeout).
+ * never make the AbortController.
  */
 export class Cancellation implements SignalSource {
   #controller: AbortController | undefined;

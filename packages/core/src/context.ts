@@ -186,7 +186,7 @@ export function signalSourceOf(ctx: RequestContext): (() => AbortSignal) | Signa
 
 /**
  * `ctx.with({ signal })` with a signal `source` makes on first read: the same as passing a function, but
- * without the closures a function costs on every call (timeout's Deadline is its own source).
+ * without the closures a function costs on every call (timeout's deadline hands its Cancellation so).
  */
 export function withSignalSource<C extends RequestContext>(ctx: C, source: SignalSource): C {
   if (ctx instanceof CallContext) return ctx.withSource(source) as RequestContext as C;
