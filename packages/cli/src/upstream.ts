@@ -164,11 +164,11 @@ function httpTransport(spec: HttpUpstream): StreamableHTTPClientTransport {
 }
 
 /**
- * A client's JSON Schema validator whose Ajv is built on first use. The SDK builds an Ajv per Client, a
- * measurable share of each upstream session's setup and heap, and the gateway's clients never validate
- * (they list and call with `request`, not `listTools`/`callTool`).
+ * A JSON Schema validator whose Ajv is built on first use. The SDK builds an Ajv per Client and per Server,
+ * a measurable share of each session's setup and heap, and the gateway's never validate: its clients list
+ * and call with `request` (not `listTools`/`callTool`), its servers never call `elicitInput`.
  */
-class LazyValidator implements jsonSchemaValidator {
+export class LazyValidator implements jsonSchemaValidator {
   #ajv: AjvJsonSchemaValidator | undefined;
   getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
     return (this.#ajv ??= new AjvJsonSchemaValidator()).getValidator<T>(schema);
