@@ -165,6 +165,37 @@ describe('cache: hits and misses', () => {
   });
 });
 
+describe('cache: task-augmented calls', () => {
+  it('passes every task-augmented call to the handler: never a hit, never joined, never stored', async () => {
+    const clock = manualClock();
+    const runner = createToolRunner([cache()], { clock, debug: false });
+    const events: MiddlewareEvent[] = [];
+    runner.events.subscribe((event) => events.push(event));
+    let created = 0;
+    const extra = (): ToolExtra =>
+      ({ signal: new AbortController().signal, requestId: ++requestId }) as unknown as ToolExtra;
+    const createTask = (): Promise<CallToolResult> =>
+      Promise.resolve({ task: { taskId: `t${++created}` } } as unknown as CallToolResult);
+    const params = { name: 'search', arguments: { q: 'x' }, task: { ttl: 1000 } };
+    const both = await Promise.all([
+      runner.call(readOnly, params, extra(), createTask),
+      runner.call(readOnly, params, extra(), createTask),
+    ]);
+    const third = await runner.call(readOnly, params, extra(), createTask);
+    expect([...both, third].map((r) => (r as unknown as { task: { taskId: string } }).task.taskId)).toEqual([
+      't1',
+      't2',
+      't3',
+    ]);
+    // The same call without a task is a miss: nothing a task call returned was stored.
+    const plain = await runner.call(readOnly, { name: 'search', arguments: { q: 'x' } }, extra(), () =>
+      Promise.resolve(textResult('plain')),
+    );
+    expect(textOf(plain)).toBe('plain');
+    expect(cacheEvents(events)).toEqual(['miss']);
+  });
+});
+
 describe('cache: which tools', () => {
   it('does not cache a tool that is not read-only, and publishes nothing for it', async () => {
     const h = harness();

@@ -104,6 +104,9 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     let plan = plans.get(ctx.tool);
     if (plan === undefined) plans.set(ctx.tool, (plan = planOf(ctx, cacheable, scope)));
     if (plan === null) return afterWrite === undefined ? next(ctx) : afterWrite(ctx, next);
+    // A task-augmented call (2025-11-25 tasks) creates a task each time: its CreateTaskResult is never a
+    // hit, never joins another call's flight and is never stored.
+    if (ctx.params?.task !== undefined) return next(ctx);
     let args: string;
     try {
       args = canonicalJson(ctx.args, maxArgsChars);
