@@ -138,7 +138,7 @@ async function modernClient(
 
 interface Answer {
   readonly result?: Record<string, unknown>;
-  readonly error?: { code: number; message: string };
+  readonly error?: { code: number; message: string; data?: Record<string, unknown> };
   /** The progress notifications on the request's stream. */
   readonly progress: Record<string, unknown>[];
 }
@@ -281,7 +281,27 @@ describe('requestState over raw HTTP', () => {
   it('answers an unknown requestState with -32602 naming requestState and the fix', async () => {
     const answer = await rawCall(gateway.url as URL, 'ask', { requestState: 'forged', inputResponses: {} });
     expect(answer.error?.code).toBe(-32602);
+    expect(answer.error?.data?.['reason']).toBe('invalid_request_state');
     expect(answer.error?.message).toMatch(/requestState.*start over/);
+  });
+
+  it('resumes a held call only for the tool name and arguments its requestState was issued for', async () => {
+    const url = gateway.url as URL;
+    const first = await rawCall(url, 'ask', { arguments: { who: 'eve' } });
+    const requestState = first.result?.['requestState'];
+    const inputResponses = { r1: { action: 'accept', content: { name: 'eve-name' } } };
+    const otherTool = await rawCall(url, 'roots', { requestState, inputResponses });
+    const otherArgs = await rawCall(url, 'ask', {
+      arguments: { who: 'mallory' },
+      requestState,
+      inputResponses,
+    });
+    for (const refused of [otherTool, otherArgs]) {
+      expect(refused.error).toMatchObject({ code: -32602, data: { reason: 'invalid_request_state' } });
+      expect(refused.error?.message).toMatch(/another tool name or other arguments/);
+    }
+    const resumed = await rawCall(url, 'ask', { arguments: { who: 'eve' }, requestState, inputResponses });
+    expect(resumed.result).toMatchObject({ content: [{ type: 'text', text: 'accept: eve-name' }] });
   });
 
   it("relays the upstream's progress on the stream of the round it happens in, with that round's token", async () => {
@@ -307,12 +327,13 @@ describe('requestState over raw HTTP', () => {
     });
     const requestState = first.result?.['requestState'];
     const inputResponses = { r1: { action: 'accept', content: { name: 'eve-name' } } };
-    const second = await rawCall(gateway.url as URL, 'ask', { requestState, inputResponses });
+    const retry = { arguments: { who: 'eve' }, requestState, inputResponses };
+    const second = await rawCall(gateway.url as URL, 'ask', retry);
     expect(second.result).toMatchObject({
       resultType: 'complete',
       content: [{ type: 'text', text: 'accept: eve-name' }],
     });
-    const replay = await rawCall(gateway.url as URL, 'ask', { requestState, inputResponses });
+    const replay = await rawCall(gateway.url as URL, 'ask', retry);
     expect(replay.error?.code).toBe(-32602);
   });
 });
@@ -412,6 +433,7 @@ describe('a held call under auth', () => {
     const first = await rawCall(url, 'ask', { arguments: { who: 'ann' } }, ALL, ann);
     expect(first.result?.['resultType']).toBe('input_required');
     const retry = {
+      arguments: { who: 'ann' },
       requestState: first.result?.['requestState'],
       inputResponses: { r1: { action: 'accept', content: { name: 'stolen' } } },
     };

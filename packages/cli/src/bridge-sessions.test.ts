@@ -1,63 +1,54 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BridgeSessions, IDLE_MS, IDLE_SESSIONS, sessionKey } from './bridge-sessions.js';
-import type { UpstreamConnection } from './upstream.js';
+import { ConfigError } from '@mcp-middleware/core';
+import { describe, expect, it } from 'vitest';
+import { BridgeSlots } from './bridge-sessions.js';
 
-/** A session record that counts its closes (the bridge's own tests use real upstream sessions). */
-function session(): UpstreamConnection & { closes: number } {
-  const connection = {
-    closes: 0,
-    onlost: undefined,
-    close(): Promise<void> {
-      connection.closes += 1;
-      return Promise.resolve();
-    },
-  };
-  return connection as never;
-}
+const full = (limit: string): object => ({ code: -32603, data: { reason: 'bridge_full', limit } });
 
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-describe('BridgeSessions', () => {
-  it('hands an idle session back only under its own key, once', async () => {
-    const fresh = session();
-    const sessions = new BridgeSessions(() => Promise.resolve(fresh));
-    const kept = session();
-    sessions.give(sessionKey('p1', { sampling: {} }), kept);
-    expect(await sessions.take(sessionKey('p2', { sampling: {} }), {})).toBe(fresh);
-    expect(await sessions.take(sessionKey('p1', { roots: {} }), {})).toBe(fresh);
-    expect(await sessions.take(sessionKey('p1', { sampling: {} }), {})).toBe(kept);
-    expect(await sessions.take(sessionKey('p1', { sampling: {} }), {})).toBe(fresh);
-    expect(sessions.idle).toBe(0);
+describe('BridgeSlots', () => {
+  it('refuses a call past maxCallsPerPrincipal for that principal only, naming the limit', () => {
+    const slots = new BridgeSlots({ maxCallsPerPrincipal: 2 });
+    slots.take('p1');
+    slots.take('p1');
+    expect(() => slots.take('p1')).toThrow(expect.objectContaining(full('maxCallsPerPrincipal')));
+    expect(() => slots.take('p1')).toThrow(/raise maxCallsPerPrincipal/);
+    slots.take('p2');
+    expect(slots.open).toBe(3);
   });
 
-  it('closes a session left idle for IDLE_MS', () => {
-    vi.useFakeTimers();
-    const sessions = new BridgeSessions(() => Promise.resolve(session()));
-    const kept = session();
-    sessions.give('k', kept);
-    vi.advanceTimersByTime(IDLE_MS);
-    expect([kept.closes, sessions.idle]).toEqual([1, 0]);
+  it('refuses any call past maxCalls, calls without a principal included', () => {
+    const slots = new BridgeSlots({ maxCalls: 3 });
+    slots.take(undefined);
+    slots.take(undefined);
+    slots.take('p1');
+    expect(() => slots.take(undefined)).toThrow(expect.objectContaining(full('maxCalls')));
+    expect(() => slots.take('p2')).toThrow(expect.objectContaining(full('maxCalls')));
   });
 
-  it('keeps at most IDLE_SESSIONS, closing the rest at once', () => {
-    const sessions = new BridgeSessions(() => Promise.resolve(session()));
-    const all = Array.from({ length: IDLE_SESSIONS + 2 }, () => session());
-    for (const [i, s] of all.entries()) sessions.give(`k${i % 3}`, s);
-    expect(sessions.idle).toBe(IDLE_SESSIONS);
-    expect(all.map((s) => s.closes).filter((n) => n === 1)).toHaveLength(2);
+  it('takes a slot back when a call ends', () => {
+    const slots = new BridgeSlots({ maxCallsPerPrincipal: 1, maxCalls: 2 });
+    slots.take('p1');
+    slots.take(undefined);
+    slots.give('p1');
+    slots.take('p1');
+    slots.give(undefined);
+    slots.give('p1');
+    expect(slots.open).toBe(0);
+    slots.take('p1');
+    expect(() => slots.take('p1')).toThrow(expect.objectContaining(full('maxCallsPerPrincipal')));
   });
 
-  it('forgets a session the upstream lost, and closes every idle one on close()', async () => {
-    const sessions = new BridgeSessions(() => Promise.resolve(session()));
-    const lost = session();
-    const kept = session();
-    sessions.give('k', lost);
-    sessions.give('k', kept);
-    lost.onlost?.('the upstream closed the connection');
-    expect(sessions.idle).toBe(1);
-    await sessions.close();
-    expect([lost.closes, kept.closes, sessions.idle]).toEqual([0, 1, 0]);
+  it('defaults to 16 per principal and 256 in all', () => {
+    const slots = new BridgeSlots();
+    for (let i = 0; i < 16; i++) slots.take('p1');
+    expect(() => slots.take('p1')).toThrow(expect.objectContaining(full('maxCallsPerPrincipal')));
+    for (let i = 16; i < 256; i++) slots.take(`p${i}`);
+    expect(() => slots.take('another')).toThrow(expect.objectContaining(full('maxCalls')));
+  });
+
+  it('refuses a limit that is not a positive integer, naming it', () => {
+    expect(() => new BridgeSlots({ maxCalls: 0 })).toThrow(ConfigError);
+    expect(() => new BridgeSlots({ maxCallsPerPrincipal: 1.5 })).toThrow(
+      expect.objectContaining({ path: 'maxCallsPerPrincipal' }),
+    );
   });
 });

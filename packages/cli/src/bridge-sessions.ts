@@ -1,87 +1,83 @@
 /**
- * The upstream sessions the MRTR bridge runs calls on, kept idle between calls: one call at a time per
- * session (so whatever a session asks is its current call's), reused only for the same caller with the same
- * declared capabilities, at most {@link IDLE_SESSIONS} idle in all, each closed after {@link IDLE_MS} unused.
- * Opening a session costs an `initialize` round trip; a client that declares capabilities pays it on every
- * call without this.
+ * How many upstream sessions the MRTR bridge holds open. Each bridged call runs on a session of its own from
+ * its start until it ends (done, failed, cancelled, or not resumed in time), and a session is never handed to
+ * another call: a 2025-11-25 upstream's request carries nothing that names the call it belongs to, so a
+ * request sent late by one call could not be told from one of the next call on the same session. A call held
+ * for input keeps its session until its client retries, so the calls open at once are capped per principal
+ * and in total, and a call past the cap is refused before a session is opened.
  */
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { UpstreamConnection } from './upstream.js';
+import { ConfigError } from '@mcp-middleware/core';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 
-/** Idle sessions kept at most, across callers. */
-export const IDLE_SESSIONS = 16;
-/** How long an idle session is kept. */
-export const IDLE_MS = 30_000;
-
-interface Idle {
-  readonly connection: UpstreamConnection;
-  readonly timer: NodeJS.Timeout;
+/** Limits on the bridge's calls open at once (running, or held for their client's retry). */
+export interface BridgeLimits {
+  /**
+   * Bridged calls one principal may have open at once. Calls without a principal (no auth) are bound by
+   * `maxCalls` only: nothing tells their callers apart.
+   * @default 16
+   */
+  readonly maxCallsPerPrincipal?: number | undefined;
+  /**
+   * Bridged calls open at once in all, each holding one upstream session.
+   * @default 256
+   */
+  readonly maxCalls?: number | undefined;
 }
 
-/** The key a session is reused under: who calls, and what the session declared upstream. */
-export function sessionKey(principal: string | undefined, capabilities: ClientCapabilities): string {
-  return JSON.stringify([principal ?? null, capabilities]);
+function limit(path: keyof BridgeLimits, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError(path, `${path} must be a positive integer (got ${String(value)})`);
+  }
+  return value;
 }
 
-/** Idle upstream sessions of the bridge, by {@link sessionKey}. */
-export class BridgeSessions {
-  readonly #open: (capabilities: ClientCapabilities) => Promise<UpstreamConnection>;
-  readonly #idle = new Map<string, Idle[]>();
-  #count = 0;
+/** The JSON-RPC error for a bridged call refused because `limitName` (its value `max`) is reached. */
+function full(limitName: keyof BridgeLimits, max: number, whose: string): McpError {
+  const message =
+    `the gateway already holds ${max} calls waiting on client input ${whose} (${limitName}); answer or ` +
+    'abandon a pending input_required call (each is cancelled when not resumed within the request timeout) ' +
+    `and try again, or raise ${limitName}`;
+  const error = new McpError(ErrorCode.InternalError, message, { reason: 'bridge_full', limit: limitName });
+  error.message = message;
+  return error;
+}
 
-  constructor(open: (capabilities: ClientCapabilities) => Promise<UpstreamConnection>) {
-    this.#open = open;
+/** Counts the bridge's open calls per principal and in all; a call takes a slot before its session opens. */
+export class BridgeSlots {
+  readonly #perPrincipal: number;
+  readonly #total: number;
+  readonly #byPrincipal = new Map<string, number>();
+  #open = 0;
+
+  constructor(limits: BridgeLimits = {}) {
+    this.#perPrincipal = limit('maxCallsPerPrincipal', limits.maxCallsPerPrincipal, 16);
+    this.#total = limit('maxCalls', limits.maxCalls, 256);
   }
 
-  /** Sessions idle now. */
-  get idle(): number {
-    return this.#count;
+  /** Calls open now. */
+  get open(): number {
+    return this.#open;
   }
 
-  /** An idle session for `key`, else a new one declaring `capabilities`. */
-  take(key: string, capabilities: ClientCapabilities): Promise<UpstreamConnection> {
-    const entry = this.#idle.get(key)?.at(-1);
-    if (entry === undefined) return this.#open(capabilities);
-    this.#remove(key, entry);
-    return Promise.resolve(entry.connection);
-  }
-
-  /** Keeps `connection` (its call done) for the next call under `key`, or closes it when enough are kept. */
-  give(key: string, connection: UpstreamConnection): void {
-    if (this.#count >= IDLE_SESSIONS) {
-      void connection.close().catch(() => undefined);
-      return;
+  /** Takes a slot for a call of `principal`, or throws the error naming the limit reached. */
+  take(principal: string | undefined): void {
+    if (this.#open >= this.#total) throw full('maxCalls', this.#total, 'in all');
+    if (principal !== undefined) {
+      const count = this.#byPrincipal.get(principal) ?? 0;
+      if (count >= this.#perPrincipal)
+        throw full('maxCallsPerPrincipal', this.#perPrincipal, 'for this caller');
+      this.#byPrincipal.set(principal, count + 1);
     }
-    const timer = setTimeout(() => {
-      this.#remove(key, entry);
-      void connection.close().catch(() => undefined);
-    }, IDLE_MS);
-    timer.unref();
-    const entry: Idle = { connection, timer };
-    connection.onlost = () => this.#remove(key, entry);
-    const list = this.#idle.get(key);
-    if (list === undefined) this.#idle.set(key, [entry]);
-    else list.push(entry);
-    this.#count += 1;
+    this.#open += 1;
   }
 
-  #remove(key: string, entry: Idle): void {
-    const list = this.#idle.get(key);
-    const at = list?.indexOf(entry) ?? -1;
-    if (list === undefined || at < 0) return;
-    list.splice(at, 1);
-    if (list.length === 0) this.#idle.delete(key);
-    this.#count -= 1;
-    clearTimeout(entry.timer);
-    entry.connection.onlost = undefined;
-  }
-
-  /** Closes every idle session (the upstream restarted, or the gateway is closing). */
-  async close(): Promise<void> {
-    const all = [...this.#idle.values()].flat();
-    this.#idle.clear();
-    this.#count = 0;
-    for (const entry of all) clearTimeout(entry.timer);
-    await Promise.allSettled(all.map((entry) => entry.connection.close()));
+  /** Gives back the slot of a call of `principal` that ended. */
+  give(principal: string | undefined): void {
+    this.#open -= 1;
+    if (principal === undefined) return;
+    const count = (this.#byPrincipal.get(principal) ?? 1) - 1;
+    if (count === 0) this.#byPrincipal.delete(principal);
+    else this.#byPrincipal.set(principal, count);
   }
 }

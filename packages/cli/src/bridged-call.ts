@@ -62,7 +62,7 @@ export class BridgedCall {
     const { client, declared } = connection;
     const ask = (request: { method: string; params?: Record<string, unknown> | undefined }): Promise<never> =>
       new Promise((resolve, reject) => {
-        // Sent after the call ended (the session may be idle, or serving the next call): no one to ask.
+        // Sent after the call ended (its session is closing, never handed to another call): no one to ask.
         if (this.#outcome !== undefined) {
           reject(answerError(ErrorCode.InternalError, 'the call this request belongs to has ended'));
           return;

@@ -113,7 +113,6 @@ export class ModernUpstream {
   /** Forget the verdict (the upstream restarted: it may be another version now). */
   reset(): void {
     this.#verdict = undefined;
-    this.#bridge.reset();
   }
 
   /**
@@ -240,8 +239,7 @@ export class ModernUpstream {
     round: BridgeRound,
   ): Promise<Record<string, unknown>> | undefined {
     const requestState = params?.['requestState'];
-    if (requestState !== undefined)
-      return this.#bridge.resume(requestState, params?.['inputResponses'], round);
+    if (requestState !== undefined) return this.#bridge.resume(params as Record<string, unknown>, round);
     // Only an HTTP upstream gives each call a session of its own, so what it asks is this call's.
     const { spec } = this.#host;
     const asks = isHttpUpstream(spec) ? bridgedCapabilities(meta?.[CLIENT_CAPABILITIES_KEY]) : undefined;
