@@ -448,4 +448,26 @@ describe('a held call under auth', () => {
     );
     expect(own.result).toMatchObject({ content: [{ type: 'text', text: 'decline: undefined' }] });
   });
+
+  it('refuses a principal its 17th call held at once, naming the limit, while another principal is served', async () => {
+    const url = guarded.url as URL;
+    const ann = { 'x-api-key': KEYS.ann };
+    const held = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => rawCall(url, 'ask', { arguments: { who: `ann${i}` } }, ALL, ann)),
+    );
+    expect(held.map((answer) => answer.result?.['resultType'])).toEqual(Array(16).fill('input_required'));
+    const refused = await rawCall(url, 'ask', { arguments: { who: 'ann16' } }, ALL, ann);
+    expect(refused.error).toMatchObject({ data: { reason: 'bridge_full', limit: 'maxCallsPerPrincipal' } });
+    expect(refused.error?.message).toMatch(/answer or abandon a pending input_required call/);
+    const ben = await rawCall(url, 'ask', { arguments: { who: 'ben' } }, ALL, { 'x-api-key': KEYS.ben });
+    expect(ben.result?.['resultType']).toBe('input_required');
+    const retry = {
+      arguments: { who: 'ann0' },
+      requestState: held[0]?.result?.['requestState'],
+      inputResponses: { r1: { action: 'decline' } },
+    };
+    expect((await rawCall(url, 'ask', retry, ALL, ann)).result?.['resultType']).toBe('complete');
+    const again = await rawCall(url, 'ask', { arguments: { who: 'ann16' } }, ALL, ann);
+    expect(again.result?.['resultType']).toBe('input_required');
+  });
 });
