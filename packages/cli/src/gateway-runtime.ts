@@ -71,6 +71,7 @@ export class GatewayRuntime {
       shared: () => this.supervisor.current,
       openOwn: isHttpUpstream(o.upstream) ? (session, caps) => this.#openOwn(session, caps) : undefined,
       requestTimeoutMs: o.requestTimeoutMs,
+      listened: (uri) => this.modern?.notify.resourceUpdated(uri),
     });
     this.router = new ToolRouter({
       runner: this.runner,
@@ -93,6 +94,7 @@ export class GatewayRuntime {
       legacy: () => this.supervisor.current,
       connectTimeoutMs: o.connectTimeoutMs,
       track: (work) => this.hub.trackForeign(work),
+      hold: (uris) => this.hub.listen(uris),
     });
     this.#restarts = registerGatewayMetrics(o.registry, {
       upstreamUp: () => this.supervisor.current !== undefined,

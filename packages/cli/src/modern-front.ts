@@ -46,7 +46,9 @@ export function createModernFront(host: ModernHost): ModernFront {
       const request = await toWebRequest(req as NodeIncomingMessageLike, body, { signal: abort.signal });
       rememberBody(request, body);
       const uris = listenedResources(body);
-      if (uris.length > 0) host.listening?.(uris);
+      // The stream lives as long as its response: closed by the client, the gateway or the network.
+      const release = uris.length > 0 ? host.listening?.(uris) : undefined;
+      if (release !== undefined) res.once('close', release);
       const authInfo = (req as { auth?: AuthInfo }).auth;
       const response = await handler.fetch(request, {
         parsedBody: body,

@@ -25,8 +25,8 @@ export interface ModernHost {
   tools(): readonly Tool[];
   readonly calls: CallTracker;
   readonly requestTimeoutMs: number;
-  /** A client opens `subscriptions/listen` for these resource URIs. */
-  listening?(uris: readonly string[]): void;
+  /** A client opens `subscriptions/listen` for these resource URIs; the release is called when it closes. */
+  listening?(uris: readonly string[]): (() => void) | undefined;
 }
 
 // Results a client may cache (SEP-2549): per caller when a middleware has a step for them (auth filters).

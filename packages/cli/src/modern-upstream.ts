@@ -53,6 +53,8 @@ export interface ModernUpstreamHost {
   readonly connectTimeoutMs: number;
   /** Runs a request on the 2025 connection, counted so its traffic is never taken for a session's. */
   readonly track?: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
+  /** Subscribes `uris` on the 2025 connection for a listen stream; returns the release (session-hub.ts). */
+  readonly hold?: ((uris: readonly string[]) => () => void) | undefined;
 }
 
 /** Strips the 2026 envelope from `_meta` (for a 2025 upstream, which would take it for application data). */
@@ -123,9 +125,23 @@ export class ModernUpstream {
     return this.#listener.watch(onChange);
   }
 
-  /** Makes the upstream listen stream cover `uris` too (a client at the gateway listens for them). */
-  listenFor(uris: readonly string[]): void {
+  /**
+   * A client at the gateway listens for `uris`: a 2026-07-28 upstream's listen stream covers them too; a
+   * 2025-only upstream gets them subscribed on the 2025 connection until the returned release is called.
+   */
+  listenFor(uris: readonly string[]): () => void {
     this.#listener.listenFor(uris);
+    const hold = this.#host.hold;
+    if (hold === undefined) return () => undefined;
+    let release: (() => void) | undefined;
+    let released = false;
+    void this.era().then((era) => {
+      if (era === 'legacy' && !released) release = hold(uris);
+    });
+    return () => {
+      released = true;
+      release?.();
+    };
   }
 
   /** Closes the listen stream (no more re-listening) and cancels the calls held for input. */

@@ -28,6 +28,13 @@ export interface HubOptions {
   readonly openOwn:
     ((session: Session, capabilities: ClientCapabilities) => Promise<UpstreamConnection>) | undefined;
   readonly requestTimeoutMs: number;
+  /** An update of `uri`, which a 2026-07-28 listen stream holds on the shared connection. */
+  readonly listened?: ((uri: string) => void) | undefined;
+}
+
+/** A 2026-07-28 `subscriptions/listen` stream's hold on resource URIs of the shared connection. */
+class ListenHold {
+  constructor(readonly uris: readonly string[]) {}
 }
 
 /** Tracks sessions, gives each its upstream connection, and routes upstream traffic to the right one. */
@@ -35,8 +42,8 @@ export class SessionHub {
   readonly sessions = new Set<Session>();
   readonly #options: HubOptions;
   readonly #byExtra = new WeakMap<object, Session>();
-  // Shared connection only: which sessions subscribed to each URI (subscribed upstream once).
-  readonly #subscribers = new SubscriptionBook();
+  // Shared connection only: which sessions and listen streams hold each URI (subscribed upstream once).
+  readonly #subscribers = new SubscriptionBook<Session | ListenHold>();
   // Requests on the shared connection that belong to no session (2026-07-28 clients): while one is in
   // flight, upstream traffic cannot be told to be a session's by elimination.
   #foreign = 0;
@@ -179,9 +186,38 @@ export class SessionHub {
     wireRouting(connection, owner, this);
   }
 
-  /** The sessions on the shared connection subscribed to `uri`. */
-  subscribersOf(uri: string): ReadonlySet<Session> {
-    return this.#subscribers.of(uri);
+  /** Relays a shared connection's resource update to the sessions and listen streams holding its URI. */
+  updated(notification: ServerNotification & { params: { uri: string } }): void {
+    let listened = false;
+    for (const holder of this.#subscribers.of(notification.params.uri)) {
+      if (holder instanceof ListenHold) listened = true;
+      else this.send(holder, notification);
+    }
+    if (listened) this.#options.listened?.(notification.params.uri);
+  }
+
+  /**
+   * Holds `uris` for a 2026-07-28 listen stream on the shared connection (a 2025-only upstream), counted
+   * with the sessions' subscriptions; returns the release, which unsubscribes what no one else holds.
+   */
+  listen(uris: readonly string[]): () => void {
+    const hold = new ListenHold([...new Set(uris)]);
+    for (const uri of hold.uris) {
+      if (this.#subscribers.add(hold, uri)) this.#upstreamSubscription('subscribeResource', uri);
+    }
+    return () => {
+      for (const uri of hold.uris) {
+        if (this.#subscribers.remove(hold, uri)) this.#upstreamSubscription('unsubscribeResource', uri);
+      }
+    };
+  }
+
+  // Sent in order on the one connection; a failure (upstream down) is mended by resume() on the next one.
+  #upstreamSubscription(method: 'subscribeResource' | 'unsubscribeResource', uri: string): void {
+    void this.#options
+      .shared()
+      ?.client[method]({ uri })
+      .catch(() => undefined);
   }
 
   get requestTimeoutMs(): number {

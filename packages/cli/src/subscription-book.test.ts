@@ -23,6 +23,13 @@ describe('SubscriptionBook', () => {
     expect([...book.uris()]).toEqual([]);
   });
 
+  it('counts a holder added twice to a URI once', () => {
+    const book = new SubscriptionBook();
+    expect(book.add(a, 'x://1')).toBe(true);
+    expect(book.add(a, 'x://1')).toBe(false);
+    expect(book.remove(a, 'x://1')).toBe(true);
+  });
+
   it('ignores the removal of a session that never subscribed', () => {
     const book = new SubscriptionBook();
     book.add(a, 'x://1');

@@ -1,33 +1,38 @@
-/** Which sessions on the shared upstream connection subscribed to which resource URIs (one upstream subscription per URI). */
-import type { Session } from './session.js';
+/**
+ * Who holds which resource URIs on the shared upstream connection: 2025 sessions and 2026-07-28 listen
+ * streams alike, counted per URI, so each URI is subscribed upstream once.
+ */
 
-/** Sessions per URI; says when a URI gains its first subscriber and loses its last. */
-export class SubscriptionBook {
-  readonly #byUri = new Map<string, Set<Session>>();
+/** Holders per URI; says when a URI gains its first holder and loses its last. */
+export class SubscriptionBook<Holder extends object> {
+  readonly #byUri = new Map<string, Set<Holder>>();
 
-  /** Records `session` on `uri`; true when it is the URI's first subscriber (subscribe upstream). */
-  add(session: Session, uri: string): boolean {
-    const sessions = this.#byUri.get(uri) ?? new Set<Session>();
-    this.#byUri.set(uri, sessions);
-    sessions.add(session);
-    return sessions.size === 1;
+  /** Records `holder` on `uri`; true when it is the URI's first holder (subscribe upstream). */
+  add(holder: Holder, uri: string): boolean {
+    const holders = this.#byUri.get(uri) ?? new Set<Holder>();
+    this.#byUri.set(uri, holders);
+    if (holders.has(holder)) return false;
+    holders.add(holder);
+    return holders.size === 1;
   }
 
-  /** Forgets `session` on `uri`; true when that was the URI's last subscriber (unsubscribe upstream). */
-  remove(session: Session, uri: string): boolean {
-    const sessions = this.#byUri.get(uri);
-    if (sessions?.delete(session) !== true || sessions.size > 0) return false;
+  /** Forgets `holder` on `uri`; true when that was the URI's last holder (unsubscribe upstream). */
+  remove(holder: Holder, uri: string): boolean {
+    const holders = this.#byUri.get(uri);
+    if (holders?.delete(holder) !== true || holders.size > 0) return false;
     this.#byUri.delete(uri);
     return true;
   }
 
-  /** The sessions subscribed to `uri`. */
-  of(uri: string): ReadonlySet<Session> {
-    return this.#byUri.get(uri) ?? new Set();
+  /** The holders of `uri`. */
+  of(uri: string): ReadonlySet<Holder> {
+    return this.#byUri.get(uri) ?? EMPTY;
   }
 
-  /** Every URI with a subscriber. */
+  /** Every URI with a holder. */
   uris(): IterableIterator<string> {
     return this.#byUri.keys();
   }
 }
+
+const EMPTY: ReadonlySet<never> = new Set();

@@ -61,8 +61,8 @@ export function wireRouting(
   client.setNotificationHandler(PromptListChangedNotificationSchema, notify);
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => routeLog(hub, owner, n));
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-    const targets = owner === undefined ? hub.subscribersOf(n.params.uri) : [owner];
-    for (const session of targets ?? []) hub.send(session, n);
+    if (owner === undefined) hub.updated(n);
+    else hub.send(owner, n);
   });
   const forward = (request: Forwardable, extra: { signal: AbortSignal }): Promise<never> =>
     forwardRequest(hub, owner ?? hub.requester(), request, extra.signal);

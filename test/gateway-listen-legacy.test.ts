@@ -1,0 +1,121 @@
+// A 2025-11-25-only upstream (SDK 1.32 over stdio) behind the gateway, and 2026-07-28 clients that open
+// subscriptions/listen for its resources: the gateway subscribes each URI once on its 2025 connection, counted
+// with the 2025 sessions' subscriptions, relays each update to exactly the listen streams and sessions that
+// hold its URI, unsubscribes when the last one leaves, and subscribes again after the upstream restarts.
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport, type McpSubscription } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway, type GatewayEvent } from '@mcp-middleware/cli';
+import { text } from './fixtures/upstream-helpers.js';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-subscribable.ts', import.meta.url));
+const A = 'doc://a';
+const B = 'doc://b';
+const POLL = { timeout: 20_000, interval: 100 };
+
+/** A 2026-07-28 client with an open listen stream, and the updates it heard. */
+interface Listener {
+  readonly client: Client;
+  readonly subscription: McpSubscription;
+  readonly updates: string[];
+}
+
+let gateway: Gateway;
+let legacy: V1Client;
+const legacyUpdates: string[] = [];
+const events: GatewayEvent[] = [];
+const clients: Client[] = [];
+
+async function listener(uris: string[]): Promise<Listener> {
+  const client = new Client({ name: 'listener', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  const updates: string[] = [];
+  client.setNotificationHandler('notifications/resources/updated', (n) => {
+    updates.push(n.params.uri);
+  });
+  await client.connect(new StreamableHTTPClientTransport(gateway.url as URL));
+  clients.push(client);
+  expect(client.getProtocolEra()).toBe('modern');
+  const subscription = await client.listen({ resourceSubscriptions: uris });
+  return { client, subscription, updates };
+}
+
+/** Every resources/subscribe and unsubscribe the current upstream process answered, in order. */
+async function upstreamLog(): Promise<string[]> {
+  return JSON.parse(text(await legacy.callTool({ name: 'log', arguments: {} }))) as string[];
+}
+
+const touch = (uri: string): Promise<unknown> => legacy.callTool({ name: 'touch', arguments: { uri } });
+
+beforeAll(async () => {
+  gateway = await createGateway({
+    upstream: { command: process.execPath, args: ['--import', 'tsx', FIXTURE] },
+    listen: 'http://127.0.0.1:0/mcp',
+    restart: { delayMs: 50 },
+    onEvent: (event) => events.push(event),
+  });
+  legacy = new V1Client({ name: 'session', version: '1.0.0' });
+  legacy.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+    legacyUpdates.push(n.params.uri);
+  });
+  await legacy.connect(new V1Transport(gateway.url as URL));
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of clients) await client.close().catch(() => undefined);
+  await legacy?.close().catch(() => undefined);
+  await gateway?.close({ drainTimeoutMs: 0 });
+});
+
+describe('subscriptions/listen in front of a 2025-only upstream', () => {
+  let a: Listener;
+  let b: Listener;
+
+  it('subscribes a URI upstream once for a 2025 session and a listen stream that both hold it', async () => {
+    await legacy.subscribeResource({ uri: A });
+    a = await listener([A]);
+    b = await listener([B]);
+    await expect.poll(upstreamLog, POLL).toContain(`subscribe ${B}`);
+    expect(await upstreamLog()).toEqual([`subscribe ${A}`, `subscribe ${B}`]);
+  });
+
+  it('relays an update to the listen stream and the session holding its URI, and to no other', async () => {
+    await touch(A);
+    await expect.poll(() => [a.updates, legacyUpdates], POLL).toEqual([[A], [A]]);
+    // B hears its own URI after A's update was relayed: had A's reached B, it would have come first.
+    await touch(B);
+    await expect.poll(() => b.updates, POLL).toEqual([B]);
+    expect([a.updates, legacyUpdates]).toEqual([[A], [A]]);
+  });
+
+  it('unsubscribes a URI upstream only when its last holder leaves, a disconnected client included', async () => {
+    await legacy.unsubscribeResource({ uri: A });
+    expect(await upstreamLog()).not.toContain(`unsubscribe ${A}`);
+    await a.subscription.close();
+    await expect.poll(upstreamLog, POLL).toContain(`unsubscribe ${A}`);
+    // B's client goes away without closing its stream first.
+    await b.client.close();
+    await expect.poll(upstreamLog, POLL).toContain(`unsubscribe ${B}`);
+    expect(await upstreamLog()).toEqual([
+      `subscribe ${A}`,
+      `subscribe ${B}`,
+      `unsubscribe ${A}`,
+      `unsubscribe ${B}`,
+    ]);
+  });
+
+  it('subscribes what is still listened again on the restarted upstream, and relays its updates', async () => {
+    const c = await listener([A]);
+    await expect.poll(async () => (await upstreamLog()).at(-1), POLL).toBe(`subscribe ${A}`);
+    await legacy.callTool({ name: 'crash', arguments: {} }).catch(() => undefined);
+    await expect
+      .poll(() => events.some((e) => e.type === 'upstream-connected' && e.restart), POLL)
+      .toBe(true);
+    await expect.poll(upstreamLog, POLL).toEqual([`subscribe ${A}`]);
+    await touch(A);
+    await expect.poll(() => c.updates, POLL).toEqual([A]);
+    expect(legacyUpdates).toEqual([A]);
+  });
+});
