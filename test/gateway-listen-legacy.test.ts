@@ -1,7 +1,9 @@
 // A 2025-11-25-only upstream (SDK 1.32 over stdio) behind the gateway, and 2026-07-28 clients that open
 // subscriptions/listen for its resources: the gateway subscribes each URI once on its 2025 connection, counted
 // with the 2025 sessions' subscriptions, relays each update to exactly the listen streams and sessions that
-// hold its URI, unsubscribes when the last one leaves, and subscribes again after the upstream restarts.
+// hold its URI, unsubscribes when the last one leaves, and subscribes again after the upstream restarts. Over
+// a stdio upstream (one connection shared with the 2025 sessions) and an HTTP one (where it is the gateway's
+// shared upstream session that subscribes for the listen streams).
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport, type McpSubscription } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -10,6 +12,7 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway, type GatewayEvent } from '@mcp-middleware/cli';
 import { text } from './fixtures/upstream-helpers.js';
+import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-subscribable.ts', import.meta.url));
 const A = 'doc://a';
@@ -29,13 +32,13 @@ const legacyUpdates: string[] = [];
 const events: GatewayEvent[] = [];
 const clients: Client[] = [];
 
-async function listener(uris: string[]): Promise<Listener> {
+async function listener(uris: string[], at: Gateway = gateway): Promise<Listener> {
   const client = new Client({ name: 'listener', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
   const updates: string[] = [];
   client.setNotificationHandler('notifications/resources/updated', (n) => {
     updates.push(n.params.uri);
   });
-  await client.connect(new StreamableHTTPClientTransport(gateway.url as URL));
+  await client.connect(new StreamableHTTPClientTransport(at.url as URL));
   clients.push(client);
   expect(client.getProtocolEra()).toBe('modern');
   const subscription = await client.listen({ resourceSubscriptions: uris });
@@ -117,5 +120,46 @@ describe('subscriptions/listen in front of a 2025-only upstream', () => {
     await touch(A);
     await expect.poll(() => c.updates, POLL).toEqual([A]);
     expect(legacyUpdates).toEqual([A]);
+  });
+});
+
+describe('subscriptions/listen in front of a 2025-only HTTP upstream', () => {
+  const GREETING = 'fixture://greeting';
+  const OTHER = 'fixture://other';
+  let upstream: HttpUpstreamFixture;
+  let front: Gateway;
+  let caller: Listener;
+
+  /** The URIs the gateway's shared upstream session is subscribed to (asked on that session). */
+  async function subscribed(): Promise<string[]> {
+    const result = await caller.client.callTool({ name: 'subscriptions', arguments: {} });
+    return (JSON.parse(text(result)) as string[]).sort();
+  }
+
+  beforeAll(async () => {
+    upstream = await startHttpUpstream();
+    front = await createGateway({ upstream: { url: upstream.url.href }, listen: 'http://127.0.0.1:0/mcp' });
+    // A 2026 client that declares nothing: its calls go on the gateway's shared upstream session.
+    caller = await listener([], front);
+  }, 60_000);
+
+  afterAll(async () => {
+    await front?.close({ drainTimeoutMs: 0 });
+    await upstream?.kill();
+  });
+
+  it('subscribes, relays to exactly the streams that named the URI, and unsubscribes when they close', async () => {
+    const one = await listener([GREETING], front);
+    const two = await listener([OTHER], front);
+    await expect.poll(subscribed, POLL).toEqual([GREETING, OTHER]);
+    await caller.client.callTool({ name: 'touch', arguments: { uri: GREETING } });
+    await expect.poll(() => one.updates, POLL).toEqual([GREETING]);
+    await caller.client.callTool({ name: 'touch', arguments: { uri: OTHER } });
+    await expect.poll(() => two.updates, POLL).toEqual([OTHER]);
+    expect([one.updates, caller.updates]).toEqual([[GREETING], []]);
+    await one.subscription.close();
+    await expect.poll(subscribed, POLL).toEqual([OTHER]);
+    await two.client.close();
+    await expect.poll(subscribed, POLL).toEqual([]);
   });
 });
