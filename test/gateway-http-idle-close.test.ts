@@ -1,6 +1,7 @@
 // An HTTP upstream closes a kept-alive socket the moment the gateway reuses it (its keep-alive timeout
-// running out as the request leaves): the gateway sends that request once more on a fresh connection, and
-// never sends again a request the upstream answered any part of.
+// running out as the request leaves): the gateway sends a request that changes nothing (a read) once more on
+// a fresh connection; a tools/call, which the upstream may have run before dying, and any request the
+// upstream answered part of, are never sent again.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -24,6 +25,8 @@ class IdleCloser {
   sprung = 0;
   /** tools/call requests the upstream received. */
   callsForwarded = 0;
+  /** resources/read requests the upstream received. */
+  readsForwarded = 0;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
 
@@ -49,6 +52,7 @@ class IdleCloser {
         dropOnAnswer = true;
       }
       if (chunk.includes('"tools/call"')) this.callsForwarded++;
+      if (chunk.includes('"resources/read"')) this.readsForwarded++;
       server.write(chunk);
     });
     server.on('data', (chunk: Buffer) => {
@@ -110,16 +114,31 @@ describe('an HTTP upstream that closes a kept-alive socket as the gateway reuses
   });
 
   it.each(['close-unread', 'reset-unread'] as const)(
-    'answers the call whose reused socket the upstream dropped unread (%s), sending it upstream once',
+    'answers a read whose reused socket the upstream dropped unread (%s), sending it upstream once',
+    async (trap) => {
+      const sprung = proxy.sprung;
+      const forwarded = proxy.readsForwarded;
+      proxy.trap = trap;
+      const read = await client.readResource({ uri: 'fixture://greeting' });
+      expect(proxy.sprung).toBe(sprung + 1);
+      expect(read.contents).toHaveLength(1);
+      expect(proxy.readsForwarded).toBe(forwarded + 1);
+    },
+  );
+
+  it.each(['close-unread', 'reset-unread'] as const)(
+    'does not send again a tools/call whose reused socket dropped unread (%s): to the client it looks like a crash mid-call',
     async (trap) => {
       const sprung = proxy.sprung;
       const forwarded = proxy.callsForwarded;
       proxy.trap = trap;
       const result = await client.callTool({ name: 'echo', arguments: { text: 'hello' } });
       expect(proxy.sprung).toBe(sprung + 1);
-      expect(result.isError).not.toBe(true);
-      expect(text(result)).toBe('hello');
-      expect(proxy.callsForwarded).toBe(forwarded + 1);
+      expect(result.isError).toBe(true);
+      expect(JSON.stringify(result._meta)).toContain('UPSTREAM_ERROR');
+      expect(proxy.callsForwarded).toBe(forwarded);
+      // The next call goes on a fresh socket and is answered.
+      expect(text(await client.callTool({ name: 'echo', arguments: { text: 'again' } }))).toBe('again');
     },
   );
 

@@ -6,7 +6,7 @@ import {
   type Socket,
 } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { upstreamFetch } from './upstream-fetch.js';
+import { resendable, upstreamFetch } from './upstream-fetch.js';
 
 const servers: (HttpServer | NetServer)[] = [];
 const rawSockets: Socket[] = [];
@@ -112,8 +112,64 @@ describe('upstreamFetch', () => {
       }),
     );
     expect(await (await upstreamFetch(url)).text()).toBe('ok');
-    expect(await (await upstreamFetch(url, { method: 'POST', body: 'x' })).text()).toBe('ok');
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' });
+    expect(await (await upstreamFetch(url, { method: 'POST', body: list })).text()).toBe('ok');
     expect(seen).toEqual(['1.1', '1.2', '2.1']);
+  });
+
+  it('never sends again a tools/call its reused socket lost: the upstream may have run it', async () => {
+    const seen: string[] = [];
+    const url = await listen(
+      // The second request on the first connection is read, then the connection dies without a byte back:
+      // exactly what an idle close looks like to the client, and the tool may have run.
+      rawServer((socket, nth, connection) => {
+        seen.push(`${connection}.${nth}`);
+        if (connection === 1 && nth === 2) {
+          socket.destroy();
+          return false;
+        }
+        return true;
+      }),
+    );
+    expect(await (await upstreamFetch(url)).text()).toBe('ok');
+    const call = { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'pay', arguments: {} } };
+    // Alone or in a batch beside a harmless request, a tools/call goes once.
+    await expect(
+      upstreamFetch(url, {
+        method: 'POST',
+        body: JSON.stringify([{ jsonrpc: '2.0', id: 9, method: 'ping' }, call]),
+      }),
+    ).rejects.toThrow('fetch failed');
+    expect(seen).toEqual(['1.1', '1.2']);
+  });
+
+  it('tells which bodies may go twice', () => {
+    const request = (method: string, id: unknown = 1) => JSON.stringify({ jsonrpc: '2.0', id, method });
+    expect(resendable('GET', undefined)).toBe(true);
+    expect(resendable('DELETE', undefined)).toBe(true);
+    expect(resendable('POST', request('resources/read'))).toBe(true);
+    expect(resendable('POST', new TextEncoder().encode(request('tools/list')))).toBe(true);
+    expect(resendable('POST', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }))).toBe(
+      true,
+    );
+    expect(resendable('POST', JSON.stringify({ jsonrpc: '2.0', id: 3, result: {} }))).toBe(true);
+    for (const method of ['tools/call', 'tasks/cancel', 'sampling/createMessage', 'vendor/anything']) {
+      expect(resendable('POST', request(method)), method).toBe(false);
+    }
+    expect(resendable('POST', `[${request('ping')},${request('tools/call', 2)}]`)).toBe(false);
+    expect(resendable('POST', 'not json')).toBe(false);
+    expect(resendable('POST', undefined)).toBe(false);
+  });
+
+  it('fails, and does not crash, on a status a web Response cannot carry', async () => {
+    const url = await listen(
+      createNetServer((socket) => {
+        rawSockets.push(socket);
+        socket.on('error', () => undefined);
+        socket.once('data', () => socket.write('HTTP/1.1 600 Odd\r\ncontent-length: 0\r\n\r\n'));
+      }),
+    );
+    await expect(upstreamFetch(url, { method: 'POST', body: '{}' })).rejects.toThrow('fetch failed');
   });
 
   it('does not send again a request whose fresh socket closed before answering', async () => {

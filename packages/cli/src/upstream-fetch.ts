@@ -1,7 +1,8 @@
 /**
  * The `fetch` the gateway's upstream HTTP transports use: node:http keep-alive agents, one pool per process.
  * A request a reused kept-alive socket lost before any answer (the upstream closed the idle socket as the
- * request left) is sent once more on a fresh connection; any other failure is the caller's.
+ * request left) is sent once more on a fresh connection, but only when sending it twice changes nothing (see
+ * `resendable`); any other failure is the caller's.
  */
 import { setMaxListeners } from 'node:events';
 import {
@@ -55,6 +56,55 @@ function lostIdleSocket(req: ClientRequest, error: NodeJS.ErrnoException, readBe
     // Not one byte of an answer: a status line cut short means the upstream had the request.
     (req.socket?.bytesRead ?? Infinity) === readBefore
   );
+}
+
+/**
+ * Requests whose second delivery changes nothing upstream. A socket lost before any answer looks the same
+ * whether the upstream closed it idle (never read the request) or read the request and then died, so only
+ * these are sent again (RFC 9110 §9.2.2); a `tools/call` may have run and is left to the caller.
+ */
+const RESENDABLE_METHODS = new Set([
+  'initialize',
+  'ping',
+  'server/discover',
+  'tools/list',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'completion/complete',
+  'logging/setLevel',
+  'subscriptions/listen',
+  'tasks/get',
+  'tasks/list',
+  'tasks/result',
+]);
+
+/**
+ * True when sending `body` again is harmless: a GET (a stream), a DELETE (ends a session, once or twice), or a
+ * POST whose JSON-RPC requests are all in RESENDABLE_METHODS (notifications and responses are harmless too).
+ * Read only on the failure path, so no request pays for the parse.
+ */
+export function resendable(method: string, body: string | Uint8Array | undefined): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return true;
+  if (body === undefined) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+  } catch {
+    return false;
+  }
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  return messages.every((message: unknown) => {
+    if (typeof message !== 'object' || message === null) return false;
+    const { id, method: called } = message as { id?: unknown; method?: unknown };
+    if (called === undefined) return true; // a response to the upstream's own request
+    if (typeof called !== 'string') return false;
+    return id === undefined || RESENDABLE_METHODS.has(called);
+  });
 }
 
 function headersOf(init: RequestInit | undefined): Record<string, string> {
@@ -144,7 +194,14 @@ export function upstreamFetch(url: string | URL, init?: RequestInit): Promise<Re
       let answered = false;
       const req = (https ? httpsRequest : httpRequest)(target, options, (res) => {
         answered = true;
-        resolve(responseOf(res, method, done));
+        try {
+          resolve(responseOf(res, method, done));
+        } catch (error) {
+          // A status a web Response cannot carry (below 200 or above 599): fail the fetch, as fetch does.
+          res.destroy();
+          done();
+          reject(new TypeError('fetch failed', { cause: error }));
+        }
       });
       current = req;
       let readBefore = -1;
@@ -152,8 +209,14 @@ export function upstreamFetch(url: string | URL, init?: RequestInit): Promise<Re
         readBefore = socket.bytesRead;
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
-        // Once, and only before any answer: a request the upstream may have started is never sent again.
-        if (!retried && !answered && signal?.aborted !== true && lostIdleSocket(req, error, readBefore))
+        // Once, only before any answer, and only a request whose second delivery changes nothing.
+        if (
+          !retried &&
+          !answered &&
+          signal?.aborted !== true &&
+          lostIdleSocket(req, error, readBefore) &&
+          resendable(method, body)
+        )
           return send(true);
         done();
         reject(signal?.aborted === true ? signal.reason : new TypeError('fetch failed', { cause: error }));
