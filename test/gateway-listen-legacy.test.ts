@@ -109,6 +109,19 @@ describe('subscriptions/listen in front of a 2025-only upstream', () => {
     ]);
   });
 
+  it('subscribes at most 1000 URIs for listen streams, and releases them all when the stream closes', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `doc://many/${i}`);
+    const wide = await listener(many);
+    const subscribes = async (): Promise<string[]> =>
+      (await upstreamLog()).filter((line) => line.startsWith('subscribe doc://many/'));
+    await expect.poll(async () => (await subscribes()).length, POLL).toBe(1000);
+    expect(await subscribes()).not.toContain('subscribe doc://many/1000');
+    await wide.subscription.close();
+    const unsubscribes = async (): Promise<number> =>
+      (await upstreamLog()).filter((line) => line.startsWith('unsubscribe doc://many/')).length;
+    await expect.poll(unsubscribes, POLL).toBe(1000);
+  });
+
   it('subscribes what is still listened again on the restarted upstream, and relays its updates', async () => {
     const c = await listener([A]);
     await expect.poll(async () => (await upstreamLog()).at(-1), POLL).toBe(`subscribe ${A}`);

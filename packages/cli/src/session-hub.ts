@@ -32,6 +32,9 @@ export interface HubOptions {
   readonly listened?: ((uri: string) => void) | undefined;
 }
 
+/** Resource URIs listen streams may have subscribed on the shared connection, with the sessions' ones. */
+const MAX_LISTENED_URIS = 1000;
+
 /** A 2026-07-28 `subscriptions/listen` stream's hold on resource URIs of the shared connection. */
 class ListenHold {
   constructor(readonly uris: readonly string[]) {}
@@ -201,9 +204,12 @@ export class SessionHub {
    * with the sessions' subscriptions; returns the release, which unsubscribes what no one else holds.
    */
   listen(uris: readonly string[]): () => void {
+    const book = this.#subscribers;
+    // A stream never makes the connection hold more than MAX_LISTENED_URIS; what is past it is not heard.
+    const fits = (uri: string): boolean => book.of(uri).size > 0 || book.size < MAX_LISTENED_URIS;
     const hold = new ListenHold([...new Set(uris)]);
     for (const uri of hold.uris) {
-      if (this.#subscribers.add(hold, uri)) this.#upstreamSubscription('subscribeResource', uri);
+      if (fits(uri) && book.add(hold, uri)) this.#upstreamSubscription('subscribeResource', uri);
     }
     return () => {
       for (const uri of hold.uris) {

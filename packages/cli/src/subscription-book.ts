@@ -29,6 +29,11 @@ export class SubscriptionBook<Holder extends object> {
     return this.#byUri.get(uri) ?? EMPTY;
   }
 
+  /** How many URIs have a holder. */
+  get size(): number {
+    return this.#byUri.size;
+  }
+
   /** Every URI with a holder. */
   uris(): IterableIterator<string> {
     return this.#byUri.keys();
