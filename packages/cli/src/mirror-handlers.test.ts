@@ -24,6 +24,7 @@ function fixture(client: Partial<Client> | undefined, pipeline: Middleware[] = [
     setLevel: (s, level) => (calls.push(['setLevel', s, level]), Promise.resolve()),
     subscribe: (s, uri) => (calls.push(['subscribe', s, uri]), Promise.resolve()),
     unsubscribe: (s, uri) => (calls.push(['unsubscribe', s, uri]), Promise.resolve()),
+    send: (s, notification) => void calls.push(['send', s, notification.method]),
   };
   const host: MirrorHost = {
     hub,

@@ -6,9 +6,14 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
+  CancelTaskResultSchema,
   ErrorCode,
+  GetTaskPayloadResultSchema,
+  GetTaskResultSchema,
+  ListTasksResultSchema,
   McpError,
   type CallToolRequest,
+  type ListTasksResult,
   type LoggingLevel,
   type SubscribeRequest,
   type Tool,
@@ -19,13 +24,14 @@ import { extraFor, requestTarget } from '@mcp-middleware/core/helpers';
 import { isPropagating } from './gateway-tracing.js';
 import type { Session } from './session.js';
 import type { SessionHub } from './session-hub.js';
+import { TaskBook } from './task-book.js';
 import { forwardMeta, rethrowUpstream } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
 
 /** What a mirror session uses of the hub: its connection, request tracking, levels and subscriptions. */
 export type MirrorHub = Pick<
   SessionHub,
-  'connectionFor' | 'track' | 'setLevel' | 'subscribe' | 'unsubscribe'
+  'connectionFor' | 'track' | 'setLevel' | 'subscribe' | 'unsubscribe' | 'send'
 >;
 
 /** What a mirror server asks of the gateway. */
@@ -116,8 +122,64 @@ export class MirrorHandlers {
   /** tools/call: the gateway's call path (its own pipeline run), tracked as the session's request. */
   readonly callTool = (request: CallToolRequest, extra: ToolExtra): Promise<CallToolResult> =>
     this.#host.hub.track(this.#session, extra.requestId, () =>
-      this.#host.callTool(this.#session, request.params, extra),
+      request.params.task === undefined
+        ? this.#host.callTool(this.#session, request.params, extra)
+        : this.#createTask(request.params, extra),
     );
+
+  /** The task book of the session's connection, which routes its tasks' status notifications. */
+  async #book(): Promise<{ client: Client; book: TaskBook }> {
+    const { client } = await this.#live();
+    return { client, book: TaskBook.of(client, (session, n) => this.#host.hub.send(session, n)) };
+  }
+
+  /**
+   * A task-augmented tools/call: the pipeline runs as on any call and the upstream's CreateTaskResult comes
+   * back unchanged, its task recorded as this session's. A refusal cannot be an `isError` result here (the
+   * client asked for a task), so it is a JSON-RPC error carrying the refusal.
+   */
+  async #createTask(params: CallToolRequest['params'], extra: ToolExtra): Promise<CallToolResult> {
+    const { book } = await this.#book();
+    const result = await this.#host.callTool(this.#session, params, extra);
+    const taskId = (result as { task?: { taskId?: unknown } }).task?.taskId;
+    if (typeof taskId === 'string') {
+      book.record(this.#session, taskId);
+      return result;
+    }
+    const said = result.content?.find((part) => part.type === 'text')?.text ?? 'no task was created';
+    throw new McpError(ErrorCode.InternalError, `tool \`${params.name}\` did not create a task: ${said}`, {
+      result,
+    });
+  }
+
+  /** tasks/get, tasks/result, tasks/cancel: for a task this session created, on its connection. */
+  task<R extends Result>(
+    method: 'tasks/get' | 'tasks/result' | 'tasks/cancel',
+    schema: typeof GetTaskResultSchema | typeof GetTaskPayloadResultSchema | typeof CancelTaskResultSchema,
+  ): MirrorHandler<Params & { taskId: string }, R> {
+    const timeout = this.#host.requestTimeoutMs;
+    return this.guarded(method, async (params: Params & { taskId: string }, extra) => {
+      const { client, book } = await this.#book();
+      book.check(this.#session, params.taskId);
+      const options = { signal: extra.signal, timeout };
+      return (await client.request({ method, params: forwardParams(params) }, schema, options)) as R;
+    });
+  }
+
+  /** tasks/list: the upstream's list without the tasks other sessions created. */
+  listTasks(): MirrorHandler<Params | undefined, ListTasksResult> {
+    const timeout = this.#host.requestTimeoutMs;
+    return this.guarded('tasks/list', async (params: Params | undefined, extra) => {
+      const { client, book } = await this.#book();
+      const options = { signal: extra.signal, timeout };
+      const listed = await client.request(
+        { method: 'tasks/list', params: forwardParams(params) },
+        ListTasksResultSchema,
+        options,
+      );
+      return { ...listed, tasks: book.only(this.#session, listed.tasks) };
+    });
+  }
 
   /** logging/setLevel: the hub forwards the level the session's clients ask for. */
   readonly setLevel = async (request: { params: { level: LoggingLevel } }): Promise<Result> => {

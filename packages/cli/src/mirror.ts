@@ -2,11 +2,18 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
+  CancelTaskRequestSchema,
+  CancelTaskResultSchema,
   CompleteRequestSchema,
+  GetTaskPayloadRequestSchema,
+  GetTaskPayloadResultSchema,
+  GetTaskRequestSchema,
+  GetTaskResultSchema,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
+  ListTasksRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
   RootsListChangedNotificationSchema,
@@ -37,6 +44,8 @@ export function mirroredCapabilities(upstream: ServerCapabilities): ServerCapabi
     ...(upstream.prompts !== undefined && { prompts: { listChanged: true } }),
     ...(upstream.logging !== undefined && { logging: {} }),
     ...(upstream.completions !== undefined && { completions: {} }),
+    // Tasks (2025-11-25, experimental) exactly as declared: which requests may create one, list, cancel.
+    ...(upstream.tasks !== undefined && { tasks: upstream.tasks }),
   };
 }
 
@@ -97,6 +106,20 @@ function handleSubscriptions(server: Server, on: MirrorHandlers): void {
   server.setRequestHandler(UnsubscribeRequestSchema, on.unsubscribe());
 }
 
+/** The tasks/* methods the upstream answers, each only for the session's own tasks, on its connection. */
+function handleTasks(
+  server: Server,
+  on: MirrorHandlers,
+  tasks: NonNullable<ServerCapabilities['tasks']>,
+): void {
+  server.setRequestHandler(GetTaskRequestSchema, on.task('tasks/get', GetTaskResultSchema));
+  server.setRequestHandler(GetTaskPayloadRequestSchema, on.task('tasks/result', GetTaskPayloadResultSchema));
+  if (tasks.list !== undefined) server.setRequestHandler(ListTasksRequestSchema, on.listTasks());
+  if (tasks.cancel !== undefined) {
+    server.setRequestHandler(CancelTaskRequestSchema, on.task('tasks/cancel', CancelTaskResultSchema));
+  }
+}
+
 /** Creates the Server for one downstream session, bound to the gateway; a handler per upstream capability. */
 export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnection): Session {
   const capabilities = mirroredCapabilities(upstream.capabilities);
@@ -112,6 +135,7 @@ export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnectio
   if (capabilities.completions !== undefined) handleCompletions(server, on);
   if (capabilities.logging !== undefined) server.setRequestHandler(SetLevelRequestSchema, on.setLevel);
   if (capabilities.resources?.subscribe === true) handleSubscriptions(server, on);
+  if (capabilities.tasks !== undefined) handleTasks(server, on, capabilities.tasks);
   server.setNotificationHandler(RootsListChangedNotificationSchema, on.rootsChanged);
   return session;
 }

@@ -2,6 +2,7 @@
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolResultSchema,
+  CreateTaskResultSchema,
   ErrorCode,
   McpError,
   type CallToolRequest,
@@ -118,6 +119,9 @@ export function upstreamToolHandler(
         meta === undefined
           ? { name: ctx.tool.name, arguments: ctx.args }
           : { name: ctx.tool.name, arguments: ctx.args, _meta: meta };
+      // A task-augmented call (2025-11-25 tasks) goes up as one; its answer is a CreateTaskResult.
+      const task = ctx.params?.task as CallToolRequest['params']['task'];
+      if (task !== undefined) params.task = task;
       const token = ctx.meta?.progressToken;
       const options: RequestOptions =
         token === undefined
@@ -135,7 +139,12 @@ export function upstreamToolHandler(
                   .catch(() => undefined);
               },
             };
-      return connection.client.request({ method: 'tools/call', params }, CallToolResultSchema, options);
+      const schema = task === undefined ? CallToolResultSchema : CreateTaskResultSchema;
+      return connection.client.request(
+        { method: 'tools/call', params },
+        schema,
+        options,
+      ) as Promise<CallToolResult>;
     };
     return upstreamCall('tools/call', ctx.tool.name, send).then(undefined, (error: unknown) => {
       throw upstreamFailure(error, ctx, requestTimeoutMs);

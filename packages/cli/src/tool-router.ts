@@ -106,7 +106,9 @@ export class ToolRouter {
     try {
       // Its own session not opening is the pipeline's to see: the shared list's run reports it.
       const table = await this.#tableFor(session).catch(() => this.shared);
-      return await table.run(params.name)(params.arguments, extra);
+      return await (params.task === undefined
+        ? table.run(params.name)(params.arguments, extra)
+        : table.runWithParams(params, extra));
     } finally {
       calls.leave();
     }

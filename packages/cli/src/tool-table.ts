@@ -1,6 +1,14 @@
 /** The upstream's tool list, and one bound pipeline run per tool, rebuilt only when the list changes. */
 import { ListToolsResultSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, ToolArgs, ToolExtra, ToolHandler, ToolRunner } from '@mcp-middleware/core';
+import type {
+  CallToolResult,
+  ToolArgs,
+  ToolContext,
+  ToolExtra,
+  ToolHandler,
+  ToolInfo,
+  ToolRunner,
+} from '@mcp-middleware/core';
 import { toolInfoOf } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
 
@@ -34,6 +42,7 @@ export class ToolTable {
   readonly #handler: ToolHandler;
   #tools: readonly Tool[] = [];
   #runs = new Map<string, ToolRun>();
+  #infos = new Map<string, ToolInfo>();
   #refreshing: Promise<void> | undefined;
   #again = false;
 
@@ -52,11 +61,25 @@ export class ToolTable {
     return this.#runs.get(name) ?? this.#runner.bind(Object.freeze({ name }), this.#handler);
   }
 
+  /**
+   * Runs a call whose raw params the pipeline and the handler must see: a task-augmented one (`params.task`),
+   * which the handler sends upstream as such and which validation and cache leave alone.
+   */
+  runWithParams(
+    params: Readonly<Record<string, unknown>> & { name: string },
+    extra: ToolExtra,
+  ): Promise<CallToolResult> {
+    const tool = this.#infos.get(params.name) ?? Object.freeze({ name: params.name });
+    const handler = this.#handler;
+    return this.#runner.call(tool, params, extra, (ctx) => Promise.resolve(handler(ctx as ToolContext)));
+  }
+
   /** Replaces the list; ToolInfo objects and bound runs are built here, never per call. */
   install(tools: readonly Tool[]): void {
     this.#tools = tools;
+    this.#infos = new Map(tools.map((tool) => [tool.name, toolInfoOf(tool)]));
     this.#runs = new Map(
-      tools.map((tool) => [tool.name, this.#runner.bind(toolInfoOf(tool), this.#handler)]),
+      [...this.#infos].map(([name, info]) => [name, this.#runner.bind(info, this.#handler)]),
     );
   }
 
