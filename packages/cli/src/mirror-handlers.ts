@@ -139,11 +139,13 @@ export class MirrorHandlers {
    * client asked for a task), so it is a JSON-RPC error carrying the refusal.
    */
   async #createTask(params: CallToolRequest['params'], extra: ToolExtra): Promise<CallToolResult> {
-    const { book } = await this.#book();
+    // The book routes status notifications from before the call goes up; an upstream that is down is the
+    // pipeline's to report (after auth), not this lookup's.
+    const early = await this.#book().catch(() => undefined);
     const result = await this.#host.callTool(this.#session, params, extra);
     const taskId = (result as { task?: { taskId?: unknown } }).task?.taskId;
     if (typeof taskId === 'string') {
-      book.record(this.#session, taskId);
+      (early ?? (await this.#book())).book.record(this.#session, taskId);
       return result;
     }
     const said = result.content?.find((part) => part.type === 'text')?.text ?? 'no task was created';
