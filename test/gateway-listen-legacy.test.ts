@@ -122,6 +122,23 @@ describe('subscriptions/listen in front of a 2025-only upstream', () => {
     await expect.poll(unsubscribes, POLL).toBe(1000);
   });
 
+  it("relays the 2025 connection's prompt and resource list changes to the streams that asked", async () => {
+    const client = new Client({ name: 'lists', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    const heard: string[] = [];
+    client.fallbackNotificationHandler = (n) => {
+      if (n.method.endsWith('/list_changed')) heard.push(n.method);
+      return Promise.resolve();
+    };
+    await client.connect(new StreamableHTTPClientTransport(gateway.url as URL));
+    clients.push(client);
+    const lists = await client.listen({ promptsListChanged: true, resourcesListChanged: true });
+    await legacy.callTool({ name: 'announce', arguments: {} });
+    await expect
+      .poll(() => [...heard].sort(), POLL)
+      .toEqual(['notifications/prompts/list_changed', 'notifications/resources/list_changed']);
+    await lists.close();
+  });
+
   it('subscribes what is still listened again on the restarted upstream, and relays its updates', async () => {
     const c = await listener([A]);
     await expect.poll(async () => (await upstreamLog()).at(-1), POLL).toBe(`subscribe ${A}`);

@@ -72,6 +72,7 @@ export class GatewayRuntime {
       openOwn: isHttpUpstream(o.upstream) ? (session, caps) => this.#openOwn(session, caps) : undefined,
       requestTimeoutMs: o.requestTimeoutMs,
       listened: (uri) => this.modern?.notify.resourceUpdated(uri),
+      listChanged: (kind) => this.modernUpstream.whenLegacy(() => this.#announceModern(kind)),
     });
     this.router = new ToolRouter({
       runner: this.runner,

@@ -135,13 +135,20 @@ export class ModernUpstream {
     if (hold === undefined) return () => undefined;
     let release: (() => void) | undefined;
     let released = false;
-    void this.era().then((era) => {
-      if (era === 'legacy' && !released) release = hold(uris);
+    this.whenLegacy(() => {
+      if (!released) release = hold(uris);
     });
     return () => {
       released = true;
       release?.();
     };
+  }
+
+  /** Runs `work` if the upstream speaks only 2025-11-25 (what its 2025 connection announces is all there is). */
+  whenLegacy(work: () => void): void {
+    void this.era().then((era) => {
+      if (era === 'legacy') work();
+    });
   }
 
   /** Closes the listen stream (no more re-listening) and cancels the calls held for input. */

@@ -30,6 +30,8 @@ export interface HubOptions {
   readonly requestTimeoutMs: number;
   /** An update of `uri`, which a 2026-07-28 listen stream holds on the shared connection. */
   readonly listened?: ((uri: string) => void) | undefined;
+  /** The shared connection announced a prompt or resource list change (for 2026-07-28 listen streams). */
+  readonly listChanged?: ((kind: 'prompts' | 'resources') => void) | undefined;
 }
 
 /** Resource URIs listen streams may have subscribed on the shared connection, with the sessions' ones. */
@@ -50,6 +52,8 @@ export class SessionHub {
   // Requests on the shared connection that belong to no session (2026-07-28 clients): while one is in
   // flight, upstream traffic cannot be told to be a session's by elimination.
   #foreign = 0;
+  // The listen streams' subscribe/unsubscribe requests, sent one after another.
+  #subscribing: Promise<void> = Promise.resolve();
 
   constructor(options: HubOptions) {
     this.#options = options;
@@ -199,6 +203,11 @@ export class SessionHub {
     if (listened) this.#options.listened?.(notification.params.uri);
   }
 
+  /** Reports a list change the shared connection announced (sessions get it from the routing itself). */
+  listChanged(kind: 'prompts' | 'resources'): void {
+    this.#options.listChanged?.(kind);
+  }
+
   /**
    * Holds `uris` for a 2026-07-28 listen stream on the shared connection (a 2025-only upstream), counted
    * with the sessions' subscriptions; returns the release, which unsubscribes what no one else holds.
@@ -218,12 +227,23 @@ export class SessionHub {
     };
   }
 
-  // Sent in order on the one connection; a failure (upstream down) is mended by resume() on the next one.
+  // A failure (upstream down) is mended by resume() on the next connection.
   #upstreamSubscription(method: 'subscribeResource' | 'unsubscribeResource', uri: string): void {
-    void this.#options
-      .shared()
-      ?.client[method]({ uri })
-      .catch(() => undefined);
+    void this.#inOrder(async () => {
+      await this.#options.shared()?.client[method]({ uri });
+    }).catch(() => undefined);
+  }
+
+  // Subscriptions on the shared connection go up one at a time, in the order the book decided them: an
+  // unsubscribe queued behind a stream's many URIs never overtakes a later subscribe of the same URI, and a
+  // stream naming many URIs does not queue a write per URI on a stdio pipe.
+  #inOrder<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#subscribing.then(work);
+    this.#subscribing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   get requestTimeoutMs(): number {
@@ -239,7 +259,7 @@ export class SessionHub {
       return;
     }
     if (this.#subscribers.add(session, uri))
-      await connection.client.subscribeResource({ uri }).catch(rethrowUpstream);
+      await this.#inOrder(() => connection.client.subscribeResource({ uri })).catch(rethrowUpstream);
   }
 
   async unsubscribe(session: Session, uri: string): Promise<void> {
@@ -250,7 +270,9 @@ export class SessionHub {
       return;
     }
     if (!this.#subscribers.remove(session, uri)) return;
-    await this.#options.shared()?.client.unsubscribeResource({ uri }).catch(rethrowUpstream);
+    await this.#inOrder(async () => {
+      await this.#options.shared()?.client.unsubscribeResource({ uri });
+    }).catch(rethrowUpstream);
   }
 
   /** Records `session`'s log level and forwards what its connection should filter at. */

@@ -57,8 +57,12 @@ export function wireRouting(
   const { client } = connection;
   const notify = (n: ServerNotification): void =>
     owner === undefined ? hub.broadcast(n, true) : hub.send(owner, n);
-  client.setNotificationHandler(ResourceListChangedNotificationSchema, notify);
-  client.setNotificationHandler(PromptListChangedNotificationSchema, notify);
+  const relist = (kind: 'prompts' | 'resources') => (n: ServerNotification) => {
+    notify(n);
+    if (owner === undefined) hub.listChanged(kind);
+  };
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, relist('resources'));
+  client.setNotificationHandler(PromptListChangedNotificationSchema, relist('prompts'));
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => routeLog(hub, owner, n));
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
     if (owner === undefined) hub.updated(n);
