@@ -30,7 +30,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { MirrorHandlers, type MirrorHost } from './mirror-handlers.js';
 import { newSession, type Session } from './session.js';
-import type { UpstreamConnection } from './upstream.js';
+import { LazyValidator, type UpstreamConnection } from './upstream.js';
 
 export type { MirrorHost } from './mirror-handlers.js';
 
@@ -125,6 +125,8 @@ export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnectio
   const capabilities = mirroredCapabilities(upstream.capabilities);
   const server = new Server(upstream.serverInfo, {
     capabilities,
+    // The session's server never validates (it sends no elicitation of its own): no Ajv per session.
+    jsonSchemaValidator: new LazyValidator(),
     ...(upstream.instructions !== undefined && { instructions: upstream.instructions }),
   });
   const session = newSession(server);

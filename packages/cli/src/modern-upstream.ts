@@ -13,13 +13,8 @@ import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamListener, type UpstreamChange } from './upstream-listen.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { bridgedCapabilities, MrtrBridge, type BridgeRound, type Caller } from './mrtr-bridge.js';
-import {
-  connectUpstream,
-  fetchWithoutListenerWarnings,
-  isHttpUpstream,
-  type UpstreamConnection,
-  type UpstreamSpec,
-} from './upstream.js';
+import { upstreamFetch } from './upstream-fetch.js';
+import { connectUpstream, isHttpUpstream, type UpstreamConnection, type UpstreamSpec } from './upstream.js';
 
 export type { UpstreamChange } from './upstream-listen.js';
 
@@ -207,7 +202,8 @@ export class ModernUpstream {
   ): StreamableHTTPClientTransport {
     return new StreamableHTTPClientTransport(new URL(url), {
       requestInit: { headers: { ...headers } },
-      fetch: fetchWithoutListenerWarnings,
+      // Keep-alive agents, and a lost idle socket's request sent again when that changes nothing.
+      fetch: upstreamFetch,
     });
   }
 

@@ -1,3 +1,4 @@
+import { getMaxListeners } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import {
   createServer as createNetServer,
@@ -141,6 +142,13 @@ describe('upstreamFetch', () => {
       }),
     ).rejects.toThrow('fetch failed');
     expect(seen).toEqual(['1.1', '1.2']);
+  });
+
+  it('raises the listener limit on the signal the SDK shares across requests', async () => {
+    const url = await listen(createHttpServer((_req, res) => res.end('ok')));
+    const signal = new AbortController().signal;
+    expect(await (await upstreamFetch(url, { signal })).text()).toBe('ok');
+    expect(getMaxListeners(signal)).toBe(100_000);
   });
 
   it('tells which bodies may go twice', () => {

@@ -34,7 +34,7 @@ const raised = new WeakSet<AbortSignal>();
  * runs, so a connection with many calls in flight would warn of a listener leak. The limit on that one
  * signal goes far above what calls in flight reach, so a warning would still flag a real leak.
  */
-export function raiseListenerLimit(signal: AbortSignal): void {
+function raiseListenerLimit(signal: AbortSignal): void {
   if (raised.has(signal)) return;
   raised.add(signal);
   try {

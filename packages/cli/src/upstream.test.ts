@@ -1,4 +1,3 @@
-import { getMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from './errors.js';
 import {
@@ -6,7 +5,6 @@ import {
   connectUpstream,
   describeError,
   describeUpstream,
-  fetchWithoutListenerWarnings,
   upstreamEnvironment,
 } from './upstream.js';
 
@@ -28,15 +26,6 @@ describe('describeError', () => {
   it('joins an error with its causes', () => {
     const error = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') });
     expect(describeError(error)).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:9');
-  });
-});
-
-describe('fetchWithoutListenerWarnings', () => {
-  it('raises the listener limit on the signal the SDK shares across requests', async () => {
-    const signal = new AbortController().signal;
-    const response = await fetchWithoutListenerWarnings('data:,ok', { signal });
-    expect(await response.text()).toBe('ok');
-    expect(getMaxListeners(signal)).toBe(100_000);
   });
 });
 

@@ -18,7 +18,7 @@ import { redactSecrets } from '@mcp-middleware/core/redact';
 import { ArrivalOrderTransport } from './arrival-order.js';
 import { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
 import { handshake, startFailure, type StartWatch } from './upstream-start.js';
-import { raiseListenerLimit, upstreamFetch } from './upstream-fetch.js';
+import { upstreamFetch } from './upstream-fetch.js';
 import { GatewayError } from './errors.js';
 
 /** An upstream server started as a child process and spoken to over its stdin/stdout. */
@@ -135,19 +135,6 @@ function stdioTransport(spec: StdioUpstream, stderrTail: StartWatch): StdioClien
     stderrTail.text = (stderrTail.text + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
   });
   return transport;
-}
-
-/**
- * A `fetch` for the SDK transport. The SDK hands every fetch one connection-wide signal; undici adds an
- * abort listener per request and drops them lazily, so a long-lived gateway floods stderr with
- * MaxListenersExceededWarning after ~1500 calls (the count stays bounded and the heap flat: retention,
- * not a leak). This raises the listener limit on that one signal far above what retention reaches, so a
- * warning would still flag a real leak.
- */
-export function fetchWithoutListenerWarnings(url: string | URL, init?: RequestInit): Promise<Response> {
-  const signal = init?.signal;
-  if (signal !== undefined && signal !== null) raiseListenerLimit(signal);
-  return fetch(url, init);
 }
 
 function httpTransport(spec: HttpUpstream): StreamableHTTPClientTransport {
