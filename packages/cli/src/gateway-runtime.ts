@@ -160,7 +160,8 @@ export class GatewayRuntime {
     connection.client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
       await this.router.refresh();
       this.hub.broadcast(TOOLS_CHANGED);
-      this.modern?.notify.toolsChanged();
+      // A 2026 upstream says so on its own listen stream as well (#announceModern): tell 2026 streams once.
+      this.modernUpstream.whenLegacy(() => this.modern?.notify.toolsChanged());
     });
     if (restart) {
       this.#restarts.inc();
