@@ -103,7 +103,7 @@ export const cases: BenchCase[] = [
   ),
   pipelineCase(
     'timeout',
-    'timeout() with a 30 s deadline: an AbortController, a timer and a listener on the request signal',
+    'timeout() with a 30 s deadline: a timer and one watcher on the request signal (the handler signal is made only if read)',
     () => timeout(),
     { quick: true },
   ),
