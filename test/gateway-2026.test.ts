@@ -10,10 +10,10 @@ import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextproto
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
-import { createPipeline, loadConfig } from '@mcp-middleware/config';
 import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { McpServer } from '@modelcontextprotocol/server';
+import { guardedGateway } from './fixtures/guarded-gateway.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 import { hostV2, type V2Host } from './proof/conformance-next-runner.js';
 import { createEverythingServerV2 } from './proof/everything-server-v2.js';
@@ -308,31 +308,16 @@ describe('resource updates on subscriptions/listen', () => {
 
 describe('auth on the 2026-07-28 wire', () => {
   let guarded: Gateway;
-  let close: () => Promise<void>;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const config = loadConfig({
-      pipeline: [
-        {
-          auth: {
-            apiKeys: { keys: [{ id: 'user', sha256: hashApiKey(USER_KEY) }] },
-            tools: { 'test_error_*': { scopes: ['admin'] } },
-          },
-        },
-      ],
-    });
-    const built = await createPipeline(config);
-    close = () => built.close();
-    guarded = await createGateway({
-      upstream: { url: upstream.url.href },
-      listen: 'http://127.0.0.1:0/mcp',
-      pipeline: built.middlewares,
-      auth: config.pipeline[0]?.options,
-    });
+    ({ gateway: guarded, close } = await guardedGateway(upstream.url, {
+      apiKeys: { keys: [{ id: 'user', sha256: hashApiKey(USER_KEY) }] },
+      tools: { 'test_error_*': { scopes: ['admin'] } },
+    }));
   }, 60_000);
 
   afterAll(async () => {
-    await guarded?.close({ drainTimeoutMs: 0 });
     await close?.();
   });
 

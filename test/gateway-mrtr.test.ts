@@ -6,12 +6,12 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
-import { createPipeline, loadConfig } from '@mcp-middleware/config';
 import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
 import { metrics } from '@mcp-middleware/metrics';
 import { retry } from '@mcp-middleware/retry';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { z } from 'zod';
+import { guardedGateway } from './fixtures/guarded-gateway.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 
 const MODERN = '2026-07-28';
@@ -398,32 +398,17 @@ describe('the pipeline around the rounds', () => {
 describe('a held call under auth', () => {
   const KEYS = { ann: 'ann-key-0123456789abcdef', ben: 'ben-key-0123456789abcdef' };
   let guarded: Gateway;
-  let close: () => Promise<void>;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const config = loadConfig({
-      pipeline: [
-        {
-          auth: {
-            apiKeys: {
-              keys: Object.entries(KEYS).map(([id, key]) => ({ id, sha256: hashApiKey(key) })),
-            },
-          },
-        },
-      ],
-    });
-    const built = await createPipeline(config);
-    close = () => built.close();
-    guarded = await createGateway({
-      upstream: { url: upstream.url.href },
-      listen: 'http://127.0.0.1:0/mcp',
-      pipeline: built.middlewares,
-      auth: config.pipeline[0]?.options,
-    });
+    ({ gateway: guarded, close } = await guardedGateway(upstream.url, {
+      apiKeys: {
+        keys: Object.entries(KEYS).map(([id, key]) => ({ id, sha256: hashApiKey(key) })),
+      },
+    }));
   }, 60_000);
 
   afterAll(async () => {
-    await guarded?.close({ drainTimeoutMs: 0 });
     await close?.();
   });
 
