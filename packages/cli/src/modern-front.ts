@@ -2,7 +2,8 @@
  * The 2026-07-28 front door of `--listen http`: stateless requests (no session, per-request `_meta`)
  * served by SDK v2's `createMcpHandler`, which answers `server/discover`, validates the envelope and the
  * `Mcp-Method`/`Mcp-Name` headers, answers removed methods and adds `resultType`. Every request passes the
- * gateway's pipeline, then goes upstream in the revision the upstream speaks (modern-upstream.ts).
+ * gateway's pipeline (discover and listen, which the SDK answers itself, in modern-admission.ts), then goes
+ * upstream in the revision the upstream speaks (modern-upstream.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toWebRequest, type NodeIncomingMessageLike } from '@modelcontextprotocol/node';
@@ -13,6 +14,7 @@ import {
   type McpHttpHandler,
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
+import { admitSelfAnswered } from './modern-admission.js';
 import { ModernHandlers, type ModernHost } from './modern-handlers.js';
 import { listenedResources, rememberBody, writeResponse } from './modern-http.js';
 
@@ -45,11 +47,19 @@ export function createModernFront(host: ModernHost): ModernFront {
       res.once('close', () => abort.abort());
       const request = await toWebRequest(req as NodeIncomingMessageLike, body, { signal: abort.signal });
       rememberBody(request, body);
+      const authInfo = (req as { auth?: AuthInfo }).auth;
+      // Discover and listen are answered by the SDK itself: they pass the pipeline here, before anything
+      // (an upstream subscription included) is done for them.
+      const admission = admitSelfAnswered(host.runner, body, request, authInfo);
+      if (admission !== undefined) {
+        const refused = await admission;
+        if (refused !== undefined) return writeResponse(refused, res);
+        if (abort.signal.aborted) return;
+      }
       const uris = listenedResources(body);
       // The stream lives as long as its response: closed by the client, the gateway or the network.
       const release = uris.length > 0 ? host.listening?.(uris) : undefined;
       if (release !== undefined) res.once('close', release);
-      const authInfo = (req as { auth?: AuthInfo }).auth;
       const response = await handler.fetch(request, {
         parsedBody: body,
         ...(authInfo !== undefined && { authInfo }),
