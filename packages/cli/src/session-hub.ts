@@ -2,6 +2,7 @@
  * The session hub: the gateway's downstream sessions, which upstream connection serves each, and the routing
  * of everything the upstream sends that is not a response (logs, resource updates, list changes, and
  * server-to-client requests such as sampling, elicitation and roots/list) to the session it belongs to.
+ * Resource subscriptions and listen holds live in resource-subscriptions.ts; the hub delegates to them.
  */
 import {
   ErrorCode,
@@ -11,7 +12,7 @@ import {
   type RequestId,
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
-import { SubscriptionBook } from './subscription-book.js';
+import { ResourceSubscriptions } from './resource-subscriptions.js';
 import { wireRouting } from './upstream-routing.js';
 import { declaredUpstream, severity, type Session } from './session.js';
 import { rethrowUpstream } from './tool-call.js';
@@ -34,29 +35,25 @@ export interface HubOptions {
   readonly listChanged?: ((kind: 'prompts' | 'resources') => void) | undefined;
 }
 
-/** Resource URIs listen streams may have subscribed on the shared connection, with the sessions' ones. */
-const MAX_LISTENED_URIS = 1000;
-
-/** A 2026-07-28 `subscriptions/listen` stream's hold on resource URIs of the shared connection. */
-class ListenHold {
-  constructor(readonly uris: readonly string[]) {}
-}
-
 /** Tracks sessions, gives each its upstream connection, and routes upstream traffic to the right one. */
 export class SessionHub {
   readonly sessions = new Set<Session>();
   readonly #options: HubOptions;
   readonly #byExtra = new WeakMap<object, Session>();
-  // Shared connection only: which sessions and listen streams hold each URI (subscribed upstream once).
-  readonly #subscribers = new SubscriptionBook<Session | ListenHold>();
+  readonly #subscriptions: ResourceSubscriptions;
   // Requests on the shared connection that belong to no session (2026-07-28 clients): while one is in
   // flight, upstream traffic cannot be told to be a session's by elimination.
   #foreign = 0;
-  // The listen streams' subscribe/unsubscribe requests, sent one after another.
-  #subscribing: Promise<void> = Promise.resolve();
 
   constructor(options: HubOptions) {
     this.#options = options;
+    this.#subscriptions = new ResourceSubscriptions({
+      shared: () => options.shared(),
+      perSession: options.openOwn !== undefined,
+      live: (session) => this.#live(session),
+      send: (session, notification) => this.send(session, notification),
+      listened: options.listened,
+    });
   }
 
   /** True when each session gets its own upstream connection. */
@@ -77,9 +74,7 @@ export class SessionHub {
     session.closed = true;
     this.sessions.delete(session);
     // An own connection's subscriptions end with it; the shared one's are counted per URI.
-    if (!this.perSession) {
-      for (const uri of session.subscriptions) await this.unsubscribe(session, uri).catch(() => undefined);
-    }
+    await this.#subscriptions.forget(session);
     const own = session.own;
     session.own = undefined;
     if (own !== undefined) await own.then((c) => c.close()).catch(() => undefined);
@@ -119,7 +114,7 @@ export class SessionHub {
     connection.onlost = () => {
       if (session.own === opened) session.own = undefined;
     };
-    for (const uri of session.subscriptions) await connection.client.subscribeResource({ uri });
+    await this.#subscriptions.reopen(session, connection);
     if (session.level !== undefined && connection.capabilities.logging !== undefined) {
       await connection.client.setLoggingLevel(session.level);
     }
@@ -195,12 +190,7 @@ export class SessionHub {
 
   /** Relays a shared connection's resource update to the sessions and listen streams holding its URI. */
   updated(notification: ServerNotification & { params: { uri: string } }): void {
-    let listened = false;
-    for (const holder of this.#subscribers.of(notification.params.uri)) {
-      if (holder instanceof ListenHold) listened = true;
-      else this.send(holder, notification);
-    }
-    if (listened) this.#options.listened?.(notification.params.uri);
+    this.#subscriptions.updated(notification);
   }
 
   /** Reports a list change the shared connection announced (sessions get it from the routing itself). */
@@ -208,42 +198,9 @@ export class SessionHub {
     this.#options.listChanged?.(kind);
   }
 
-  /**
-   * Holds `uris` for a 2026-07-28 listen stream on the shared connection (a 2025-only upstream), counted
-   * with the sessions' subscriptions; returns the release, which unsubscribes what no one else holds.
-   */
+  /** Holds `uris` for a 2026-07-28 listen stream on the shared connection; returns the release. */
   listen(uris: readonly string[]): () => void {
-    const book = this.#subscribers;
-    // A stream never makes the connection hold more than MAX_LISTENED_URIS; what is past it is not heard.
-    const fits = (uri: string): boolean => book.of(uri).size > 0 || book.size < MAX_LISTENED_URIS;
-    const hold = new ListenHold([...new Set(uris)]);
-    for (const uri of hold.uris) {
-      if (fits(uri) && book.add(hold, uri)) this.#upstreamSubscription('subscribeResource', uri);
-    }
-    return () => {
-      for (const uri of hold.uris) {
-        if (this.#subscribers.remove(hold, uri)) this.#upstreamSubscription('unsubscribeResource', uri);
-      }
-    };
-  }
-
-  // A failure (upstream down) is mended by resume() on the next connection.
-  #upstreamSubscription(method: 'subscribeResource' | 'unsubscribeResource', uri: string): void {
-    void this.#inOrder(async () => {
-      await this.#options.shared()?.client[method]({ uri });
-    }).catch(() => undefined);
-  }
-
-  // Subscriptions on the shared connection go up one at a time, in the order the book decided them: an
-  // unsubscribe queued behind a stream's many URIs never overtakes a later subscribe of the same URI, and a
-  // stream naming many URIs does not queue a write per URI on a stdio pipe.
-  #inOrder<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#subscribing.then(work);
-    this.#subscribing = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
+    return this.#subscriptions.listen(uris);
   }
 
   get requestTimeoutMs(): number {
@@ -251,28 +208,12 @@ export class SessionHub {
   }
 
   /** Subscribes `session` to `uri`: on its own connection, or once per URI on the shared one. */
-  async subscribe(session: Session, uri: string): Promise<void> {
-    const connection = await this.#live(session);
-    session.subscriptions.add(uri);
-    if (session.own !== undefined) {
-      await connection.client.subscribeResource({ uri }).catch(rethrowUpstream);
-      return;
-    }
-    if (this.#subscribers.add(session, uri))
-      await this.#inOrder(() => connection.client.subscribeResource({ uri })).catch(rethrowUpstream);
+  subscribe(session: Session, uri: string): Promise<void> {
+    return this.#subscriptions.subscribe(session, uri);
   }
 
-  async unsubscribe(session: Session, uri: string): Promise<void> {
-    session.subscriptions.delete(uri);
-    if (session.own !== undefined || this.#options.openOwn !== undefined) {
-      const connection = await session.own;
-      await connection?.client.unsubscribeResource({ uri }).catch(rethrowUpstream);
-      return;
-    }
-    if (!this.#subscribers.remove(session, uri)) return;
-    await this.#inOrder(async () => {
-      await this.#options.shared()?.client.unsubscribeResource({ uri });
-    }).catch(rethrowUpstream);
+  unsubscribe(session: Session, uri: string): Promise<void> {
+    return this.#subscriptions.unsubscribe(session, uri);
   }
 
   /** Records `session`'s log level and forwards what its connection should filter at. */
@@ -294,9 +235,7 @@ export class SessionHub {
 
   /** A new shared connection after a restart: subscribe it to what sessions on it subscribed to. */
   async resume(connection: UpstreamConnection): Promise<void> {
-    for (const uri of this.#subscribers.uris()) {
-      await connection.client.subscribeResource({ uri }).catch(() => undefined);
-    }
+    await this.#subscriptions.resume(connection);
     const levels = [...this.sessions].filter((s) => s.own === undefined && s.level !== undefined);
     const first = levels[0];
     if (first !== undefined && connection.capabilities.logging !== undefined) {
