@@ -6,6 +6,7 @@
 // of a 2026-07-28 upstream (the gateway's upstream listen) and a 2025-only one (its 2025 subscriptions).
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ClientRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestMethod } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, auth, hashApiKey } from '@mcp-middleware/auth';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
@@ -84,11 +85,21 @@ function refusalOf(answer: Answer): string | undefined {
   return detail?.[ERROR_KEY]?.code;
 }
 
-/** Every client request method of 2025-11-25 (from the SDK's schema) and of 2026-07-28, with valid params. */
-const PARAMS: Readonly<Record<string, object>> = {
+/**
+ * Every request method of SDK v2 (both revisions, both directions: `Record<RequestMethod, …>` does not
+ * compile without a row for a method a new SDK adds) and of SDK 1.32's client schema (tasks), with params a
+ * gateway without a guard would serve.
+ */
+const PARAMS: Readonly<Record<RequestMethod, object>> = {
+  ping: {},
   initialize: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  'server/discover': {},
+  'tools/list': {},
   'tools/call': { name: 'touch', arguments: { uri: PUBLIC_URI } },
+  'prompts/list': {},
   'prompts/get': { name: 'hello', arguments: { name: 'ada' } },
+  'resources/list': {},
+  'resources/templates/list': {},
   'resources/read': { uri: PUBLIC_URI },
   'resources/subscribe': { uri: PUBLIC_URI },
   'resources/unsubscribe': { uri: PUBLIC_URI },
@@ -97,9 +108,6 @@ const PARAMS: Readonly<Record<string, object>> = {
     argument: { name: 'name', value: 'a' },
   },
   'logging/setLevel': { level: 'debug' },
-  'tasks/get': { taskId: 't' },
-  'tasks/result': { taskId: 't' },
-  'tasks/cancel': { taskId: 't' },
   'subscriptions/listen': {
     notifications: {
       toolsListChanged: true,
@@ -107,14 +115,19 @@ const PARAMS: Readonly<Record<string, object>> = {
       resourceSubscriptions: [PUBLIC_URI],
     },
   },
+  'sampling/createMessage': { messages: [], maxTokens: 1 },
+  'elicitation/create': { message: 'who?', requestedSchema: { type: 'object', properties: {} } },
+  'roots/list': {},
 };
 const METHODS = [
-  ...new Set([
+  ...new Set<string>([
+    ...Object.keys(PARAMS),
     ...ClientRequestSchema.options.map((o) => (o.shape.method as { value: string }).value),
-    'server/discover',
-    'subscriptions/listen',
   ]),
 ];
+const paramsOf = (method: string): object =>
+  (PARAMS as Readonly<Record<string, object>>)[method] ??
+  (method.startsWith('tasks/') ? { taskId: 't' } : {});
 
 let upstream: SecretsUpstream;
 
@@ -146,7 +159,7 @@ describe('a caller without credentials, where no front door gates (auth in the p
 
   it.each(METHODS)('refuses %s, and nothing of it reaches the upstream', async (method) => {
     const before = upstream.received.length;
-    const answer = await post(gateway.url as URL, method, PARAMS[method] ?? {});
+    const answer = await post(gateway.url as URL, method, paramsOf(method));
     // The 2026 door has no such method at all, or auth refused it (a tool call as an isError result).
     if (answer.error?.code !== -32601)
       expect([method, refusalOf(answer)]).toEqual([method, 'UNAUTHENTICATED']);
