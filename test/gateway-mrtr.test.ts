@@ -298,7 +298,9 @@ describe('requestState over raw HTTP', () => {
     });
     for (const refused of [otherTool, otherArgs]) {
       expect(refused.error).toMatchObject({ code: -32602, data: { reason: 'invalid_request_state' } });
-      expect(refused.error?.message).toMatch(/another tool name or other arguments/);
+      expect(refused.error?.message).toMatch(
+        /issued for another method, tool or prompt name, resource URI or other arguments/,
+      );
     }
     const resumed = await rawCall(url, 'ask', { arguments: { who: 'eve' }, requestState, inputResponses });
     expect(resumed.result).toMatchObject({ content: [{ type: 'text', text: 'accept: eve-name' }] });

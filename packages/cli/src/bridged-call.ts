@@ -1,8 +1,9 @@
 /**
- * One 2026-07-28 client's `tools/call` running on a 2025-11-25 upstream connection of its own: what the
- * upstream asks the client mid-call (sampling, elicitation, roots/list) is queued here, handed out as the
- * entries of an `input_required` result, and answered with the client's `inputResponses` when it retries.
- * The session runs this call alone while it lasts, so everything it asks belongs to this call.
+ * One 2026-07-28 client's `tools/call`, `prompts/get` or `resources/read` running on a 2025-11-25 upstream
+ * connection of its own: what the upstream asks the client mid-request (sampling, elicitation, roots/list)
+ * is queued here, handed out as the entries of an `input_required` result, and answered with the client's
+ * `inputResponses` when it retries. The session runs this request alone while it lasts, so everything it
+ * asks belongs to this request.
  */
 import {
   CreateMessageRequestSchema,
@@ -83,10 +84,10 @@ export class BridgedCall {
     return this.#connection;
   }
 
-  /** Sends the call upstream; its outcome is read by {@link BridgedCall.round}. */
-  begin(params: Record<string, unknown>): void {
+  /** Sends the request upstream; its outcome is read by {@link BridgedCall.round}. */
+  begin(method: string, params: Record<string, unknown>): void {
     this.#connection.client
-      .request({ method: 'tools/call', params }, ResultSchema, {
+      .request({ method, params }, ResultSchema, {
         signal: this.#abort.signal,
         timeout: NO_TIMEOUT_MS,
         onprogress: (progress) => {

@@ -53,7 +53,7 @@ function forwardOptions(
   signal: AbortSignal,
   timeoutMs: number,
   notify: (n: { method: string; params?: Record<string, unknown> }) => Promise<void>,
-  caller?: ToolContext,
+  caller?: RequestContext,
 ): ForwardOptions {
   const token = meta?.[PROGRESS_TOKEN];
   return {
@@ -108,7 +108,7 @@ export class ModernHandlers {
               method,
               { ...rctx.params, ...mrtrParams(ctx) },
               upstreamMeta(clientMeta(ctx)),
-              forwardOptions(rctx.meta, rctx.signal, host.requestTimeoutMs, ctx.mcpReq.notify),
+              forwardOptions(rctx.meta, rctx.signal, host.requestTimeoutMs, ctx.mcpReq.notify, rctx),
             )
             .catch(rethrowUpstream),
       );

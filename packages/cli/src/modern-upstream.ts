@@ -4,14 +4,15 @@
  * 2026-07-28, one SDK v2 client per request (adopting the discover result, so no extra round trip), which
  * keeps every log and progress notification on the request that caused it. Any other upstream (a 1.x
  * server, a stdio child) gets the request on the gateway's 2025-11-25 connection: the era mismatch the
- * cli README describes. On a 2025 HTTP upstream, a `tools/call` whose client declared sampling, elicitation
- * or roots goes to the MRTR bridge instead (mrtr-bridge.ts), which turns what the upstream asks into
- * `input_required`.
+ * cli README describes. On a 2025 HTTP upstream, a `tools/call`, `prompts/get` or `resources/read` whose
+ * client declared sampling, elicitation or roots goes to the MRTR bridge instead (mrtr-bridge.ts), which
+ * turns what the upstream asks into `input_required`.
  */
 import { Client, StreamableHTTPClientTransport, type DiscoverResult } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamListener, type UpstreamChange } from './upstream-listen.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import { BRIDGED_METHODS } from './bridge-binding.js';
 import { bridgedCapabilities, MrtrBridge, type BridgeRound, type Caller } from './mrtr-bridge.js';
 import { upstreamFetch } from './upstream-fetch.js';
 import { connectUpstream, isHttpUpstream, type UpstreamConnection, type UpstreamSpec } from './upstream.js';
@@ -35,7 +36,7 @@ export interface ForwardOptions {
     ((progress: { progress: number; total?: number; message?: string }) => void) | undefined;
   /** A notification the upstream sent on this request's stream (logs). */
   readonly onnotification?: ((notification: { method: string; params?: unknown }) => void) | undefined;
-  /** The tool call's context: a `tools/call` held for input is resumed only by its principal. */
+  /** The request's context: a request held for input (MRTR bridge) is resumed only by its principal. */
   readonly caller?: Caller | undefined;
 }
 
@@ -230,7 +231,7 @@ export class ModernUpstream {
         options,
       );
     }
-    const bridged = method === 'tools/call' ? this.#bridged(params, meta, options) : undefined;
+    const bridged = BRIDGED_METHODS.has(method) ? this.#bridged(method, params, meta, options) : undefined;
     if (bridged !== undefined) return bridged;
     const connection = this.#host.legacy();
     if (connection === undefined) {
@@ -251,18 +252,22 @@ export class ModernUpstream {
     );
   }
 
-  /** A `tools/call` for the MRTR bridge: a retry with `requestState`, or a call whose client can be asked. */
+  /** A request for the MRTR bridge (BRIDGED_METHODS): a retry with `requestState`, or one whose client can be asked. */
   #bridged(
+    method: string,
     params: Readonly<Record<string, unknown>> | undefined,
     meta: Record<string, unknown> | undefined,
     round: BridgeRound,
   ): Promise<Record<string, unknown>> | undefined {
     const requestState = params?.['requestState'];
-    if (requestState !== undefined) return this.#bridge.resume(params as Record<string, unknown>, round);
+    if (requestState !== undefined)
+      return this.#bridge.resume(method, params as Record<string, unknown>, round);
     // Only an HTTP upstream gives each call a session of its own, so what it asks is this call's.
     const { spec } = this.#host;
     const asks = isHttpUpstream(spec) ? bridgedCapabilities(meta?.[CLIENT_CAPABILITIES_KEY]) : undefined;
-    return asks === undefined ? undefined : this.#bridge.start(legacyParams(params, meta), asks, round);
+    return asks === undefined
+      ? undefined
+      : this.#bridge.start(method, legacyParams(params, meta), asks, round);
   }
 
   async #forwardModern(

@@ -133,7 +133,7 @@ describe('MrtrBridge', () => {
   it('hands out what the upstream asks at once in one input_required, keyed, with a requestState', async () => {
     const saw: string[] = [];
     const bridge = new MrtrBridge(opener(saw));
-    const asked = await bridge.start(CALL, ELICIT, round('p1'));
+    const asked = await bridge.start('tools/call', CALL, ELICIT, round('p1'));
     expect(asked).toMatchObject({
       resultType: 'input_required',
       inputRequests: {
@@ -149,13 +149,18 @@ describe('MrtrBridge', () => {
   it('asks again for what the retry left unanswered, then completes and closes its session', async () => {
     const saw: string[] = [];
     const bridge = new MrtrBridge(opener(saw));
-    const first = await bridge.start(CALL, ELICIT, round());
+    const first = await bridge.start('tools/call', CALL, ELICIT, round());
     const again = await bridge.resume(
+      'tools/call',
       retry(first['requestState'], { r1: { action: 'accept', content: {} } }),
       round(),
     );
     expect(Object.keys(again['inputRequests'] as object)).toEqual(['r2']);
-    const done = await bridge.resume(retry(again['requestState'], { r2: { action: 'decline' } }), round());
+    const done = await bridge.resume(
+      'tools/call',
+      retry(again['requestState'], { r2: { action: 'decline' } }),
+      round(),
+    );
     expect(done).toMatchObject({ content: [{ type: 'text', text: 'accept decline' }] });
     expect([bridge.held, bridge.open]).toEqual([0, 0]);
     await vi.waitFor(() => expect(saw).toEqual(['closed']));
@@ -164,34 +169,38 @@ describe('MrtrBridge', () => {
   it('resumes a held call only for the caller it was issued to, and only once', async () => {
     const saw: string[] = [];
     const bridge = new MrtrBridge(opener(saw));
-    const first = await bridge.start(CALL, ELICIT, round('p1'));
+    const first = await bridge.start('tools/call', CALL, ELICIT, round('p1'));
     const state = first['requestState'];
-    await expect(bridge.resume(retry(state, {}), round('p2'))).rejects.toMatchObject(INVALID_STATE);
-    await expect(bridge.resume(retry(state, {}), round())).rejects.toMatchObject(INVALID_STATE);
-    const next = await bridge.resume(retry(state, {}), round('p1'));
-    await expect(bridge.resume(retry(state, {}), round('p1'))).rejects.toMatchObject(INVALID_STATE);
-    await bridge.resume(retry(next['requestState'], BOTH), round('p1'));
+    await expect(bridge.resume('tools/call', retry(state, {}), round('p2'))).rejects.toMatchObject(
+      INVALID_STATE,
+    );
+    await expect(bridge.resume('tools/call', retry(state, {}), round())).rejects.toMatchObject(INVALID_STATE);
+    const next = await bridge.resume('tools/call', retry(state, {}), round('p1'));
+    await expect(bridge.resume('tools/call', retry(state, {}), round('p1'))).rejects.toMatchObject(
+      INVALID_STATE,
+    );
+    await bridge.resume('tools/call', retry(next['requestState'], BOTH), round('p1'));
     expect(bridge.held).toBe(0);
   });
 
   it('resumes a held call only with the tool name and arguments it was issued for, in any key order', async () => {
     const bridge = new MrtrBridge(opener([]));
     const call = { name: 'ask', arguments: { repo: 'a', options: { force: true, depth: [1, 2] } } };
-    const first = await bridge.start(call, ELICIT, round('p1'));
+    const first = await bridge.start('tools/call', call, ELICIT, round('p1'));
     const state = first['requestState'];
     const otherTool = retry(state, BOTH, { ...call, name: 'echo' });
-    await expect(bridge.resume(otherTool, round('p1'))).rejects.toMatchObject(INVALID_STATE);
-    await expect(bridge.resume(otherTool, round('p1'))).rejects.toThrow(
-      /another tool name or other arguments/,
+    await expect(bridge.resume('tools/call', otherTool, round('p1'))).rejects.toMatchObject(INVALID_STATE);
+    await expect(bridge.resume('tools/call', otherTool, round('p1'))).rejects.toThrow(
+      /issued for another method, tool or prompt name, resource URI or other arguments/,
     );
     const otherArgs = { name: 'ask', arguments: { repo: 'b', options: { force: true, depth: [1, 2] } } };
-    await expect(bridge.resume(retry(state, BOTH, otherArgs), round('p1'))).rejects.toMatchObject(
-      INVALID_STATE,
-    );
+    await expect(
+      bridge.resume('tools/call', retry(state, BOTH, otherArgs), round('p1')),
+    ).rejects.toMatchObject(INVALID_STATE);
     const noArgs = retry(state, BOTH, { name: 'ask' });
-    await expect(bridge.resume(noArgs, round('p1'))).rejects.toMatchObject(INVALID_STATE);
+    await expect(bridge.resume('tools/call', noArgs, round('p1'))).rejects.toMatchObject(INVALID_STATE);
     const reordered = { name: 'ask', arguments: { options: { depth: [1, 2], force: true }, repo: 'a' } };
-    const done = await bridge.resume(retry(state, BOTH, reordered), round('p1'));
+    const done = await bridge.resume('tools/call', retry(state, BOTH, reordered), round('p1'));
     expect(done).toMatchObject({ content: [{ type: 'text', text: 'accept accept' }] });
   });
 
@@ -205,15 +214,15 @@ describe('MrtrBridge', () => {
       },
       { maxCallsPerPrincipal: 1, maxCalls: 2 },
     );
-    const first = await bridge.start(CALL, ELICIT, round('p1'));
+    const first = await bridge.start('tools/call', CALL, ELICIT, round('p1'));
     const perPrincipal = { code: -32603, data: { reason: 'bridge_full', limit: 'maxCallsPerPrincipal' } };
-    await expect(bridge.start(CALL, ELICIT, round('p1'))).rejects.toMatchObject(perPrincipal);
-    await bridge.start(CALL, ELICIT, round('p2'));
+    await expect(bridge.start('tools/call', CALL, ELICIT, round('p1'))).rejects.toMatchObject(perPrincipal);
+    await bridge.start('tools/call', CALL, ELICIT, round('p2'));
     const total = { code: -32603, data: { reason: 'bridge_full', limit: 'maxCalls' } };
-    await expect(bridge.start(CALL, ELICIT, round())).rejects.toMatchObject(total);
+    await expect(bridge.start('tools/call', CALL, ELICIT, round())).rejects.toMatchObject(total);
     expect([opened, bridge.open]).toEqual([2, 2]);
-    await bridge.resume(retry(first['requestState'], BOTH), round('p1'));
-    await bridge.start(CALL, ELICIT, round('p1'));
+    await bridge.resume('tools/call', retry(first['requestState'], BOTH), round('p1'));
+    await bridge.start('tools/call', CALL, ELICIT, round('p1'));
     expect([opened, bridge.open, bridge.held]).toEqual([3, 2, 2]);
     await bridge.close();
     expect(bridge.open).toBe(0);
@@ -232,9 +241,9 @@ describe('MrtrBridge', () => {
       opened += 1;
       return open(capabilities);
     });
-    const first = await bridge.start({ name: 'late' }, ELICIT, round());
+    const first = await bridge.start('tools/call', { name: 'late' }, ELICIT, round());
     expect(first).toMatchObject({ content: [{ type: 'text', text: 'late done' }] });
-    const second = bridge.start({ name: 'wait' }, ELICIT, round());
+    const second = bridge.start('tools/call', { name: 'wait' }, ELICIT, round());
     await vi.waitFor(() => expect(saw).toContain('waiting'));
     gate.late.release();
     await vi.waitFor(() => expect(saw.some((s) => s.startsWith('late refused'))).toBe(true));
@@ -246,14 +255,14 @@ describe('MrtrBridge', () => {
   it('cancels a call held past its time: the upstream hears refusals, the session ends, nothing stays', async () => {
     const saw: string[] = [];
     const bridge = new MrtrBridge(opener(saw));
-    const first = await bridge.start(CALL, ELICIT, round(undefined, 50));
+    const first = await bridge.start('tools/call', CALL, ELICIT, round(undefined, 50));
     await vi.waitFor(() => expect(saw).toHaveLength(2));
     expect(saw).toContain('closed');
     expect(saw.find((s) => s.startsWith('refused'))).toMatch(/did not answer within 50 ms/);
     expect([bridge.held, bridge.open]).toEqual([0, 0]);
-    await expect(bridge.resume(retry(first['requestState'], {}), round())).rejects.toMatchObject(
-      INVALID_STATE,
-    );
+    await expect(
+      bridge.resume('tools/call', retry(first['requestState'], {}), round()),
+    ).rejects.toMatchObject(INVALID_STATE);
   });
 
   it("lets the upstream's progress extend a round's wait, and relays it", async () => {
@@ -268,7 +277,10 @@ describe('MrtrBridge', () => {
     };
     const next = (): Promise<void> => new Promise((resolve) => (progressed = resolve));
     let step = next();
-    const done = bridge.start({ name: 'slow' }, ELICIT, { ...round(undefined, 1000), onprogress });
+    const done = bridge.start('tools/call', { name: 'slow' }, ELICIT, {
+      ...round(undefined, 1000),
+      onprogress,
+    });
     await step;
     // Three times most of a round's wait, well past it in all: each progress starts the wait anew.
     for (let i = 0; i < 3; i++) {
@@ -287,7 +299,7 @@ describe('MrtrBridge', () => {
     const bridge = new MrtrBridge(opener(saw, gates()));
     let progressed = (): void => undefined;
     const first = new Promise<void>((resolve) => (progressed = resolve));
-    const done = bridge.start({ name: 'slow' }, ELICIT, {
+    const done = bridge.start('tools/call', { name: 'slow' }, ELICIT, {
       ...round(undefined, 1000),
       onprogress: () => progressed(),
     });
@@ -301,10 +313,13 @@ describe('MrtrBridge', () => {
   it('cancels the call upstream when the client gives up on a round', async () => {
     const saw: string[] = [];
     const bridge = new MrtrBridge(opener(saw));
-    const first = await bridge.start(CALL, ELICIT, round());
+    const first = await bridge.start('tools/call', CALL, ELICIT, round());
     const gone = new AbortController();
     gone.abort(new Error('the client went away'));
-    const waiting = bridge.resume(retry(first['requestState'], BOTH), { ...round(), signal: gone.signal });
+    const waiting = bridge.resume('tools/call', retry(first['requestState'], BOTH), {
+      ...round(),
+      signal: gone.signal,
+    });
     await expect(waiting).rejects.toThrow('the client went away');
     await vi.waitFor(() => expect(saw).toContain('closed'));
     expect([bridge.held, bridge.open]).toEqual([0, 0]);
@@ -315,7 +330,7 @@ describe('MrtrBridge', () => {
     const bridge = new MrtrBridge(opener(saw));
     const gone = new AbortController();
     gone.abort(new Error('the client went away'));
-    const call = bridge.start({ name: 'wait' }, ELICIT, { ...round(), signal: gone.signal });
+    const call = bridge.start('tools/call', { name: 'wait' }, ELICIT, { ...round(), signal: gone.signal });
     await expect(call).rejects.toThrow('the client went away');
     await vi.waitFor(() => expect(saw).toContain('closed'));
     expect(saw).not.toContain('waiting');
@@ -326,7 +341,7 @@ describe('MrtrBridge', () => {
     const saw: string[] = [];
     const gate = gates();
     const bridge = new MrtrBridge(opener(saw, gate));
-    const running = bridge.start({ name: 'wait' }, ELICIT, round());
+    const running = bridge.start('tools/call', { name: 'wait' }, ELICIT, round());
     const outcome = expect(running).rejects.toThrow();
     await vi.waitFor(() => expect(saw).toContain('waiting'));
     await bridge.close();
@@ -340,14 +355,16 @@ describe('MrtrBridge', () => {
     const saw: string[] = [];
     const gate = gates();
     const bridge = new MrtrBridge(opener(saw, gate, true));
-    const opening = bridge.start({ name: 'wait' }, ELICIT, round());
+    const opening = bridge.start('tools/call', { name: 'wait' }, ELICIT, round());
     const outcome = expect(opening).rejects.toThrow('the gateway is shutting down');
     await bridge.close();
     gate.open.release();
     await outcome;
     await vi.waitFor(() => expect(saw).toContain('closed'));
     expect(saw).not.toContain('waiting');
-    await expect(bridge.start(CALL, ELICIT, round())).rejects.toThrow('the gateway is shutting down');
+    await expect(bridge.start('tools/call', CALL, ELICIT, round())).rejects.toThrow(
+      'the gateway is shutting down',
+    );
   });
 });
 

@@ -1,19 +1,27 @@
 /**
- * The MRTR bridge (SEP-2322): a 2026-07-28 client's `tools/call` on a 2025-11-25 upstream runs alone on
- * an upstream session declaring only the client's sampling/elicitation/roots (bridge-sessions.ts); what
- * the upstream asks mid-call becomes an `input_required` result, and the client's retry with
- * `inputResponses` and the `requestState` answers it. A `requestState` names one held call: random,
- * accepted once, from the caller it was issued to, with the tool name and arguments it was issued for, for a
- * bounded time, after which the call is cancelled upstream. Calls open at once are capped (bridge-sessions.ts).
+ * The MRTR bridge (SEP-2322): a 2026-07-28 client's `tools/call`, `prompts/get` or `resources/read` on a
+ * 2025-11-25 upstream runs alone on an upstream session declaring only the client's
+ * sampling/elicitation/roots (bridge-sessions.ts); what the upstream asks mid-request becomes an
+ * `input_required` result, and the client's retry with `inputResponses` and the `requestState` answers it.
+ * A `requestState` names one held call: random, accepted once, from the caller it was issued to, for the
+ * method, name or URI and arguments it was issued for (bridge-binding.ts), for a bounded time, after which
+ * the call is cancelled upstream. Calls open at once are capped (bridge-sessions.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ErrorCode, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { principalIdOf } from '@mcp-middleware/core/helpers';
+import {
+  bindingOf,
+  matches,
+  mismatchedRequestState,
+  unknownRequestState,
+  type Binding,
+} from './bridge-binding.js';
 import { BridgeSlots, type BridgeLimits } from './bridge-sessions.js';
 import { BridgedCall, type ProgressListener, type RoundEnd } from './bridged-call.js';
 import type { UpstreamConnection } from './upstream.js';
 
-/** What names the caller: a tool call's context (its principal, else its OAuth client). */
+/** What names the caller: a request's context (its principal, else its OAuth client). */
 export type Caller = Parameters<typeof principalIdOf>[0];
 
 const principalOf = (round: BridgeRound): string | undefined =>
@@ -33,8 +41,7 @@ export interface BridgeRound {
 interface Live {
   readonly call: BridgedCall;
   readonly principal: string | undefined;
-  readonly name: unknown;
-  readonly digest: string;
+  readonly binding: Binding;
 }
 
 interface Held {
@@ -55,46 +62,6 @@ export function bridgedCapabilities(client: unknown): ClientCapabilities | undef
     ...(elicitation !== undefined && { elicitation }),
     ...(roots !== undefined && { roots }),
   };
-}
-
-/** The JSON-RPC error for a `requestState` the gateway does not hold (unknown, used, expired, another caller's). */
-export function unknownRequestState(holdMs: number): McpError {
-  return invalidRequestState(
-    `unknown or expired requestState: the gateway holds a call for ${holdMs} ms after it asks for input, ` +
-      'accepts its requestState once and only from the caller it was issued to; call the tool again ' +
-      'without requestState and inputResponses to start over',
-  );
-}
-
-/** The JSON-RPC error for a retry whose tool name or arguments are not those its `requestState` was issued for. */
-export function mismatchedRequestState(): McpError {
-  return invalidRequestState(
-    'requestState does not match this call: it was issued for another tool name or other arguments; retry ' +
-      'with the name and arguments of the call that returned it, or call the tool again without ' +
-      'requestState and inputResponses to start over',
-  );
-}
-
-function invalidRequestState(message: string): McpError {
-  const error = new McpError(ErrorCode.InvalidParams, message, { reason: 'invalid_request_state' });
-  error.message = message;
-  return error;
-}
-
-/** A digest of `value` as canonical JSON (object keys sorted), so the same arguments match in any key order. */
-export function argumentsDigest(value: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify(value ?? {}, (_key, v: unknown) => (isPlainObject(v) ? sortedKeys(v) : v)))
-    .digest('base64url');
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function sortedKeys(object: Record<string, unknown>): Record<string, unknown> {
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(object).sort()) sorted[key] = object[key];
-  return sorted;
 }
 
 /** Holds the bridged calls waiting for their client's next round. */
@@ -123,8 +90,9 @@ export class MrtrBridge {
     return this.#held.size;
   }
 
-  /** Starts `params` (a `tools/call`) on its own upstream session declaring `capabilities`, and runs its first round. */
+  /** Starts `method` (one of BRIDGED_METHODS) with `params` on its own upstream session declaring `capabilities`, and runs its first round. */
   async start(
+    method: string,
     params: Record<string, unknown>,
     capabilities: ClientCapabilities,
     round: BridgeRound,
@@ -142,8 +110,7 @@ export class MrtrBridge {
     const live: Live = {
       call: new BridgedCall(connection),
       principal,
-      name: params['name'],
-      digest: argumentsDigest(params['arguments']),
+      binding: bindingOf(method, params),
     };
     this.#live.add(live);
     // The client may have gone, or the gateway closed, while the session opened: the tool must not run.
@@ -152,21 +119,23 @@ export class MrtrBridge {
       await this.#finish(live, describe(reason));
       throw reason;
     }
-    live.call.begin(params);
+    live.call.begin(method, params);
     return this.#round(live, round);
   }
 
   /** Resumes the call the retry's `requestState` names with its `inputResponses`, and runs its next round. */
-  resume(params: Readonly<Record<string, unknown>>, round: BridgeRound): Promise<Record<string, unknown>> {
+  resume(
+    method: string,
+    params: Readonly<Record<string, unknown>>,
+    round: BridgeRound,
+  ): Promise<Record<string, unknown>> {
     const requestState = params['requestState'];
     const held = typeof requestState === 'string' ? this.#held.get(requestState) : undefined;
     if (held === undefined || held.live.principal !== principalOf(round)) {
       return Promise.reject(unknownRequestState(round.timeoutMs));
     }
-    // Bound to the call it was issued for: the pipeline checked this retry's tool, which must be that one.
-    if (params['name'] !== held.live.name || argumentsDigest(params['arguments']) !== held.live.digest) {
-      return Promise.reject(mismatchedRequestState());
-    }
+    // Bound to the request it was issued for: the pipeline checked this retry's target, which must be that one.
+    if (!matches(held.live.binding, method, params)) return Promise.reject(mismatchedRequestState());
     this.#held.delete(requestState as string);
     clearTimeout(held.timer);
     const inputResponses = params['inputResponses'];
