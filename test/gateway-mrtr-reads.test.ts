@@ -7,6 +7,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
+import { metrics } from '@mcp-middleware/metrics';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { z } from 'zod';
 import { guardedGateway } from './fixtures/guarded-gateway.js';
@@ -427,5 +428,34 @@ describe('requestState under auth: bound to one (method, target, arguments, prin
     expect(done.result?.['resultType']).toBe('complete');
     const again = await raw(g, 'resources/read', { uri: 'poem://for/ann16' }, ANN);
     expect(again.result?.['resultType']).toBe('input_required');
+  });
+});
+
+describe('the pipeline around the rounds of a read', () => {
+  const observed = metrics();
+  let piped: Gateway;
+
+  beforeAll(async () => {
+    piped = await createGateway({
+      upstream: { url: upstream.url.href },
+      listen: 'http://127.0.0.1:0/mcp',
+      pipeline: [observed],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await piped?.close({ drainTimeoutMs: 0 });
+  });
+
+  it('counts each input_required round of a prompt and a read as asking for input, not as success', async () => {
+    const { client } = await modernClient(undefined, piped.url);
+    await client.getPrompt({ name: 'greet', arguments: { who: 'gus' } });
+    await client.readResource({ uri: 'poem://daily' });
+    const text = await observed.registry.metrics();
+    expect(text).toMatch(/^mcp_middleware_input_required_total\{[^}]*prompts\/get[^}]*greet[^}]*\} 1$/m);
+    expect(text).toMatch(/^mcp_middleware_input_required_total\{[^}]*resources\/read[^}]*\} 1$/m);
+    // Two rounds each; only the round that completed is an operation that succeeded.
+    expect(text).toMatch(/^mcp_server_operation_duration_seconds_count\{[^}]*prompts\/get[^}]*\} 1$/m);
+    expect(text).toMatch(/^mcp_server_operation_duration_seconds_count\{[^}]*resources\/read[^}]*\} 1$/m);
   });
 });
