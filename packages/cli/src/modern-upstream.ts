@@ -4,9 +4,12 @@
  * 2026-07-28, one SDK v2 client per request (adopting the discover result, so no extra round trip), which
  * keeps every log and progress notification on the request that caused it. Any other upstream (a 1.x
  * server, a stdio child) gets the request on the gateway's 2025-11-25 connection: the era mismatch the
- * cli README describes. On a 2025 HTTP upstream, a `tools/call`, `prompts/get` or `resources/read` whose
- * client declared sampling, elicitation or roots goes to the MRTR bridge instead (mrtr-bridge.ts), which
- * turns what the upstream asks into `input_required`.
+ * cli README describes. A stdio child stays 2025 even when it offers 2026-07-28: SDK v2's `serveStdio`
+ * fixes a pipe's era by its first message (initialize, for the gateway's 2025 clients), and a second child
+ * would split a stateful server's data between the eras (test/gateway-2026-stdio.test.ts). On a 2025 HTTP
+ * upstream, a `tools/call`, `prompts/get` or `resources/read` whose client declared sampling, elicitation
+ * or roots goes to the MRTR bridge instead (mrtr-bridge.ts), which turns what the upstream asks into
+ * `input_required`.
  */
 import { Client, StreamableHTTPClientTransport, type DiscoverResult } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
