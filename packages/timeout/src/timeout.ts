@@ -103,13 +103,6 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   return middleware;
 }
 
-// The promise executor of every Deadline: it runs synchronously inside the constructor, so the deadline
-// being built is handed over here instead of through a closure made per call.
-let building: Deadline<unknown> | undefined;
-function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
-  (building as Deadline<unknown>).settle(resolve, reject);
-}
-
 const ignore = (): void => {};
 
 /**
@@ -132,9 +125,7 @@ class Deadline<R> {
   constructor(ctx: RequestContext, timedOut: (ctx: RequestContext) => MiddlewareError) {
     this.#ctx = ctx;
     this.#timedOut = timedOut;
-    building = this as Deadline<unknown>;
-    this.promise = new Promise<unknown>(capture) as Promise<R>;
-    building = undefined;
+    this.promise = new Promise<R>((resolve, reject) => this.settle(resolve, reject));
   }
 
   settle(resolve: (value: R) => void, reject: (error: unknown) => void): void {
