@@ -1,7 +1,8 @@
 /**
  * Runs the benchmark cases side by side with the raw handler, in interleaved rounds, and reports
  * medians and ratios of wall-clock and CPU time. `--quick` runs the headline cases; `--filter x` only
- * cases whose name contains x (and what they are compared with); `--rounds n`. A full run (no `--quick`,
+ * cases whose name contains x (and what they are compared with); `--rounds n`; `--per-round` prints each
+ * round's samples to stderr (what a median ratio is the median of). A full run (no `--quick`,
  * no `--filter`, no `--no-write`) records itself in results.json under its Node major and rewrites
  * RESULTS.md. The JSON of the run always goes to stdout; progress goes to stderr.
  *
@@ -33,6 +34,8 @@ const quick = argv.includes('--quick');
 const filter = option('--filter');
 const write = !quick && filter === undefined && !argv.includes('--no-write');
 const rounds = Number(option('--rounds') ?? (quick ? 5 : 11));
+// `--per-round`: each round's samples (ns per call) on stderr, to read a ratio's spread behind its median.
+const perRound = argv.includes('--per-round');
 const part = option('--part') as Part | undefined;
 const probeName = option('--probe');
 // `--part isolated --only <case>`: the one case (and raw) in this process.
@@ -229,6 +232,7 @@ async function runPart(which: Part | 'all', loaded?: BenchCase[]): Promise<CaseR
         theirs = base === undefined ? undefined : await time(base);
         raw = c === rawCase ? mine : await time(rawCase);
       }
+      if (perRound) progress(`${c.name} ${JSON.stringify({ raw, mine, theirs })}`);
       (own.get(c) as Sample[]).push(mine);
       (vsRaw.get(c) as Sample[]).push({ wall: mine.wall - raw.wall, cpu: mine.cpu - raw.cpu });
       if (theirs !== undefined) {
@@ -300,7 +304,12 @@ function child<T>(args: string[], nodeFlags: string[] = []): Promise<T> {
 }
 
 async function orchestrate(): Promise<void> {
-  const forwarded = ['--rounds', String(rounds), ...(quick ? ['--quick'] : [])];
+  const forwarded = [
+    '--rounds',
+    String(rounds),
+    ...(quick ? ['--quick'] : []),
+    ...(perRound ? ['--per-round'] : []),
+  ];
   if (filter !== undefined) forwarded.push('--filter', filter);
   const loadStart = loadavg()[0] as number;
   const { cases: all, probes } = await loadModules();
