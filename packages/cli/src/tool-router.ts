@@ -48,7 +48,9 @@ export class ToolRouter {
     const { hub, supervisor } = parts;
     this.#handler = upstreamToolHandler(
       {
+        // Every session shares the supervisor's connection unless each has its own: then no lookup, no wait.
         connection: (ctx) => {
+          if (!hub.perSession) return Promise.resolve(supervisor.current);
           const session = hub.sessionOf(ctx.extra);
           return session === undefined ? Promise.resolve(supervisor.current) : hub.connectionFor(session);
         },
@@ -101,11 +103,10 @@ export class ToolRouter {
         ),
       );
     }
-    hub.tag(extra, session);
     calls.enter();
     try {
       // Its own session not opening is the pipeline's to see: the shared list's run reports it.
-      const table = await this.#tableFor(session).catch(() => this.shared);
+      const table = hub.perSession ? await this.#ownTable(session, extra) : this.shared;
       return await (params.task === undefined
         ? table.run(params.name)(params.arguments, extra)
         : table.runWithParams(params, extra));
@@ -117,5 +118,11 @@ export class ToolRouter {
   async #tableFor(session: Session): Promise<ToolTable> {
     if (this.#parts.hub.perSession) await this.#parts.hub.connectionFor(session);
     return session.table ?? this.shared;
+  }
+
+  /** With an upstream session per client: the table of `session`'s own (tagged so its calls go there). */
+  #ownTable(session: Session, extra: ToolExtra): Promise<ToolTable> {
+    this.#parts.hub.tag(extra, session);
+    return this.#tableFor(session).catch(() => this.shared);
   }
 }
