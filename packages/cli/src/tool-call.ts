@@ -11,7 +11,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { MiddlewareError, type CallToolResult, type ToolContext, type ToolInfo } from '@mcp-middleware/core';
 import { createToolInfo, asProtocolError } from '@mcp-middleware/core/helpers';
-import { upstreamCall, withTraceContext } from './gateway-tracing.js';
+import { isPropagating, upstreamCall, withTraceContext } from './gateway-tracing.js';
 import { describeError, type UpstreamConnection } from './upstream.js';
 
 /** The ToolInfo a pipeline sees for an upstream tool: its JSON Schemas and annotations, untouched. */
@@ -92,10 +92,52 @@ export function upstreamFailure(error: unknown, ctx: ToolContext, requestTimeout
 
 /** What the tool handler needs from the gateway at call time. */
 export interface UpstreamHandlerHost {
-  /** The connection for the session that made this call, or undefined while the upstream is down. */
-  connection(ctx: ToolContext): Promise<UpstreamConnection | undefined>;
+  /**
+   * The connection for the session that made this call, or undefined while the upstream is down; a
+   * promise only while a session's own connection is still opening.
+   */
+  connection(ctx: ToolContext): UpstreamConnection | undefined | Promise<UpstreamConnection | undefined>;
   /** Why there is no connection, for the error text; includes when to retry. */
   unavailable(toolName: string): MiddlewareError;
+}
+
+/** The `tools/call` request `ctx` sends upstream on `connection`. */
+function sendCall(
+  connection: UpstreamConnection,
+  ctx: ToolContext,
+  timeout: number,
+): Promise<CallToolResult> {
+  const meta = forwardMeta(ctx.meta);
+  const params: CallToolRequest['params'] =
+    meta === undefined
+      ? { name: ctx.tool.name, arguments: ctx.args }
+      : { name: ctx.tool.name, arguments: ctx.args, _meta: meta };
+  // A task-augmented call (2025-11-25 tasks) goes up as one; its answer is a CreateTaskResult.
+  const task = ctx.params?.task as CallToolRequest['params']['task'];
+  if (task !== undefined) params.task = task;
+  const token = ctx.meta?.progressToken;
+  const options: RequestOptions =
+    token === undefined
+      ? { timeout, signal: ctx.signal }
+      : {
+          timeout,
+          signal: ctx.signal,
+          resetTimeoutOnProgress: true,
+          onprogress: (progress: Progress) => {
+            ctx.extra
+              .sendNotification({
+                method: 'notifications/progress',
+                params: { ...progress, progressToken: token },
+              })
+              .catch(() => undefined);
+          },
+        };
+  const schema = task === undefined ? CallToolResultSchema : CreateTaskResultSchema;
+  return connection.client.request(
+    { method: 'tools/call', params },
+    schema,
+    options,
+  ) as Promise<CallToolResult>;
 }
 
 /**
@@ -106,48 +148,24 @@ export function upstreamToolHandler(
   host: UpstreamHandlerHost,
   requestTimeoutMs: number,
 ): (ctx: ToolContext) => Promise<CallToolResult> {
-  const plain: RequestOptions = { timeout: requestTimeoutMs };
-  return async function callUpstream(ctx) {
-    const connection = await host.connection(ctx).catch((error: unknown) => {
-      throw upstreamFailure(error, ctx, requestTimeoutMs);
-    });
-    if (connection === undefined) throw host.unavailable(ctx.tool.name);
+  const forward = (ctx: ToolContext, connection: UpstreamConnection | undefined): Promise<CallToolResult> => {
+    if (connection === undefined) return Promise.reject(host.unavailable(ctx.tool.name));
     // Inside the gateway's CLIENT span when it traces, so the upstream's spans are its children.
-    const send = () => {
-      const meta = forwardMeta(ctx.meta);
-      const params: CallToolRequest['params'] =
-        meta === undefined
-          ? { name: ctx.tool.name, arguments: ctx.args }
-          : { name: ctx.tool.name, arguments: ctx.args, _meta: meta };
-      // A task-augmented call (2025-11-25 tasks) goes up as one; its answer is a CreateTaskResult.
-      const task = ctx.params?.task as CallToolRequest['params']['task'];
-      if (task !== undefined) params.task = task;
-      const token = ctx.meta?.progressToken;
-      const options: RequestOptions =
-        token === undefined
-          ? { ...plain, signal: ctx.signal }
-          : {
-              ...plain,
-              signal: ctx.signal,
-              resetTimeoutOnProgress: true,
-              onprogress: (progress: Progress) => {
-                ctx.extra
-                  .sendNotification({
-                    method: 'notifications/progress',
-                    params: { ...progress, progressToken: token },
-                  })
-                  .catch(() => undefined);
-              },
-            };
-      const schema = task === undefined ? CallToolResultSchema : CreateTaskResultSchema;
-      return connection.client.request(
-        { method: 'tools/call', params },
-        schema,
-        options,
-      ) as Promise<CallToolResult>;
-    };
-    return upstreamCall('tools/call', ctx.tool.name, send).then(undefined, (error: unknown) => {
+    const sent = isPropagating()
+      ? upstreamCall('tools/call', ctx.tool.name, () => sendCall(connection, ctx, requestTimeoutMs))
+      : sendCall(connection, ctx, requestTimeoutMs);
+    return sent.then(undefined, (error: unknown) => {
       throw upstreamFailure(error, ctx, requestTimeoutMs);
     });
+  };
+  return function callUpstream(ctx) {
+    const found = host.connection(ctx);
+    if (!(found instanceof Promise)) return forward(ctx, found);
+    return found.then(
+      (connection) => forward(ctx, connection),
+      (error: unknown) => {
+        throw upstreamFailure(error, ctx, requestTimeoutMs);
+      },
+    );
   };
 }

@@ -50,9 +50,9 @@ export class ToolRouter {
       {
         // Every session shares the supervisor's connection unless each has its own: then no lookup, no wait.
         connection: (ctx) => {
-          if (!hub.perSession) return Promise.resolve(supervisor.current);
+          if (!hub.perSession) return supervisor.current;
           const session = hub.sessionOf(ctx.extra);
-          return session === undefined ? Promise.resolve(supervisor.current) : hub.connectionFor(session);
+          return session === undefined ? supervisor.current : hub.connectionFor(session);
         },
         unavailable: (name) => supervisor.unavailable(name),
       },
