@@ -33,7 +33,8 @@ const option = (name: string): string | undefined =>
 const quick = argv.includes('--quick');
 const filter = option('--filter');
 const write = !quick && filter === undefined && !argv.includes('--no-write');
-const rounds = Number(option('--rounds') ?? (quick ? 5 : 11));
+// Even: the ratios to a baseline are read over pairs of rounds run in both orders (bothOrders).
+const rounds = Number(option('--rounds') ?? (quick ? 6 : 12));
 // `--per-round`: each round's samples (ns per call) on stderr, to read a ratio's spread behind its median.
 const perRound = argv.includes('--per-round');
 const part = option('--part') as Part | undefined;
@@ -161,6 +162,29 @@ const batchOf = (c: BenchCase): number => {
   return quick ? Math.max(1, Math.ceil(batch / 8)) : batch;
 };
 
+/**
+ * A case's per-round comparisons with its baseline, taken two rounds at a time: one ran the case after its
+ * baseline, the next before it (the order flips every round), so each pair's geometric mean ratio (and
+ * mean difference) cancels what running second costs or saves. A batch pays for the garbage and the busy
+ * child processes the batch before it left: the spawned gateway's ratio read 0.8–1.24× (CPU) in the rounds
+ * where it ran second and 1.6–2.2× where it ran first, and a median over single rounds fell on whichever
+ * side had one more round. An odd last round has no partner and is left out.
+ */
+function bothOrders(rounds: readonly { diff: Sample; ratio: Sample }[]): { diff: Sample; ratio: Sample }[] {
+  const pairs: { diff: Sample; ratio: Sample }[] = [];
+  for (let r = 0; r + 1 < rounds.length; r += 2) {
+    const [a, b] = [
+      rounds[r] as { diff: Sample; ratio: Sample },
+      rounds[r + 1] as { diff: Sample; ratio: Sample },
+    ];
+    pairs.push({
+      diff: { wall: (a.diff.wall + b.diff.wall) / 2, cpu: (a.diff.cpu + b.diff.cpu) / 2 },
+      ratio: { wall: Math.sqrt(a.ratio.wall * b.ratio.wall), cpu: Math.sqrt(a.ratio.cpu * b.ratio.cpu) },
+    });
+  }
+  return pairs;
+}
+
 /** Times the cases of one part (`all` under --quick) in this process. */
 async function runPart(which: Part | 'all', loaded?: BenchCase[]): Promise<CaseResult[]> {
   const all = loaded ?? (await loadModules()).cases;
@@ -250,7 +274,7 @@ async function runPart(which: Part | 'all', loaded?: BenchCase[]): Promise<CaseR
   const rawSamples = own.get(rawCase) as Sample[];
   const results: CaseResult[] = cases.map((c) => {
     const samples = own.get(c) as Sample[];
-    const paired = vsBase.get(c) as { diff: Sample; ratio: Sample }[];
+    const paired = bothOrders(vsBase.get(c) as { diff: Sample; ratio: Sample }[]);
     const result: CaseResult = {
       name: c.name,
       group: c.group,
