@@ -43,6 +43,8 @@ function processIo(): CliIo {
 
 const HELP = { main: MAIN_HELP, proxy: PROXY_HELP, check: CHECK_HELP, schema: SCHEMA_HELP } as const;
 
+const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 /** One stderr line per gateway event. */
 export function describeEvent(event: GatewayEvent): string {
   switch (event.type) {
@@ -64,6 +66,8 @@ export function describeEvent(event: GatewayEvent): string {
       return `drain deadline passed: cancelling ${event.inFlight} calls still in flight`;
     case 'closed':
       return 'stopped';
+    case 'streams-rechecked':
+      return `the new front door re-checked ${plural(event.open, 'open response')}: closed ${plural(event.closedStreams, 'stream')} and ended ${plural(event.closedSessions, 'session')} whose credential it refuses`;
     case 'warning':
       return `warning: ${event.message}`;
   }

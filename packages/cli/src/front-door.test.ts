@@ -1,3 +1,4 @@
+import { hashApiKey } from '@mcp-middleware/auth';
 import { describe, expect, it } from 'vitest';
 import { doorChange, frontDoorFor } from './front-door.js';
 
@@ -31,6 +32,27 @@ describe('frontDoorFor', () => {
       'https://mcp.example.com/mcp',
       ['https://issuer.example.com/'],
     ]);
+  });
+});
+
+describe('FrontDoor.passes', () => {
+  const door = frontDoorFor({ apiKeys: { keys: [{ id: 'a', sha256: hashApiKey('key-a') }] } }, listen);
+
+  it('answers whether headers would pass, in the key header or as a bearer token', async () => {
+    expect(
+      await Promise.all([
+        door?.passes({ 'x-api-key': 'key-a' }),
+        door?.passes({ 'x-api-key': 'key-b' }),
+        door?.passes({}),
+      ]),
+    ).toEqual([true, false, false]);
+  });
+
+  it('names the same credentials alike and other credentials apart', () => {
+    const same = frontDoorFor({ apiKeys: { keys: [{ id: 'a', sha256: hashApiKey('key-a') }] } }, listen);
+    const other = frontDoorFor({ apiKeys: { keys: [{ id: 'a', sha256: hashApiKey('key-b') }] } }, listen);
+    expect(same?.credentials).toBe(door?.credentials);
+    expect(other?.credentials).not.toBe(door?.credentials);
   });
 });
 

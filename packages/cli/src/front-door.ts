@@ -3,7 +3,7 @@
  * credential is answered 401 with a Bearer challenge before MCP dispatch (initialize included), and the RFC
  * 9728 metadata is served. Built from @mcp-middleware/auth's gate and metadata, never a second implementation.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import {
   apiKeys,
   bearerGate,
@@ -21,12 +21,35 @@ export interface FrontDoor {
   serveMetadata(req: IncomingMessage, res: ServerResponse): boolean;
   /** True (with `req.auth` set) when the request carries a valid credential; else it has answered 401. */
   admit(req: GatedRequest, res: ServerResponse): Promise<boolean>;
+  /**
+   * True when a request with `headers` would pass the door now, answering nobody: how a reload re-checks the
+   * streams and sessions admitted by the door it replaced.
+   */
+  passes(headers: IncomingHttpHeaders): Promise<boolean>;
+  /** What decides who passes (the configured credentials): two doors with the same admit the same requests. */
+  readonly credentials: string;
   /** The canonical URI of the gateway that tokens must be issued for. */
   readonly resource: string;
   readonly metadata: ProtectedResourceMetadata;
 }
 
 type Options = Readonly<Record<string, unknown>>;
+
+// What decides the door: its credentials (scopes and requirements are the pipeline's).
+const doorOf = (auth: Options | undefined): string | undefined =>
+  auth === undefined || (auth['jwt'] === undefined && auth['apiKeys'] === undefined)
+    ? undefined
+    : JSON.stringify([auth['jwt'], auth['apiKeys']]);
+
+// Where passes() lets the gates write their refusal: nowhere.
+const NOWHERE = {
+  writeHead(): unknown {
+    return this;
+  },
+  end(): unknown {
+    return this;
+  },
+} as unknown as ServerResponse;
 
 const looksLikeJwt = (token: string): boolean => token.split('.').length === 3;
 
@@ -67,10 +90,12 @@ export function frontDoorFor(auth: Options | undefined, listenUrl: URL): FrontDo
     authorizationServers: issuer === undefined ? [] : Array.isArray(issuer) ? issuer : [issuer as string],
   });
 
-  return {
+  const door: FrontDoor = {
     resource,
     metadata,
+    credentials: doorOf(auth) as string,
     serveMetadata: (req, res) => metadata.handle(req, res),
+    passes: (headers) => door.admit({ headers } as GatedRequest, NOWHERE),
     async admit(req, res) {
       const key = keyGate === undefined ? undefined : req.headers[keyHeader];
       if (gate !== undefined && (req.headers.authorization !== undefined || keyGate === undefined)) {
@@ -85,13 +110,8 @@ export function frontDoorFor(auth: Options | undefined, listenUrl: URL): FrontDo
       return admitted;
     },
   };
+  return door;
 }
-
-// What decides the door: its credentials (scopes and requirements are the pipeline's).
-const doorOf = (auth: Options | undefined): string | undefined =>
-  auth === undefined || (auth['jwt'] === undefined && auth['apiKeys'] === undefined)
-    ? undefined
-    : JSON.stringify([auth['jwt'], auth['apiKeys']]);
 
 /** What putting `after` in place of `before` does to the door, for the reload line; undefined for nothing. */
 export function doorChange(before: Options | undefined, after: Options | undefined): string | undefined {

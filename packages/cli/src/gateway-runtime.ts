@@ -6,6 +6,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { systemClock, type Pipeline } from '@mcp-middleware/core';
 import type { Counter } from 'prom-client';
+import { NOTHING_RECHECKED, type Recheck } from './admitted-streams.js';
 import { CallTracker } from './drain.js';
 import { frontDoorFor } from './front-door.js';
 import { defaultAllowedHosts, listenHttp, type HttpListener } from './http-listener.js';
@@ -109,13 +110,22 @@ export class GatewayRuntime {
   /**
    * Puts `pipeline` in service and, with `auth` given in HTTP mode, the front door for it (`auth` undefined:
    * no door): both or neither, built before either is swapped, so a request never meets a new door in
-   * front of the old pipeline. Requests already admitted finish; every request from now on passes the new door.
+   * front of the old pipeline. Every request from now on passes the new door; with new credentials, streams
+   * and sessions still open are checked against it, and those it refuses are closed (a `streams-rechecked` event).
    */
   replace(pipeline: Pipeline, reload?: { readonly auth?: GatewayOptions['auth'] }): void {
     const http = reload === undefined ? undefined : this.http;
     const door = http === undefined ? undefined : frontDoorFor(reload?.auth, http.url);
     this.runner.replace(pipeline);
-    http?.setFrontDoor(door);
+    http?.setFrontDoor(door).then(
+      (recheck) => this.#rechecked(recheck),
+      (error: unknown) =>
+        this.emit({ type: 'warning', message: `re-checking open streams failed: ${String(error)}` }),
+    );
+  }
+
+  #rechecked(recheck: Recheck): void {
+    if (recheck !== NOTHING_RECHECKED) this.emit({ type: 'streams-rechecked', ...recheck });
   }
 
   get ready(): boolean {

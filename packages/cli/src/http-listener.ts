@@ -1,6 +1,7 @@
 /** HTTP listen mode: Streamable HTTP sessions on one path, plus /healthz, /readyz and /metrics. */
 import { createServer, type Server as HttpServer } from 'node:http';
 import { GatewayError } from './errors.js';
+import type { Recheck } from './admitted-streams.js';
 import type { FrontDoor } from './front-door.js';
 import { rpcError } from './http-request.js';
 import { HttpRoutes, type HttpHost, type HttpRouteOptions } from './http-routes.js';
@@ -13,8 +14,11 @@ export interface HttpListener {
   readonly url: URL;
   /** Stops taking new connections and new sessions; open sessions keep working. */
   stopAccepting(): void;
-  /** Puts `door` in service (a config reload): every request that arrives from now on passes it. */
-  setFrontDoor(door: FrontDoor | undefined): void;
+  /**
+   * Puts `door` in service (a config reload): every request that arrives from now on passes it, and when its
+   * credentials changed, every stream and session still open is checked against it (those refused close).
+   */
+  setFrontDoor(door: FrontDoor | undefined): Promise<Recheck>;
   /** Drops every connection and waits for the server to close. */
   close(): Promise<void>;
 }
@@ -89,6 +93,5 @@ export async function listenHttp(
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
-  const setFrontDoor = (door: FrontDoor | undefined): void => void (routes.frontDoor = door);
-  return { ...listenerOf(server, bound), setFrontDoor };
+  return { ...listenerOf(server, bound), setFrontDoor: (door) => routes.replaceDoor(door) };
 }

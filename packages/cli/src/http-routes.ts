@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from 'prom-client';
+import { AdmittedStreams, NOTHING_RECHECKED, type Recheck } from './admitted-streams.js';
 import type { FrontDoor } from './front-door.js';
 import { hasRequest, hostRefusal, readBody, rpcError, send } from './http-request.js';
 import type { ModernFront } from './modern-front.js';
@@ -40,6 +41,7 @@ export class HttpRoutes {
   readonly #host: HttpHost;
   readonly #options: HttpRouteOptions;
   readonly #transports = new Map<string, StreamableHTTPServerTransport>();
+  readonly #admitted = new AdmittedStreams();
   /** Set once the port is bound: the listen URL is the default resource tokens are issued for. */
   frontDoor: FrontDoor | undefined;
 
@@ -47,6 +49,18 @@ export class HttpRoutes {
     this.#mcpPath = mcpPath;
     this.#host = host;
     this.#options = options;
+  }
+
+  /**
+   * Puts `door` in service (a reload). With credentials other than the old door's, what the old door admitted
+   * and is still open is checked again: the streams and 2025 sessions `door` refuses are closed.
+   */
+  replaceDoor(door: FrontDoor | undefined): Promise<Recheck> {
+    const before = this.frontDoor;
+    this.frontDoor = door;
+    if (door === undefined || door.credentials === before?.credentials)
+      return Promise.resolve(NOTHING_RECHECKED);
+    return this.#admitted.recheck(door, () => this.frontDoor === door);
   }
 
   /** Serves one request; a rejection is the caller's to answer (500). */
@@ -79,8 +93,14 @@ export class HttpRoutes {
   async #mcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal = hostRefusal(req.headers, this.#options.allowedHosts);
     if (refusal !== undefined) return rpcError(res, 403, -32000, refusal);
-    // Before the body is read: an unauthenticated caller costs no parsing, and initialize is refused too.
-    if (this.frontDoor !== undefined && !(await this.frontDoor.admit(req, res))) return;
+    // Before the body is read: an unauthenticated caller costs no parsing, and initialize is refused too. A
+    // reload while the check runs puts the request before the new door as well (its re-check missed it).
+    let door: FrontDoor | undefined;
+    while (door !== this.frontDoor) {
+      door = this.frontDoor;
+      if (door !== undefined && !(await door.admit(req, res))) return;
+    }
+    this.#admitted.track(res);
     let body: unknown;
     if (req.method === 'POST') {
       body = await this.#readPost(req, res);
@@ -131,21 +151,23 @@ export class HttpRoutes {
       res.setHeader('retry-after', '1');
       return rpcError(res, 503, -32000, 'The upstream MCP server is unavailable; retry shortly');
     }
-    const transport = this.#newTransport();
+    const transport = this.#newTransport(req);
     await session.server.connect(transport);
     return transport.handleRequest(req, res, body);
   }
 
   /** A session's transport, known by its id from initialization until it closes. */
-  #newTransport(): StreamableHTTPServerTransport {
+  #newTransport(initialize: IncomingMessage): StreamableHTTPServerTransport {
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
         this.#transports.set(id, transport);
+        this.#admitted.openSession(transport, initialize.headers);
       },
     });
     transport.onclose = () => {
       if (transport.sessionId !== undefined) this.#transports.delete(transport.sessionId);
+      this.#admitted.closedSession(transport);
     };
     return transport;
   }

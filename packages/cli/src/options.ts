@@ -29,6 +29,13 @@ export type GatewayEvent =
   | { readonly type: 'draining'; readonly inFlight: number }
   | { readonly type: 'drain-timeout'; readonly inFlight: number }
   | { readonly type: 'closed' }
+  | {
+      /** A reload's new front door checked what the old one admitted; it closed those it refuses. */
+      readonly type: 'streams-rechecked';
+      readonly open: number;
+      readonly closedStreams: number;
+      readonly closedSessions: number;
+    }
   | { readonly type: 'warning'; readonly message: string };
 
 /** Options of `createGateway`. */
