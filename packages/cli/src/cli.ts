@@ -2,11 +2,13 @@
 // Only what --help and bad usage need is imported up front; the pipeline, the SDK and prom-client load when
 // a command runs, so `mcp-middleware --help` answers in a fraction of the time.
 import { CHECK_HELP, MAIN_HELP, PROXY_HELP, SCHEMA_HELP, parseCommand, type ProxyArgs } from './args.js';
+import { releaseHangup } from './early-hangup.js';
 import { CliError, EXIT_CODES, GatewayError } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type * as GatewayModule from './gateway.js';
 import type { GatewayEvent, GatewayOptions } from './options.js';
 import type { ProxyGeneration } from './proxy-config.js';
+import { ProxySignals } from './proxy-signals.js';
 import type { Reloader, ReloaderParts } from './reload.js';
 
 /** Where the command writes and how it hears signals; tests pass their own. */
@@ -17,8 +19,13 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Calls `handler` on SIGTERM and SIGINT; returns a function that stops listening. */
   readonly onSignal: (handler: (signal: NodeJS.Signals) => void) => () => void;
-  /** Calls `handler` on SIGHUP (re-read the config); returns a function that stops listening. @default none */
+  /**
+   * Calls `handler` on SIGHUP (re-read the config), once at once for one heard before; returns a function
+   * that stops listening. @default none
+   */
   readonly onReload?: ((handler: () => void) => () => void) | undefined;
+  /** Gives SIGHUP its default action (stop) back, for a command that does not reload. @default none */
+  readonly keepHangupDefault?: (() => void) | undefined;
 }
 
 function processIo(): CliIo {
@@ -36,7 +43,12 @@ function processIo(): CliIo {
     },
     onReload(handler) {
       process.on('SIGHUP', handler);
+      if (releaseHangup()) queueMicrotask(handler);
       return () => process.off('SIGHUP', handler);
+    },
+    keepHangupDefault() {
+      // One that came while held is answered as it would have been: the process stops.
+      if (releaseHangup()) process.kill(process.pid, 'SIGHUP');
     },
   };
 }
@@ -100,6 +112,23 @@ async function openGateway(
 
 async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
   const log = (line: string): void => io.stderr(`mcp-middleware: ${line}\n`);
+  // Before any await: from here SIGHUP means reload (its default would stop the process) and SIGTERM/SIGINT
+  // stop the gateway, even while the config and the modules load.
+  const signals = new ProxySignals(io, log, args.config !== undefined);
+  try {
+    return await Promise.race([serve(args, io, log, signals), signals.forced.then(() => EXIT_CODES.runtime)]);
+  } finally {
+    signals.dispose();
+  }
+}
+
+/** Loads the config, starts the gateway and serves until it stops; resolves to the exit code. */
+async function serve(
+  args: ProxyArgs,
+  io: CliIo,
+  log: (line: string) => void,
+  signals: ProxySignals,
+): Promise<number> {
   const [{ Registry }, { createGateway }, { ProxyConfig }, { GatewayTracer }] = await Promise.all([
     import('prom-client'),
     import('./gateway.js'),
@@ -112,14 +141,11 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
   const config = new ProxyConfig({ file: args.config, env: io.env, registry, tracer, log });
   const first = await config.load();
   const release = (): Promise<unknown> => Promise.all([first.close(), tracer.shutdown()]);
-  let opened: (reloader: Reloader<ProxyGeneration> | undefined) => void = () => undefined;
-  const reloading = new Promise<Reloader<ProxyGeneration> | undefined>((resolve) => (opened = resolve));
-  // SIGHUP means reload from here on (its default would stop the process); one that comes while the gateway
-  // starts is answered once it has.
-  const stopReloading =
-    args.config === undefined
-      ? undefined
-      : io.onReload?.(() => void reloading.then((reloader) => reloader?.reload('SIGHUP')));
+  if (signals.stopping) {
+    await release();
+    log('stopped before the upstream was started');
+    return EXIT_CODES.ok;
+  }
   let reloader: Reloader<ProxyGeneration> | undefined;
   try {
     const gateway = await openGateway(
@@ -150,10 +176,9 @@ async function proxy(args: ProxyArgs, io: CliIo): Promise<number> {
             load: () => config.load(),
             log,
           });
-    opened(reloader);
-    return await runUntilStopped(gateway, io, log);
+    signals.up(gateway, reloader);
+    return await exitCodeOf(gateway, log);
   } finally {
-    stopReloading?.();
     await reloader?.close();
     await tracer.shutdown();
   }
@@ -174,40 +199,21 @@ async function startReloader(
   return reloader;
 }
 
-async function runUntilStopped(gateway: Gateway, io: CliIo, log: (line: string) => void): Promise<number> {
-  let forced: (() => void) | undefined;
-  const stopNow = new Promise<'forced'>((resolve) => {
-    forced = () => resolve('forced');
-  });
-  let signalled = false;
-  const stopListening = io.onSignal((signal) => {
-    if (signalled) {
-      log(`second ${signal}: stopping without waiting for calls in flight`);
-      void gateway.close({ drainTimeoutMs: 0 });
-      forced?.();
-      return;
-    }
-    signalled = true;
-    log(`${signal} received`);
-    void gateway.close();
-  });
-  try {
-    const exit = await Promise.race([gateway.closed, stopNow]);
-    if (exit === 'forced') return EXIT_CODES.runtime;
-    if (exit.reason === 'upstream-lost') {
-      log(`exiting: ${exit.message}`);
-      return EXIT_CODES.runtime;
-    }
-    return EXIT_CODES.ok;
-  } finally {
-    stopListening();
+/** Waits for the gateway to stop (signals.ts closes it on SIGTERM/SIGINT); resolves to the exit code. */
+async function exitCodeOf(gateway: Gateway, log: (line: string) => void): Promise<number> {
+  const exit = await gateway.closed;
+  if (exit.reason === 'upstream-lost') {
+    log(`exiting: ${exit.message}`);
+    return EXIT_CODES.runtime;
   }
+  return EXIT_CODES.ok;
 }
 
 /** Runs `mcp-middleware` with `argv` (the arguments after the program name); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   try {
     const command = parseCommand(argv, io.env);
+    if (command.name !== 'proxy' || command.args.config === undefined) io.keepHangupDefault?.();
     switch (command.name) {
       case 'help':
         io.stdout(HELP[command.topic]);
