@@ -13,6 +13,10 @@ export interface ProxyArgs {
   readonly drainTimeoutMs: number | undefined;
   readonly connectTimeoutMs: number | undefined;
   readonly requestTimeoutMs: number | undefined;
+  /** HTTP listener: idle kept-alive connections, request headers, whole requests (createGateway's options). */
+  readonly keepAliveTimeoutMs: number | undefined;
+  readonly headersTimeoutMs: number | undefined;
+  readonly receiveTimeoutMs: number | undefined;
   /** Re-read the config file when it changes (SIGHUP always re-reads it). */
   readonly watch: boolean;
 }
@@ -64,6 +68,11 @@ Options:
       --drain-timeout-ms MS    on SIGTERM/SIGINT, how long calls in flight may finish (default 10000)
       --connect-timeout-ms MS  bound on starting the upstream and the handshake (default 10000)
       --request-timeout-ms MS  bound on each upstream request, reset by progress (default 60000)
+      --keep-alive-timeout-ms MS  HTTP: close a kept-alive connection idle this long (default 65000;
+                               keep it above a load balancer's idle timeout, 60 s on AWS ALB)
+      --headers-timeout-ms MS  HTTP: bound on receiving a request's headers (default keep-alive + 1000)
+      --receive-timeout-ms MS  HTTP: bound on receiving a whole request, 0 for none (default 300000);
+                               a response that streams is never cut by it
   -h, --help                   show this help
 
 The command after -- runs with an allow-listed part of the gateway's environment (see
@@ -187,6 +196,9 @@ function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
         'drain-timeout-ms': { type: 'string' },
         'connect-timeout-ms': { type: 'string' },
         'request-timeout-ms': { type: 'string' },
+        'keep-alive-timeout-ms': { type: 'string' },
+        'headers-timeout-ms': { type: 'string' },
+        'receive-timeout-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -219,6 +231,9 @@ function parseProxy(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
       drainTimeoutMs: milliseconds('drain-timeout-ms', values['drain-timeout-ms']),
       connectTimeoutMs: milliseconds('connect-timeout-ms', values['connect-timeout-ms']),
       requestTimeoutMs: milliseconds('request-timeout-ms', values['request-timeout-ms']),
+      keepAliveTimeoutMs: milliseconds('keep-alive-timeout-ms', values['keep-alive-timeout-ms']),
+      headersTimeoutMs: milliseconds('headers-timeout-ms', values['headers-timeout-ms']),
+      receiveTimeoutMs: milliseconds('receive-timeout-ms', values['receive-timeout-ms']),
       watch: values.watch === true,
     },
   };

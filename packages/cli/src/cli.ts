@@ -159,6 +159,9 @@ async function serve(
         drainTimeoutMs: args.drainTimeoutMs,
         connectTimeoutMs: args.connectTimeoutMs,
         requestTimeoutMs: args.requestTimeoutMs,
+        keepAliveTimeoutMs: args.keepAliveTimeoutMs,
+        headersTimeoutMs: args.headersTimeoutMs,
+        receiveTimeoutMs: args.receiveTimeoutMs,
         // Over HTTP, API keys or JWTs in the config's auth are checked at the door too (401 before MCP).
         auth: first.auth,
         onEvent: (event) => log(describeEvent(event)),

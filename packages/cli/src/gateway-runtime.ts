@@ -235,6 +235,7 @@ export class GatewayRuntime {
       {
         allowedHosts: o.allowedHosts ?? defaultAllowedHosts(o.listen),
         maxBodyBytes: o.maxBodyBytes,
+        timeouts: o.httpTimeouts,
         frontDoor: (bound) => frontDoorFor(o.auth, bound),
         modern: this.modern,
       },

@@ -3,6 +3,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { GatewayError } from './errors.js';
 import type { Recheck } from './admitted-streams.js';
 import type { FrontDoor } from './front-door.js';
+import type { HttpTimeouts } from './http-timeouts.js';
 import { rpcError } from './http-request.js';
 import { HttpRoutes, type HttpHost, type HttpRouteOptions } from './http-routes.js';
 
@@ -19,6 +20,8 @@ export interface HttpListener {
    * credentials changed, every stream and session still open is checked against it (those refused close).
    */
   setFrontDoor(door: FrontDoor | undefined): Promise<Recheck>;
+  /** The node:http server (its timeouts are {@link HttpListenOptions.timeouts}). */
+  readonly server: HttpServer;
   /** Drops every connection and waits for the server to close. */
   close(): Promise<void>;
 }
@@ -30,6 +33,8 @@ export interface HttpListenOptions extends HttpRouteOptions {
    * metadata; undefined leaves credentials to the pipeline.
    */
   readonly frontDoor?: ((bound: URL) => FrontDoor | undefined) | undefined;
+  /** How long connections are kept and requests awaited. */
+  readonly timeouts: HttpTimeouts;
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '::1', '[::1]'];
@@ -64,6 +69,7 @@ function listenerOf(server: HttpServer, bound: URL): Omit<HttpListener, 'setFron
   };
   return {
     url: bound,
+    server,
     stopAccepting,
     async close() {
       stopAccepting();
@@ -80,12 +86,15 @@ export async function listenHttp(
   options: HttpListenOptions,
 ): Promise<HttpListener> {
   const routes = new HttpRoutes(url.pathname, host, options);
-  const server = createServer((req, res) => {
+  const { keepAliveTimeoutMs, headersTimeoutMs, receiveTimeoutMs } = options.timeouts;
+  const limits = { headersTimeout: headersTimeoutMs, requestTimeout: receiveTimeoutMs };
+  const server = createServer(limits, (req, res) => {
     routes.handle(req, res).catch(() => {
       if (!res.headersSent) rpcError(res, 500, -32603, 'Internal error');
       else res.end();
     });
   });
+  server.keepAliveTimeout = keepAliveTimeoutMs;
   const bound = await bind(server, url);
   try {
     routes.frontDoor = options.frontDoor?.(bound);

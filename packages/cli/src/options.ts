@@ -2,6 +2,7 @@
 import { ConfigError, readOptions, type Pipeline, type RunnerOptions } from '@mcp-middleware/core';
 import { describeValue } from '@mcp-middleware/core/helpers';
 import { Registry } from 'prom-client';
+import { readHttpTimeouts, type HttpTimeouts } from './http-timeouts.js';
 import type { UpstreamSpec } from './upstream.js';
 
 /** How the gateway restarts (stdio) or reconnects to (HTTP) an upstream that went away. */
@@ -65,6 +66,19 @@ export interface GatewayOptions {
   /** HTTP mode: largest accepted request body. @default 4194304 (4 MiB) */
   readonly maxBodyBytes?: number | undefined;
   /**
+   * HTTP mode: how long an idle kept-alive connection stays open. Keep it above the idle timeout of a load
+   * balancer in front (60 s on AWS ALB), or it may reuse a connection the gateway is closing (a 502).
+   * @default 65000
+   */
+  readonly keepAliveTimeoutMs?: number | undefined;
+  /** HTTP mode: how long a client may take to send a request's headers; above keepAliveTimeoutMs. @default keepAliveTimeoutMs + 1000 */
+  readonly headersTimeoutMs?: number | undefined;
+  /**
+   * HTTP mode: how long a client may take to send a whole request (headers and body); 0 for no bound. It
+   * never ends a response that streams (SSE). @default 300000, or headersTimeoutMs when that is longer
+   */
+  readonly receiveTimeoutMs?: number | undefined;
+  /**
    * HTTP mode: the `auth` options of the pipeline (as a config file writes them). With `apiKeys` or `jwt`, a
    * request without a valid credential is answered 401 with a Bearer challenge before MCP dispatch, and
    * the protected-resource metadata is served. @default undefined (credentials are the pipeline's to check)
@@ -88,6 +102,7 @@ export interface ResolvedOptions {
   readonly requestTimeoutMs: number;
   readonly allowedHosts: readonly string[] | undefined;
   readonly maxBodyBytes: number;
+  readonly httpTimeouts: HttpTimeouts;
   readonly auth: Readonly<Record<string, unknown>> | undefined;
   readonly runner: RunnerOptions;
   readonly onEvent: (event: GatewayEvent) => void;
@@ -104,6 +119,9 @@ const KNOWN = [
   'requestTimeoutMs',
   'allowedHosts',
   'maxBodyBytes',
+  'keepAliveTimeoutMs',
+  'headersTimeoutMs',
+  'receiveTimeoutMs',
   'auth',
   'runner',
   'onEvent',
@@ -233,6 +251,7 @@ export function resolveOptions(options: GatewayOptions): ResolvedOptions {
     requestTimeoutMs: reader.integer('requestTimeoutMs', { min: 1, max: 2_147_483_647, default: 60_000 }),
     allowedHosts: allowedHosts as readonly string[] | undefined,
     maxBodyBytes: reader.integer('maxBodyBytes', { min: 1, default: 4 * 1024 * 1024 }),
+    httpTimeouts: readHttpTimeouts(reader),
     auth: readAuth(reader.raw('auth')),
     runner,
     onEvent: onEvent ?? (() => undefined),
