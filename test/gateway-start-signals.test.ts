@@ -64,7 +64,10 @@ describe('signals while the gateway starts', { timeout: 90_000 }, () => {
     for (let i = 0; i < 20; i++) gateway.child.kill('SIGHUP');
     go();
     await gateway.said(/listening on \S+/);
-    await gateway.said(`reloaded ${file} (SIGHUP while starting): 1 middleware; new calls take it`);
+    await gateway.said(`reloaded ${file} (SIGHUP): 1 middleware; new calls take it`);
+    expect(gateway.stderr()).toContain(
+      'SIGHUP while starting: the config is read again once the gateway is up',
+    );
     const url = new URL(/listening on (\S+)/.exec(gateway.stderr())?.[1] ?? '');
     expect((await fetch(new URL('/readyz', url))).status).toBe(200);
     // One reload for all of them: the next SIGHUP is answered by the next line, as usual.

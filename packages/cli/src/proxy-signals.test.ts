@@ -57,7 +57,7 @@ describe('ProxySignals', () => {
     const { gateway, reloader, asked } = recording();
     signals.up(gateway, reloader);
     send('SIGHUP');
-    expect(asked).toEqual(['reload SIGHUP while starting', 'reload SIGHUP']);
+    expect(asked).toEqual(['reload SIGHUP', 'reload SIGHUP']);
     expect(lines).toEqual(['SIGHUP while starting: the config is read again once the gateway is up']);
   });
 

@@ -41,7 +41,7 @@ export class ProxySignals {
     this.#gateway = gateway;
     this.#reloader = reloader;
     if (this.#stopping) void gateway.close();
-    else if (this.#reloadWhenUp) void reloader?.reload('SIGHUP while starting');
+    else if (this.#reloadWhenUp) void reloader?.reload('SIGHUP');
   }
 
   /** Stops listening. */
