@@ -2,14 +2,15 @@
 // session's GET stream, a 2025 POST still streaming and a 2026-07-28 subscriptions/listen stream admitted with
 // a removed API key end once the new front door is in service (and the 2025 session ends with them), while
 // the same streams opened with a key that stays keep hearing notifications. A reload whose credentials
-// still admit everyone closes nothing.
+// still admit everyone closes nothing. The same for bearer JWTs when a reload changes the keys they verify with.
 import { Client as ModernClient, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { createGateway, type Gateway, type GatewayEvent } from '@mcp-middleware/cli';
+import { startIssuer, type TestIssuer } from './fixtures/auth-issuer.js';
 import { ROOT, UPSTREAM } from './fixtures/gateway-spawn.js';
 
 const KEY_A = 'key-a-0123456789abcdef';
@@ -51,21 +52,26 @@ let url: URL;
 const events: GatewayEvent[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
-beforeEach(async () => {
+/** Starts the gateway over HTTP with `auth` as its front door's credentials. */
+async function start(auth: Record<string, unknown>): Promise<void> {
   events.length = 0;
   gateway = await createGateway({
     upstream: { command: UPSTREAM[0] as string, args: UPSTREAM.slice(1), cwd: ROOT },
     listen: 'http://127.0.0.1:0/mcp',
-    auth: keys(['a', KEY_A], ['b', KEY_B]),
+    auth,
     onEvent: (event) => events.push(event),
   });
   url = gateway.url as URL;
-}, 60_000);
+}
 
 afterEach(async () => {
   for (const close of closers.splice(0)) await close().catch(() => undefined);
   await gateway.close({ drainTimeoutMs: 0 });
 });
+
+/** A credential as its header: an API key in x-api-key, a JWT as a bearer token. */
+const credential = (key: string): Record<string, string> =>
+  key.split('.').length === 3 ? { authorization: `Bearer ${key}` } : { 'x-api-key': key };
 
 function post(key: string, body: unknown, session?: string): Promise<Response> {
   return fetch(url, {
@@ -73,7 +79,7 @@ function post(key: string, body: unknown, session?: string): Promise<Response> {
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
-      'x-api-key': key,
+      ...credential(key),
       ...(session !== undefined && {
         'mcp-session-id': session,
         'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
@@ -102,7 +108,7 @@ async function legacySession(key: string): Promise<{ id: string; stream: Heard }
   const get = await fetch(url, {
     headers: {
       accept: 'text/event-stream',
-      'x-api-key': key,
+      ...credential(key),
       'mcp-session-id': id,
       'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
     },
@@ -116,9 +122,7 @@ async function listener(key: string): Promise<{ heard: () => number; closed: Pro
   const client = new ModernClient({ name: key, version: '1' }, { versionNegotiation: { mode: 'auto' } });
   let heard = 0;
   client.setNotificationHandler(CHANGED, () => void heard++);
-  await client.connect(
-    new StreamableHTTPClientTransport(url, { requestInit: { headers: { 'x-api-key': key } } }),
-  );
+  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: credential(key) } }));
   closers.push(() => client.close());
   expect(client.getProtocolEra()).toBe('modern');
   const subscription = await client.listen({ toolsListChanged: true });
@@ -140,6 +144,8 @@ async function rechecked(): Promise<GatewayEvent> {
 }
 
 describe('a reload re-checks the streams the old front door admitted', { timeout: 90_000 }, () => {
+  beforeEach(() => start(keys(['a', KEY_A], ['b', KEY_B])), 60_000);
+
   it('ends the streams and the session of a removed key, and keeps the others hearing', async () => {
     const [a, b, listenA, listenB, change] = await Promise.all([
       legacySession(KEY_A),
@@ -202,3 +208,43 @@ describe('a reload re-checks the streams the old front door admitted', { timeout
     await open.stream.ended;
   });
 });
+
+describe(
+  'a reload that changes the JWT keys re-checks the bearer tokens of open streams',
+  { timeout: 90_000 },
+  () => {
+    const AUDIENCE = 'http://gateway.test/mcp';
+    const issuers: TestIssuer[] = [];
+    const jwtOf = (issuer: TestIssuer): Record<string, unknown> => ({
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      algorithms: ['ES256'],
+      jwksUri: issuer.jwksUri,
+    });
+    afterAll(async () => {
+      await Promise.all(issuers.map((issuer) => issuer.close()));
+    });
+
+    it('closes the streams of tokens the new keys do not verify, and keeps them when the keys stay', async () => {
+      const [issuer, other] = await Promise.all([
+        startIssuer(AUDIENCE, 'ES256'),
+        startIssuer(AUDIENCE, 'ES256'),
+      ]);
+      issuers.push(issuer, other);
+      await start({ jwt: jwtOf(issuer) });
+      const token = await issuer.sign();
+      const [session, listening] = await Promise.all([legacySession(token), listener(token)]);
+
+      // Same keys, one more way in: the token still passes, nothing closes.
+      gateway.replacePipeline([], { auth: { jwt: jwtOf(issuer), apiKeys: keys(['b', KEY_B])['apiKeys'] } });
+      expect(await rechecked()).toMatchObject({ closedStreams: 0, closedSessions: 0 });
+      events.length = 0;
+
+      // Another issuer's keys: the token's signature no longer verifies.
+      gateway.replacePipeline([], { auth: { jwt: jwtOf(other) } });
+      expect(await rechecked()).toMatchObject({ closedStreams: 2, closedSessions: 1 });
+      await session.stream.ended;
+      expect(await listening.closed).toBe('remote');
+    });
+  },
+);
