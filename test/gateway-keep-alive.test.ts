@@ -49,10 +49,10 @@ describe('the proxy listener keep-alive', { timeout: 60_000 }, () => {
   it('announces the keep-alive timeout its flag gives', async () => {
     const { io, code } = await proxy(['--keep-alive-timeout-ms', '90000']);
     const url = await io.listening;
-    const header = await new Promise<string | undefined>((resolve, reject) => {
+    const header = await new Promise<string>((resolve, reject) => {
       get(new URL('/healthz', url), (res) => {
         res.resume();
-        resolve(res.headers['keep-alive']);
+        resolve(String(res.headers['keep-alive']));
       }).on('error', reject);
     });
     expect(header).toBe('timeout=90');

@@ -100,10 +100,10 @@ describe('the HTTP listener timeouts', () => {
       expect([server.keepAliveTimeout, server.headersTimeout, server.requestTimeout]).toEqual([
         90_000, 95_000, 120_000,
       ]);
-      const header = await new Promise<string | undefined>((resolve, reject) => {
+      const header = await new Promise<string>((resolve, reject) => {
         get(new URL('/healthz', listener.url), (res) => {
           res.resume();
-          resolve(res.headers['keep-alive']);
+          resolve(String(res.headers['keep-alive']));
         }).on('error', reject);
       });
       expect(header).toBe('timeout=90');
