@@ -69,7 +69,9 @@ export class AdmittedStreams {
     if (!stillInForce()) return { ...NOTHING_RECHECKED, open: streams.length };
     // A session ended answers 404 from now on: its next request cannot be served with the revoked identity.
     await Promise.all(refusedSessions.map((transport) => transport.close().catch(() => undefined)));
-    for (const res of refusedStreams) if (!res.destroyed) res.destroy();
+    // One that has ended meanwhile (its session's close ends its streams) keeps its connection for the next
+    // request: only a response still open loses its connection.
+    for (const res of refusedStreams) if (!res.writableEnded && !res.destroyed) res.destroy();
     return {
       open: streams.length,
       closedStreams: refusedStreams.length,
