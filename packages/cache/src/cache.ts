@@ -104,9 +104,9 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     let plan = plans.get(ctx.tool);
     if (plan === undefined) plans.set(ctx.tool, (plan = planOf(ctx, cacheable, scope)));
     if (plan === null) return afterWrite === undefined ? next(ctx) : afterWrite(ctx, next);
-    // A task-augmented call (2025-11-25 tasks) creates a task each time: its CreateTaskResult is never a
-    // hit, never joins another call's flight and is never stored.
-    if (ctx.params?.task !== undefined) return next(ctx);
+    // A task-augmented call (2025-11-25 tasks), or one whose client accepts a task (the 2026-07-28 Tasks
+    // extension), may create a task each time: never a hit, never joined to another call's flight.
+    if (ctx.params?.task !== undefined || acceptsTask(ctx.meta)) return next(ctx);
     let args: string;
     try {
       args = canonicalJson(ctx.args, maxArgsChars);
@@ -138,4 +138,14 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     };
   }
   return Object.assign(middleware, { invalidate });
+}
+
+const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** True when a 2026-07-28 client declared the Tasks extension on this request (the server may answer a task). */
+function acceptsTask(meta: ToolContext['meta']): boolean {
+  const capabilities = meta?.['io.modelcontextprotocol/clientCapabilities'] as
+    { extensions?: unknown } | undefined;
+  const extensions = capabilities?.extensions;
+  return typeof extensions === 'object' && extensions !== null && TASKS_EXTENSION in extensions;
 }

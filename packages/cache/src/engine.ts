@@ -219,8 +219,9 @@ export class CacheEngine {
 
   // Stores the flight's result when it may be, then lets later callers start afresh.
   #keep(ctx: RequestContext, flight: Flight, result: CallToolResult): void {
-    // An input_required answer (2026-07-28) belongs to one round of one call: never stored.
-    if (result.isError === true || flight.invalidated || isInputRequired(result))
+    // An input_required answer (2026-07-28) belongs to one round of one call, a task handle (the Tasks
+    // extension) to one caller's task: neither is stored.
+    if (result.isError === true || flight.invalidated || isInputRequired(result) || isTaskHandle(result))
       return this.flights.release(flight);
     let json: string;
     try {
@@ -258,4 +259,9 @@ export class CacheEngine {
       },
     );
   }
+}
+
+/** A `resultType: "task"` answer (the 2026-07-28 Tasks extension): a handle on one caller's task. */
+function isTaskHandle(result: CallToolResult): boolean {
+  return (result as { resultType?: unknown }).resultType === 'task';
 }
