@@ -6,11 +6,20 @@
 import { Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, RequestContext, ToolContext, ToolInfo, ToolRunner } from '@mcp-middleware/core';
-import { requestTarget } from '@mcp-middleware/core/helpers';
+import { principalIdOf, requestTarget } from '@mcp-middleware/core/helpers';
 import type { CallTracker } from './drain.js';
 import { mirroredCapabilities } from './mirror.js';
 import { clientMeta, modernExtra } from './modern-extra.js';
 import { mrtrParams } from './modern-http.js';
+import {
+  declaresTasks,
+  missingTasksCapability,
+  TASK_METHODS,
+  TASKS_EXTENSION,
+  taskHandleId,
+  TaskOwners,
+  TaskParamsSchema,
+} from './modern-tasks.js';
 import type { ForwardOptions, ModernUpstream } from './modern-upstream.js';
 import { forwardMeta, rethrowUpstream, toolInfoOf, upstreamFailure } from './tool-call.js';
 import type { UpstreamConnection } from './upstream.js';
@@ -72,11 +81,14 @@ function forwardOptions(
 }
 
 type Handler = (request: { params?: unknown }, ctx: ServerContext) => Promise<never>;
+type TaskHandler = (params: { taskId: string }, ctx: ServerContext) => Promise<never>;
 
 /** Builds the server each 2026-07-28 request is answered by; the ToolInfo cache lives across requests. */
 export class ModernHandlers {
   readonly #host: ModernHost;
   readonly #infos = new WeakMap<Tool, ToolInfo>();
+  /** Who created each task (Tasks extension): only its principal reaches it. */
+  readonly #tasks = new TaskOwners();
 
   constructor(host: ModernHost) {
     this.#host = host;
@@ -133,7 +145,11 @@ export class ModernHandlers {
           forwardOptions(call.meta, call.signal, host.requestTimeoutMs, ctx.mcpReq.notify, call),
         )
         .then(
-          (result) => result as CallToolResult,
+          (result) => {
+            const taskId = taskHandleId(result);
+            if (taskId !== undefined) this.#tasks.record(principalIdOf(call), taskId);
+            return result as CallToolResult;
+          },
           (error: unknown) => {
             throw upstreamFailure(error, call, host.requestTimeoutMs);
           },
@@ -152,15 +168,50 @@ export class ModernHandlers {
     }
   };
 
-  /** A server for one request, mirroring the upstream; throws (-32603) while the upstream is down. */
-  build(): Server {
+  /**
+   * tasks/get, tasks/update, tasks/cancel (Tasks extension): the pipeline's steps, then upstream, for a
+   * client that declared the extension (else -32021) and a task its principal created (else unknown).
+   */
+  #task(method: string): TaskHandler {
+    const host = this.#host;
+    return async (params, ctx) => {
+      const meta = clientMeta(ctx);
+      return (await host.runner.request(method, params, params.taskId, modernExtra(ctx), (rctx) => {
+        if (!declaresTasks(meta)) throw missingTasksCapability();
+        this.#tasks.check(principalIdOf(rctx), params.taskId);
+        return host.upstream
+          .forward(
+            method,
+            rctx.params,
+            upstreamMeta(meta),
+            forwardOptions(rctx.meta, rctx.signal, host.requestTimeoutMs, ctx.mcpReq.notify),
+          )
+          .catch(rethrowUpstream);
+      })) as never;
+    };
+  }
+
+  /**
+   * A server for one request, mirroring the upstream; throws (-32603) while the upstream is down. Before
+   * the upstream's revision is known (the gateway's first requests), it waits for that first.
+   */
+  build(): Server | Promise<Server> {
+    const { upstream } = this.#host;
+    return upstream.settled ? this.#build() : upstream.era().then(() => this.#build());
+  }
+
+  #build(): Server {
     const identity = this.#host.identity();
     if (identity === undefined) {
       throw Object.assign(new Error('the upstream MCP server is unavailable; retry shortly'), {
         code: -32603,
       });
     }
-    const capabilities = mirroredCapabilities(identity.capabilities);
+    const tasks = this.#host.upstream.extension(TASKS_EXTENSION);
+    const capabilities = {
+      ...mirroredCapabilities(identity.capabilities),
+      ...(tasks !== undefined && { extensions: { [TASKS_EXTENSION]: tasks } }),
+    };
     const server = new Server(identity.serverInfo, {
       capabilities: capabilities as never,
       ...(identity.instructions !== undefined && { instructions: identity.instructions }),
@@ -178,6 +229,12 @@ export class ModernHandlers {
       for (const method of methods) on(method, this.#guarded(method));
     }
     if (capabilities.tools !== undefined) on('tools/call', this.#callTool);
+    // An explicit params schema is what SDK v2 needs to serve these 2025 names on 2026-07-28 (SEP-2663).
+    if (tasks !== undefined) {
+      for (const method of TASK_METHODS) {
+        server.setRequestHandler(method, { params: TaskParamsSchema }, this.#task(method) as never);
+      }
+    }
     return server;
   }
 }

@@ -17,6 +17,7 @@ import { UpstreamListener, type UpstreamChange } from './upstream-listen.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { BRIDGED_METHODS } from './bridge-binding.js';
 import { bridgedCapabilities, MrtrBridge, type BridgeRound, type Caller } from './mrtr-bridge.js';
+import { catchTaskHandle, declaresTasks, isTaskMethod, TaskResultSchema } from './modern-tasks.js';
 import { upstreamFetch } from './upstream-fetch.js';
 import { connectUpstream, isHttpUpstream, type UpstreamConnection, type UpstreamSpec } from './upstream.js';
 
@@ -95,6 +96,8 @@ function legacyParams(
 export class ModernUpstream {
   readonly #host: ModernUpstreamHost;
   #verdict: Promise<DiscoverResult | undefined> | undefined;
+  // The settled verdict (null until the probe answers), read synchronously by each request's server.
+  #discovered: DiscoverResult | undefined | null = null;
   readonly #listener: UpstreamListener;
   readonly #bridge: MrtrBridge;
 
@@ -114,6 +117,20 @@ export class ModernUpstream {
   /** Forget the verdict (the upstream restarted: it may be another version now). */
   reset(): void {
     this.#verdict = undefined;
+    this.#discovered = null;
+  }
+
+  /** True once the upstream's revision is known (its `server/discover` probe answered). */
+  get settled(): boolean {
+    return this.#discovered !== null;
+  }
+
+  /** What a 2026-07-28 upstream's `server/discover` declares for extension `id`, once known. */
+  extension(id: string): Record<string, unknown> | undefined {
+    const extensions = (
+      this.#discovered?.capabilities as { extensions?: Record<string, unknown> } | undefined
+    )?.extensions;
+    return extensions?.[id] as Record<string, unknown> | undefined;
   }
 
   /**
@@ -178,12 +195,21 @@ export class ModernUpstream {
 
   #discover(): Promise<DiscoverResult | undefined> {
     const { spec } = this.#host;
-    if (!isHttpUpstream(spec)) return Promise.resolve(undefined);
-    const verdict = (this.#verdict ??= this.#probe(spec.url, spec.headers).catch(() => {
-      // A probe that failed (network) decides nothing: the next request probes again.
-      if (this.#verdict === verdict) this.#verdict = undefined;
-      return undefined;
-    }));
+    if (!isHttpUpstream(spec)) {
+      this.#discovered = undefined;
+      return Promise.resolve(undefined);
+    }
+    const verdict = (this.#verdict ??= this.#probe(spec.url, spec.headers).then(
+      (discovered) => {
+        if (this.#verdict === verdict) this.#discovered = discovered;
+        return discovered;
+      },
+      () => {
+        // A probe that failed (network) decides nothing: the next request probes again.
+        if (this.#verdict === verdict) this.#verdict = undefined;
+        return undefined;
+      },
+    ));
     return verdict;
   }
 
@@ -296,16 +322,25 @@ export class ModernUpstream {
     // The client's own envelope goes up verbatim, but the version is the one the gateway negotiated.
     const { [PROTOCOL_VERSION_KEY]: _version, ...meta } = (params['_meta'] ?? {}) as Record<string, unknown>;
     const sent = Object.keys(meta).length === 0 ? withoutMeta(params) : { ...params, _meta: meta };
+    const requestOptions = {
+      signal: options.signal,
+      timeout: options.timeoutMs,
+      allowInputRequired: true,
+      ...(options.onprogress !== undefined && {
+        onprogress: options.onprogress as never,
+        resetTimeoutOnProgress: true,
+      }),
+    };
+    const request = { method, params: sent } as never;
     try {
-      await client.connect(this.#transport(url, headers), { prior: { kind: 'modern', discover } });
-      return await client.request({ method, params: sent } as never, {
-        signal: options.signal,
-        timeout: options.timeoutMs,
-        allowInputRequired: true,
-        ...(options.onprogress !== undefined && {
-          onprogress: options.onprogress as never,
-          resetTimeoutOnProgress: true,
-        }),
+      const transport = this.#transport(url, headers);
+      await client.connect(transport, { prior: { kind: 'modern', discover } });
+      // Tasks (SEP-2663): their methods need a result schema of their own; a task handle is caught.
+      if (isTaskMethod(method)) return await client.request(request, TaskResultSchema, requestOptions);
+      const caught = method === 'tools/call' && declaresTasks(meta) ? catchTaskHandle(transport) : undefined;
+      return await client.request(request, requestOptions).catch((error: unknown) => {
+        if (caught?.handle !== undefined) return caught.handle;
+        throw error;
       });
     } finally {
       void client.close().catch(() => undefined);
