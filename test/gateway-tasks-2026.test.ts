@@ -2,9 +2,11 @@
 // in front of an SDK v2 upstream that declares it: the declaration is mirrored in server/discover, a
 // tools/call's task handle comes back after the pipeline ran (never cached, never joined), and tasks/get,
 // tasks/update and tasks/cancel reach the upstream only for the principal that created the task; any other
-// id answers as an unknown task without reaching the upstream. The client side is raw 2026-07-28 HTTP: SDK
+// id answers as an unknown task without reaching the upstream. In front of a 2025-11-25-only upstream with
+// tasks, the same, translated to 2025 experimental tasks on the gateway's connection. The client side is raw 2026-07-28 HTTP: SDK
 // v2 2.4's Client rejects a `resultType: "task"` answer (it has no Tasks extension).
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { cache } from '@mcp-middleware/cache';
@@ -12,6 +14,8 @@ import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { defineMiddleware } from '@mcp-middleware/core';
 import { TASK_METHODS } from '../packages/cli/src/modern-tasks.js';
 import { guardedGateway } from './fixtures/guarded-gateway.js';
+import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
+import { createTaskServer, echoed } from './fixtures/upstream-tasks.js';
 import { createTaskUpstream, TASKS_EXTENSION, TaskUpstreamState } from './fixtures/upstream-tasks-2026.js';
 import { hostV2, type V2Host } from './proof/conformance-next-runner.js';
 
@@ -245,5 +249,93 @@ describe("2026-07-28 tasks through a gateway with API keys: one principal never 
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/get', params: { taskId } }),
     });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('2026-07-28 tasks through a gateway with API keys in front of a 2025-11-25-only upstream with tasks', () => {
+  let legacy: HttpUpstreamFixture;
+  let store: InMemoryTaskStore;
+  let gateway: Gateway;
+  let close: () => Promise<void>;
+
+  /** Polls tasks/get (one round trip each, no timer) until the task has ended. */
+  async function ended(url: URL, taskId: string, key: string): Promise<Body | undefined> {
+    for (let poll = 0; poll < 100; poll += 1) {
+      const { result } = await post(url, 'tasks/get', { taskId }, { key });
+      if (result?.['status'] !== 'working') return result;
+    }
+    return undefined;
+  }
+
+  beforeAll(async () => {
+    store = new InMemoryTaskStore();
+    legacy = await startHttpUpstream(() => createTaskServer(store));
+    ({ gateway, close } = await guardedGateway(legacy.url, {
+      apiKeys: {
+        keys: [
+          { id: 'alice', sha256: hashApiKey(KEYS.alice) },
+          { id: 'bob', sha256: hashApiKey(KEYS.bob) },
+        ],
+      },
+    }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await close?.();
+    store?.cleanup();
+    await legacy?.kill();
+  });
+
+  it('declares the Tasks extension for an upstream that takes task-augmented tool calls', async () => {
+    const answer = await post(gateway.url as URL, 'server/discover', {}, { key: KEYS.alice });
+    expect(answer.result?.['capabilities']).toMatchObject({ extensions: { [TASKS_EXTENSION]: {} } });
+  });
+
+  it('runs a task tool as a 2025 task and gives back its handle, status and result in the 2026 shape', async () => {
+    const url = gateway.url as URL;
+    const created = await post(
+      url,
+      'tools/call',
+      { name: 'echo-task', arguments: { text: 'hi' } },
+      { key: KEYS.alice },
+    );
+    expect(created.result).toMatchObject({ resultType: 'task', status: 'working', ttlMs: 60_000 });
+    const taskId = created.result?.['taskId'] as string;
+    expect(await ended(url, taskId, KEYS.alice)).toMatchObject({
+      resultType: 'complete',
+      taskId,
+      status: 'completed',
+      result: echoed('hi'),
+    });
+  });
+
+  it.each(TASK_METHODS)(
+    "answers %s on another principal's translated task as an unknown task",
+    async (method) => {
+      const url = gateway.url as URL;
+      const created = await post(
+        url,
+        'tools/call',
+        { name: 'hold-task', arguments: {} },
+        { key: KEYS.alice },
+      );
+      const taskId = created.result?.['taskId'] as string;
+      const theirs = await post(url, method, paramsOf(method, taskId), { key: KEYS.bob });
+      expect(theirs.error).toEqual({ code: -32602, message: `Task not found: ${taskId}` });
+      const mine = await post(url, method, paramsOf(method, taskId), { key: KEYS.alice });
+      expect(mine.error).toBeUndefined();
+      expect(mine.result).toMatchObject({ resultType: 'complete' });
+    },
+  );
+
+  it('cancels a working task upstream for its owner', async () => {
+    const url = gateway.url as URL;
+    const created = await post(url, 'tools/call', { name: 'hold-task', arguments: {} }, { key: KEYS.alice });
+    const taskId = created.result?.['taskId'] as string;
+    expect((await post(url, 'tasks/cancel', { taskId }, { key: KEYS.alice })).result).toMatchObject({
+      resultType: 'complete',
+    });
+    expect((await store.getTask(taskId))?.status).toBe('cancelled');
+    expect(await ended(url, taskId, KEYS.alice)).toMatchObject({ taskId, status: 'cancelled' });
   });
 });

@@ -8,6 +8,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, RequestContext, ToolContext, ToolInfo, ToolRunner } from '@mcp-middleware/core';
 import { principalIdOf, requestTarget } from '@mcp-middleware/core/helpers';
 import type { CallTracker } from './drain.js';
+import { offersToolTasks, runsAsTask } from './legacy-tasks.js';
 import { mirroredCapabilities } from './mirror.js';
 import { clientMeta, modernExtra } from './modern-extra.js';
 import { mrtrParams } from './modern-http.js';
@@ -136,7 +137,13 @@ export class ModernHandlers {
     const params = request.params as Params;
     const terminal = async (c?: ToolContext): Promise<CallToolResult> => {
       const call = c as ToolContext;
-      const forwarded = { ...call.params, name: call.tool.name, arguments: call.args, ...mrtrParams(ctx) };
+      const forwarded = {
+        ...call.params,
+        name: call.tool.name,
+        arguments: call.args,
+        ...mrtrParams(ctx),
+        ...(this.#legacyTask(call) && { task: {} }),
+      };
       return host.upstream
         .forward(
           'tools/call',
@@ -167,6 +174,15 @@ export class ModernHandlers {
       host.calls.leave();
     }
   };
+
+  /** Whether `call` goes to a 2025-only upstream as a task: its client accepts one, its tool runs as one. */
+  #legacyTask(call: ToolContext): boolean {
+    const host = this.#host;
+    if (!host.upstream.legacyOnly || !declaresTasks(call.meta)) return false;
+    const identity = host.identity();
+    if (identity === undefined || !offersToolTasks(identity.capabilities)) return false;
+    return runsAsTask(host.tools().find((tool) => tool.name === call.tool.name));
+  }
 
   /**
    * tasks/get, tasks/update, tasks/cancel (Tasks extension): the pipeline's steps, then upstream, for a
@@ -207,7 +223,11 @@ export class ModernHandlers {
         code: -32603,
       });
     }
-    const tasks = this.#host.upstream.extension(TASKS_EXTENSION);
+    const { upstream } = this.#host;
+    // A 2026 upstream's own declaration; a 2025-only one that takes task-augmented calls is translated.
+    const tasks =
+      upstream.extension(TASKS_EXTENSION) ??
+      (upstream.legacyOnly && offersToolTasks(identity.capabilities) ? {} : undefined);
     const capabilities = {
       ...mirroredCapabilities(identity.capabilities),
       ...(tasks !== undefined && { extensions: { [TASKS_EXTENSION]: tasks } }),

@@ -17,6 +17,7 @@ import { UpstreamListener, type UpstreamChange } from './upstream-listen.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { BRIDGED_METHODS } from './bridge-binding.js';
 import { bridgedCapabilities, MrtrBridge, type BridgeRound, type Caller } from './mrtr-bridge.js';
+import { legacyTaskRequest, modernHandle } from './legacy-tasks.js';
 import { catchTaskHandle, declaresTasks, isTaskMethod, TaskResultSchema } from './modern-tasks.js';
 import { upstreamFetch } from './upstream-fetch.js';
 import { connectUpstream, isHttpUpstream, type UpstreamConnection, type UpstreamSpec } from './upstream.js';
@@ -118,6 +119,11 @@ export class ModernUpstream {
   reset(): void {
     this.#verdict = undefined;
     this.#discovered = null;
+  }
+
+  /** True once the upstream is known to speak 2025-11-25 only (its discover probe said so). */
+  get legacyOnly(): boolean {
+    return this.#discovered === undefined;
   }
 
   /** True once the upstream's revision is known (its `server/discover` probe answered). */
@@ -260,7 +266,11 @@ export class ModernUpstream {
         options,
       );
     }
-    const bridged = BRIDGED_METHODS.has(method) ? this.#bridged(method, params, meta, options) : undefined;
+    // A call that creates a 2025 task runs on the shared connection, where its task stays reachable.
+    const bridged =
+      BRIDGED_METHODS.has(method) && params?.['task'] === undefined
+        ? this.#bridged(method, params, meta, options)
+        : undefined;
     if (bridged !== undefined) return bridged;
     const connection = this.#host.legacy();
     if (connection === undefined) {
@@ -269,7 +279,12 @@ export class ModernUpstream {
       });
     }
     const track = this.#host.track ?? (<T>(work: () => Promise<T>): Promise<T> => work());
-    return await track(() =>
+    if (isTaskMethod(method)) {
+      const taskId = String(params?.['taskId']);
+      const asked = { signal: options.signal, timeout: options.timeoutMs };
+      return await track(() => legacyTaskRequest(connection.client, method, taskId, asked));
+    }
+    const result = await track(() =>
       connection.client.request({ method, params: legacyParams(params, meta) }, ResultSchema, {
         signal: options.signal,
         timeout: options.timeoutMs,
@@ -279,6 +294,7 @@ export class ModernUpstream {
         }),
       }),
     );
+    return params?.['task'] === undefined ? result : (modernHandle(result) ?? result);
   }
 
   /** A request for the MRTR bridge (BRIDGED_METHODS): a retry with `requestState`, or one whose client can be asked. */
