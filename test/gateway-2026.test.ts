@@ -3,28 +3,24 @@
 // Mcp-Method/Mcp-Name headers checked as the spec says), every request still passes the pipeline, auth
 // guards every request, two clients never hear each other's notifications, and a 1.x upstream still
 // serves a 2026 client (on the 2025-11-25 wire, explicitly).
-import { fileURLToPath } from 'node:url';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
-import { createGateway, type Gateway } from '@mcp-middleware/cli';
+import type { Gateway } from '@mcp-middleware/cli';
 import { McpServer } from '@modelcontextprotocol/server';
 import { guardedGateway } from './fixtures/guarded-gateway.js';
+import { httpGateway } from './fixtures/http-gateway.js';
+import { MODERN, ModernClients, postModern, type RawAnswer } from './fixtures/modern-client.js';
+import { stdioFixture } from './fixtures/stdio-fixture.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 import { hostV2, type V2Host } from './proof/conformance-next-runner.js';
 import { createEverythingServerV2 } from './proof/everything-server-v2.js';
 
-const MODERN = '2026-07-28';
 const USER_KEY = 'user-key-0123456789abcdef';
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': MODERN,
-  'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
-  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
-};
 
 /** Every operation the pipeline saw, in order. */
 const seen: string[] = [];
@@ -43,67 +39,40 @@ const spy: Middleware = defineMiddleware('spy', {
 
 let upstream: V2Host;
 let gateway: Gateway;
-const opened: Client[] = [];
+const clients = new ModernClients('gateway-2026');
 
 interface Heard {
   readonly logs: string[];
   readonly progress: number[];
 }
 
-async function modernClient(url: URL, headers: Record<string, string> = {}): Promise<Client> {
-  const client = new Client(
-    { name: 'gateway-2026', version: '1.0.0' },
-    {
-      versionNegotiation: { mode: 'auto' },
-      capabilities: { elicitation: { form: {} } },
-    },
-  );
-  client.setRequestHandler('elicitation/create', () =>
-    Promise.resolve({ action: 'accept', content: { username: 'ada', email: 'ada@example.com' } }),
-  );
-  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
-  opened.push(client);
-  return client;
-}
+/** A client that declares form elicitation and accepts it with Ada's details. */
+const modernClient = (url: URL, headers: Record<string, string> = {}): Promise<Client> =>
+  clients.connect(url, {
+    headers,
+    capabilities: { elicitation: { form: {} } },
+    setUp: (client) =>
+      client.setRequestHandler('elicitation/create', () =>
+        Promise.resolve({ action: 'accept', content: { username: 'ada', email: 'ada@example.com' } }),
+      ),
+  });
 
-/** A raw 2026-07-28 POST: the response's status, session header and JSON-RPC body. */
-async function post(
+/** A raw 2026-07-28 POST whose envelope declares form elicitation. */
+const post = (
   url: URL,
   method: string,
   params: Record<string, unknown>,
   headers: Record<string, string>,
-): Promise<{ status: number; session: string | null; body: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...headers,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: ENVELOPE } }),
-  });
-  const text = await response.text();
-  const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');
-  return {
-    status: response.status,
-    session: response.headers.get('mcp-session-id'),
-    body: JSON.parse(json) as Record<string, unknown>,
-  };
-}
+): Promise<RawAnswer> =>
+  postModern(url, method, params, { headers, capabilities: { elicitation: { form: {} } } });
 
 beforeAll(async () => {
   upstream = await hostV2((notify) => createEverythingServerV2({ notify }));
-  gateway = await createGateway({
-    upstream: { url: upstream.url.href },
-    listen: 'http://127.0.0.1:0/mcp',
-    pipeline: [spy],
-  });
+  gateway = await httpGateway(upstream.url, { pipeline: [spy] });
 }, 60_000);
 
 afterAll(async () => {
-  for (const client of opened) await client.close().catch(() => undefined);
+  await clients.closeAll();
   await gateway?.close({ drainTimeoutMs: 0 });
   await upstream?.close();
 });
@@ -274,7 +243,7 @@ describe('resource updates on subscriptions/listen', () => {
       });
       return server;
     });
-    front = await createGateway({ upstream: { url: docs.url.href }, listen: 'http://127.0.0.1:0/mcp' });
+    front = await httpGateway(docs.url);
   }, 60_000);
 
   afterAll(async () => {
@@ -347,15 +316,10 @@ describe('auth on the 2026-07-28 wire', () => {
 });
 
 describe('a 2026-07-28 client in front of a 2025-only upstream (SDK 1.x over stdio)', () => {
-  const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-server.ts', import.meta.url));
   let legacy: Gateway;
 
   beforeAll(async () => {
-    legacy = await createGateway({
-      upstream: { command: process.execPath, args: ['--import', 'tsx', FIXTURE] },
-      listen: 'http://127.0.0.1:0/mcp',
-      pipeline: [spy],
-    });
+    legacy = await httpGateway(stdioFixture('upstream-server.ts'), { pipeline: [spy] });
   }, 60_000);
 
   afterAll(async () => {
@@ -396,7 +360,7 @@ describe('a 2026-07-28 client in front of a 2025-only HTTP upstream (SDK 1.x, se
 
   beforeAll(async () => {
     older = await startHttpUpstream();
-    front = await createGateway({ upstream: { url: older.url.href }, listen: 'http://127.0.0.1:0/mcp' });
+    front = await httpGateway(older.url);
   }, 60_000);
 
   afterAll(async () => {

@@ -2,19 +2,20 @@
 // A real SDK 1.32 McpServer over HTTP whose tools call createMessage, elicitInput and listRoots mid-call,
 // the real gateway (`--listen http`) and a real SDK v2 Client in auto mode, which fulfils input_required
 // with its own handlers and retries; raw HTTP for requestState's errors, replay and expiry.
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
 import { metrics } from '@mcp-middleware/metrics';
 import { retry } from '@mcp-middleware/retry';
-import { createGateway, type Gateway } from '@mcp-middleware/cli';
+import type { Gateway } from '@mcp-middleware/cli';
 import { z } from 'zod';
 import { guardedGateway } from './fixtures/guarded-gateway.js';
+import { httpGateway } from './fixtures/http-gateway.js';
+import { MODERN, ModernClients, postModern } from './fixtures/modern-client.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 
-const MODERN = '2026-07-28';
 const ALL = { sampling: {}, elicitation: { form: {} }, roots: {} };
 
 /** What the upstream's tools saw of their requests to the client (the held call's end, for expiry). */
@@ -89,13 +90,14 @@ const spy: Middleware = defineMiddleware('spy', {
 
 let upstream: HttpUpstreamFixture;
 let gateway: Gateway;
-const opened: Client[] = [];
+const clients = new ModernClients('gateway-mrtr');
 
 interface Asked {
   readonly elicit: string[];
   readonly sample: string[];
 }
 
+/** A client declaring `capabilities` whose handlers record what they were asked (elicitation waits for `gate`). */
 async function modernClient(
   capabilities: Record<string, unknown> = ALL,
   gate?: Promise<void>,
@@ -105,10 +107,19 @@ async function modernClient(
   asked: Asked;
 }> {
   const asked: Asked = { elicit: [], sample: [] };
-  const client = new Client(
-    { name: 'gateway-mrtr', version: '1.0.0' },
-    { versionNegotiation: { mode: 'auto' }, capabilities },
-  );
+  const client = await clients.connect(url, {
+    capabilities,
+    setUp: (created) => answerWhatItDeclares(created, capabilities, asked, gate),
+  });
+  return { client, asked };
+}
+
+function answerWhatItDeclares(
+  client: Client,
+  capabilities: Record<string, unknown>,
+  asked: Asked,
+  gate: Promise<void> | undefined,
+): void {
   if ('elicitation' in capabilities) {
     client.setRequestHandler('elicitation/create', async (request) => {
       asked.elicit.push(request.params.message);
@@ -131,9 +142,6 @@ async function modernClient(
   if ('roots' in capabilities) {
     client.setRequestHandler('roots/list', () => Promise.resolve({ roots: [{ uri: 'file:///work' }] }));
   }
-  await client.connect(new StreamableHTTPClientTransport(url));
-  opened.push(client);
-  return { client, asked };
 }
 
 interface Answer {
@@ -151,55 +159,25 @@ async function rawCall(
   capabilities: Record<string, unknown> = ALL,
   headers: Record<string, string> = {},
 ): Promise<Answer> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': 'tools/call',
-      'mcp-name': name,
-      ...headers,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: {
-        name,
-        arguments: {},
-        ...extra,
-        _meta: {
-          ...(extra['_meta'] as object | undefined),
-          'io.modelcontextprotocol/protocolVersion': MODERN,
-          'io.modelcontextprotocol/clientCapabilities': capabilities,
-          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
-        },
-      },
-    }),
-  });
-  const text = await response.text();
-  const messages = (text.startsWith('{') ? [text] : [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]))
-    .filter((line) => line !== undefined && line !== '')
-    .map((line) => JSON.parse(line as string) as Record<string, unknown>);
-  const answer = messages.find((m) => 'id' in m) ?? {};
-  const progress = messages
+  const answer = await postModern(
+    url,
+    'tools/call',
+    { name, arguments: {}, ...extra },
+    { capabilities, headers: { 'mcp-name': name, ...headers } },
+  );
+  const progress = answer.messages
     .filter((m) => m['method'] === 'notifications/progress')
     .map((m) => m['params'] as Record<string, unknown>);
-  return { ...answer, progress };
+  return { ...answer.body, progress };
 }
 
 beforeAll(async () => {
   upstream = await startHttpUpstream(() => createAskingServer());
-  gateway = await createGateway({
-    upstream: { url: upstream.url.href },
-    listen: 'http://127.0.0.1:0/mcp',
-    pipeline: [spy],
-  });
+  gateway = await httpGateway(upstream.url, { pipeline: [spy] });
 }, 60_000);
 
 afterAll(async () => {
-  for (const client of opened) await client.close().catch(() => undefined);
+  await clients.closeAll();
   await gateway?.close({ drainTimeoutMs: 0 });
   await upstream?.kill();
 });
@@ -344,11 +322,7 @@ describe('a held call its client never resumes', () => {
   let short: Gateway;
 
   beforeAll(async () => {
-    short = await createGateway({
-      upstream: { url: upstream.url.href },
-      listen: 'http://127.0.0.1:0/mcp',
-      requestTimeoutMs: 1000,
-    });
+    short = await httpGateway(upstream.url, { requestTimeoutMs: 1000 });
   }, 60_000);
 
   afterAll(async () => {
@@ -376,9 +350,7 @@ describe('the pipeline around the rounds', () => {
   let piped: Gateway;
 
   beforeAll(async () => {
-    piped = await createGateway({
-      upstream: { url: upstream.url.href },
-      listen: 'http://127.0.0.1:0/mcp',
+    piped = await httpGateway(upstream.url, {
       pipeline: [observed, retry({ retries: 2, idempotent: true })],
     });
   }, 60_000);
