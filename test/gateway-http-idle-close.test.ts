@@ -113,43 +113,52 @@ describe('an HTTP upstream that closes a kept-alive socket as the gateway reuses
     await upstream.kill();
   });
 
+  /**
+   * Sets `trap`, runs `act` and checks the trap sprang once: what `act` gave back, and how many more reads
+   * and calls reached the upstream meanwhile.
+   */
+  async function springing<T>(
+    trap: Trap,
+    act: () => Promise<T>,
+  ): Promise<{ result: T; reads: number; calls: number }> {
+    const before = { sprung: proxy.sprung, reads: proxy.readsForwarded, calls: proxy.callsForwarded };
+    proxy.trap = trap;
+    const result = await act();
+    expect(proxy.sprung).toBe(before.sprung + 1);
+    return { result, reads: proxy.readsForwarded - before.reads, calls: proxy.callsForwarded - before.calls };
+  }
+
   it.each(['close-unread', 'reset-unread'] as const)(
     'answers a read whose reused socket the upstream dropped unread (%s), sending it upstream once',
     async (trap) => {
-      const sprung = proxy.sprung;
-      const forwarded = proxy.readsForwarded;
-      proxy.trap = trap;
-      const read = await client.readResource({ uri: 'fixture://greeting' });
-      expect(proxy.sprung).toBe(sprung + 1);
-      expect(read.contents).toHaveLength(1);
-      expect(proxy.readsForwarded).toBe(forwarded + 1);
+      const { result, reads } = await springing(trap, () =>
+        client.readResource({ uri: 'fixture://greeting' }),
+      );
+      expect(result.contents).toHaveLength(1);
+      expect(reads).toBe(1);
     },
   );
 
   it.each(['close-unread', 'reset-unread'] as const)(
     'does not send again a tools/call whose reused socket dropped unread (%s): to the client it looks like a crash mid-call',
     async (trap) => {
-      const sprung = proxy.sprung;
-      const forwarded = proxy.callsForwarded;
-      proxy.trap = trap;
-      const result = await client.callTool({ name: 'echo', arguments: { text: 'hello' } });
-      expect(proxy.sprung).toBe(sprung + 1);
+      const { result, calls } = await springing(trap, () =>
+        client.callTool({ name: 'echo', arguments: { text: 'hello' } }),
+      );
       expect(result.isError).toBe(true);
       expect(JSON.stringify(result._meta)).toContain('UPSTREAM_ERROR');
-      expect(proxy.callsForwarded).toBe(forwarded);
+      expect(calls).toBe(0);
       // The next call goes on a fresh socket and is answered.
       expect(text(await client.callTool({ name: 'echo', arguments: { text: 'again' } }))).toBe('again');
     },
   );
 
   it('does not send again a call the upstream had begun to answer when the socket dropped', async () => {
-    const sprung = proxy.sprung;
-    const forwarded = proxy.callsForwarded;
-    proxy.trap = 'close-after-answer-began';
-    const result = await client.callTool({ name: 'echo', arguments: { text: 'once' } });
-    expect(proxy.sprung).toBe(sprung + 1);
+    const { result, calls } = await springing('close-after-answer-began', () =>
+      client.callTool({ name: 'echo', arguments: { text: 'once' } }),
+    );
     expect(result.isError).toBe(true);
     expect(JSON.stringify(result._meta)).toContain('UPSTREAM_ERROR');
-    expect(proxy.callsForwarded).toBe(forwarded + 1);
+    expect(calls).toBe(1);
   });
 });

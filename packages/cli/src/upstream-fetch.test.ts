@@ -43,6 +43,21 @@ function rawServer(onRequest: (socket: Socket, nth: number, connection: number) 
   });
 }
 
+/**
+ * A raw server whose first connection answers its first request, then reads the second and dies without a
+ * byte back, as an idle timeout firing as the request arrives does; `seen` gets `connection.request` of each.
+ */
+function closesFirstSocketOnReuse(seen: string[]): NetServer {
+  return rawServer((socket, nth, connection) => {
+    seen.push(`${connection}.${nth}`);
+    if (connection === 1 && nth === 2) {
+      socket.destroy();
+      return false;
+    }
+    return true;
+  });
+}
+
 describe('upstreamFetch', () => {
   it('sends the method, headers and body, and gives back the status, headers and body', async () => {
     let seen: { method: string | undefined; type: string | undefined; body: string } | undefined;
@@ -101,17 +116,7 @@ describe('upstreamFetch', () => {
 
   it('sends again, once, a request whose reused kept-alive socket closed before answering', async () => {
     const seen: string[] = [];
-    const url = await listen(
-      // The first connection answers its first request and closes unread on the next, as an idle timeout does.
-      rawServer((socket, nth, connection) => {
-        seen.push(`${connection}.${nth}`);
-        if (connection === 1 && nth === 2) {
-          socket.destroy();
-          return false;
-        }
-        return true;
-      }),
-    );
+    const url = await listen(closesFirstSocketOnReuse(seen));
     expect(await (await upstreamFetch(url)).text()).toBe('ok');
     const list = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' });
     expect(await (await upstreamFetch(url, { method: 'POST', body: list })).text()).toBe('ok');
@@ -120,18 +125,8 @@ describe('upstreamFetch', () => {
 
   it('never sends again a tools/call its reused socket lost: the upstream may have run it', async () => {
     const seen: string[] = [];
-    const url = await listen(
-      // The second request on the first connection is read, then the connection dies without a byte back:
-      // exactly what an idle close looks like to the client, and the tool may have run.
-      rawServer((socket, nth, connection) => {
-        seen.push(`${connection}.${nth}`);
-        if (connection === 1 && nth === 2) {
-          socket.destroy();
-          return false;
-        }
-        return true;
-      }),
-    );
+    // To the client the tool call looks exactly like the resent read above; but the upstream may have run it.
+    const url = await listen(closesFirstSocketOnReuse(seen));
     expect(await (await upstreamFetch(url)).text()).toBe('ok');
     const call = { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'pay', arguments: {} } };
     // Alone or in a batch beside a harmless request, a tools/call goes once.
