@@ -1,16 +1,15 @@
 // What the upstream answers with a JSON-RPC error, the gateway answers byte for byte; and bad input (a client
 // sending garbage, an upstream writing garbage or dying mid-call) costs only the one client it concerns.
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway, type GatewayEvent } from '@mcp-middleware/cli';
+import { stdioFixture } from './fixtures/stdio-fixture.js';
 import { errorCode, eventRecorder, text } from './fixtures/upstream-helpers.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-server.ts', import.meta.url));
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 /** A raw Streamable HTTP session: `send` returns the JSON-RPC response exactly as it was written. */
@@ -111,7 +110,7 @@ describe('bad input reaches only the client it concerns', () => {
   beforeAll(async () => {
     recorder = eventRecorder<GatewayEvent>();
     gateway = await createGateway({
-      upstream: { command: process.execPath, args: ['--import', 'tsx', FIXTURE] },
+      upstream: stdioFixture('upstream-server.ts'),
       listen: 'http://127.0.0.1:0/mcp',
       restart: { delayMs: 0 },
       onEvent: recorder.onEvent,

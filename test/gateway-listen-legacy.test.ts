@@ -4,17 +4,16 @@
 // hold its URI, unsubscribes when the last one leaves, and subscribes again after the upstream restarts. Over
 // a stdio upstream (one connection shared with the 2025 sessions) and an HTTP one (where it is the gateway's
 // shared upstream session that subscribes for the listen streams).
-import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport, type McpSubscription } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway, type GatewayEvent } from '@mcp-middleware/cli';
+import { stdioFixture } from './fixtures/stdio-fixture.js';
 import { text } from './fixtures/upstream-helpers.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-subscribable.ts', import.meta.url));
 const A = 'doc://a';
 const B = 'doc://b';
 const POLL = { timeout: 20_000, interval: 100 };
@@ -54,7 +53,7 @@ const touch = (uri: string): Promise<unknown> => legacy.callTool({ name: 'touch'
 
 beforeAll(async () => {
   gateway = await createGateway({
-    upstream: { command: process.execPath, args: ['--import', 'tsx', FIXTURE] },
+    upstream: stdioFixture('upstream-subscribable.ts'),
     listen: 'http://127.0.0.1:0/mcp',
     restart: { delayMs: 50 },
     onEvent: (event) => events.push(event),

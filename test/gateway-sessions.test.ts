@@ -1,7 +1,6 @@
 // Two HTTP clients through one gateway: each gets its own logs, elicitations, samplings and resource updates,
 // never the other's; the upstream sees what each client declared. Over an HTTP upstream (an upstream session
 // per client) and over a stdio upstream (one shared connection, routed by who has a request in flight).
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
@@ -13,11 +12,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway, type UpstreamSpec } from '@mcp-middleware/cli';
+import { stdioFixture } from './fixtures/stdio-fixture.js';
 import { text } from './fixtures/upstream-helpers.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-server.ts', import.meta.url));
-const STDIO: UpstreamSpec = { command: process.execPath, args: ['--import', 'tsx', FIXTURE] };
+const STDIO: UpstreamSpec = stdioFixture('upstream-server.ts');
 const CAPABILITIES: ClientCapabilities = { elicitation: { form: {} }, sampling: {}, roots: {} };
 
 /** One client of the gateway and everything the gateway sent it unasked. */

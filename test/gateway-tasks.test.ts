@@ -3,7 +3,6 @@
 // the connection that created the task, for the session that created it only; status notifications reach
 // that session only. Over an HTTP upstream (an upstream session per client) and over a stdio upstream (one
 // connection shared by every client, where only the gateway keeps one client from another's tasks).
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -20,11 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cache } from '@mcp-middleware/cache';
 import { createGateway, type Gateway, type UpstreamSpec } from '@mcp-middleware/cli';
 import { MiddlewareError, type Middleware } from '@mcp-middleware/core';
+import { stdioFixture } from './fixtures/stdio-fixture.js';
 import { startHttpUpstream } from './fixtures/upstream-http.js';
 import { createTaskServer, echoed } from './fixtures/upstream-tasks.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-tasks.ts', import.meta.url));
-const STDIO = { command: process.execPath, args: ['--import', 'tsx', FIXTURE] };
+const STDIO = stdioFixture('upstream-tasks.ts');
 
 /** A client of the gateway (or of the bare upstream) and the task statuses it was sent. */
 interface Peer {

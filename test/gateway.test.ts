@@ -1,5 +1,4 @@
 // The gateway in-process in front of a real stdio upstream (the fixture McpServer, spawned), driven by a real Client.
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
@@ -17,11 +16,11 @@ import {
   type GatewayEvent,
   type GatewayOptions,
 } from '@mcp-middleware/cli';
+import { stdioFixture } from './fixtures/stdio-fixture.js';
 import { cancelledCount, errorCode, eventRecorder, startBlock, text } from './fixtures/upstream-helpers.js';
 import { createUpstreamServer, createUpstreamState } from './fixtures/upstream-tools.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/upstream-server.ts', import.meta.url));
-const upstream = { command: process.execPath, args: ['--import', 'tsx', FIXTURE] };
+const upstream = stdioFixture('upstream-server.ts');
 
 interface Harness {
   readonly gateway: Gateway;
