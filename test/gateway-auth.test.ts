@@ -14,6 +14,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initializeRequest, postInitialize } from './fixtures/raw-initialize.js';
 import { serveHttp, type HttpFixture } from './helpers/http-server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -177,24 +178,11 @@ describe('mcp-middleware proxy over HTTP with API keys', () => {
   });
 
   const initialize = (headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        ...headers,
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-06-18',
-          capabilities: {},
-          clientInfo: { name: 'raw', version: '1' },
-        },
-      }),
-    });
+    postInitialize(
+      url,
+      initializeRequest({ name: 'raw', version: '1' }, { protocolVersion: '2025-06-18' }),
+      headers,
+    );
 
   it('answers initialize without a key 401 with a Bearer challenge naming the metadata', async () => {
     const response = await initialize();

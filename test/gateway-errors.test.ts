@@ -6,6 +6,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway, type GatewayEvent } from '@mcp-middleware/cli';
+import { initializeRequest } from './fixtures/raw-initialize.js';
 import { stdioFixture } from './fixtures/stdio-fixture.js';
 import { errorCode, eventRecorder, text } from './fixtures/upstream-helpers.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
@@ -27,12 +28,7 @@ async function rawSession(url: URL): Promise<{ send(method: string, params: unkn
     // An SSE answer carries the message on its data line; a JSON answer is the message.
     return /^data: (.*)$/m.exec(raw)?.[1] ?? raw;
   };
-  await post({
-    jsonrpc: '2.0',
-    id: id++,
-    method: 'initialize',
-    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-  });
+  await post(initializeRequest({ name: 'raw', version: '1' }, { id: id++, protocolVersion: '2025-11-25' }));
   await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return { send: (method, params) => post({ jsonrpc: '2.0', id: id++, method, params }) };
 }

@@ -6,6 +6,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Middleware, ToolInfo } from '@mcp-middleware/core';
 import { createGateway, type Gateway, type GatewayEvent, type GatewayOptions } from '@mcp-middleware/cli';
+import { initializeRequest } from './fixtures/raw-initialize.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 import { cancelledCount, errorCode, eventRecorder, startBlock, text } from './fixtures/upstream-helpers.js';
 
@@ -66,12 +67,9 @@ function raw(
   });
 }
 
-const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
+const INITIALIZE = JSON.stringify(
+  initializeRequest({ name: 'raw', version: '1' }, { protocolVersion: '2025-06-18' }),
+);
 const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('gateway on Streamable HTTP in front of an HTTP upstream', () => {

@@ -2,8 +2,9 @@
 // stdout must carry only JSON-RPC, and the log lines must arrive on stderr.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { JSONRPCMessageSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { initializeRequest } from './fixtures/raw-initialize.js';
 
 // Runs from test/, so the workspace packages resolve to their TypeScript sources (tsx compiles them).
 const SERVER = `
@@ -34,16 +35,7 @@ interface Exchange {
 }
 
 const requests = [
-  {
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: {
-      protocolVersion: LATEST_PROTOCOL_VERSION,
-      capabilities: {},
-      clientInfo: { name: 'stdio-test', version: '1.0.0' },
-    },
-  },
+  initializeRequest({ name: 'stdio-test', version: '1.0.0' }),
   { jsonrpc: '2.0', method: 'notifications/initialized' },
   { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } },
   { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'fail', arguments: {} } },
