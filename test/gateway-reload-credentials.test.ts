@@ -2,37 +2,28 @@
 // revoked key is refused at once, a new one admitted, the RFC 9728 metadata is the door's in force, a broken
 // auth block changes nothing), and a changed `exporter:` sends the spans after the reload to the new
 // collector with the new headers while those recorded before it reach the old one.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  UPSTREAM,
-  connectToGateway,
-  hangUp,
-  spawnGateway,
-  stopGateway,
-  type SpawnedGateway,
-} from './fixtures/gateway-spawn.js';
+import { hangUp } from './fixtures/gateway-spawn.js';
 import { cleanEnv, startOtlpReceiver, type OtlpReceiver } from './fixtures/otlp-receiver.js';
+import { initializeRequest, postInitialize } from './fixtures/raw-initialize.js';
+import { ReloadedGateway, configFolder } from './fixtures/spawned-reloads.js';
 import { text } from './fixtures/upstream-helpers.js';
 
 const OLD_KEY = 'old-key-before-rotation';
 const NEW_KEY = 'new-key-after-rotation';
 const SPAN_KIND_SERVER = 2;
 
-const dir = mkdtempSync(join(tmpdir(), 'gateway-reload-credentials-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const configs = configFolder('gateway-reload-credentials-');
+afterAll(() => configs.remove());
 
-let running: { gateway: SpawnedGateway; client?: Client } | undefined;
+const spawned = new ReloadedGateway();
 const receivers: OtlpReceiver[] = [];
 afterEach(async () => {
-  if (running !== undefined) await stopGateway(running.gateway, running.client);
-  running = undefined;
+  await spawned.stop();
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
 
@@ -42,43 +33,14 @@ const OPEN = 'pipeline:\n  - timeout: { timeoutMs: 600000 }\n';
 const BAD_AUTH =
   "pipeline:\n  - auth:\n      apiKeys:\n        keys: [{ id: new, sha256: 'not-a-digest' }]\n";
 
-function configFile(name: string, content: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
-
 /** Spawns the gateway over HTTP on a free port with `file`; resolves once it listens, to its MCP URL. */
-async function listening(file: string): Promise<{ gateway: SpawnedGateway; url: URL }> {
-  const gateway = spawnGateway(
-    ['proxy', '--config', file, '--listen', 'http://127.0.0.1:0/mcp', '--', ...UPSTREAM],
-    cleanEnv({}),
-  );
-  running = { gateway };
-  await gateway.said(/listening on \S+/);
-  return { gateway, url: new URL(/listening on (\S+)/.exec(gateway.stderr())?.[1] ?? '') };
-}
+const listening = (file: string): ReturnType<ReloadedGateway['overHttp']> =>
+  spawned.overHttp(file, { env: cleanEnv({}) });
 
 /** An initialize request as a client sends it, with `key` in x-api-key when given. */
 function initialize(url: URL, key?: string): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      ...(key === undefined ? {} : { 'x-api-key': key }),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: LATEST_PROTOCOL_VERSION,
-        capabilities: {},
-        clientInfo: { name: 'reload-credentials', version: '1.0.0' },
-      },
-    }),
-  });
+  const request = initializeRequest({ name: 'reload-credentials', version: '1.0.0' });
+  return postInitialize(url, request, key === undefined ? {} : { 'x-api-key': key });
 }
 
 /** The RFC 9728 metadata the gateway serves for its MCP path: status and document. */
@@ -98,13 +60,13 @@ const status = async (response: Promise<Response>): Promise<number> => {
 
 describe('a reload takes the front door with the pipeline', { timeout: 90_000 }, () => {
   it('refuses a rotated-out key at once (an open session too), admits the new one, and keeps the metadata', async () => {
-    const file = configFile('rotate.yaml', keysConfig('old', OLD_KEY));
+    const file = configs.write('rotate.yaml', keysConfig('old', OLD_KEY));
     const { gateway, url } = await listening(file);
     const client = new Client({ name: 'old-key-session', version: '1.0.0' });
+    spawned.closeWith(client);
     await client.connect(
       new StreamableHTTPClientTransport(url, { requestInit: { headers: { 'x-api-key': OLD_KEY } } }),
     );
-    running = { gateway, client };
     expect(text(await client.callTool({ name: 'echo', arguments: { text: 'before' } }))).toBe('before');
     expect(await status(initialize(url, NEW_KEY))).toBe(401);
     const before = await metadata(url);
@@ -128,7 +90,7 @@ describe('a reload takes the front door with the pipeline', { timeout: 90_000 },
   });
 
   it('keeps the door in force when the new auth block is broken, saying why on one line', async () => {
-    const file = configFile('broken.yaml', keysConfig('old', OLD_KEY));
+    const file = configs.write('broken.yaml', keysConfig('old', OLD_KEY));
     const { gateway, url } = await listening(file);
     writeFileSync(file, BAD_AUTH);
     const said = await hangUp(gateway);
@@ -143,7 +105,7 @@ describe('a reload takes the front door with the pipeline', { timeout: 90_000 },
   });
 
   it('adds the door when the file gains API keys and removes it when it loses them', async () => {
-    const file = configFile('door.yaml', OPEN);
+    const file = configs.write('door.yaml', OPEN);
     const { gateway, url } = await listening(file);
     expect(await status(initialize(url))).toBe(200);
     expect((await metadata(url)).status).toBe(404);
@@ -173,10 +135,8 @@ describe('a reload takes the new exporter', { timeout: 90_000 }, () => {
   it('sends spans after the reload to the new collector with its headers, and those before to the old one', async () => {
     const [before, after] = await Promise.all([startOtlpReceiver(), startOtlpReceiver()]);
     receivers.push(before, after);
-    const file = configFile('traced.yaml', tracedConfig(before.endpoint, 'first-token'));
-    const gateway = spawnGateway(['proxy', '--config', file, '--', ...UPSTREAM], cleanEnv({}));
-    const client = await connectToGateway(gateway);
-    running = { gateway, client };
+    const file = configs.write('traced.yaml', tracedConfig(before.endpoint, 'first-token'));
+    const { gateway, client } = await spawned.overStdio(file, cleanEnv({}));
     expect(text(await client.callTool({ name: 'echo', arguments: { text: 'one' } }))).toBe('one');
 
     writeFileSync(file, tracedConfig(after.endpoint, 'rotated-token'));
@@ -184,8 +144,7 @@ describe('a reload takes the new exporter', { timeout: 90_000 }, () => {
     expect(said).toContain(`tracing: exporting spans to ${after.endpoint}/v1/traces (http/json)`);
     expect(said).not.toContain('rotated-token');
     expect(text(await client.callTool({ name: 'meta', arguments: {} }))).toContain('{');
-    expect(await stopGateway(gateway, client)).toBe(0);
-    running = undefined;
+    expect(await spawned.stop()).toBe(0);
 
     const served = (receiver: OtlpReceiver): string[] =>
       receiver
@@ -204,10 +163,8 @@ describe('a reload takes the new exporter', { timeout: 90_000 }, () => {
   it('turns tracing on by a reload and off by the next, without a restart', async () => {
     const receiver = await startOtlpReceiver();
     receivers.push(receiver);
-    const file = configFile('toggled.yaml', OPEN);
-    const gateway = spawnGateway(['proxy', '--config', file, '--', ...UPSTREAM], cleanEnv({}));
-    const client = await connectToGateway(gateway);
-    running = { gateway, client };
+    const file = configs.write('toggled.yaml', OPEN);
+    const { gateway, client } = await spawned.overStdio(file, cleanEnv({}));
     const echo = async (word: string): Promise<void> => {
       expect(text(await client.callTool({ name: 'echo', arguments: { text: word } }))).toBe(word);
     };
@@ -219,8 +176,7 @@ describe('a reload takes the new exporter', { timeout: 90_000 }, () => {
     writeFileSync(file, OPEN);
     expect(await hangUp(gateway)).toContain('1 middleware, tracing off; new calls take it');
     await echo('off again');
-    expect(await stopGateway(gateway, client)).toBe(0);
-    running = undefined;
+    expect(await spawned.stop()).toBe(0);
 
     const names = receiver
       .spans()

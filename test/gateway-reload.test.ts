@@ -1,50 +1,31 @@
 // Reloading the spawned gateway's config: SIGHUP and --watch put a new pipeline in service, a broken file
 // keeps the running one (one stderr line naming the file and the field), calls in flight finish on theirs.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { errorCode, startBlock, text } from './fixtures/upstream-helpers.js';
-import {
-  UPSTREAM,
-  connectToGateway,
-  hangUp,
-  spawnGateway,
-  stopGateway,
-  type SpawnedGateway,
-} from './fixtures/gateway-spawn.js';
+import { hangUp } from './fixtures/gateway-spawn.js';
+import { ReloadedGateway, configFolder } from './fixtures/spawned-reloads.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gateway-reload-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const configs = configFolder('gateway-reload-');
+afterAll(() => configs.remove());
 
-let running: { gateway: SpawnedGateway; client?: Client } | undefined;
-afterEach(async () => {
-  if (running !== undefined) await stopGateway(running.gateway, running.client);
-  running = undefined;
-});
+const spawned = new ReloadedGateway();
+afterEach(() => spawned.stop());
 
 const PASS_THROUGH = 'pipeline:\n  - timeout: { timeoutMs: 600000 }\n';
 const ONE_CALL = 'pipeline:\n  - rateLimit: { limit: 1, windowMs: 600000 }\n';
 const SHORT_DEADLINE = 'pipeline:\n  - timeout: { timeoutMs: 300 }\n';
 const BROKEN = "pipeline:\n  - rateLimit: { limit: 'lots', windowMs: 600000 }\n";
 
-function configFile(name: string, content: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
-
 const echo = (client: Client): Promise<unknown> =>
   client.callTool({ name: 'echo', arguments: { text: 'hi' } });
 
 describe('mcp-middleware proxy --config, reloaded', { timeout: 90_000 }, () => {
   it('takes the new pipeline on SIGHUP, and keeps it when the next file is broken, saying why on one line', async () => {
-    const file = configFile('sighup.yaml', PASS_THROUGH);
-    const gateway = spawnGateway(['proxy', '--config', file, '--', ...UPSTREAM]);
-    const client = await connectToGateway(gateway);
-    running = { gateway, client };
+    const file = configs.write('sighup.yaml', PASS_THROUGH);
+    const { gateway, client } = await spawned.overStdio(file);
     expect(text(await echo(client))).toBe('hi');
     expect(text(await echo(client))).toBe('hi');
 
@@ -68,10 +49,8 @@ describe('mcp-middleware proxy --config, reloaded', { timeout: 90_000 }, () => {
   });
 
   it('lets a call in flight finish on the pipeline it started with', async () => {
-    const file = configFile('inflight.yaml', PASS_THROUGH);
-    const gateway = spawnGateway(['proxy', '--config', file, '--', ...UPSTREAM]);
-    const client = await connectToGateway(gateway);
-    running = { gateway, client };
+    const file = configs.write('inflight.yaml', PASS_THROUGH);
+    const { gateway, client } = await spawned.overStdio(file);
     const before = startBlock(client);
     const upstreamPid = await before.pid;
 
@@ -85,23 +64,11 @@ describe('mcp-middleware proxy --config, reloaded', { timeout: 90_000 }, () => {
   });
 
   it('with --watch, reloads when the file changes, refuses a broken edit, and /readyz stays true', async () => {
-    const file = configFile('watched.yaml', PASS_THROUGH);
-    const gateway = spawnGateway([
-      'proxy',
-      '--watch',
-      '--config',
-      file,
-      '--listen',
-      'http://127.0.0.1:0/mcp',
-      '--',
-      ...UPSTREAM,
-    ]);
-    running = { gateway };
-    await gateway.said(/listening on \S+/);
-    const url = new URL(/listening on (\S+)/.exec(gateway.stderr())?.[1] ?? '');
+    const file = configs.write('watched.yaml', PASS_THROUGH);
+    const { gateway, url } = await spawned.overHttp(file, { flags: ['--watch'] });
     const client = new Client({ name: 'reload-test', version: '1.0.0' });
+    spawned.closeWith(client);
     await client.connect(new StreamableHTTPClientTransport(url));
-    running.client = client;
     expect(text(await echo(client))).toBe('hi');
 
     let from = gateway.stderr().length;
