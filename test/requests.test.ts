@@ -1,6 +1,6 @@
 // The request-level seam: every request a real McpServer (or low-level Server) answers passes the pipeline.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -21,6 +21,7 @@ import {
 } from '@mcp-middleware/core';
 import { connectInMemory, hostileValues, type InMemoryConnection } from '@mcp-middleware/core/testing';
 import { asNotFound } from '@mcp-middleware/core/helpers';
+import { withTwinItems } from './fixtures/twin-items.js';
 import { auditReads } from '../examples/basic/src/audit-reads.js';
 
 const open: InMemoryConnection[] = [];
@@ -36,27 +37,7 @@ async function connect(server: McpServer | Server): Promise<Client> {
 
 /** A server with one of everything, and a secret twin of each that a guard may hide. */
 function newServer(): McpServer {
-  const server = new McpServer({ name: 'requests-test', version: '1.0.0' });
-  for (const name of ['echo', 'admin_echo']) {
-    server.registerTool(name, { inputSchema: { text: z.string() } }, ({ text }) => ({
-      content: [{ type: 'text', text }],
-    }));
-  }
-  for (const name of ['greet', 'admin_greet']) {
-    server.registerPrompt(name, { argsSchema: { who: z.string() } }, ({ who }) => ({
-      messages: [{ role: 'user', content: { type: 'text', text: `hello ${who}` } }],
-    }));
-  }
-  for (const uri of ['docs://readme', 'secret://keys']) {
-    server.registerResource(uri, uri, {}, () => ({ contents: [{ uri, text: `contents of ${uri}` }] }));
-  }
-  server.registerResource(
-    'notes',
-    new ResourceTemplate('notes://{id}', { list: undefined, complete: { id: () => ['1', '2'] } }),
-    {},
-    (uri) => ({ contents: [{ uri: uri.href, text: 'a note' }] }),
-  );
-  return server;
+  return withTwinItems(new McpServer({ name: 'requests-test', version: '1.0.0' }));
 }
 
 /** Records every request the pipeline sees, by operation and target. */

@@ -3,12 +3,12 @@
 // unknown one); hostile params on every operation are answered and leave nothing secret behind.
 import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { withMiddleware, type AuthInfo } from '@mcp-middleware/core';
 import { connectInMemory, type InMemoryConnection } from '@mcp-middleware/core/testing';
+import { withTwinItems } from '../fixtures/twin-items.js';
 import { fullPipeline, Observed } from './pipeline.js';
 import { table, writeProofSection } from './report.js';
 import { scanForSecrets, scannedCount } from './secrets.js';
@@ -27,29 +27,11 @@ const open: InMemoryConnection[] = [];
 const figures = { operations: 0, refused: 0, hiddenCompared: 0, hiddenLeaks: 0, hostile: 0, answered: 0 };
 
 function newServer(): McpServer {
-  const server = withMiddleware(new McpServer({ name: 'proof-requests', version: '1.0.0' }), built.pipeline, {
-    events: observed.channel,
-  });
-  for (const name of ['echo', 'admin_echo']) {
-    server.registerTool(name, { inputSchema: { text: z.string() } }, ({ text }) => ({
-      content: [{ type: 'text', text }],
-    }));
-  }
-  for (const name of ['greet', 'admin_greet']) {
-    server.registerPrompt(name, { argsSchema: { who: z.string() } }, ({ who }) => ({
-      messages: [{ role: 'user', content: { type: 'text', text: `hello ${who}` } }],
-    }));
-  }
-  for (const uri of ['docs://readme', 'secret://keys']) {
-    server.registerResource(uri, uri, {}, () => ({ contents: [{ uri, text: `contents of ${uri}` }] }));
-  }
-  server.registerResource(
-    'notes',
-    new ResourceTemplate('notes://{id}', { list: undefined, complete: { id: () => ['1', '2'] } }),
-    {},
-    (uri) => ({ contents: [{ uri: uri.href, text: 'a note' }] }),
+  return withTwinItems(
+    withMiddleware(new McpServer({ name: 'proof-requests', version: '1.0.0' }), built.pipeline, {
+      events: observed.channel,
+    }),
   );
-  return server;
 }
 
 async function connect(authInfo?: AuthInfo): Promise<Client> {
