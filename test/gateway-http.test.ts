@@ -8,7 +8,14 @@ import type { Middleware, ToolInfo } from '@mcp-middleware/core';
 import { createGateway, type Gateway, type GatewayEvent, type GatewayOptions } from '@mcp-middleware/cli';
 import { initializeRequest } from './fixtures/raw-initialize.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
-import { cancelledCount, errorCode, eventRecorder, startBlock, text } from './fixtures/upstream-helpers.js';
+import {
+  abortBlocked,
+  cancelledCount,
+  errorCode,
+  eventRecorder,
+  startBlock,
+  text,
+} from './fixtures/upstream-helpers.js';
 
 interface Harness {
   readonly upstream: HttpUpstreamFixture;
@@ -102,11 +109,7 @@ describe('gateway on Streamable HTTP in front of an HTTP upstream', () => {
 
   it('cancels the upstream call when the HTTP client cancels', async () => {
     const before = h.upstream.state.cancelled;
-    const controller = new AbortController();
-    const { result, pid } = startBlock(h.client, controller.signal);
-    await pid;
-    controller.abort(new Error('client gave up'));
-    await expect(result).rejects.toThrow('client gave up');
+    await expect(abortBlocked(h.client, new Error('client gave up'))).rejects.toThrow('client gave up');
     // The stats call is queued behind the cancellation on the same upstream session.
     expect(await cancelledCount(h.client)).toBe(before + 1);
   });
@@ -133,19 +136,13 @@ describe('gateway on Streamable HTTP in front of an HTTP upstream', () => {
     expect(metrics.body).toMatch(/^mcp_gateway_sessions 1$/m);
   });
 
-  it('refuses an MCP request whose Host header is not a loopback name', async () => {
+  it.each([
+    ['refuses an MCP request whose Host header is not a loopback name', { host: 'attacker.example' }],
+    ['refuses an MCP request from a foreign Origin', { origin: 'http://attacker.example' }],
+  ])('%s', async (_case, header) => {
     const response = await raw(h.gateway.url!, '/mcp', {
       method: 'POST',
-      headers: { ...POST_HEADERS, host: 'attacker.example' },
-      body: INITIALIZE,
-    });
-    expect(response.status).toBe(403);
-  });
-
-  it('refuses an MCP request from a foreign Origin', async () => {
-    const response = await raw(h.gateway.url!, '/mcp', {
-      method: 'POST',
-      headers: { ...POST_HEADERS, origin: 'http://attacker.example' },
+      headers: { ...POST_HEADERS, ...header },
       body: INITIALIZE,
     });
     expect(response.status).toBe(403);

@@ -17,7 +17,7 @@ import {
   type GatewayOptions,
 } from '@mcp-middleware/cli';
 import { stdioFixture } from './fixtures/stdio-fixture.js';
-import { cancelledCount, errorCode, eventRecorder, startBlock, text } from './fixtures/upstream-helpers.js';
+import { abortBlocked, cancelledCount, errorCode, eventRecorder, text } from './fixtures/upstream-helpers.js';
 import { createUpstreamServer, createUpstreamState } from './fixtures/upstream-tools.js';
 
 const upstream = stdioFixture('upstream-server.ts');
@@ -125,11 +125,7 @@ describe('gateway over a stdio upstream', () => {
 
   it('cancels the upstream call when the client cancels', async () => {
     const before = await cancelledCount(h.client);
-    const controller = new AbortController();
-    const { result, pid } = startBlock(h.client, controller.signal);
-    await pid;
-    controller.abort(new Error('client gave up'));
-    await expect(result).rejects.toThrow('client gave up');
+    await expect(abortBlocked(h.client, new Error('client gave up'))).rejects.toThrow('client gave up');
     expect(await cancelledCount(h.client)).toBe(before + 1);
   });
 
