@@ -16,21 +16,17 @@ import {
 import { connectInMemory, manualClock, type InMemoryConnection } from '@mcp-middleware/core/testing';
 import { auth } from '@mcp-middleware/auth';
 import { CACHE_META_KEY, cache, redisStore, type CacheStore } from '@mcp-middleware/cache';
+import { dropKeysAndQuit, testRedis } from './fixtures/test-redis.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `mcp-middleware-test:cache-it:${process.pid}:${Date.now()}:`;
 let redis: Redis;
 let prefixes = 0;
 
 beforeAll(() => {
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis = testRedis();
 });
 
-afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.unlink(...keys);
-  await redis.quit();
-});
+afterAll(() => dropKeysAndQuit(redis, PREFIX));
 
 const connections: InMemoryConnection[] = [];
 afterEach(async () => {

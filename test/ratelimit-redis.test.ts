@@ -11,16 +11,11 @@ import { z } from 'zod';
 import { ERROR_META_KEY, EventChannel, withMiddleware, type MiddlewareEvent } from '@mcp-middleware/core';
 import { connectInMemory } from '@mcp-middleware/core/testing';
 import { rateLimit, redisStore, type RateLimitOptions } from '@mcp-middleware/ratelimit';
+import { REDIS_URL, dropKeysAndQuit, testRedis } from './fixtures/test-redis.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN = `mcp-middleware:test:ratelimit:${process.pid}:${Date.now()}`;
 const WORKER = fileURLToPath(new URL('./fixtures/ratelimit-worker.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-async function deleteKeys(client: Redis, prefix: string): Promise<void> {
-  const keys = await client.keys(`${prefix}*`);
-  if (keys.length > 0) await client.unlink(...keys);
-}
 
 /** A real server whose `search` tool sits behind `options`; calls resolve to tool results. */
 async function replica(options: RateLimitOptions) {
@@ -41,12 +36,9 @@ const codeOf = (result: CallToolResult) =>
   (result._meta?.[ERROR_META_KEY] as { code?: string } | undefined)?.code ?? 'ok';
 
 describe('a Redis-backed limit shared by four processes', () => {
-  const shared = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const shared = testRedis();
   const prefix = `${RUN}:replicas`;
-  afterAll(async () => {
-    await deleteKeys(shared, prefix);
-    await shared.quit();
-  });
+  afterAll(() => dropKeysAndQuit(shared, prefix));
 
   interface Tally {
     readonly admitted: number;

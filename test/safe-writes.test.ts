@@ -26,9 +26,9 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { dropKeysAndQuit, testRedis } from './fixtures/test-redis.js';
 import { errorCode, text } from './fixtures/upstream-helpers.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `mcp-middleware-test:safe-writes:${process.pid}:${Date.now()}:`;
 
 /** A server with one write (`create_invoice`), one destructive tool and one read, counting runs. */
@@ -125,13 +125,9 @@ describe('idempotency with a real McpServer and Client', () => {
 describe('idempotency across two server instances sharing Redis', () => {
   let redis: Redis;
   beforeAll(() => {
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    redis = testRedis();
   });
-  afterAll(async () => {
-    const keys = await redis.keys(`${PREFIX}*`);
-    if (keys.length > 0) await redis.unlink(...keys);
-    await redis.quit();
-  });
+  afterAll(() => dropKeysAndQuit(redis, PREFIX));
 
   const replica = () =>
     invoiceServer([
@@ -186,13 +182,9 @@ describe('idempotency when Redis is down', () => {
 describe('a cache on Redis shared by two replicas', () => {
   let redis: Redis;
   beforeAll(() => {
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    redis = testRedis();
   });
-  afterAll(async () => {
-    const keys = await redis.keys(`${PREFIX}cache:*`);
-    if (keys.length > 0) await redis.unlink(...keys);
-    await redis.quit();
-  });
+  afterAll(() => dropKeysAndQuit(redis, `${PREFIX}cache:`));
 
   it('serves the fresh state on one replica after a write through the other', async () => {
     const state = { notes: 0 };
