@@ -6,15 +6,14 @@ const BUCKETS = [0.01, 0.1, 1, 10];
 const VALUES = [0.004, 0.01, 0.05, 0.7, 3, 42];
 const LABELS = { mcp_method_name: 'tools/call', gen_ai_tool_name: 'search' } as const;
 
+/** The histogram under test, `d_seconds` over BUCKETS, registered in `registry`. */
+const durationIn = (registry: Registry): DurationHistogram =>
+  new DurationHistogram({ name: 'd_seconds', help: 'd', buckets: BUCKETS, registers: [registry] });
+
 describe('DurationHistogram', () => {
   it("renders the same text as prom-client's Histogram given the same observations", async () => {
     const fast = new Registry();
-    const series = new DurationHistogram({
-      name: 'd_seconds',
-      help: 'd',
-      buckets: BUCKETS,
-      registers: [fast],
-    }).series(LABELS);
+    const series = durationIn(fast).series(LABELS);
     const plain = new Registry();
     const reference = new Histogram({
       name: 'd_seconds',
@@ -32,12 +31,7 @@ describe('DurationHistogram', () => {
 
   it('forgets its counts when the registry resets its metrics', async () => {
     const registry = new Registry();
-    const histogram = new DurationHistogram({
-      name: 'd_seconds',
-      help: 'd',
-      buckets: BUCKETS,
-      registers: [registry],
-    });
+    const histogram = durationIn(registry);
     histogram.series(LABELS).observe(0.5);
     registry.resetMetrics();
     expect((await histogram.get()).values).toEqual([]);
@@ -45,12 +39,7 @@ describe('DurationHistogram', () => {
 
   it("still renders observations made through prom-client's own observe()", async () => {
     const registry = new Registry();
-    const histogram = new DurationHistogram({
-      name: 'd_seconds',
-      help: 'd',
-      buckets: BUCKETS,
-      registers: [registry],
-    });
+    const histogram = durationIn(registry);
     histogram.observe({ ...LABELS, error_type: 'TIMEOUT' }, 0.5);
     histogram.series(LABELS).observe(0.5);
     const counts = (await histogram.get()).values.filter((v) => v.metricName === 'd_seconds_count');
