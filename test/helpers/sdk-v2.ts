@@ -43,6 +43,12 @@ function parseSse(text: string): WireMessage[] {
   return messages;
 }
 
+/** Closes the client, then what served it. */
+const closing = (client: Client, serving: { close(): Promise<void> }) => async (): Promise<void> => {
+  await client.close();
+  await serving.close();
+};
+
 /**
  * Connects a v2 client to servers built by `factory`. On `legacy` the factory runs once and the server
  * keeps a connection; on `modern` it runs for every HTTP request, as `createMcpHandler` does.
@@ -76,15 +82,7 @@ export async function connectV2(
       { capabilities: options.capabilities ?? {} },
     );
     await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
-    return {
-      client,
-      wire,
-      built: () => built,
-      async close() {
-        await client.close();
-        await server.close();
-      },
-    };
+    return { client, wire, built: () => built, close: closing(client, server) };
   }
   const handler = createMcpHandler(make, { legacy: 'reject' });
   const fetchLike = async (url: string | URL, init?: RequestInit): Promise<Response> => {
@@ -110,15 +108,7 @@ export async function connectV2(
       `the v2 client negotiated ${String(client.getNegotiatedProtocolVersion?.())}, not 2026-07-28`,
     );
   }
-  return {
-    client,
-    wire,
-    built: () => built,
-    async close() {
-      await client.close();
-      await handler.close();
-    },
-  };
+  return { client, wire, built: () => built, close: closing(client, handler) };
 }
 
 /** The last response the server sent (the one with an `id`), as it went on the wire. */
