@@ -1,23 +1,20 @@
 // auth through `mcp-middleware proxy`: with API keys in the config and no key sent, nothing is listed, read or
 // fetched (stdio: JSON-RPC errors), and over HTTP every request, initialize included, gets 401 with the challenge.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hashApiKey } from '@mcp-middleware/auth';
 import { runCli, type CliIo } from '@mcp-middleware/cli';
 import { ERROR_META_KEY } from '@mcp-middleware/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectToGateway, spawnGateway, stopGateway } from './fixtures/gateway-spawn.js';
 import { initializeRequest, postInitialize } from './fixtures/raw-initialize.js';
 import { serveHttp, type HttpFixture } from './helpers/http-server.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const USER_KEY = 'gateway-user-key';
 const ADMIN_KEY = 'gateway-admin-key';
 
@@ -83,24 +80,8 @@ async function refusal(request: Promise<unknown>): Promise<{ code: number; detai
 
 describe('mcp-middleware proxy over stdio with API keys and no key sent', { timeout: 60_000 }, () => {
   it('refuses every list, read, get and call', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@mcp-middleware/source',
-        '--import',
-        'tsx',
-        'packages/cli/src/bin.ts',
-        'proxy',
-        '--config',
-        configPath,
-        '--upstream',
-        upstream.url.href,
-      ],
-      { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    const client = new Client({ name: 'gateway-auth-stdio', version: '1.0.0' });
-    await client.connect(new StdioServerTransport(child.stdout, child.stdin));
+    const gateway = spawnGateway(['proxy', '--config', configPath, '--upstream', upstream.url.href]);
+    const client = await connectToGateway(gateway);
     try {
       const unauthenticated = {
         code: -32603,
@@ -119,9 +100,7 @@ describe('mcp-middleware proxy over stdio with API keys and no key sent', { time
         expect.objectContaining({ code: 'UNAUTHENTICATED' }),
       ]);
     } finally {
-      await client.close();
-      child.kill('SIGTERM');
-      await exited;
+      await stopGateway(gateway, client);
     }
   });
 });

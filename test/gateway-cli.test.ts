@@ -1,47 +1,16 @@
 // The `mcp-middleware` command: spawned as users run it, and in-process (runCli) for signals and exit codes.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '@mcp-middleware/cli';
+import { UPSTREAM, connectToGateway, spawnGateway, type SpawnedGateway } from './fixtures/gateway-spawn.js';
 import { startHttpUpstream } from './fixtures/upstream-http.js';
 import { errorCode, startBlock, text } from './fixtures/upstream-helpers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = 'packages/cli/src/bin.ts';
-const FIXTURE = 'test/fixtures/upstream-server.ts';
-const UPSTREAM = [process.execPath, '--import', 'tsx', FIXTURE];
-
-interface Spawned {
-  readonly child: ChildProcess;
-  readonly stderr: () => string;
-  readonly exit: Promise<number | null>;
-}
-
-function spawnCli(args: readonly string[]): Spawned {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@mcp-middleware/source', '--import', 'tsx', BIN, ...args],
-    {
-      cwd: ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exit };
-}
-
 /** A Client speaking to the spawned gateway over its stdin/stdout; records transport-level errors. */
-async function connectTo(spawned: Spawned): Promise<{ client: Client; errors: Error[] }> {
-  // The server transport is just newline-delimited JSON over two streams, so it serves a client as well.
-  const transport = new StdioServerTransport(spawned.child.stdout!, spawned.child.stdin!);
+async function connectTo(spawned: SpawnedGateway): Promise<{ client: Client; errors: Error[] }> {
   const errors: Error[] = [];
-  const client = new Client({ name: 'cli-test', version: '1.0.0' });
-  await client.connect(transport);
+  const client = await connectToGateway(spawned);
   client.onerror = (error) => errors.push(error);
   return { client, errors };
 }
@@ -50,7 +19,7 @@ async function connectTo(spawned: Spawned): Promise<{ client: Client; errors: Er
 // alone can take seconds, so these get more time than the default.
 describe('mcp-middleware proxy, spawned', { timeout: 60_000 }, () => {
   it('serves the upstream over stdio, writing only JSON-RPC to stdout, and drains a call on SIGTERM', async () => {
-    const gateway = spawnCli(['proxy', '--', ...UPSTREAM]);
+    const gateway = spawnGateway(['proxy', '--', ...UPSTREAM]);
     const { client, errors } = await connectTo(gateway);
     expect(text(await client.callTool({ name: 'echo', arguments: { text: 'via cli' } }))).toBe('via cli');
     const { result, pid } = startBlock(client);
@@ -65,7 +34,7 @@ describe('mcp-middleware proxy, spawned', { timeout: 60_000 }, () => {
   });
 
   it('exits 3 with a clear message and no stack trace when the upstream cannot start', async () => {
-    const gateway = spawnCli(['proxy', '--', 'mcp-middleware-no-such-command', '--flag']);
+    const gateway = spawnGateway(['proxy', '--', 'mcp-middleware-no-such-command', '--flag']);
     expect(await gateway.exit).toBe(3);
     expect(gateway.stderr()).toContain('command `mcp-middleware-no-such-command` was not found');
     expect(gateway.stderr()).not.toMatch(/^\s+at /m);
