@@ -6,7 +6,6 @@
 // would show as a refusal or a foreign hit, so N identities try N(N-1)/2 pairs at once.
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -21,11 +20,11 @@ import {
 import { apiKeys, auth, fromAuthInfo, hashApiKey, jwt } from '@mcp-middleware/auth';
 import { cache, redisStore as cacheRedisStore } from '@mcp-middleware/cache';
 import { concurrencyLimit, rateLimit, redisStore as limitRedisStore } from '@mcp-middleware/ratelimit';
+import { dropKeysAndQuit, testRedis } from '../fixtures/test-redis.js';
 import { table, writeProofSection } from './report.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `mcp-middleware-test:identity:${process.pid}:${Date.now()}`;
-const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+const redis = testRedis();
 const SECRET = randomBytes(32);
 const ISSUER = 'https://issuer.example.com';
 const AUDIENCE = 'https://mcp.example.com/mcp';
@@ -216,13 +215,7 @@ let generatedPairs = 0;
 let generatedRuns = 0;
 
 afterAll(async () => {
-  for (let cursor = '0'; ;) {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-    if (cursor === '0') break;
-  }
-  await redis.quit();
+  await dropKeysAndQuit(redis, PREFIX);
   writeProofSection(
     'identity',
     [
