@@ -15,7 +15,7 @@ import {
   type ToolHandler,
   type ToolInfo,
 } from '@mcp-middleware/core';
-import { manualClock, type ManualClock } from '@mcp-middleware/core/testing';
+import { createTestExtra, manualClock, type ManualClock } from '@mcp-middleware/core/testing';
 import { circuitBreaker, type CircuitBreakerMiddleware } from '@mcp-middleware/circuit-breaker';
 import { retry } from '@mcp-middleware/retry';
 
@@ -71,14 +71,7 @@ const CASES: readonly Case[] = [
   ['a relayed unknown code', { returned: relayed('MADE_UP', true) }],
 ];
 
-function extra(requestId: number): ToolExtra {
-  return {
-    signal: new AbortController().signal,
-    requestId,
-    sendNotification: () => Promise.resolve(),
-    sendRequest: () => Promise.reject(new Error('no client in this test')),
-  };
-}
+const extra = (requestId: number): ToolExtra => createTestExtra({ requestId });
 
 /** The first call answers with the case's outcome, later calls succeed. Counts calls. */
 function handlerFor(outcome: Case[1]): ToolHandler & { calls: number } {

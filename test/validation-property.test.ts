@@ -11,6 +11,7 @@ import {
   type ToolExtra,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { validation } from '@mcp-middleware/validation';
 
 const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
@@ -37,12 +38,7 @@ function naiveMerge(target: Record<string, unknown>, source: unknown): void {
   }
 }
 
-const extra: ToolExtra = {
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not available')),
-};
+const extra: ToolExtra = createTestExtra({ requestId: 1 });
 
 const plain: ToolInfo = { name: 'ingest' };
 const jsonSchemaTool: ToolInfo = {

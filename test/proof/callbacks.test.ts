@@ -16,7 +16,12 @@ import {
   type ToolHandler,
   type ToolInfo,
 } from '@mcp-middleware/core';
-import { createTestContext, manualClock, type ManualClock } from '@mcp-middleware/core/testing';
+import {
+  createTestContext,
+  createTestExtra,
+  manualClock,
+  type ManualClock,
+} from '@mcp-middleware/core/testing';
 import {
   circuitBreaker,
   type CircuitBreakerMiddleware,
@@ -159,14 +164,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function extra(requestId: number): ToolExtra {
-  return {
-    signal: new AbortController().signal,
-    requestId,
-    sendNotification: () => Promise.resolve(),
-    sendRequest: () => Promise.reject(new Error('no client in this test')),
-  };
-}
+const extra = (requestId: number): ToolExtra => createTestExtra({ requestId });
 
 /** Runs the clock until `promise` settles; undefined if it never does (a hang). */
 async function drive<T>(clock: ManualClock, promise: Promise<T>): Promise<T | undefined> {

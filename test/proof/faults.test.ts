@@ -12,7 +12,7 @@ import {
   type ToolHandler,
   type ToolInfo,
 } from '@mcp-middleware/core';
-import { manualClock, type ManualClock } from '@mcp-middleware/core/testing';
+import { createTestExtra, manualClock, type ManualClock } from '@mcp-middleware/core/testing';
 import { auth } from '@mcp-middleware/auth';
 import { cache } from '@mcp-middleware/cache';
 import { circuitBreaker, type CircuitBreakerMiddleware } from '@mcp-middleware/circuit-breaker';
@@ -165,13 +165,7 @@ const SUBJECTS: Record<string, SubjectFactory> = {
 };
 
 function extraFor(requestId: number): ToolExtra {
-  return {
-    signal: new AbortController().signal,
-    requestId,
-    authInfo: { token: TOKEN, clientId: 'fault-client', scopes: [] },
-    sendNotification: () => Promise.resolve(),
-    sendRequest: () => Promise.reject(new Error('no client in this test')),
-  };
+  return createTestExtra({ requestId, authInfo: { token: TOKEN, clientId: 'fault-client', scopes: [] } });
 }
 
 /** Drives the manual clock until every call settled; throws if they never do (a hang). */

@@ -21,6 +21,7 @@ import {
   type ToolExtra,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { apiKeys, hashApiKey } from '@mcp-middleware/auth';
 import { cache } from '@mcp-middleware/cache';
 import { loadConfig } from '@mcp-middleware/config';
@@ -50,14 +51,11 @@ let stdioStderr = '';
 
 let nextId = 0;
 function extra(meta?: Record<string, unknown>, headers?: Record<string, string>): ToolExtra {
-  return {
-    signal: new AbortController().signal,
+  return createTestExtra({
     requestId: ++nextId,
     ...(meta !== undefined && { _meta: meta }),
     requestInfo: { headers: { authorization: `Bearer ${API_KEY}`, ...headers } },
-    sendNotification: () => Promise.resolve(),
-    sendRequest: () => Promise.reject(new Error('no client')),
-  };
+  });
 }
 
 /** The call answered with a tool result: success, or an error with a code a client can act on. */

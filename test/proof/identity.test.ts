@@ -20,6 +20,7 @@ import {
 import { apiKeys, auth, fromAuthInfo, hashApiKey, jwt } from '@mcp-middleware/auth';
 import { cache, redisStore as cacheRedisStore } from '@mcp-middleware/cache';
 import { concurrencyLimit, rateLimit, redisStore as limitRedisStore } from '@mcp-middleware/ratelimit';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { dropKeysAndQuit, testRedis } from '../fixtures/test-redis.js';
 import { table, writeProofSection } from './report.js';
 
@@ -138,14 +139,11 @@ async function credentials(ids: readonly string[]) {
       case 'anonymous':
         break;
     }
-    return {
-      signal: new AbortController().signal,
+    return createTestExtra({
       requestId: ++requestId,
       requestInfo: { headers },
       ...(authInfo !== undefined && { authInfo }),
-      sendNotification: () => Promise.resolve(),
-      sendRequest: () => Promise.reject(new Error('no client')),
-    };
+    });
   };
   return { middleware, extraFor };
 }
