@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createToolRunner, type Result, type ToolExtra } from '@mcp-middleware/core';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { cache } from './cache.js';
 import { keyFilter, resourcePart, toolPart } from './keys.js';
 
-const extra = (clientId: string): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  authInfo: { token: 't', clientId, scopes: [] },
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no')),
-});
+const extra = (clientId: string): ToolExtra =>
+  createTestExtra({ requestId: 1, authInfo: { token: 't', clientId, scopes: [] } });
 
 describe('cache({ operations })', () => {
   it('refuses an operation it cannot cache, naming the entry', () => {

@@ -1,15 +1,11 @@
 // Per-tool settings (`tools:`) shape tool calls only: every other request keeps the pipeline's own steps.
 import { createToolRunner, type ToolExtra } from '@mcp-middleware/core';
+import { createTestExtra } from '@mcp-middleware/core/testing';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load.js';
 import { createPipeline } from './pipeline.js';
 
-const extra: ToolExtra = {
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no client')),
-};
+const extra: ToolExtra = createTestExtra({ requestId: 1 });
 
 describe('per-tool settings and other requests', () => {
   it('keeps the request steps of every middleware that has a tools: override', async () => {

@@ -3,14 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { compose } from './compose.js';
 import type { CallToolResult, Middleware, RequestHook, Result, ToolContext, ToolExtra } from './contract.js';
 import { createToolRunner } from './runner.js';
-import { textResult } from './testing/index.js';
+import { createTestExtra, textResult } from './testing/index.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 1 });
 
 const tool = { name: 'search' };
 

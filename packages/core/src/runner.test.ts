@@ -6,15 +6,10 @@ import { MiddlewareError } from './errors.js';
 import { EventChannel } from './events.js';
 import { ERROR_META_KEY } from './result.js';
 import { attachOnce, createToolRunner } from './runner.js';
-import { textResult } from './testing/index.js';
+import { createTestExtra, textResult } from './testing/index.js';
 import type { ToolExtra } from './contract.js';
 
-const extra = (): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 7,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('no')),
-});
+const extra = (): ToolExtra => createTestExtra({ requestId: 7 });
 
 const tool = { name: 'search' };
 

@@ -8,7 +8,7 @@ import {
   type Middleware,
   type ToolExtra,
 } from '@mcp-middleware/core';
-import { createTestContext, textResult } from '@mcp-middleware/core/testing';
+import { createTestContext, createTestExtra, textResult } from '@mcp-middleware/core/testing';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { logging, type LoggingOptions } from './logging.js';
@@ -33,13 +33,8 @@ function capture(level = 'info'): { logger: Logger; lines: Line[]; raw: string[]
 
 const TOKEN = 'tok_live_8f2c91d4e7';
 
-const extra = (overrides: Partial<ToolExtra> = {}): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 42,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not in this test')),
-  ...overrides,
-});
+const extra = (overrides: Partial<ToolExtra> = {}): ToolExtra =>
+  createTestExtra({ requestId: 42, ...overrides });
 
 async function run(
   pipeline: Middleware[],

@@ -9,19 +9,14 @@ import {
   type Middleware,
   type ToolExtra,
 } from '@mcp-middleware/core';
-import { createTestContext, textResult } from '@mcp-middleware/core/testing';
+import { createTestContext, createTestExtra, textResult } from '@mcp-middleware/core/testing';
 import { Counter, Registry, register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { metrics } from './metrics.js';
 import { CALLS_IN_FLIGHT, DEFAULT_BUCKETS, METRIC_NAMES, OPERATION_DURATION } from './names.js';
 
-const extra = (overrides: Partial<ToolExtra> = {}): ToolExtra => ({
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not in this test')),
-  ...overrides,
-});
+const extra = (overrides: Partial<ToolExtra> = {}): ToolExtra =>
+  createTestExtra({ requestId: 1, ...overrides });
 
 type Labels = Record<string, string | number | undefined>;
 

@@ -8,19 +8,14 @@ import {
   type ToolExtra,
   type ToolInfo,
 } from '@mcp-middleware/core';
-import { stubHandler, textResult } from '@mcp-middleware/core/testing';
+import { createTestExtra, stubHandler, textResult } from '@mcp-middleware/core/testing';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ValidationOptions } from './options.js';
 import { validation } from './validation.js';
 
-const extra: ToolExtra = {
-  signal: new AbortController().signal,
-  requestId: 1,
-  sendNotification: () => Promise.resolve(),
-  sendRequest: () => Promise.reject(new Error('not available')),
-};
+const extra: ToolExtra = createTestExtra({ requestId: 1 });
 
 const textOf = (result: CallToolResult): string => (result.content[0] as { text: string }).text;
 
