@@ -29,6 +29,14 @@ export interface CacheMiddleware extends Middleware {
   invalidate(filter?: InvalidateFilter): Promise<number>;
 }
 
+/**
+ * True for a retry round of a 2026-07-28 multi-round request: it carries the client's `inputResponses`
+ * or the server's `requestState`, so what it answers was built from this one caller's input.
+ */
+function isInputRound(params: Readonly<Record<string, unknown>>): boolean {
+  return params.inputResponses !== undefined || params.requestState !== undefined;
+}
+
 // A read names its resource and nothing else: every read of one URI (in one partition) is the same.
 const NO_ARGS = '-';
 
@@ -105,8 +113,11 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     if (plan === undefined) plans.set(ctx.tool, (plan = planOf(ctx, cacheable, scope)));
     if (plan === null) return afterWrite === undefined ? next(ctx) : afterWrite(ctx, next);
     // A task-augmented call (2025-11-25 tasks), or one whose client accepts a task (the 2026-07-28 Tasks
-    // extension), may create a task each time: never a hit, never joined to another call's flight.
-    if (ctx.params?.task !== undefined || acceptsTask(ctx.meta)) return next(ctx);
+    // extension), may create a task each time, and a round carrying a client's input is that caller's own:
+    // none is ever a hit, joins another call's flight or is stored.
+    const params = ctx.params;
+    if (params !== undefined && (params.task !== undefined || isInputRound(params))) return next(ctx);
+    if (acceptsTask(ctx.meta)) return next(ctx);
     let args: string;
     try {
       args = canonicalJson(ctx.args, maxArgsChars);
@@ -129,7 +140,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     middleware.requests = {
       'resources/read': (ctx: RequestContext, next) => {
         const uri = ctx.target;
-        if (uri === undefined) return next();
+        if (uri === undefined || (ctx.params !== undefined && isInputRound(ctx.params))) return next();
         const plan = { prefix: resourcePart(uri) + SEPARATOR, shared: readsShared };
         return engine.lookup(ctx, next as unknown as Continue, plan, NO_ARGS) as unknown as ReturnType<
           typeof next

@@ -104,7 +104,7 @@ export class CacheEngine {
     const flights = this.flights;
     const running = flights.size === 0 ? undefined : flights.get(key);
     if (running !== undefined && !running.detached) {
-      const shared = this.#share(ctx, running, false);
+      const shared = this.#share(ctx, next, running, false);
       if (shared !== undefined) return shared;
     }
     let found: CacheEntry | undefined | Promise<CacheEntry | undefined>;
@@ -176,21 +176,27 @@ export class CacheEngine {
   }
 
   // A caller who finds a run waits for it, or gets its result as a hit while the write lands;
-  // undefined when that result has meanwhile expired.
-  #share(ctx: RequestContext, running: Flight, counted: boolean): Promise<CallToolResult> | undefined {
+  // undefined when that result has meanwhile expired. Should the run ask its starter for input, this
+  // caller runs `next` on its own instead (see #keep).
+  #share(
+    ctx: RequestContext,
+    next: Continue,
+    running: Flight,
+    counted: boolean,
+  ): Promise<CallToolResult> | undefined {
     const written = running.settled ? this.#landing.get(running) : undefined;
     if (written !== undefined) {
       const ageMs = Math.max(0, ctx.clock.now() - written.storedAt);
       return ageMs < this.#ttlMs ? this.#hit(ctx, written, ageMs) : undefined;
     }
     if (!counted) ctx.emit({ type: 'cache', result: 'miss', reason: 'inflight' });
-    return this.flights.join(running, ctx, cancelled);
+    return this.flights.join(running, ctx, cancelled, next);
   }
 
   // `counted`: a bypass event already told observers about this call.
   #miss(ctx: RequestContext, next: Continue, key: string, counted = false): Promise<CallToolResult> {
     const running = this.flights.get(key);
-    const shared = running === undefined ? undefined : this.#share(ctx, running, counted);
+    const shared = running === undefined ? undefined : this.#share(ctx, next, running, counted);
     if (shared !== undefined) return shared;
     if (!counted) ctx.emit({ type: 'cache', result: 'miss' });
     if (isCancelled(ctx)) return Promise.reject(cancelled(cancelReasonOf(ctx), ctx));
@@ -219,9 +225,14 @@ export class CacheEngine {
 
   // Stores the flight's result when it may be, then lets later callers start afresh.
   #keep(ctx: RequestContext, flight: Flight, result: CallToolResult): void {
-    // An input_required answer (2026-07-28) belongs to one round of one call, a task handle (the Tasks
-    // extension) to one caller's task: neither is stored.
-    if (result.isError === true || flight.invalidated || isInputRequired(result) || isTaskHandle(result))
+    // An input_required answer (2026-07-28) belongs to one round of one call: never stored, and never
+    // handed to the callers who joined the run (each runs its own round). Only this branch pays for that.
+    if (isInputRequired(result)) {
+      this.flights.keepToOwner(flight);
+      return this.flights.release(flight);
+    }
+    // A task handle (the Tasks extension) belongs to one caller's task: never stored.
+    if (result.isError === true || flight.invalidated || isTaskHandle(result))
       return this.flights.release(flight);
     let json: string;
     try {

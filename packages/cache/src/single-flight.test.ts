@@ -181,4 +181,24 @@ describe('SingleFlight', () => {
     expect(kept.invalidated).toBe(false);
     expect(flights.get('b:1')).toBe(kept);
   });
+
+  it('keeps an answer kept to its owner from every joined caller: each gets its own run', async () => {
+    const g = gate<string>();
+    const flights = new SingleFlight<string>((flight) => flights.keepToOwner(flight));
+    const owner = waiter(new AbortController().signal);
+    const flight = flights.start('k', () => g.promise, false, owner);
+    const mine = flights.join(flight, owner, cancelled, () => Promise.resolve('never the owner'));
+    const others = [1, 2].map((n) =>
+      flights.join(flight, waiter(new AbortController().signal), cancelled, () =>
+        Promise.resolve(`own ${n}`),
+      ),
+    );
+    const throwing = flights.join(flight, waiter(new AbortController().signal), cancelled, () => {
+      throw new Error('own run threw');
+    });
+    g.open('asked the owner');
+    expect(await mine).toBe('asked the owner');
+    expect(await Promise.all(others)).toEqual(['own 1', 'own 2']);
+    await expect(throwing).rejects.toThrow('own run threw');
+  });
 });

@@ -18,11 +18,14 @@ export interface Flight {
   readonly settled: boolean;
   /** The context of the call that started the run, for the `settled` hook. */
   readonly ctx: RequestContext | undefined;
+  /** Set by {@link SingleFlight.keepToOwner}: the run's answer goes to its starter alone. */
+  readonly ownerOnly: boolean;
 }
 
 interface FlightState<T> extends Flight {
   invalidated: boolean;
   settled: boolean;
+  ownerOnly: boolean;
   waiters: number;
   // The run's signal, made only when the run reads it (most handlers never do).
   readonly cancellation: Cancellation;
@@ -43,6 +46,20 @@ export type FlightSettled<T> = (
 ) => void;
 
 const noSettle = (): void => undefined;
+
+// A joined caller's own run: whatever it throws becomes this caller's rejection, never an unhandled one.
+function runOwn<T>(
+  own: (ctx: RequestContext) => Promise<T>,
+  ctx: RequestContext,
+  resolve: (value: Promise<T>) => void,
+  reject: (error: unknown) => void,
+): void {
+  try {
+    resolve(own(ctx));
+  } catch (error) {
+    reject(error);
+  }
+}
 
 /**
  * The runs in progress, by key. Unlike lru-cache's `fetch()`, where the first caller's signal governs
@@ -83,6 +100,7 @@ export class SingleFlight<T> {
       detached,
       invalidated: false,
       settled: false,
+      ownerOnly: false,
       waiters: 0,
       cancellation: new Cancellation(),
       failed: false,
@@ -119,12 +137,14 @@ export class SingleFlight<T> {
   /**
    * Waits for `flight` on behalf of the caller of `ctx`. When its signal aborts first, this caller alone
    * rejects with `cancelled(reason, ctx)`; the run goes on for the others, and aborts when the last one
-   * leaves.
+   * leaves. When the run's answer is its starter's alone ({@link keepToOwner}), every other caller gets
+   * what `own(ctx)` answers instead: its own run.
    */
   join(
     flight: Flight,
     ctx: RequestContext,
     cancelled: (reason: unknown, ctx: RequestContext) => unknown,
+    own?: (ctx: RequestContext) => Promise<T>,
   ): Promise<T> {
     const state = flight as FlightState<T>;
     return new Promise<T>((resolve, reject) => {
@@ -141,9 +161,18 @@ export class SingleFlight<T> {
       void state.outcome.then((ended) => {
         stop();
         if (ended.failed) reject(ended.error);
+        else if (ended.ownerOnly && ended.ctx !== ctx && own !== undefined) runOwn(own, ctx, resolve, reject);
         else resolve(ended.value as T);
       });
     });
+  }
+
+  /**
+   * Keeps what `flight` answered to the caller who started it (an answer that asks that caller for
+   * input): callers who joined run their own. Call it from the `settled` hook, before waiters hear.
+   */
+  keepToOwner(flight: Flight): void {
+    (flight as FlightState<T>).ownerOnly = true;
   }
 
   /** Forgets `flight` so later callers start afresh; call once its result is stored (or dropped). */
