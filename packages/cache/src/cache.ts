@@ -12,6 +12,7 @@ import { CacheEngine, subjectOf, warn, type CachePlan, type Continue } from './e
 import { SEPARATOR, argsPart, keyFilter, resourcePart, toolPart } from './keys.js';
 import { resolveOptions, type CacheOptions } from './options.js';
 import { writeHook } from './invalidation.js';
+import { isInputRound } from './input-round.js';
 
 /** Which entries {@link CacheMiddleware.invalidate} removes; an empty filter removes all. */
 export interface InvalidateFilter {
@@ -27,14 +28,6 @@ export interface InvalidateFilter {
 export interface CacheMiddleware extends Middleware {
   /** Removes entries, and keeps calls in flight from storing results; answers how many entries went. */
   invalidate(filter?: InvalidateFilter): Promise<number>;
-}
-
-/**
- * True for a retry round of a 2026-07-28 multi-round request: it carries the client's `inputResponses`
- * or the server's `requestState`, so what it answers was built from this one caller's input.
- */
-function isInputRound(params: Readonly<Record<string, unknown>>): boolean {
-  return params.inputResponses !== undefined || params.requestState !== undefined;
 }
 
 // A read names its resource and nothing else: every read of one URI (in one partition) is the same.
@@ -115,9 +108,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     // A task-augmented call (2025-11-25 tasks), or one whose client accepts a task (the 2026-07-28 Tasks
     // extension), may create a task each time, and a round carrying a client's input is that caller's own:
     // none is ever a hit, joins another call's flight or is stored.
-    const params = ctx.params;
-    if (params !== undefined && (params.task !== undefined || isInputRound(params))) return next(ctx);
-    if (acceptsTask(ctx.meta)) return next(ctx);
+    if (ctx.params?.task !== undefined || isInputRound(ctx) || acceptsTask(ctx.meta)) return next(ctx);
     let args: string;
     try {
       args = canonicalJson(ctx.args, maxArgsChars);
@@ -140,7 +131,7 @@ export function cache(options: CacheOptions = {}): CacheMiddleware {
     middleware.requests = {
       'resources/read': (ctx: RequestContext, next) => {
         const uri = ctx.target;
-        if (uri === undefined || (ctx.params !== undefined && isInputRound(ctx.params))) return next();
+        if (uri === undefined || isInputRound(ctx)) return next();
         const plan = { prefix: resourcePart(uri) + SEPARATOR, shared: readsShared };
         return engine.lookup(ctx, next as unknown as Continue, plan, NO_ARGS) as unknown as ReturnType<
           typeof next

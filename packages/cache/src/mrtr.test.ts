@@ -12,9 +12,11 @@ import {
   type ToolExtra,
   type ToolInfo,
 } from '@mcp-middleware/core';
+import { extraOfV2, type V2Context } from '@mcp-middleware/core/helpers';
 import { manualClock, textResult } from '@mcp-middleware/core/testing';
 import { describe, expect, it } from 'vitest';
 import { cache } from './cache.js';
+import { isInputRound } from './input-round.js';
 import type { CacheOptions } from './options.js';
 
 const search: ToolInfo = Object.freeze({ name: 'search', annotations: { readOnlyHint: true } });
@@ -32,18 +34,49 @@ function gate(): { promise: Promise<void>; open(): void } {
 
 let requestIds = 0;
 // Anonymous callers: every one of them shares the anonymous partition, the case the defect was found in.
-const anonymous = (): ToolExtra =>
-  ({
-    signal: new AbortController().signal,
-    requestId: ++requestIds,
-    sendNotification: () => Promise.resolve(),
-    sendRequest: () => Promise.reject(new Error('unused')),
-  }) as unknown as ToolExtra;
+const anonymous = (): ToolExtra => ({
+  signal: new AbortController().signal,
+  requestId: ++requestIds,
+  sendNotification: () => Promise.resolve(),
+  sendRequest: () => Promise.reject(new Error('unused')),
+});
+
+/**
+ * Where a round's MRTR fields travel: in the raw params, or (SDK v2) lifted onto the request context,
+ * `mcpReq.inputResponses` and the `mcpReq.requestState()` accessor, which core's v2 extra keeps.
+ */
+type Carrier = 'params' | 'sdk-v2';
+const CARRIERS: Carrier[] = ['params', 'sdk-v2'];
+
+function v2Anonymous(round: Params): ToolExtra {
+  const state = round.requestState;
+  return extraOfV2({
+    mcpReq: {
+      id: ++requestIds,
+      method: 'tools/call',
+      signal: new AbortController().signal,
+      notify: () => Promise.resolve(),
+      send: () => Promise.reject(new Error('unused')),
+      ...(round.inputResponses !== undefined && { inputResponses: round.inputResponses }),
+      requestState: () => state,
+    },
+  } as V2Context);
+}
+
+/** The round's fields as the handler reads them, wherever they travelled. */
+function roundOf(ctx: RequestContext): Params {
+  const extra = ctx.extra as {
+    sdkContext?: { mcpReq: { inputResponses?: unknown; requestState(): unknown } };
+  };
+  const mcpReq = extra.sdkContext?.mcpReq;
+  if (mcpReq === undefined) return ctx.params ?? {};
+  return { inputResponses: mcpReq.inputResponses, requestState: mcpReq.requestState() };
+}
 
 type Answer = (ctx: RequestContext) => CallToolResult | Promise<CallToolResult>;
 
 /** The real runner around cache(), for either operation, counting handler runs. */
-function pipeline(operation: Operation, options: CacheOptions = {}) {
+function pipeline(operation: Operation, carrier: Carrier = 'params', options: CacheOptions = {}) {
   const clock = manualClock();
   const middleware = cache({ ...options, operations: [operation] });
   const runner = createToolRunner([middleware], { clock, debug: false });
@@ -58,23 +91,23 @@ function pipeline(operation: Operation, options: CacheOptions = {}) {
       runs++;
       return Promise.resolve(answer(ctx));
     };
+    const inParams = carrier === 'params' ? round : {};
+    const extra = carrier === 'params' ? anonymous() : v2Anonymous(round);
     if (operation === 'tools/call') {
-      const params = { name: search.name, arguments: { q: 'x' }, ...round };
-      return runner.call(search, params, anonymous(), counted);
+      const params = { name: search.name, arguments: { q: 'x' }, ...inParams };
+      return runner.call(search, params, extra, counted);
     }
-    return runner.request('resources/read', { uri: URI, ...round }, URI, anonymous(), counted);
+    return runner.request('resources/read', { uri: URI, ...inParams }, URI, extra, counted);
   };
   return { send, clock, events, runs: () => runs };
 }
 
 // What a handler answers: built from the round's own input, so a shared answer shows.
-const ownAnswer: Answer = (ctx) =>
-  textResult(
-    `input:${JSON.stringify(ctx.params?.inputResponses ?? null)} state:${String(ctx.params?.requestState ?? null)}`,
-  );
+const ownAnswer: Answer = (ctx) => textResult(expected(roundOf(ctx)));
 const textOf = (result: Result): string => ((result as CallToolResult).content[0] as { text: string }).text;
-const expected = (round: Params): string =>
-  `input:${JSON.stringify(round.inputResponses ?? null)} state:${String(round.requestState ?? null)}`;
+function expected(round: Params): string {
+  return `input:${JSON.stringify(round.inputResponses ?? null)} state:${JSON.stringify(round.requestState ?? null)}`;
+}
 
 const ROUNDS: Record<string, (who: string) => Params> = {
   inputResponses: (who) => ({ inputResponses: { ask: { action: 'accept', content: { who } } } }),
@@ -86,18 +119,21 @@ const ROUNDS: Record<string, (who: string) => Params> = {
 };
 const OPERATIONS: Operation[] = ['tools/call', 'resources/read'];
 const CASES = OPERATIONS.flatMap((operation) =>
-  Object.keys(ROUNDS).map((fields) => ({
-    operation,
-    fields,
-    round: ROUNDS[fields] as (who: string) => Params,
-  })),
+  CARRIERS.flatMap((carrier) =>
+    Object.keys(ROUNDS).map((fields) => ({
+      operation,
+      carrier,
+      fields,
+      round: ROUNDS[fields] as (who: string) => Params,
+    })),
+  ),
 );
 
 describe("cache: a round that carries MRTR fields is its caller's own", () => {
   it.each(CASES)(
-    '$operation with $fields: would hit, yet runs and is never stored',
-    async ({ operation, round }) => {
-      const p = pipeline(operation);
+    '$operation with $fields in $carrier: would hit, yet runs and is never stored',
+    async ({ operation, carrier, round }) => {
+      const p = pipeline(operation, carrier);
       expect(textOf(await p.send({}, ownAnswer))).toBe(expected({}));
       const mine = round('alice');
       expect(textOf(await p.send(mine, ownAnswer))).toBe(expected(mine));
@@ -110,9 +146,9 @@ describe("cache: a round that carries MRTR fields is its caller's own", () => {
   );
 
   it.each(CASES)(
-    '$operation with $fields: would join, yet each round runs alone',
-    async ({ operation, round }) => {
-      const p = pipeline(operation);
+    '$operation with $fields in $carrier: would join, yet each round runs alone',
+    async ({ operation, carrier, round }) => {
+      const p = pipeline(operation, carrier);
       const open = gate();
       const slow: Answer = async (ctx) => {
         await open.promise;
@@ -177,7 +213,7 @@ describe('cache: an input_required answer belongs to the round it answers', () =
   it.each(OPERATIONS)(
     '%s: a background refresh that asks for input keeps the stale answer',
     async (operation) => {
-      const p = pipeline(operation, { ttlMs: 1000, staleWhileRevalidateMs: 5000 });
+      const p = pipeline(operation, 'params', { ttlMs: 1000, staleWhileRevalidateMs: 5000 });
       await p.send({}, ownAnswer);
       await p.clock.advance(1500);
       const stale = await p.send({}, askOwn);
@@ -190,4 +226,27 @@ describe('cache: an input_required answer belongs to the round it answers', () =
       expect(stateOf(again)).toBeUndefined();
     },
   );
+});
+
+describe('isInputRound on an SDK v2 context', () => {
+  const v2 = (mcpReq: Record<string, unknown>) =>
+    ({
+      params: undefined,
+      extra: extraOfV2({ mcpReq } as unknown as V2Context),
+    }) as unknown as RequestContext;
+
+  it('sees a round whose every input response the SDK dropped, and one whose state accessor throws', () => {
+    expect(isInputRound(v2({ droppedInputResponseKeys: ['ask'], requestState: () => undefined }))).toBe(true);
+    const refused = (): unknown => {
+      throw new Error('state failed verification');
+    };
+    expect(isInputRound(v2({ requestState: refused }))).toBe(true);
+  });
+
+  it('sees no round in a first request, on either SDK', () => {
+    expect(isInputRound(v2({ droppedInputResponseKeys: [], requestState: () => undefined }))).toBe(false);
+    expect(isInputRound(v2({}))).toBe(false);
+    const plain = { params: { name: 'search' }, extra: anonymous() } as unknown as RequestContext;
+    expect(isInputRound(plain)).toBe(false);
+  });
 });
