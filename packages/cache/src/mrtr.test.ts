@@ -87,9 +87,10 @@ function pipeline(operation: Operation, carrier: Carrier = 'params', options: Ca
   });
   let runs = 0;
   const send = (round: Params, answer: Answer): Promise<Result> => {
-    const counted = (ctx: RequestContext): Promise<CallToolResult> => {
+    // The terminal of either runner: a tool call's next may be called without a context, never here.
+    const counted = (ctx?: RequestContext): Promise<CallToolResult> => {
       runs++;
-      return Promise.resolve(answer(ctx));
+      return Promise.resolve(answer(ctx as RequestContext));
     };
     const inParams = carrier === 'params' ? round : {};
     const extra = carrier === 'params' ? anonymous() : v2Anonymous(round);
