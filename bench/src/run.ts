@@ -35,6 +35,12 @@ const filter = option('--filter');
 const write = !quick && filter === undefined && !argv.includes('--no-write');
 // Even: the ratios to a baseline are read over pairs of rounds run in both orders (bothOrders).
 const rounds = Number(option('--rounds') ?? (quick ? 6 : 12));
+if (!Number.isInteger(rounds) || rounds < 2 || rounds % 2 !== 0) {
+  console.error(
+    `--rounds must be an even whole number, at least 2 (got ${String(option('--rounds'))}): ratios are read over pairs of rounds run in both orders`,
+  );
+  process.exit(2);
+}
 // `--per-round`: each round's samples (ns per call) on stderr, to read a ratio's spread behind its median.
 const perRound = argv.includes('--per-round');
 const part = option('--part') as Part | undefined;
