@@ -163,6 +163,26 @@ describe('validation() output checks on the request seam', () => {
     expect(result).toBe(task);
   });
 
+  // Every answer that is not the tool's final result (2026-07-28 resultType other than "complete") is a
+  // step of the exchange, not the output the schema describes: never checked, never truncated.
+  it.each([
+    ['input_required', { resultType: 'input_required', inputRequests: {}, requestState: 's' }],
+    ['input_required with content', { resultType: 'input_required', content: [], inputRequests: {} }],
+    ['a task handle', { resultType: 'task', task: { taskId: 't1', status: 'working' } }],
+    ['a task handle with content', { resultType: 'task', content: [], task: { taskId: 't1' } }],
+    ['a future kind', { resultType: 'something_new', content: [{ type: 'text', text: 'x'.repeat(400) }] }],
+  ])('leaves a non-final answer alone: %s', async (_kind, answer) => {
+    const handler = stubHandler(() => answer as unknown as CallToolResult);
+    const result = await seam({ maxResultBytes: 256 }).call(reporting, { name: 'report' }, handler);
+    expect(result).toBe(answer);
+  });
+
+  it('still checks a final answer that says resultType "complete"', async () => {
+    const handler = stubHandler(() => ({ resultType: 'complete', content: [] }) as unknown as CallToolResult);
+    const result = await seam().call(reporting, { name: 'report' }, handler);
+    expect(errorDetailOf(result)?.code).toBe('OUTPUT_INVALID');
+  });
+
   it('leaves the answer of a task-augmented call alone, whatever its shape', async () => {
     const handler = stubHandler(() => ({ content: [] }));
     const result = await seam().call(reporting, { name: 'report', task: { ttl: 1000 } }, handler);

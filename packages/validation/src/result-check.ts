@@ -20,9 +20,13 @@ export class ResultCheck {
 
   /** The result to answer with: `result`, or it truncated; throws OUTPUT_INVALID or PAYLOAD_TOO_LARGE. */
   check(ctx: ToolContext, plan: Plan, result: CallToolResult): CallToolResult | Promise<CallToolResult> {
-    // Only this call's own tool result is checked: a malformed one is the runner's to report, and a
-    // task-augmented call answers with a CreateTaskResult (no `content`), which the SDK leaves alone too.
+    // Only this call's own final tool result is checked: a malformed one is the runner's to report; a
+    // task-augmented call answers with a CreateTaskResult (no `content`), which the SDK leaves alone too; and a
+    // 2026-07-28 answer whose resultType is not "complete" (input_required, a task handle, a kind added later)
+    // is a step of the exchange, not the output the schema describes.
     if (!isToolResult(result) || !('content' in result) || ctx.params?.task !== undefined) return result;
+    const kind = (result as { resultType?: unknown }).resultType;
+    if (kind !== undefined && kind !== 'complete') return result;
     const maxResultBytes = this.maxResultBytes;
     const out = maxResultBytes === undefined ? result : this.capResult(ctx, result, maxResultBytes);
     if (plan.outputs.length === 0 || out.isError === true) return out;
