@@ -14,12 +14,12 @@ import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { defineMiddleware } from '@mcp-middleware/core';
 import { TASK_METHODS } from '../packages/cli/src/modern-tasks.js';
 import { guardedGateway } from './fixtures/guarded-gateway.js';
+import { postModern } from './fixtures/modern-client.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 import { createTaskServer, echoed } from './fixtures/upstream-tasks.js';
 import { createTaskUpstream, TASKS_EXTENSION, TaskUpstreamState } from './fixtures/upstream-tasks-2026.js';
 import { hostV2, type V2Host } from './proof/conformance-next-runner.js';
 
-const MODERN = '2026-07-28';
 const KEYS = { alice: 'alice-key-0123456789abcdef', bob: 'bob-key-0123456789abcdefgh' } as const;
 
 type Body = Record<string, unknown>;
@@ -36,34 +36,14 @@ async function post(
   { key, tasks = true }: { key?: string | undefined; tasks?: boolean } = {},
 ): Promise<Answer> {
   const name = params['taskId'] ?? params['name'];
-  const response = await fetch(url, {
-    method: 'POST',
+  const { body } = await postModern(url, method, params, {
     headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
       ...(typeof name === 'string' && { 'mcp-name': name }),
       ...(key !== undefined && { 'x-api-key': key }),
     },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN,
-          'io.modelcontextprotocol/clientCapabilities': tasks
-            ? { extensions: { [TASKS_EXTENSION]: {} } }
-            : {},
-          'io.modelcontextprotocol/clientInfo': { name: 'tasks-2026-test', version: '1.0.0' },
-        },
-      },
-    }),
+    capabilities: tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {},
   });
-  const text = await response.text();
-  return JSON.parse(text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}')) as Answer;
+  return body;
 }
 
 /** Starts a task of `slow` and returns its id (the handle's shape checked). */
