@@ -4,10 +4,11 @@
  * another call: a 2025-11-25 upstream's request carries nothing that names the call it belongs to, so a
  * request sent late by one call could not be told from one of the next call on the same session. A call held
  * for input keeps its session until its client retries, so the calls open at once are capped per principal
- * and in total, and a call past the cap is refused before a session is opened.
+ * and in total; a call past the cap opens no session and runs on the gateway's shared 2025 connection
+ * instead (modern-upstream.ts), where a plain call is served as before the bridge and only a question from
+ * the upstream fails.
  */
 import { ConfigError } from '@mcp-middleware/core';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 
 /** Limits on the bridge's calls open at once (running, or held for their client's retry). */
 export interface BridgeLimits {
@@ -32,17 +33,6 @@ function limit(path: keyof BridgeLimits, value: number | undefined, fallback: nu
   return value;
 }
 
-/** The JSON-RPC error for a bridged call refused because `limitName` (its value `max`) is reached. */
-function full(limitName: keyof BridgeLimits, max: number, whose: string): McpError {
-  const message =
-    `the gateway already holds ${max} calls waiting on client input ${whose} (${limitName}); answer or ` +
-    'abandon a pending input_required call (each is cancelled when not resumed within the request timeout) ' +
-    `and try again, or raise ${limitName}`;
-  const error = new McpError(ErrorCode.InternalError, message, { reason: 'bridge_full', limit: limitName });
-  error.message = message;
-  return error;
-}
-
 /** Counts the bridge's open calls per principal and in all; a call takes a slot before its session opens. */
 export class BridgeSlots {
   readonly #perPrincipal: number;
@@ -60,15 +50,22 @@ export class BridgeSlots {
     return this.#open;
   }
 
-  /** Takes a slot for a call of `principal`, or throws the error naming the limit reached. */
-  take(principal: string | undefined): void {
-    if (this.#open >= this.#total) throw full('maxCalls', this.#total, 'in all');
-    if (principal !== undefined) {
-      const count = this.#byPrincipal.get(principal) ?? 0;
-      if (count >= this.#perPrincipal)
-        throw full('maxCallsPerPrincipal', this.#perPrincipal, 'for this caller');
-      this.#byPrincipal.set(principal, count + 1);
-    }
+  /** Takes a slot for a call of `principal`; when none is free, takes nothing and returns the limit reached. */
+  take(principal: string | undefined): keyof BridgeLimits | undefined {
+    const reached = this.#reached(principal);
+    if (reached === undefined) this.#count(principal);
+    return reached;
+  }
+
+  #reached(principal: string | undefined): keyof BridgeLimits | undefined {
+    if (this.#open >= this.#total) return 'maxCalls';
+    if (principal === undefined) return undefined;
+    return (this.#byPrincipal.get(principal) ?? 0) >= this.#perPrincipal ? 'maxCallsPerPrincipal' : undefined;
+  }
+
+  #count(principal: string | undefined): void {
+    if (principal !== undefined)
+      this.#byPrincipal.set(principal, (this.#byPrincipal.get(principal) ?? 0) + 1);
     this.#open += 1;
   }
 

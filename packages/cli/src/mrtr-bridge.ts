@@ -5,7 +5,8 @@
  * `input_required` result, and the client's retry with `inputResponses` and the `requestState` answers it.
  * A `requestState` names one held call: random, accepted once, from the caller it was issued to, for the
  * method, name or URI and arguments it was issued for (bridge-binding.ts), for a bounded time, after which
- * the call is cancelled upstream. Calls open at once are capped (bridge-sessions.ts).
+ * the call is cancelled upstream. Calls open at once are capped (bridge-sessions.ts): past the cap `start`
+ * declines, and the caller runs the request unbridged.
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
@@ -90,16 +91,30 @@ export class MrtrBridge {
     return this.#held.size;
   }
 
-  /** Starts `method` (one of BRIDGED_METHODS) with `params` on its own upstream session declaring `capabilities`, and runs its first round. */
-  async start(
+  /**
+   * Starts `method` (one of BRIDGED_METHODS) with `params` on its own upstream session declaring
+   * `capabilities`, and runs its first round; undefined (nothing opened) when a cap is reached, so the caller
+   * runs it unbridged: a call that never asks its client anything is never refused for bridge capacity.
+   */
+  start(
     method: string,
     params: Record<string, unknown>,
     capabilities: ClientCapabilities,
     round: BridgeRound,
-  ): Promise<Record<string, unknown>> {
-    if (this.#closed) throw shuttingDown();
+  ): Promise<Record<string, unknown>> | undefined {
+    if (this.#closed) return Promise.reject(shuttingDown());
     const principal = principalOf(round);
-    this.#slots.take(principal);
+    if (this.#slots.take(principal) !== undefined) return undefined;
+    return this.#begin(method, params, capabilities, round, principal);
+  }
+
+  async #begin(
+    method: string,
+    params: Record<string, unknown>,
+    capabilities: ClientCapabilities,
+    round: BridgeRound,
+    principal: string | undefined,
+  ): Promise<Record<string, unknown>> {
     let connection: UpstreamConnection;
     try {
       connection = await this.#open(capabilities);

@@ -95,7 +95,7 @@ async function forwardRequest(
   if (target === undefined) {
     // A 2026-07-28 client's call on the shared connection: the bridge (mrtr-bridge.ts) did not take it.
     const why = hub.foreignInFlight
-      ? `a 2026-07-28 client's call is in flight on the shared upstream connection; the gateway asks such a client with input_required only when the upstream is reached over HTTP and the client declares ${CAPABILITY[request.method] ?? request.method} in its _meta clientCapabilities`
+      ? `a 2026-07-28 client's call is in flight on the shared upstream connection; the gateway asks such a client with input_required only when the upstream is reached over HTTP and the client declares ${CAPABILITY[request.method] ?? request.method} in its _meta clientCapabilities, and while the bridge's cap on calls open at once (maxCallsPerPrincipal, maxCalls) is not reached: answer or abandon a pending input_required call, then try again`
       : 'several have requests in flight on one shared upstream connection';
     throw answerError(
       ErrorCode.InternalError,
