@@ -3,13 +3,14 @@
  * handler runs: `server/discover` (the handshake) and `subscriptions/listen` (the stream). Each passes the
  * gateway's pipeline as a request of its own, and every resource URI a listen names passes the steps of
  * `resources/subscribe` for that URI, as on the 2025 path: one refused URI refuses the whole listen with
- * the error `resources/read` of that URI gives the same caller (a hidden one answers as an unknown one).
+ * the error `resources/read` of that URI gives the same caller (a hidden one answers as an unknown one). A
+ * listen naming more URIs than the gateway ever hears for one stream is refused before the pipeline runs.
  */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo, ServerContext } from '@modelcontextprotocol/server';
 import type { Result, ToolExtra, ToolRunner } from '@mcp-middleware/core';
 import { modernExtra } from './modern-extra.js';
-import { listenedResources } from './modern-http.js';
+import { listenedResources, MAX_LISTENED_URIS } from './modern-http.js';
 
 /** The methods the SDK answers without calling a handler of the gateway's server. */
 const SELF_ANSWERED = new Set(['server/discover', 'subscriptions/listen']);
@@ -60,6 +61,14 @@ async function checkResources(
   return {};
 }
 
+/** The refusal of a listen naming more URIs than one stream is ever heard for (so no URI goes unheard). */
+function tooManyUris(named: number): { code: number; message: string; data: Record<string, unknown> } {
+  const message =
+    `params.notifications.resourceSubscriptions names ${named} URIs; a listen may name at most ` +
+    `${MAX_LISTENED_URIS}, the most the gateway listens for upstream; name fewer`;
+  return { code: ErrorCode.InvalidParams, message, data: { limit: MAX_LISTENED_URIS } };
+}
+
 /** A JSON-RPC error answer, in band (HTTP 200), as the SDK writes a handler's thrown error. */
 function errorResponse(id: unknown, error: unknown): Response {
   const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
@@ -91,6 +100,8 @@ export function admitSelfAnswered(
   if (typeof method !== 'string' || !SELF_ANSWERED.has(method) || message.id === undefined) return undefined;
   const extra = extraOf(message, request, authInfo);
   const uris = listenedResources(body);
+  if (uris.length > MAX_LISTENED_URIS)
+    return Promise.resolve(errorResponse(message.id, tooManyUris(uris.length)));
   return runner
     .request(method, paramsOf(message), undefined, extra, () =>
       uris.length === 0 ? NOTHING() : checkResources(runner, uris, extra),

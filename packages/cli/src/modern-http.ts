@@ -30,6 +30,13 @@ export function mrtrParams(ctx: ServerContext): Record<string, unknown> {
   return Object.fromEntries(MRTR_KEYS.filter((k) => params[k] !== undefined).map((k) => [k, params[k]]));
 }
 
+/**
+ * The most resource URIs one `subscriptions/listen` may name, and the most the gateway holds for all its
+ * listen streams (upstream-listen.ts, resource-subscriptions.ts): a listen naming more is refused before
+ * anything runs (modern-admission.ts).
+ */
+export const MAX_LISTENED_URIS = 1000;
+
 /** The resource URIs a `subscriptions/listen` request asks to hear about. */
 export function listenedResources(body: unknown): string[] {
   const message = body as {

@@ -5,6 +5,7 @@
  * re-subscription of a new connection after a restart. The session hub delegates here.
  */
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { MAX_LISTENED_URIS } from './modern-http.js';
 import type { Session } from './session.js';
 import { SubscriptionBook } from './subscription-book.js';
 import { rethrowUpstream } from './tool-call.js';
@@ -23,9 +24,6 @@ export interface SubscriptionHost {
   /** An update of `uri`, which a 2026-07-28 listen stream holds on the shared connection. */
   readonly listened?: ((uri: string) => void) | undefined;
 }
-
-/** Resource URIs listen streams may have subscribed on the shared connection, with the sessions' ones. */
-const MAX_LISTENED_URIS = 1000;
 
 /** A 2026-07-28 `subscriptions/listen` stream's hold on resource URIs of the shared connection. */
 class ListenHold {
@@ -96,7 +94,8 @@ export class ResourceSubscriptions {
    */
   listen(uris: readonly string[]): () => void {
     const book = this.#subscribers;
-    // A stream never makes the connection hold more than MAX_LISTENED_URIS; what is past it is not heard.
+    // Listen streams never make the connection hold more than MAX_LISTENED_URIS (sessions' URIs counted):
+    // one stream cannot name more (modern-admission.ts); what several hold past it together is not heard.
     const fits = (uri: string): boolean => book.of(uri).size > 0 || book.size < MAX_LISTENED_URIS;
     const hold = new ListenHold([...new Set(uris)]);
     for (const uri of hold.uris) {

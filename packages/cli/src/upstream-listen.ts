@@ -4,6 +4,7 @@
  * them. Re-listens when the stream drops, and reopens it when a client asks for a new resource URI.
  */
 import type { Client } from '@modelcontextprotocol/client';
+import { MAX_LISTENED_URIS } from './modern-http.js';
 
 /** A change the upstream announced on its `subscriptions/listen` stream: a list, or one resource's content. */
 export type UpstreamChange = 'tools' | 'prompts' | 'resources' | { readonly updated: string };
@@ -14,8 +15,6 @@ const CHANGES: Readonly<Record<string, UpstreamChange>> = {
   'notifications/resources/list_changed': 'resources',
 };
 const RELISTEN_MS = 1000;
-// Resource URIs the gateway listens for upstream on its clients' behalf; beyond this, new ones are ignored.
-const MAX_RESOURCE_SUBSCRIPTIONS = 1000;
 
 /** One upstream listen stream, kept open. */
 export class UpstreamListener {
@@ -79,8 +78,9 @@ export class UpstreamListener {
   /** Makes the stream cover `uris` too; it is opened again when the set grows. */
   listenFor(uris: readonly string[]): void {
     const before = this.#resources.size;
+    // One listen names at most MAX_LISTENED_URIS (modern-admission.ts); past that in all, new ones are not heard.
     for (const uri of uris) {
-      if (this.#resources.size >= MAX_RESOURCE_SUBSCRIPTIONS) break;
+      if (this.#resources.size >= MAX_LISTENED_URIS) break;
       this.#resources.add(uri);
     }
     const onChange = this.#onChange;
