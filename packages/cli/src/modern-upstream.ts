@@ -6,31 +6,24 @@
  * server, a stdio child) gets the request on the gateway's 2025-11-25 connection: the era mismatch the
  * cli README describes. A stdio child stays 2025 even when it offers 2026-07-28: SDK v2's `serveStdio`
  * fixes a pipe's era by its first message (initialize, for the gateway's 2025 clients), and a second child
- * would split a stateful server's data between the eras (test/gateway-2026-stdio.test.ts). On a 2025 HTTP
- * upstream, a `tools/call`, `prompts/get` or `resources/read` whose client declared sampling, elicitation
- * or roots goes to the MRTR bridge instead (mrtr-bridge.ts), which turns what the upstream asks into
- * `input_required`.
+ * would split a stateful server's data between the eras (test/gateway-2026-stdio.test.ts). How a request
+ * goes to a 2025 upstream (the MRTR bridge, or the shared connection) is legacy-forward.ts.
  */
 import { Client, StreamableHTTPClientTransport, type DiscoverResult } from '@modelcontextprotocol/client';
-import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamListener, type UpstreamChange } from './upstream-listen.js';
-import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
-import { BRIDGED_METHODS } from './bridge-binding.js';
-import { bridgedCapabilities, MrtrBridge, type BridgeRound, type Caller } from './mrtr-bridge.js';
-import { legacyTaskRequest, modernHandle } from './legacy-tasks.js';
+import { LegacyForward, paramsWithMeta, type LegacyForwardHost } from './legacy-forward.js';
+import type { Caller } from './mrtr-bridge.js';
 import { catchTaskHandle, declaresTasks, isTaskMethod, TaskResultSchema } from './modern-tasks.js';
 import { upstreamFetch } from './upstream-fetch.js';
-import { connectUpstream, isHttpUpstream, type UpstreamConnection, type UpstreamSpec } from './upstream.js';
+import { isHttpUpstream } from './upstream.js';
 
 export type { UpstreamChange } from './upstream-listen.js';
+export { ENVELOPE_PREFIX, withoutEnvelope } from './legacy-forward.js';
 
 /** The revision the gateway speaks with its upstream for 2026-07-28 clients. */
 export type UpstreamEra = 'modern' | 'legacy';
 
-/** The 2026-07-28 envelope keys a client puts in every request's `_meta`. */
-export const ENVELOPE_PREFIX = 'io.modelcontextprotocol/';
 const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
-const CLIENT_CAPABILITIES_KEY = 'io.modelcontextprotocol/clientCapabilities';
 
 /** What one forwarded request may hear before its result. */
 export interface ForwardOptions {
@@ -46,51 +39,14 @@ export interface ForwardOptions {
 }
 
 /** What the modern upstream needs from the gateway. */
-export interface ModernUpstreamHost {
-  readonly spec: UpstreamSpec;
-  readonly clientInfo: Implementation;
-  /** The gateway's 2025-11-25 connection, or undefined while the upstream is down. */
-  legacy(): UpstreamConnection | undefined;
-  readonly connectTimeoutMs: number;
-  /** Runs a request on the 2025 connection, counted so its traffic is never taken for a session's. */
-  readonly track?: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
+export interface ModernUpstreamHost extends LegacyForwardHost {
   /** Subscribes `uris` on the 2025 connection for a listen stream; returns the release (session-hub.ts). */
   readonly hold?: ((uris: readonly string[]) => () => void) | undefined;
-}
-
-/** Strips the 2026 envelope from `_meta` (for a 2025 upstream, which would take it for application data). */
-export function withoutEnvelope(
-  meta: Readonly<Record<string, unknown>> | undefined,
-): Record<string, unknown> | undefined {
-  if (meta === undefined) return undefined;
-  const rest = Object.fromEntries(Object.entries(meta).filter(([key]) => !key.startsWith(ENVELOPE_PREFIX)));
-  return Object.keys(rest).length === 0 ? undefined : rest;
 }
 
 function withoutMeta(params: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const { _meta: _dropped, ...rest } = params;
   return rest;
-}
-
-function paramsWithMeta(
-  params: Readonly<Record<string, unknown>> | undefined,
-  meta: Record<string, unknown> | undefined,
-): Record<string, unknown> {
-  const { _meta: _dropped, ...rest } = params ?? {};
-  return meta === undefined ? rest : { ...rest, _meta: meta };
-}
-
-/** Params for a 2025 upstream: no envelope, and no MRTR fields, which mean nothing to it. */
-function legacyParams(
-  params: Readonly<Record<string, unknown>> | undefined,
-  meta: Record<string, unknown> | undefined,
-): Record<string, unknown> {
-  const sent = withoutEnvelope(meta);
-  if (params?.['inputResponses'] === undefined && params?.['requestState'] === undefined) {
-    return paramsWithMeta(params, sent);
-  }
-  const { inputResponses: _responses, requestState: _state, ...rest } = params;
-  return paramsWithMeta(rest, sent);
 }
 
 /** Decides the upstream's revision once per upstream connection and forwards 2026-era requests in it. */
@@ -100,19 +56,12 @@ export class ModernUpstream {
   // The settled verdict (null until the probe answers), read synchronously by each request's server.
   #discovered: DiscoverResult | undefined | null = null;
   readonly #listener: UpstreamListener;
-  readonly #bridge: MrtrBridge;
+  readonly #legacyForward: LegacyForward;
 
   constructor(host: ModernUpstreamHost) {
     this.#host = host;
     this.#listener = new UpstreamListener(() => this.#connectModern(), host.connectTimeoutMs);
-    this.#bridge = new MrtrBridge((capabilities) =>
-      connectUpstream(host.spec, {
-        clientInfo: host.clientInfo,
-        capabilities,
-        connectTimeoutMs: host.connectTimeoutMs,
-        probeTimeoutMs: host.connectTimeoutMs,
-      }),
-    );
+    this.#legacyForward = new LegacyForward(host);
   }
 
   /** Forget the verdict (the upstream restarted: it may be another version now). */
@@ -175,7 +124,7 @@ export class ModernUpstream {
 
   /** Closes the listen stream (no more re-listening) and cancels the calls held for input. */
   async close(): Promise<void> {
-    await this.#bridge.close();
+    await this.#legacyForward.close();
     await this.#listener.close();
   }
 
@@ -266,53 +215,7 @@ export class ModernUpstream {
         options,
       );
     }
-    // A call that creates a 2025 task runs on the shared connection, where its task stays reachable.
-    const bridged =
-      BRIDGED_METHODS.has(method) && params?.['task'] === undefined
-        ? this.#bridged(method, params, meta, options)
-        : undefined;
-    if (bridged !== undefined) return bridged;
-    const connection = this.#host.legacy();
-    if (connection === undefined) {
-      throw Object.assign(new Error('the upstream MCP server is unavailable; retry shortly'), {
-        code: -32603,
-      });
-    }
-    const track = this.#host.track ?? (<T>(work: () => Promise<T>): Promise<T> => work());
-    if (isTaskMethod(method)) {
-      const taskId = String(params?.['taskId']);
-      const asked = { signal: options.signal, timeout: options.timeoutMs };
-      return await track(() => legacyTaskRequest(connection.client, method, taskId, asked));
-    }
-    const result = await track(() =>
-      connection.client.request({ method, params: legacyParams(params, meta) }, ResultSchema, {
-        signal: options.signal,
-        timeout: options.timeoutMs,
-        ...(options.onprogress !== undefined && {
-          onprogress: options.onprogress as never,
-          resetTimeoutOnProgress: true,
-        }),
-      }),
-    );
-    return params?.['task'] === undefined ? result : (modernHandle(result) ?? result);
-  }
-
-  /** A request for the MRTR bridge (BRIDGED_METHODS): a retry with `requestState`, or one whose client can be asked. */
-  #bridged(
-    method: string,
-    params: Readonly<Record<string, unknown>> | undefined,
-    meta: Record<string, unknown> | undefined,
-    round: BridgeRound,
-  ): Promise<Record<string, unknown>> | undefined {
-    const requestState = params?.['requestState'];
-    if (requestState !== undefined)
-      return this.#bridge.resume(method, params as Record<string, unknown>, round);
-    // Only an HTTP upstream gives each call a session of its own, so what it asks is this call's.
-    const { spec } = this.#host;
-    const asks = isHttpUpstream(spec) ? bridgedCapabilities(meta?.[CLIENT_CAPABILITIES_KEY]) : undefined;
-    return asks === undefined
-      ? undefined
-      : this.#bridge.start(method, legacyParams(params, meta), asks, round);
+    return this.#legacyForward.forward(method, params, meta, options);
   }
 
   async #forwardModern(
