@@ -35,18 +35,29 @@ type Message = Record<string, unknown> & { id?: number; result?: Record<string, 
 class RawPipe {
   readonly notifications: Message[] = [];
   readonly #child: ChildProcessWithoutNullStreams;
-  readonly #waiting = new Map<number, (message: Message) => void>();
+  readonly #waiting = new Map<
+    number,
+    { resolve: (message: Message) => void; reject: (error: Error) => void }
+  >();
   #buffer = '';
   #nextId = 1;
+  #exited: Error | undefined;
 
   constructor() {
     this.#child = spawn(UPSTREAM.command, UPSTREAM.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child.stdout.setEncoding('utf8').on('data', (chunk: string) => this.#read(chunk));
+    // A request the child can no longer answer fails now instead of hanging to the test's timeout.
+    this.#child.once('exit', (code, signal) => {
+      this.#exited = new Error(`the server exited (code ${String(code)}, signal ${String(signal)})`);
+      for (const { reject } of this.#waiting.values()) reject(this.#exited);
+      this.#waiting.clear();
+    });
   }
 
   request(method: string, params: Record<string, unknown>): Promise<Message> {
+    if (this.#exited !== undefined) return Promise.reject(this.#exited);
     const id = this.#nextId++;
-    const answered = new Promise<Message>((resolve) => this.#waiting.set(id, resolve));
+    const answered = new Promise<Message>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
     this.#child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
     return answered;
   }
@@ -56,6 +67,8 @@ class RawPipe {
   }
 
   async close(): Promise<void> {
+    // A child that already exited never emits 'exit' again.
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const exited = once(this.#child, 'exit');
     this.#child.kill();
     await exited;
@@ -64,11 +77,27 @@ class RawPipe {
   #read(chunk: string): void {
     this.#buffer += chunk;
     for (let end = this.#buffer.indexOf('\n'); end >= 0; end = this.#buffer.indexOf('\n')) {
-      const message = JSON.parse(this.#buffer.slice(0, end)) as Message;
+      const line = this.#buffer.slice(0, end);
       this.#buffer = this.#buffer.slice(end + 1);
+      // A stray non-JSON line (a log written to stdout) is skipped.
+      const message = parseMessage(line);
+      if (message === undefined) continue;
       if (message.id === undefined) this.notifications.push(message);
-      else this.#waiting.get(message.id)?.(message);
+      else {
+        this.#waiting.get(message.id)?.resolve(message);
+        this.#waiting.delete(message.id);
+      }
     }
+  }
+}
+
+/** A stdout line as a JSON-RPC message, or undefined for a line that is not one (never a throw in 'data'). */
+function parseMessage(line: string): Message | undefined {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Message) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
