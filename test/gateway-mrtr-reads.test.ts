@@ -2,7 +2,7 @@
 // resources ask the client (elicitInput, createMessage) while they answer, the real gateway (`--listen
 // http`) and a real SDK v2 Client in auto mode, which fulfils input_required with its own handlers and
 // retries; raw HTTP for what requestState is bound to and for the pipeline on every round.
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '@mcp-middleware/auth';
@@ -11,9 +11,9 @@ import { metrics } from '@mcp-middleware/metrics';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { z } from 'zod';
 import { guardedGateway } from './fixtures/guarded-gateway.js';
+import { ModernClients, postModern } from './fixtures/modern-client.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 
-const MODERN = '2026-07-28';
 const ALL = { sampling: {}, elicitation: { form: {} }, roots: {} };
 const NAME_SCHEMA = { type: 'object' as const, properties: { name: { type: 'string' as const } } };
 
@@ -89,7 +89,7 @@ const spy: Middleware = defineMiddleware('spy', {
 
 let upstream: HttpUpstreamFixture;
 let gateway: Gateway;
-const opened: Client[] = [];
+const clients = new ModernClients('gateway-mrtr-reads');
 
 interface Asked {
   readonly elicit: string[];
@@ -105,26 +105,25 @@ async function modernClient(
   asked: Asked;
 }> {
   const asked: Asked = { elicit: [], sample: [] };
-  const client = new Client(
-    { name: 'gateway-mrtr-reads', version: '1.0.0' },
-    { versionNegotiation: { mode: 'auto' }, capabilities: ALL },
-  );
-  client.setRequestHandler('elicitation/create', async (request) => {
-    asked.elicit.push(request.params.message);
-    await gate;
-    const who = /, (.*)\?$/.exec(request.params.message)?.[1] ?? '';
-    return { action: 'accept', content: { name: `${who}-name` } };
+  const client = await clients.connect(url, {
+    capabilities: ALL,
+    setUp: (created) => {
+      created.setRequestHandler('elicitation/create', async (request) => {
+        asked.elicit.push(request.params.message);
+        await gate;
+        const who = /, (.*)\?$/.exec(request.params.message)?.[1] ?? '';
+        return { action: 'accept', content: { name: `${who}-name` } };
+      });
+      created.setRequestHandler('sampling/createMessage', async (request) => {
+        const first = request.params.messages[0]?.content;
+        const text = first !== undefined && 'text' in first ? String(first.text) : '';
+        asked.sample.push(text);
+        await gate;
+        return { role: 'assistant', content: { type: 'text', text: `hi ${text}` }, model: 'test-model' };
+      });
+      created.setRequestHandler('roots/list', () => Promise.resolve({ roots: [] }));
+    },
   });
-  client.setRequestHandler('sampling/createMessage', async (request) => {
-    const first = request.params.messages[0]?.content;
-    const text = first !== undefined && 'text' in first ? String(first.text) : '';
-    asked.sample.push(text);
-    await gate;
-    return { role: 'assistant', content: { type: 'text', text: `hi ${text}` }, model: 'test-model' };
-  });
-  client.setRequestHandler('roots/list', () => Promise.resolve({ roots: [] }));
-  await client.connect(new StreamableHTTPClientTransport(url));
-  opened.push(client);
   return { client, asked };
 }
 
@@ -134,7 +133,7 @@ interface Answer {
   readonly error?: { code: number; message: string; data?: Record<string, unknown> };
 }
 
-/** A raw 2026-07-28 request: its JSON-RPC answer. */
+/** A raw 2026-07-28 request declaring every capability the bridge answers for: its JSON-RPC answer. */
 async function raw(
   url: URL,
   method: string,
@@ -142,35 +141,11 @@ async function raw(
   headers: Record<string, string> = {},
 ): Promise<Answer> {
   const name = params['name'] ?? params['uri'];
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...(typeof name === 'string' && { 'mcp-name': name }),
-      ...headers,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN,
-          'io.modelcontextprotocol/clientCapabilities': ALL,
-          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
-        },
-      },
-    }),
+  const answer = await postModern(url, method, params, {
+    capabilities: ALL,
+    headers: { ...(typeof name === 'string' && { 'mcp-name': name }), ...headers },
   });
-  const text = await response.text();
-  const messages = (text.startsWith('{') ? [text] : [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]))
-    .filter((line) => line !== undefined && line !== '')
-    .map((line) => JSON.parse(line as string) as Record<string, unknown>);
-  return { status: response.status, ...messages.find((m) => 'id' in m) };
+  return { status: answer.status, ...answer.body };
 }
 
 beforeAll(async () => {
@@ -183,7 +158,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const client of opened) await client.close().catch(() => undefined);
+  await clients.closeAll();
   await gateway?.close({ drainTimeoutMs: 0 });
   await upstream?.kill();
 });
