@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, auth, hashApiKey } from '@mcp-middleware/auth';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { guardedGateway } from './fixtures/guarded-gateway.js';
+import { postModern } from './fixtures/modern-client.js';
 import { text } from './fixtures/upstream-helpers.js';
 import { startHttpUpstream, type HttpUpstreamFixture } from './fixtures/upstream-http.js';
 import {
@@ -21,7 +22,6 @@ import {
   type SecretsUpstream,
 } from './fixtures/upstream-v2-secrets.js';
 
-const MODERN = '2026-07-28';
 const USER_KEY = 'user-key-0123456789abcdef';
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
 const KEYS = {
@@ -31,11 +31,6 @@ const KEYS = {
   ],
 };
 const SECRETS = { 'secret://*': { scopes: ['admin'] } };
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': MODERN,
-  'io.modelcontextprotocol/clientCapabilities': {},
-  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
-};
 const POLL = { timeout: 20_000, interval: 100 };
 
 /** A JSON-RPC answer: the first message of the response (a listen stream's acknowledgement, say). */
@@ -47,32 +42,19 @@ interface Answer {
 }
 
 /** One raw 2026-07-28 POST; reads the response up to its first JSON-RPC message, then lets it go. */
-async function post(url: URL, method: string, params: object, headers: Record<string, string> = {}) {
+async function post(
+  url: URL,
+  method: string,
+  params: object,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const { name, uri, taskId } = params as { name?: unknown; uri?: unknown; taskId?: unknown };
   const named = name ?? uri ?? taskId;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...(typeof named === 'string' && { 'mcp-name': named }),
-      ...headers,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: ENVELOPE } }),
+  const answer = await postModern(url, method, params as Record<string, unknown>, {
+    firstMessageOnly: true,
+    headers: { ...(typeof named === 'string' && { 'mcp-name': named }), ...headers },
   });
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  let seen = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (value !== undefined) seen += new TextDecoder().decode(value);
-    const json = seen.startsWith('{') ? (done ? seen : undefined) : /^data: (.*)$/m.exec(seen)?.[1];
-    if (json !== undefined || done) {
-      await reader.cancel().catch(() => undefined);
-      return { status: response.status, ...(JSON.parse(json ?? '{}') as object) } as Answer;
-    }
-  }
+  return { status: answer.status, ...answer.body };
 }
 
 const ERROR_KEY = 'io.github.mcp-middleware/error';
