@@ -178,7 +178,7 @@ describe('validation() output checks on the request seam', () => {
   });
 
   it('still checks a final answer that says resultType "complete"', async () => {
-    const handler = stubHandler(() => ({ resultType: 'complete', content: [] }) as unknown as CallToolResult);
+    const handler = stubHandler(() => ({ resultType: 'complete', content: [] }));
     const result = await seam().call(reporting, { name: 'report' }, handler);
     expect(errorDetailOf(result)?.code).toBe('OUTPUT_INVALID');
   });
