@@ -6,16 +6,22 @@
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { UpstreamLane } from './upstream-lane.js';
 
-/** A transport decorator that keeps arrival order between notifications and responses. */
+/**
+ * A transport decorator that keeps arrival order between notifications and responses, and carries the
+ * connection's {@link UpstreamLane}: what the lane takes never reaches the Client.
+ */
 export class ArrivalOrderTransport implements Transport {
   readonly inner: Transport;
+  readonly lane: UpstreamLane;
   onmessage?: ((message: JSONRPCMessage, extra?: MessageExtraInfo) => void) | undefined;
   onclose?: (() => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
 
   constructor(inner: Transport) {
     this.inner = inner;
+    this.lane = new UpstreamLane(inner);
   }
 
   get sessionId(): string | undefined {
@@ -24,10 +30,15 @@ export class ArrivalOrderTransport implements Transport {
 
   start(): Promise<void> {
     this.inner.onmessage = (message, extra) => {
+      if (this.lane.take(message)) return;
       if ('method' in message) this.onmessage?.(message, extra);
       else queueMicrotask(() => this.onmessage?.(message, extra));
     };
-    this.inner.onclose = () => queueMicrotask(() => this.onclose?.());
+    this.inner.onclose = () =>
+      queueMicrotask(() => {
+        this.lane.close();
+        this.onclose?.();
+      });
     this.inner.onerror = (error) => this.onerror?.(error);
     return this.inner.start();
   }

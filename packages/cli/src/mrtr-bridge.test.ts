@@ -105,6 +105,7 @@ const opener =
     await client.connect(clientSide);
     return {
       client,
+      lane: undefined,
       capabilities: client.getServerCapabilities() ?? {},
       serverInfo: { name: 'asking', version: '1.0.0' },
       instructions: undefined,

@@ -1,4 +1,5 @@
 /** The innermost step of every gateway pipeline: forward one `tools/call` to the upstream server. */
+import { safeParse } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolResultSchema,
@@ -101,6 +102,34 @@ export interface UpstreamHandlerHost {
   unavailable(toolName: string): MiddlewareError;
 }
 
+/**
+ * A tools/call result as the SDK's CallToolResultSchema would pass it. The common shape (text blocks, the
+ * usual fields) is checked by hand; anything else gets the schema itself, which throws what the Client's
+ * request would have thrown, and fills `content: []` when a result omits it.
+ */
+export function checkedToolResult(result: Record<string, unknown>): CallToolResult {
+  const { content, isError, structuredContent } = result;
+  if (
+    Array.isArray(content) &&
+    (isError === undefined || typeof isError === 'boolean') &&
+    (structuredContent === undefined || (typeof structuredContent === 'object' && structuredContent !== null))
+  ) {
+    let plain = true;
+    for (const block of content as unknown[]) {
+      const { type, text } = (block ?? {}) as { type?: unknown; text?: unknown };
+      if (type !== 'text' || typeof text !== 'string') {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return result as CallToolResult;
+  }
+  // The Client's own parse (zod-compat's safeParse), so a refusal is the same error it would have thrown.
+  const parsed = safeParse(CallToolResultSchema, result);
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
+}
+
 /** The `tools/call` request `ctx` sends upstream on `connection`. */
 function sendCall(
   connection: UpstreamConnection,
@@ -116,22 +145,25 @@ function sendCall(
   const task = ctx.params?.task as CallToolRequest['params']['task'];
   if (task !== undefined) params.task = task;
   const token = ctx.meta?.progressToken;
-  const options: RequestOptions =
+  const onprogress =
     token === undefined
-      ? { timeout, signal: ctx.signal }
-      : {
-          timeout,
-          signal: ctx.signal,
-          resetTimeoutOnProgress: true,
-          onprogress: (progress: Progress) => {
-            ctx.extra
-              .sendNotification({
-                method: 'notifications/progress',
-                params: { ...progress, progressToken: token },
-              })
-              .catch(() => undefined);
-          },
+      ? undefined
+      : (progress: Progress) => {
+          ctx.extra
+            .sendNotification({
+              method: 'notifications/progress',
+              params: { ...progress, progressToken: token },
+            })
+            .catch(() => undefined);
         };
+  const { lane } = connection;
+  if (lane !== undefined && task === undefined) {
+    return lane.request('tools/call', params, { timeout, signal: ctx.signal, onprogress }, checkedToolResult);
+  }
+  const options: RequestOptions =
+    onprogress === undefined
+      ? { timeout, signal: ctx.signal }
+      : { timeout, signal: ctx.signal, resetTimeoutOnProgress: true, onprogress };
   const schema = task === undefined ? CallToolResultSchema : CreateTaskResultSchema;
   return connection.client.request(
     { method: 'tools/call', params },

@@ -16,6 +16,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import { redactSecrets } from '@mcp-middleware/core/redact';
 import { ArrivalOrderTransport } from './arrival-order.js';
+import type { UpstreamLane } from './upstream-lane.js';
 import { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
 import { handshake, startFailure, type StartWatch } from './upstream-start.js';
 import { upstreamFetch } from './upstream-fetch.js';
@@ -53,6 +54,8 @@ export type UpstreamSpec = StdioUpstream | HttpUpstream;
 /** One live connection to the upstream; a restart makes a new one. */
 export interface UpstreamConnection {
   readonly client: Client;
+  /** Requests past the Client's Protocol on the same transport (the hot `tools/call`). */
+  readonly lane: UpstreamLane | undefined;
   readonly capabilities: ServerCapabilities;
   readonly serverInfo: Implementation;
   readonly instructions: string | undefined;
@@ -183,8 +186,9 @@ export async function connectUpstream(
     jsonSchemaValidator: new LazyValidator(),
   });
   const extensionMs = http ? 0 : (options.slowStartMs ?? 0);
+  const ordered = new ArrivalOrderTransport(transport);
   try {
-    await handshake(client, new ArrivalOrderTransport(transport), watch, extensionMs, options);
+    await handshake(client, ordered, watch, extensionMs, options);
   } catch (error) {
     await client.close().catch(() => undefined);
     throw startFailure(spec, error, watch, options.connectTimeoutMs + extensionMs);
@@ -195,6 +199,7 @@ export async function connectUpstream(
   let probing = false;
   const connection: UpstreamConnection = {
     client,
+    lane: ordered.lane,
     capabilities: client.getServerCapabilities() ?? {},
     serverInfo: client.getServerVersion() ?? { name: 'upstream', version: '0.0.0' },
     instructions: client.getInstructions(),

@@ -1,0 +1,198 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { CallToolResultSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ArrivalOrderTransport } from './arrival-order.js';
+import { checkedToolResult } from './tool-call.js';
+
+// What the upstream answers, by tool name: results of every shape the schema passes, fills or refuses.
+const ANSWERS: Record<string, unknown> = {
+  text: { content: [{ type: 'text', text: 'hi' }] },
+  'text with extras': {
+    content: [{ type: 'text', text: 'hi', annotations: { priority: 1 } }],
+    _meta: { a: 1 },
+  },
+  image: { content: [{ type: 'image', data: 'aGk=', mimeType: 'image/png' }] },
+  structured: { content: [], structuredContent: { n: 1 } },
+  'is error': { content: [{ type: 'text', text: 'no' }], isError: true },
+  'no content': { structuredContent: { n: 2 } },
+  'content not an array': { content: 'hi' },
+  'text block without text': { content: [{ type: 'text' }] },
+  'unknown block type': { content: [{ type: 'sound', data: 'x' }] },
+  'isError not boolean': { content: [], isError: 'yes' },
+  'null block': { content: [null] },
+};
+
+interface Upstream {
+  client: Client;
+  ordered: ArrivalOrderTransport;
+  cancelled: unknown[];
+  close(): Promise<void>;
+}
+
+const open: Upstream[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((u) => u.close().catch(() => undefined)));
+});
+
+/**
+ * A scripted upstream (any language's server): answers whatever ANSWERS says, unvalidated; `progress`
+ * reports three steps first, `fails` answers a JSON-RPC error, `hangs` never answers. A real Client on an
+ * ArrivalOrderTransport in front, as the gateway connects.
+ */
+async function upstream(): Promise<Upstream> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const cancelled: unknown[] = [];
+  const reply = (message: JSONRPCMessage): void => void serverSide.send(message);
+  serverSide.onmessage = (message: JSONRPCMessage) => {
+    if (!('method' in message)) return;
+    const params = (message.params ?? {}) as {
+      name?: string;
+      reason?: unknown;
+      _meta?: { progressToken?: unknown };
+    };
+    if (message.method === 'notifications/cancelled') cancelled.push(params.reason);
+    if (!('id' in message)) return;
+    const { id } = message;
+    if (message.method === 'initialize') {
+      const result = {
+        protocolVersion: '2025-11-25',
+        capabilities: { tools: {} },
+        serverInfo: { name: 'up', version: '1' },
+      };
+      return reply({ jsonrpc: '2.0', id, result });
+    }
+    const name = params.name ?? '';
+    if (name === 'hangs') return;
+    if (name === 'fails') {
+      return reply({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32602, message: 'Unknown tool: fails', data: { tool: 'fails' } },
+      });
+    }
+    if (name === 'progress') {
+      const progressToken = params._meta?.progressToken as string;
+      for (const progress of [1, 2, 3]) {
+        reply({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, progress } });
+      }
+    }
+    reply({ jsonrpc: '2.0', id, result: (ANSWERS[name] ?? ANSWERS.text) as Record<string, unknown> });
+  };
+  await serverSide.start();
+  const ordered = new ArrivalOrderTransport(clientSide);
+  const client = new Client({ name: 'gw', version: '1' });
+  client.onerror = () => undefined;
+  await client.connect(ordered);
+  const made: Upstream = { client, ordered, cancelled, close: () => client.close() };
+  open.push(made);
+  return made;
+}
+
+const settled = <T>(
+  promise: Promise<T>,
+): Promise<{ ok: T } | { error: { name: string; code?: unknown; message: string; data?: unknown } }> =>
+  promise.then(
+    (ok) => ({ ok }),
+    (error: { name: string; code?: unknown; message: string; data?: unknown }) => ({
+      error: { name: error.name, code: error.code, message: error.message, data: error.data },
+    }),
+  );
+
+const NO_SIGNAL = new AbortController().signal;
+
+/** One lane call of tool `name`, settled either way. */
+const laneCall = (
+  { ordered }: Upstream,
+  name: string,
+  { signal = NO_SIGNAL, timeout = 5000 }: { signal?: AbortSignal; timeout?: number } = {},
+) => settled(ordered.lane.request('tools/call', { name }, { signal, timeout }, checkedToolResult));
+
+describe('UpstreamLane', () => {
+  it.each([...Object.keys(ANSWERS), 'fails'])(
+    'answers `%s` exactly as the Client’s request with CallToolResultSchema does',
+    async (name) => {
+      const up = await upstream();
+      const bySdk = await settled(
+        up.client.request({ method: 'tools/call', params: { name } }, CallToolResultSchema, {
+          timeout: 5000,
+        }),
+      );
+      const byLane = await laneCall(up, name);
+      expect(byLane).toEqual(bySdk);
+    },
+  );
+
+  it('passes progress on in order before the result, with the lane’s own token', async () => {
+    const { ordered } = await upstream();
+    const seen: number[] = [];
+    const result = await ordered.lane.request(
+      'tools/call',
+      { name: 'progress', _meta: { keep: true } },
+      { signal: NO_SIGNAL, timeout: 5000, onprogress: (p) => seen.push(p.progress) },
+      (r) => {
+        seen.push(0);
+        return r;
+      },
+    );
+    expect(seen).toEqual([1, 2, 3, 0]);
+    expect(result).toEqual(ANSWERS.text);
+  });
+
+  it('cancels upstream and rejects with the signal’s reason when the caller aborts', async () => {
+    const { ordered, cancelled } = await upstream();
+    const controller = new AbortController();
+    const call = settled(
+      ordered.lane.request(
+        'tools/call',
+        { name: 'hangs' },
+        { signal: controller.signal, timeout: 5000 },
+        checkedToolResult,
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort(new Error('caller gave up'));
+    expect(await call).toMatchObject({ error: { message: 'caller gave up' } });
+    await expect.poll(() => cancelled.length).toBe(1);
+    expect(String(cancelled[0])).toContain('caller gave up');
+  });
+
+  it('times out as the Client does (-32001, "Request timed out") and cancels upstream', async () => {
+    const up = await upstream();
+    const { cancelled } = up;
+    const outcome = await laneCall(up, 'hangs', { timeout: 30 });
+    expect(outcome).toMatchObject({ error: { code: -32001, data: { timeout: 30 } } });
+    expect((outcome as { error: { message: string } }).error.message).toContain('Request timed out');
+    await expect.poll(() => cancelled.length).toBe(1);
+  });
+
+  it('fails every waiting request with ConnectionClosed when the connection ends; later requests too', async () => {
+    const up = await upstream();
+    const waiting = laneCall(up, 'hangs');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await up.close();
+    expect(await waiting).toMatchObject({ error: { code: -32000 } });
+    expect(JSON.stringify(await waiting)).toContain('Connection closed');
+    const later = await laneCall(up, 'text');
+    expect(later).toMatchObject({ error: { code: -32000 } });
+  });
+
+  it('leaves the Client’s own requests and progress alone on the same connection', async () => {
+    const { client, ordered } = await upstream();
+    const seen: number[] = [];
+    const [sdk, lane] = await Promise.all([
+      client.request({ method: 'tools/call', params: { name: 'progress' } }, CallToolResultSchema, {
+        onprogress: (p) => seen.push(p.progress),
+      }),
+      ordered.lane.request(
+        'tools/call',
+        { name: 'image' },
+        { signal: NO_SIGNAL, timeout: 5000 },
+        checkedToolResult,
+      ),
+    ]);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(sdk).toEqual(ANSWERS.text);
+    expect(lane).toEqual(ANSWERS.image);
+  });
+});
