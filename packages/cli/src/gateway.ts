@@ -4,6 +4,7 @@ import type { EventChannel, Pipeline } from '@mcp-middleware/core';
 import type { Registry } from 'prom-client';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { resolveOptions, type GatewayOptions } from './options.js';
+import { connectSession } from './session.js';
 
 /** Why a gateway stopped. */
 export type GatewayExit =
@@ -70,7 +71,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async connect(transport) {
       const session = runtime.openSession();
       if (session === undefined) throw new Error('the gateway is shutting down');
-      await session.server.connect(transport);
+      await connectSession(session, transport);
     },
     close: (closeOptions) => runtime.close(closeOptions),
     closed: runtime.closed,

@@ -11,7 +11,7 @@ import { AdmittedStreams, NOTHING_RECHECKED, type Recheck } from './admitted-str
 import type { FrontDoor } from './front-door.js';
 import { hasRequest, hostRefusal, readBody, rpcError, send } from './http-request.js';
 import type { ModernFront } from './modern-front.js';
-import type { Session } from './session.js';
+import { connectSession, type Session } from './session.js';
 
 /** What the listener asks of the gateway. */
 export interface HttpHost {
@@ -152,7 +152,7 @@ export class HttpRoutes {
       return rpcError(res, 503, -32000, 'The upstream MCP server is unavailable; retry shortly');
     }
     const transport = this.#newTransport(req);
-    await session.server.connect(transport);
+    await connectSession(session, transport);
     return transport.handleRequest(req, res, body);
   }
 

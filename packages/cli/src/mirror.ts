@@ -49,9 +49,10 @@ export function mirroredCapabilities(upstream: ServerCapabilities): ServerCapabi
   };
 }
 
-function handleTools(server: Server, on: MirrorHandlers): void {
+function handleTools(server: Server, on: MirrorHandlers, session: Session): void {
   server.setRequestHandler(ListToolsRequestSchema, on.listTools());
   server.setRequestHandler(CallToolRequestSchema, on.callTool);
+  session.lane = on.callTool;
 }
 
 function handleResources(server: Server, on: MirrorHandlers): void {
@@ -131,7 +132,7 @@ export function createMirrorServer(host: MirrorHost, upstream: UpstreamConnectio
   });
   const session = newSession(server);
   const on = new MirrorHandlers(host, session);
-  if (capabilities.tools !== undefined) handleTools(server, on);
+  if (capabilities.tools !== undefined) handleTools(server, on, session);
   if (capabilities.resources !== undefined) handleResources(server, on);
   if (capabilities.prompts !== undefined) handlePrompts(server, on);
   if (capabilities.completions !== undefined) handleCompletions(server, on);

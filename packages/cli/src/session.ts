@@ -6,6 +6,8 @@ import {
   type LoggingLevel,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { attachLane, type CallHandler } from './downstream-lane.js';
 import type { ToolTable } from './tool-table.js';
 import type { UpstreamConnection } from './upstream.js';
 
@@ -23,6 +25,14 @@ export interface Session {
   /** The tools its own connection lists (an upstream session may list its own). */
   table: ToolTable | undefined;
   closed: boolean;
+  /** The `tools/call` handler its transport's lane takes plain calls to; undefined without tools. */
+  lane: CallHandler | undefined;
+}
+
+/** Connects `session`'s Server to `transport`, with the `tools/call` lane in front when it has tools. */
+export async function connectSession(session: Session, transport: Transport): Promise<void> {
+  await session.server.connect(transport);
+  if (session.lane !== undefined) attachLane(session.server, transport, session.lane);
 }
 
 /** What the gateway's shared connection declares: every client capability the hub can forward. */
@@ -56,5 +66,6 @@ export function newSession(server: Server): Session {
     own: undefined,
     table: undefined,
     closed: false,
+    lane: undefined,
   };
 }
