@@ -6,7 +6,7 @@
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import { UpstreamLane } from './upstream-lane.js';
+import { UpstreamLane, type LaneSender } from './upstream-lane.js';
 
 /**
  * A transport decorator that keeps arrival order between notifications and responses, and carries the
@@ -19,9 +19,22 @@ export class ArrivalOrderTransport implements Transport {
   onclose?: (() => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
 
-  constructor(inner: Transport) {
+  /**
+   * `sender`, when given, is the lane's own way upstream, made with this transport's `deliver` (what the
+   * inner transport would hand on) and `onerror`.
+   */
+  constructor(
+    inner: Transport,
+    sender?: (deliver: (message: JSONRPCMessage) => void, onerror: (error: Error) => void) => LaneSender,
+  ) {
     this.inner = inner;
-    this.lane = new UpstreamLane(inner);
+    this.lane = new UpstreamLane(
+      inner,
+      sender?.(
+        (message) => this.inner.onmessage?.(message),
+        (error) => this.inner.onerror?.(error),
+      ),
+    );
   }
 
   get sessionId(): string | undefined {

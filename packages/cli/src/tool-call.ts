@@ -107,8 +107,8 @@ export interface UpstreamHandlerHost {
  * usual fields) is checked by hand; anything else gets the schema itself, which throws what the Client's
  * request would have thrown, and fills `content: []` when a result omits it.
  */
-export function checkedToolResult(result: Record<string, unknown>): CallToolResult {
-  const { content, isError, structuredContent } = result;
+export function checkedToolResult(result: unknown): CallToolResult {
+  const { content, isError, structuredContent } = (result ?? {}) as Record<string, unknown>;
   if (
     Array.isArray(content) &&
     (isError === undefined || typeof isError === 'boolean') &&

@@ -170,6 +170,12 @@ function responseOf(res: IncomingMessage, method: string, done: () => void): Res
   return new Response(body, init);
 }
 
+/** The process's keep-alive pool for upstream requests (the lane's direct POSTs share it). */
+export function upstreamAgent(https: boolean): HttpAgent {
+  agents ??= { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+  return https ? agents.https : agents.http;
+}
+
 /**
  * A WHATWG `fetch` for the SDK's Streamable HTTP client transport, on keep-alive agents. Redirects are
  * returned, not followed (the SDK follows those within the origin itself).
@@ -182,9 +188,8 @@ export function upstreamFetch(url: string | URL, init?: RequestInit): Promise<Re
   const headers = headersOf(init);
   const body = bodyOf(init);
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  agents ??= { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   const https = target.protocol === 'https:';
-  const options = { method, headers, agent: https ? agents.https : agents.http };
+  const options = { method, headers, agent: upstreamAgent(https) };
   if (signal !== undefined) raiseListenerLimit(signal);
   return new Promise((resolve, reject) => {
     let current: ClientRequest | undefined;

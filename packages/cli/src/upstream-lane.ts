@@ -26,6 +26,12 @@ export interface LaneOptions {
  */
 export type ResultCheck<R> = (result: Record<string, unknown>) => R;
 
+/** A sender of the lane's own (not the transport's); `close()` ends what it still has open. */
+export interface LaneSender {
+  send(message: JSONRPCMessage): Promise<void>;
+  close(): void;
+}
+
 interface Pending {
   resolve(result: Record<string, unknown>): void;
   reject(error: unknown): void;
@@ -35,15 +41,41 @@ interface Pending {
 
 const PREFIX = 'mcpmw-';
 
+/**
+ * Settles `pending` with `message`, the upstream's answer to request `id`. An answer that is neither a
+ * result nor a JSON-RPC error (an HTTP upstream's body is not schema-checked on the way in) fails the
+ * request with a message saying so, instead of throwing where nobody catches it.
+ */
+function settleWith(pending: Pending, message: JSONRPCMessage, id: string): void {
+  const { result, error } = message as { result?: unknown; error?: unknown };
+  if (result !== undefined) return pending.resolve(result as Record<string, unknown>);
+  const {
+    code,
+    message: text,
+    data,
+  } = (error ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
+  if (Number.isSafeInteger(code) && typeof text === 'string') {
+    return pending.reject(McpError.fromError(code as number, text, data));
+  }
+  pending.reject(new Error(`the upstream answered request ${id} with neither a result nor a JSON-RPC error`));
+}
+
 /** The lane of one upstream connection. */
 export class UpstreamLane {
-  readonly #transport: Transport;
+  readonly #send: (message: JSONRPCMessage) => Promise<void>;
+  readonly #sender: LaneSender | undefined;
   readonly #pending = new Map<string, Pending>();
   #next = 0;
   #closed = false;
 
-  constructor(transport: Transport) {
-    this.#transport = transport;
+  /**
+   * `sender` writes messages upstream; by default the transport's own `send`. An HTTP upstream's lane
+   * posts itself (upstream-post.ts) and hands the answers to the transport's `onmessage`.
+   */
+  constructor(transport: Transport, sender?: LaneSender) {
+    this.#sender = sender;
+    this.#send =
+      sender === undefined ? (message) => transport.send(message) : (message) => sender.send(message);
   }
 
   /** Sends `method` with `params` upstream and resolves with the result `check` passes. */
@@ -71,13 +103,11 @@ export class UpstreamLane {
         if (!this.#pending.has(id)) return;
         settle();
         reject(reason);
-        this.#transport
-          .send({
-            jsonrpc: '2.0',
-            method: 'notifications/cancelled',
-            params: { requestId: id, reason: String(reason) },
-          })
-          .catch(() => undefined);
+        this.#send({
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: id, reason: String(reason) },
+        }).catch(() => undefined);
       };
       const onAbort = (): void => cancel(signal.reason);
       const timer = setTimeout(
@@ -102,7 +132,7 @@ export class UpstreamLane {
         timer,
       });
       signal.addEventListener('abort', onAbort);
-      this.#transport.send({ jsonrpc: '2.0', id, method, params: sent }).catch((error: unknown) => {
+      this.#send({ jsonrpc: '2.0', id, method, params: sent }).catch((error: unknown) => {
         if (!this.#pending.has(id)) return;
         settle();
         reject(error);
@@ -129,23 +159,14 @@ export class UpstreamLane {
     const pending = this.#pending.get(id);
     // A late answer to a request the lane gave up on (cancelled, timed out): nobody waits for it.
     if (pending === undefined) return true;
-    queueMicrotask(() => {
-      if ('result' in message) pending.resolve(message.result);
-      else {
-        const {
-          code,
-          message: text,
-          data,
-        } = (message as { error: { code: number; message: string; data?: unknown } }).error;
-        pending.reject(McpError.fromError(code, text, data));
-      }
-    });
+    queueMicrotask(() => settleWith(pending, message, id));
     return true;
   }
 
   /** The connection ended: every request still waiting fails as the Client's do. */
   close(): void {
     this.#closed = true;
+    this.#sender?.close();
     const error = new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
     for (const pending of [...this.#pending.values()]) pending.reject(error);
   }

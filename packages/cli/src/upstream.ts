@@ -20,6 +20,7 @@ import type { UpstreamLane } from './upstream-lane.js';
 import { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
 import { handshake, startFailure, type StartWatch } from './upstream-start.js';
 import { upstreamFetch } from './upstream-fetch.js';
+import { directPost } from './upstream-post.js';
 import { GatewayError } from './errors.js';
 
 /** An upstream server started as a child process and spoken to over its stdin/stdout. */
@@ -186,7 +187,17 @@ export async function connectUpstream(
     jsonSchemaValidator: new LazyValidator(),
   });
   const extensionMs = http ? 0 : (options.slowStartMs ?? 0);
-  const ordered = new ArrivalOrderTransport(transport);
+  const ordered = new ArrivalOrderTransport(
+    transport,
+    transport instanceof StreamableHTTPClientTransport
+      ? (deliver, onerror) =>
+          directPost(new URL((spec as HttpUpstream).url), (spec as HttpUpstream).headers ?? {}, {
+            session: () => ({ sessionId: transport.sessionId, protocolVersion: transport.protocolVersion }),
+            deliver,
+            onerror,
+          })
+      : undefined,
+  );
   try {
     await handshake(client, ordered, watch, extensionMs, options);
   } catch (error) {
