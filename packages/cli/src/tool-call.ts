@@ -1,5 +1,4 @@
 /** The innermost step of every gateway pipeline: forward one `tools/call` to the upstream server. */
-import { safeParse } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolResultSchema,
@@ -124,8 +123,8 @@ export function checkedToolResult(result: unknown): CallToolResult {
     }
     if (plain) return result as CallToolResult;
   }
-  // The Client's own parse (zod-compat's safeParse), so a refusal is the same error it would have thrown.
-  const parsed = safeParse(CallToolResultSchema, result);
+  // The schema the Client parses with, so a refusal lists the same issues in the same words.
+  const parsed = CallToolResultSchema.safeParse(result);
   if (!parsed.success) throw parsed.error;
   return parsed.data;
 }

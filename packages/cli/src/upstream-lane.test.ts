@@ -91,11 +91,12 @@ async function upstream(): Promise<Upstream> {
 
 const settled = <T>(
   promise: Promise<T>,
-): Promise<{ ok: T } | { error: { name: string; code?: unknown; message: string; data?: unknown } }> =>
+): Promise<{ ok: T } | { error: { code?: unknown; message: string; data?: unknown } }> =>
   promise.then(
     (ok) => ({ ok }),
+    // The class may differ (zod's ZodError here, its core $ZodError in the SDK); what it says may not.
     (error: { name: string; code?: unknown; message: string; data?: unknown }) => ({
-      error: { name: error.name, code: error.code, message: error.message, data: error.data },
+      error: { code: error.code, message: error.message, data: error.data },
     }),
   );
 
