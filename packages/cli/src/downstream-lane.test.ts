@@ -105,6 +105,14 @@ const REQUESTS: Record<string, JSONRPCMessage> = {
   '_meta not an object': call({ name: 'echo', _meta: 'x' }),
   'progress token an object': call({ name: 'echo', _meta: { progressToken: {} } }),
   'a task': call({ name: 'echo', task: { ttl: 1000 } }),
+  // An in-process transport hands messages on unchecked; the SDK answers neither of these.
+  'id null': {
+    jsonrpc: '2.0',
+    id: null,
+    method: 'tools/call',
+    params: { name: 'echo' },
+  } as unknown as JSONRPCMessage,
+  'no jsonrpc': { id: 3, method: 'tools/call', params: { name: 'echo' } } as unknown as JSONRPCMessage,
 };
 
 /**

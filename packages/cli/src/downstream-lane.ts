@@ -30,6 +30,9 @@ function isPlainCall(
   message: JSONRPCMessage,
 ): message is JSONRPCMessage & CallToolRequest & { id: RequestId } {
   if (!('method' in message) || message.method !== 'tools/call' || !('id' in message)) return false;
+  // What the SDK's message schema checks first: an in-process transport hands messages on unparsed.
+  const { id, jsonrpc } = message as { id?: unknown; jsonrpc?: unknown };
+  if (jsonrpc !== '2.0' || (typeof id !== 'string' && typeof id !== 'number')) return false;
   const params = message.params;
   if (!isPlain(params) || typeof params.name !== 'string' || 'task' in params) return false;
   if (params.arguments !== undefined && !isPlain(params.arguments)) return false;

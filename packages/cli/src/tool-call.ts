@@ -101,27 +101,34 @@ export interface UpstreamHandlerHost {
   unavailable(toolName: string): MiddlewareError;
 }
 
+const isPlainObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** True for `{ type: 'text', text }` and nothing else: the block the schema passes as it is. */
+function isPlainText(block: unknown): boolean {
+  if (!isPlainObject(block)) return false;
+  const { type, text } = block as { type?: unknown; text?: unknown };
+  if (type !== 'text' || typeof text !== 'string') return false;
+  for (const key in block as object) if (key !== 'type' && key !== 'text') return false;
+  return true;
+}
+
 /**
- * A tools/call result as the SDK's CallToolResultSchema would pass it. The common shape (text blocks, the
- * usual fields) is checked by hand; anything else gets the schema itself, which throws what the Client's
- * request would have thrown, and fills `content: []` when a result omits it.
+ * A tools/call result as the SDK's CallToolResultSchema would pass it. The common shape (plain text blocks,
+ * the usual fields) is checked by hand; anything else gets the schema itself, which refuses what the
+ * Client's request would have refused, strips what it strips, and fills `content: []` when a result omits it.
  */
 export function checkedToolResult(result: unknown): CallToolResult {
-  const { content, isError, structuredContent } = (result ?? {}) as Record<string, unknown>;
+  const { content, isError, structuredContent, _meta } = (result ?? {}) as Record<string, unknown>;
   if (
+    isPlainObject(result) &&
     Array.isArray(content) &&
+    content.every(isPlainText) &&
     (isError === undefined || typeof isError === 'boolean') &&
-    (structuredContent === undefined || (typeof structuredContent === 'object' && structuredContent !== null))
+    (structuredContent === undefined || isPlainObject(structuredContent)) &&
+    (_meta === undefined || isPlainObject(_meta))
   ) {
-    let plain = true;
-    for (const block of content as unknown[]) {
-      const { type, text } = (block ?? {}) as { type?: unknown; text?: unknown };
-      if (type !== 'text' || typeof text !== 'string') {
-        plain = false;
-        break;
-      }
-    }
-    if (plain) return result as CallToolResult;
+    return result as CallToolResult;
   }
   // The schema the Client parses with, so a refusal lists the same issues in the same words.
   const parsed = CallToolResultSchema.safeParse(result);

@@ -1,6 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { CallToolResultSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  LoggingMessageNotificationSchema,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArrivalOrderTransport } from './arrival-order.js';
 import { checkedToolResult } from './tool-call.js';
@@ -21,6 +25,11 @@ const ANSWERS: Record<string, unknown> = {
   'unknown block type': { content: [{ type: 'sound', data: 'x' }] },
   'isError not boolean': { content: [], isError: 'yes' },
   'null block': { content: [null] },
+  // Shapes a hand check could wrongly pass: the schema strips the first and refuses the others.
+  'text with an unknown key': { content: [{ type: 'text', text: 'hi', foo: 1 }] },
+  'annotation out of range': { content: [{ type: 'text', text: 'hi', annotations: { priority: 7 } }] },
+  'block _meta a string': { content: [{ type: 'text', text: 'hi', _meta: 'x' }] },
+  'structuredContent an array': { content: [], structuredContent: [1, 2] },
 };
 
 interface Upstream {
@@ -71,13 +80,29 @@ async function upstream(): Promise<Upstream> {
         error: { code: -32602, message: 'Unknown tool: fails', data: { tool: 'fails' } },
       });
     }
+    if (name === 'logs and progress') {
+      const progressToken = params._meta?.progressToken as string;
+      for (const step of [1, 2]) {
+        reply({
+          jsonrpc: '2.0',
+          method: 'notifications/message',
+          params: { level: 'info', data: `log ${step}` },
+        });
+        reply({
+          jsonrpc: '2.0',
+          method: 'notifications/progress',
+          params: { progressToken, progress: step },
+        });
+      }
+    }
     if (name === 'progress') {
       const progressToken = params._meta?.progressToken as string;
       for (const progress of [1, 2, 3]) {
         reply({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, progress } });
       }
     }
-    reply({ jsonrpc: '2.0', id, result: (ANSWERS[name] ?? ANSWERS.text) as Record<string, unknown> });
+    const result = name === 'result _meta a number' ? { content: [], _meta: 5 } : ANSWERS[name];
+    reply({ jsonrpc: '2.0', id, result: (result ?? ANSWERS.text) as Record<string, unknown> });
   };
   await serverSide.start();
   const ordered = new ArrivalOrderTransport(clientSide);
@@ -176,6 +201,41 @@ describe('UpstreamLane', () => {
     expect(JSON.stringify(await waiting)).toContain('Connection closed');
     const later = await laneCall(up, 'text');
     expect(later).toMatchObject({ error: { code: -32000 } });
+  });
+
+  it('refuses a result whose _meta is not an object, which the Client cannot even read (it waits for its timeout)', async () => {
+    const up = await upstream();
+    const byLane = await laneCall(up, 'result _meta a number');
+    expect(JSON.stringify(byLane)).toContain('_meta');
+    expect(byLane).toHaveProperty('error');
+    const bySdk = await settled(
+      up.client.request(
+        { method: 'tools/call', params: { name: 'result _meta a number' } },
+        CallToolResultSchema,
+        {
+          timeout: 200,
+        },
+      ),
+    );
+    expect(bySdk).toMatchObject({ error: { code: -32001 } });
+  });
+
+  it('keeps log lines and progress in the order the upstream wrote them, the result last', async () => {
+    const { client, ordered } = await upstream();
+    const seen: string[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      seen.push(String(n.params.data));
+    });
+    await ordered.lane.request(
+      'tools/call',
+      { name: 'logs and progress' },
+      { signal: NO_SIGNAL, timeout: 5000, onprogress: (p) => seen.push(`progress ${p.progress}`) },
+      (r) => {
+        seen.push('result');
+        return r;
+      },
+    );
+    expect(seen).toEqual(['log 1', 'progress 1', 'log 2', 'progress 2', 'result']);
   });
 
   it('leaves the Client’s own requests and progress alone on the same connection', async () => {

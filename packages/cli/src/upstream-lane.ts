@@ -151,7 +151,10 @@ export class UpstreamLane {
       const pending = typeof progressToken === 'string' ? this.#pending.get(progressToken) : undefined;
       if (pending === undefined) return false;
       pending.timer.refresh();
-      pending.onprogress?.(progress);
+      // One microtask later, as the Client runs its notification handlers: a log line written before this
+      // progress still reaches the client before it.
+      const { onprogress } = pending;
+      if (onprogress !== undefined) queueMicrotask(() => onprogress(progress));
       return true;
     }
     const id = (message as { id?: unknown }).id;

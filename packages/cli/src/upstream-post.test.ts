@@ -39,6 +39,17 @@ const ANSWERS: Record<string, (res: ServerResponse) => void> = {
   'no response': (res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end(sse(PROGRESS)),
   'not JSON': (res) =>
     res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {oops\n\n' + sse(RESULT)),
+  // The SDK's priming event (an id, empty data) first, then events with ids, as an event store writes them.
+  priming: (res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/event-stream' })
+      .end(`id: 1\ndata: \n\n${sse(PROGRESS, RESULT).replaceAll('event: message', 'id: 2\nevent: message')}`),
+  redirect: (res) => res.writeHead(307, { location: '/mcp/' }).end(),
+  'cut after an event id': (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`id: 7\n${sse(PROGRESS)}`);
+    setTimeout(() => res.socket?.destroy(), 20);
+  },
   cut: (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(sse(PROGRESS));
@@ -49,39 +60,57 @@ const ANSWERS: Record<string, (res: ServerResponse) => void> = {
 let server: Server;
 let url: URL;
 const seenHeaders: Record<string, string | string[] | undefined>[] = [];
+const seenBodies: string[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     seenHeaders.push(req.headers);
-    req.resume();
-    req.on('end', () => ANSWERS[String(req.headers['x-answer'])]?.(res));
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      seenBodies.push(body);
+      ANSWERS[String(req.headers['x-answer'])]?.(res);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-/** Posts one request (or a notification) answered as `answer` says; what was delivered, reported, settled. */
-async function posted(
-  answer: string,
-  message: JSONRPCMessage = { jsonrpc: '2.0', id: 'mcpmw-1', method: 'tools/call' },
-) {
+const CALL: JSONRPCMessage = { jsonrpc: '2.0', id: 'mcpmw-1', method: 'tools/call' };
+
+/**
+ * Posts `messages` one after another, answered as `answer` says: what was delivered, reported, handed to
+ * the SDK transport, and how each send settled.
+ */
+async function posted(answer: string, ...messages: JSONRPCMessage[]) {
   const delivered: unknown[] = [];
   const errors: string[] = [];
+  const handedOver: [unknown, string | undefined][] = [];
   const hooks: PostHooks = {
     session: () => ({ sessionId: 'abc', protocolVersion: '2025-11-25' }),
     deliver: (m) => delivered.push(m),
     onerror: (e) => errors.push(e.message),
+    fallback: (m, token) => {
+      handedOver.push([(m as { id?: unknown }).id, token]);
+      return Promise.resolve();
+    },
   };
   const post = directPost(url, { 'x-answer': answer, authorization: 'Bearer up' }, hooks);
-  const outcome = await post.send(message).then(
-    () => 'sent',
-    (error: Error & { code?: number | string }) => `failed: ${error.code ?? ''} ${error.message}`,
-  );
-  return { delivered, errors, outcome };
+  const outcomes: string[] = [];
+  for (const message of messages.length === 0 ? [CALL] : messages) {
+    outcomes.push(
+      await post.send(message).then(
+        () => 'sent',
+        (error: Error & { code?: number | string }) => `failed: ${error.code ?? ''} ${error.message}`,
+      ),
+    );
+  }
+  return { delivered, errors, handedOver, outcome: outcomes[0], outcomes };
 }
 
 describe('directPost', () => {
-  it.each(['json', 'json batch', 'sse', 'sse in pieces'])(
+  it.each(['json', 'json batch', 'sse', 'sse in pieces', 'priming'])(
     'delivers a %s answer in order and settles',
     async (answer) => {
       const { delivered, errors, outcome } = await posted(answer);
@@ -106,12 +135,40 @@ describe('directPost', () => {
   it.each([
     ['404', 'failed: 404 Streamable HTTP error: Error POSTing to endpoint: Session not found'],
     ['html', 'failed: -1 Streamable HTTP error: Unexpected content type: text/html'],
-    ['no response', 'failed:  the upstream ended its answer to request mcpmw-1 without a response'],
-    ['cut', 'failed:  the upstream connection closed before its answer ended'],
+    // A connection that went away (-32000): the gateway says the call may or may not have run.
+    [
+      'no response',
+      'failed: -32000 MCP error -32000: the upstream ended its answer before answering request mcpmw-1',
+    ],
+    [
+      'cut',
+      'failed: -32000 MCP error -32000: the upstream connection closed before answering request mcpmw-1',
+    ],
   ])('fails a %s answer as the SDK transport words it, and reports it once', async (answer, said) => {
     const { errors, outcome } = await posted(answer);
     expect(outcome).toBe(said);
     expect(errors).toEqual([said.replace(/^failed: -?\d* /, '')]);
+  });
+
+  it('hands a redirected message to the SDK transport, and every later one too', async () => {
+    seenBodies.length = 0;
+    const second: JSONRPCMessage = { jsonrpc: '2.0', id: 'mcpmw-2', method: 'tools/call' };
+    const { handedOver, outcomes, errors } = await posted('redirect', CALL, second);
+    expect(outcomes).toEqual(['sent', 'sent']);
+    expect(handedOver).toEqual([
+      ['mcpmw-1', undefined],
+      ['mcpmw-2', undefined],
+    ]);
+    expect(seenBodies).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('resumes a stream cut after an event id through the SDK transport, from that id', async () => {
+    const { handedOver, delivered, outcome, errors } = await posted('cut after an event id');
+    expect(outcome).toBe('sent');
+    expect(delivered).toEqual([PROGRESS]);
+    expect(handedOver).toEqual([['mcpmw-1', '7']]);
+    expect(errors).toEqual([]);
   });
 
   it('skips an SSE event that is not JSON, says so, and still delivers the rest', async () => {
@@ -121,10 +178,16 @@ describe('directPost', () => {
     expect(errors).toEqual(['the upstream sent a message that is not JSON: {oops']);
   });
 
-  it('settles a notification on 202', async () => {
-    const { outcome, delivered } = await posted('202', { jsonrpc: '2.0', method: 'notifications/cancelled' });
+  it('posts a notification and settles on 202', async () => {
+    seenBodies.length = 0;
+    const cancel: JSONRPCMessage = {
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 'mcpmw-1' },
+    };
+    const { outcome } = await posted('202', cancel);
     expect(outcome).toBe('sent');
-    expect(delivered).toEqual([]);
+    expect(seenBodies.map((b) => JSON.parse(b) as unknown)).toEqual([cancel]);
   });
 
   it('fails with the cause when the upstream cannot be reached', async () => {
@@ -135,6 +198,7 @@ describe('directPost', () => {
         session: () => ({ sessionId: undefined, protocolVersion: undefined }),
         deliver: () => undefined,
         onerror: () => undefined,
+        fallback: () => Promise.resolve(),
       },
     );
     const error = await post.send({ jsonrpc: '2.0', id: 1, method: 'tools/call' }).catch((e: Error) => e);

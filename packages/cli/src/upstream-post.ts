@@ -7,15 +7,17 @@
  * What the answer carries (a JSON body, or SSE `message` events as they arrive, so progress is not held
  * back) goes to `deliver`, the transport's `onmessage`, where the SDK transport would put it; a failure
  * goes to `onerror` as well, as the SDK transport reports it (the connection's liveness probe listens).
- * The session id and protocol version are the transport's, read at each send. Not done here: resuming a
- * cut SSE stream with `Last-Event-ID` (a cut stream fails the request; the gateway reports that the call
- * may or may not have run, as for any upstream that goes away) and OAuth (the gateway's upstream
- * credentials are static headers).
+ * The session id and protocol version are the transport's, read at each send. Whatever the lane does not do
+ * itself goes back to the SDK transport's `send`, which delivers to the same `onmessage`: a redirect (the
+ * SDK follows one within the origin; after the first, every message takes that way), and a stream cut
+ * after an event id (resumed with `Last-Event-ID`, as the SDK resumes it). A stream cut with no event id
+ * fails the call as a connection that went away. OAuth is not done here: the gateway's upstream credentials
+ * are static headers.
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { upstreamAgent } from './upstream-fetch.js';
 
 /** Where a direct POST's answers and failures go. */
@@ -24,6 +26,8 @@ export interface PostHooks {
   session(): { readonly sessionId: string | undefined; readonly protocolVersion: string | undefined };
   deliver(message: JSONRPCMessage): void;
   onerror(error: Error): void;
+  /** The SDK transport's own send, for what the lane leaves to it (a redirect, a resumption). */
+  fallback(message: JSONRPCMessage, resumptionToken?: string): Promise<void>;
 }
 
 /** Sends messages to one upstream URL; `close()` cuts the POSTs still reading. */
@@ -36,24 +40,36 @@ export interface DirectPost {
 const essence = (type: string | undefined): string =>
   (type ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
 
-/** Reads SSE `message` events off `res` as they arrive; `each` gets each event's data. */
-function readEvents(res: IncomingMessage, each: (data: string) => void): void {
+/**
+ * Reads SSE `message` events off `res` as they arrive: `each` gets each event's data (an event with empty
+ * data, such as the SDK's priming event, is skipped as the SDK skips it), `id` each event id.
+ */
+function readEvents(res: IncomingMessage, each: (data: string) => void, id: (value: string) => void): void {
   let buffer = '';
+  let scanned = 0;
   let data: string[] = [];
   let event = '';
+  const line = (text: string): void => {
+    if (text === '') {
+      const joined = data.join('\n');
+      if (joined !== '' && (event === '' || event === 'message')) each(joined);
+      data = [];
+      event = '';
+    } else if (text.startsWith('data:')) data.push(text.slice(text.startsWith('data: ') ? 6 : 5));
+    else if (text.startsWith('event:')) event = text.slice(6).trim();
+    else if (text.startsWith('id:')) id(text.slice(3).trim());
+  };
   res.setEncoding('utf8');
   res.on('data', (chunk: string) => {
     buffer += chunk;
-    for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
-      const line = buffer.charCodeAt(nl - 1) === 13 ? buffer.slice(0, nl - 1) : buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line === '') {
-        if (data.length > 0 && (event === '' || event === 'message')) each(data.join('\n'));
-        data = [];
-        event = '';
-      } else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
-      else if (line.startsWith('event:')) event = line.slice(6).trim();
+    let start = 0;
+    // Scanned from where the last chunk stopped, so one long line in many chunks is read once.
+    for (let nl = buffer.indexOf('\n', scanned); nl !== -1; nl = buffer.indexOf('\n', start)) {
+      line(buffer.slice(start, buffer.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+      start = nl + 1;
     }
+    buffer = buffer.slice(start);
+    scanned = buffer.length;
   });
 }
 
@@ -68,13 +84,22 @@ function readText(res: IncomingMessage, done: (text: string) => void): void {
 /** What one exchange does with its answer: messages as they come, the end, or a failure (once). */
 interface Exchange {
   deliver(json: string): void;
-  finish(): void;
+  /** The id of the last SSE event, from which a cut stream resumes. */
+  eventId(value: string): void;
+  /** The answer ended; `cause` when the connection was cut first. */
+  finish(cause?: Error): void;
   fail(error: Error): void;
+  /** A 3xx: the SDK transport sends it again (it follows redirects within the origin). */
+  redirected(): void;
 }
 
 /** Reads `res`, the answer to one POST, into `on`, as the SDK transport reads it. */
 function readAnswer(res: IncomingMessage, on: Exchange): void {
   const status = res.statusCode ?? 0;
+  if (status >= 300 && status <= 399) {
+    res.resume();
+    return on.redirected();
+  }
   if (status < 200 || status > 299) {
     return readText(res, (text) =>
       on.fail(new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`)),
@@ -86,14 +111,16 @@ function readAnswer(res: IncomingMessage, on: Exchange): void {
   }
   const type = essence(res.headers['content-type']);
   // A socket cut mid-answer errors the response ("aborted"), or closes it with neither event.
-  const cut = (cause?: Error): void =>
-    on.fail(new Error('the upstream connection closed before its answer ended', { cause }));
-  res.once('error', cut);
+  res.once('error', (error) => on.finish(error));
   res.once('close', () => {
-    if (!res.complete) cut();
+    if (!res.complete) on.finish(new Error('the connection closed'));
   });
   if (type === 'text/event-stream') {
-    readEvents(res, (json) => on.deliver(json));
+    readEvents(
+      res,
+      (json) => on.deliver(json),
+      (value) => on.eventId(value),
+    );
     res.once('end', () => on.finish());
   } else if (type === 'application/json') {
     readText(res, (text) => {
@@ -106,15 +133,23 @@ function readAnswer(res: IncomingMessage, on: Exchange): void {
   }
 }
 
-/** The exchange of request `id` (undefined for a notification): settles once, knows if `id` was answered. */
-function exchange(
-  id: unknown,
-  hooks: PostHooks,
-  resolve: () => void,
-  reject: (error: Error) => void,
-): Exchange {
+/** What an exchange settles: its promise, and the way back to the SDK transport. */
+interface Settle {
+  resolve(): void;
+  reject(error: Error): void;
+  /** Sends `message` with the SDK transport instead (a resumption when `resumptionToken` is given). */
+  handOver(resumptionToken?: string): void;
+}
+
+/**
+ * The exchange of `message` (a request, or a notification): settles once, knows whether the request was
+ * answered, and resumes a stream cut after an event id.
+ */
+function exchange(message: JSONRPCMessage, hooks: PostHooks, settle: Settle): Exchange {
+  const id = 'id' in message && 'method' in message ? message.id : undefined;
   let answered = id === undefined;
   let settled = false;
+  let lastEventId: string | undefined;
   const on: Exchange = {
     deliver(json) {
       let parsed: unknown;
@@ -130,20 +165,41 @@ function exchange(
         hooks.deliver(one);
       }
     },
-    finish() {
-      if (!answered) {
-        return on.fail(
-          new Error(`the upstream ended its answer to request ${String(id)} without a response`),
-        );
+    eventId(value) {
+      lastEventId = value;
+    },
+    finish(cause) {
+      if (settled) return;
+      if (answered) {
+        settled = true;
+        return settle.resolve();
       }
-      settled = true;
-      resolve();
+      if (lastEventId !== undefined) {
+        settled = true;
+        return settle.handOver(lastEventId);
+      }
+      // As for any upstream that goes away mid-call: the call may or may not have run.
+      const said = cause === undefined ? 'ended its answer' : 'connection closed';
+      on.fail(
+        new McpError(
+          ErrorCode.ConnectionClosed,
+          `the upstream ${said} before answering request ${String(id)}`,
+          {
+            cause: cause?.message,
+          },
+        ),
+      );
     },
     fail(error) {
       if (settled) return;
       settled = true;
       hooks.onerror(error);
-      reject(error);
+      settle.reject(error);
+    },
+    redirected() {
+      if (settled) return;
+      settled = true;
+      settle.handOver();
     },
   };
   return on;
@@ -158,8 +214,11 @@ export function directPost(
   const https = url.protocol === 'https:';
   const post = https ? httpsRequest : httpRequest;
   const open = new Set<ClientRequest>();
+  // Once the upstream redirected, every message goes the SDK transport's way (it follows the redirect).
+  let redirects = false;
 
   const send = (message: JSONRPCMessage): Promise<void> => {
+    if (redirects) return hooks.fallback(message);
     const body = JSON.stringify(message);
     const { sessionId, protocolVersion } = hooks.session();
     const sent: Record<string, string> = {
@@ -170,15 +229,20 @@ export function directPost(
       accept: 'application/json, text/event-stream',
       'content-length': String(Buffer.byteLength(body)),
     };
-    const id = 'id' in message && 'method' in message ? message.id : undefined;
     return new Promise<void>((resolve, reject) => {
-      const on = exchange(id, hooks, resolve, reject);
+      const on = exchange(message, hooks, {
+        resolve,
+        reject,
+        handOver(resumptionToken) {
+          if (resumptionToken === undefined) redirects = true;
+          hooks.fallback(message, resumptionToken).then(resolve, reject);
+        },
+      });
       const req = post(url, { method: 'POST', headers: sent, agent: upstreamAgent(https) }, (res) =>
         readAnswer(res, on),
       );
       open.add(req);
-      const done = (): boolean => open.delete(req);
-      req.once('close', done);
+      req.once('close', () => open.delete(req));
       req.once('error', (error) => on.fail(new TypeError('fetch failed', { cause: error })));
       req.end(body);
     });

@@ -12,11 +12,12 @@ import type {
 import type {
   ClientCapabilities,
   Implementation,
+  JSONRPCMessage,
   ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import { redactSecrets } from '@mcp-middleware/core/redact';
 import { ArrivalOrderTransport } from './arrival-order.js';
-import type { UpstreamLane } from './upstream-lane.js';
+import type { LaneSender, UpstreamLane } from './upstream-lane.js';
 import { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
 import { handshake, startFailure, type StartWatch } from './upstream-start.js';
 import { upstreamFetch } from './upstream-fetch.js';
@@ -154,6 +155,21 @@ function httpTransport(spec: HttpUpstream): StreamableHTTPClientTransport {
   });
 }
 
+/** The lane's sender for an HTTP upstream: direct POSTs, with the SDK transport for what they leave to it. */
+function laneSender(
+  spec: HttpUpstream,
+  transport: StreamableHTTPClientTransport,
+): (deliver: (message: JSONRPCMessage) => void, onerror: (error: Error) => void) => LaneSender {
+  return (deliver, onerror) =>
+    directPost(new URL(spec.url), spec.headers ?? {}, {
+      session: () => ({ sessionId: transport.sessionId, protocolVersion: transport.protocolVersion }),
+      deliver,
+      onerror,
+      fallback: (message, resumptionToken) =>
+        transport.send(message, resumptionToken === undefined ? undefined : { resumptionToken }),
+    });
+}
+
 /**
  * A JSON Schema validator whose Ajv is built on first use. The SDK builds an Ajv per Client and per Server,
  * a measurable share of each session's setup and heap, and the gateway's never validate: its clients list
@@ -190,12 +206,7 @@ export async function connectUpstream(
   const ordered = new ArrivalOrderTransport(
     transport,
     transport instanceof StreamableHTTPClientTransport
-      ? (deliver, onerror) =>
-          directPost(new URL((spec as HttpUpstream).url), (spec as HttpUpstream).headers ?? {}, {
-            session: () => ({ sessionId: transport.sessionId, protocolVersion: transport.protocolVersion }),
-            deliver,
-            onerror,
-          })
+      ? laneSender(spec as HttpUpstream, transport)
       : undefined,
   );
   try {
