@@ -7,6 +7,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArrivalOrderTransport } from './arrival-order.js';
+import { UpstreamLane } from './upstream-lane.js';
 import { checkedToolResult } from './tool-call.js';
 
 // What the upstream answers, by tool name: results of every shape the schema passes, fills or refuses.
@@ -218,6 +219,21 @@ describe('UpstreamLane', () => {
       ),
     );
     expect(bySdk).toMatchObject({ error: { code: -32001 } });
+  });
+
+  it('tells its sender to let go of a request it cancels or gives up waiting for', async () => {
+    const abandoned: string[] = [];
+    const lane = new UpstreamLane(InMemoryTransport.createLinkedPair()[0], {
+      send: () => Promise.resolve(),
+      abandon: (id) => abandoned.push(id),
+      close: () => undefined,
+    });
+    const controller = new AbortController();
+    const cancelled = lane.request('tools/call', {}, { signal: controller.signal, timeout: 5000 }, (r) => r);
+    const timedOut = lane.request('tools/call', {}, { signal: NO_SIGNAL, timeout: 10 }, (r) => r);
+    controller.abort(new Error('stop'));
+    await Promise.allSettled([cancelled, timedOut]);
+    expect(abandoned).toEqual(['mcpmw-1', 'mcpmw-2']);
   });
 
   it('keeps log lines and progress in the order the upstream wrote them, the result last', async () => {

@@ -29,6 +29,8 @@ export type ResultCheck<R> = (result: Record<string, unknown>) => R;
 /** A sender of the lane's own (not the transport's); `close()` ends what it still has open. */
 export interface LaneSender {
   send(message: JSONRPCMessage): Promise<void>;
+  /** Stops reading the answer to request `id`, given up on (cancelled, timed out). */
+  abandon?(id: string): void;
   close(): void;
 }
 
@@ -108,6 +110,8 @@ export class UpstreamLane {
           method: 'notifications/cancelled',
           params: { requestId: id, reason: String(reason) },
         }).catch(() => undefined);
+        // Nobody reads its answer now: a sender that holds a connection for it lets it go.
+        this.#sender?.abandon?.(id);
       };
       const onAbort = (): void => cancel(signal.reason);
       const timer = setTimeout(

@@ -50,6 +50,12 @@ const ANSWERS: Record<string, (res: ServerResponse) => void> = {
     res.write(`id: 7\n${sse(PROGRESS)}`);
     setTimeout(() => res.socket?.destroy(), 20);
   },
+  // Headers and one event, then nothing: a request the upstream is still working on.
+  'still working': (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`id: 9\n${sse(PROGRESS)}`);
+    res.once('close', () => closedByGateway.push('still working'));
+  },
   cut: (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(sse(PROGRESS));
@@ -61,6 +67,7 @@ let server: Server;
 let url: URL;
 const seenHeaders: Record<string, string | string[] | undefined>[] = [];
 const seenBodies: string[] = [];
+const closedByGateway: string[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     seenHeaders.push(req.headers);
@@ -176,6 +183,31 @@ describe('directPost', () => {
     expect(outcome).toBe('sent');
     expect(delivered).toEqual([RESULT]);
     expect(errors).toEqual(['the upstream sent a message that is not JSON: {oops']);
+  });
+
+  it('lets go of a request given up on: the connection is cut, nothing reported, nothing resumed', async () => {
+    const errors: string[] = [];
+    const handedOver: unknown[] = [];
+    const delivered: unknown[] = [];
+    const post = directPost(
+      url,
+      { 'x-answer': 'still working' },
+      {
+        session: () => ({ sessionId: undefined, protocolVersion: undefined }),
+        deliver: (m) => delivered.push(m),
+        onerror: (e) => errors.push(e.message),
+        fallback: (m) => {
+          handedOver.push(m);
+          return Promise.resolve();
+        },
+      },
+    );
+    const sent = post.send(CALL);
+    await expect.poll(() => delivered.length).toBe(1);
+    post.abandon('mcpmw-1');
+    await expect(sent).resolves.toBeUndefined();
+    await expect.poll(() => closedByGateway).toEqual(['still working']);
+    expect([errors, handedOver]).toEqual([[], []]);
   });
 
   it('posts a notification and settles on 202', async () => {

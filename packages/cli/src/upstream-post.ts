@@ -30,9 +30,10 @@ export interface PostHooks {
   fallback(message: JSONRPCMessage, resumptionToken?: string): Promise<void>;
 }
 
-/** Sends messages to one upstream URL; `close()` cuts the POSTs still reading. */
+/** Sends messages to one upstream URL; `abandon(id)` cuts one request's POST, `close()` all still reading. */
 export interface DirectPost {
   send(message: JSONRPCMessage): Promise<void>;
+  abandon(id: string | number): void;
   close(): void;
 }
 
@@ -91,6 +92,8 @@ interface Exchange {
   fail(error: Error): void;
   /** A 3xx: the SDK transport sends it again (it follows redirects within the origin). */
   redirected(): void;
+  /** Given up on by the caller: settles quietly, so cutting the connection reports nothing. */
+  abandon(): void;
 }
 
 /** Reads `res`, the answer to one POST, into `on`, as the SDK transport reads it. */
@@ -201,6 +204,11 @@ function exchange(message: JSONRPCMessage, hooks: PostHooks, settle: Settle): Ex
       settled = true;
       settle.handOver();
     },
+    abandon() {
+      if (settled) return;
+      settled = true;
+      settle.resolve();
+    },
   };
   return on;
 }
@@ -213,7 +221,8 @@ export function directPost(
 ): DirectPost {
   const https = url.protocol === 'https:';
   const post = https ? httpsRequest : httpRequest;
-  const open = new Set<ClientRequest>();
+  // The POSTs still reading, by the id of the request they carry (a notification's by a symbol of its own).
+  const open = new Map<unknown, { req: ClientRequest; on: Exchange }>();
   // Once the upstream redirected, every message goes the SDK transport's way (it follows the redirect).
   let redirects = false;
 
@@ -241,8 +250,11 @@ export function directPost(
       const req = post(url, { method: 'POST', headers: sent, agent: upstreamAgent(https) }, (res) =>
         readAnswer(res, on),
       );
-      open.add(req);
-      req.once('close', () => open.delete(req));
+      const key = 'id' in message && 'method' in message ? message.id : Symbol('notification');
+      open.set(key, { req, on });
+      req.once('close', () => {
+        if (open.get(key)?.req === req) open.delete(key);
+      });
       req.once('error', (error) => on.fail(new TypeError('fetch failed', { cause: error })));
       req.end(body);
     });
@@ -250,8 +262,18 @@ export function directPost(
 
   return {
     send,
+    abandon(id) {
+      // The upstream keeps a cancelled request's stream open; cutting the POST frees the pooled socket.
+      const entry = open.get(id);
+      open.delete(id);
+      entry?.on.abandon();
+      entry?.req.destroy();
+    },
     close() {
-      for (const req of open) req.destroy();
+      for (const { req, on } of open.values()) {
+        on.abandon();
+        req.destroy();
+      }
       open.clear();
     },
   };
