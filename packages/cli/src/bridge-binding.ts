@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { isPlainObject } from './plain.js';
 
 /** The requests whose upstream may ask the client for input mid-request (2026-07-28 lets them answer `input_required`). */
 export const BRIDGED_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -45,9 +46,6 @@ export function argumentsDigest(value: unknown): string {
     .update(JSON.stringify(value ?? {}, (_key, v: unknown) => (isPlainObject(v) ? sortedKeys(v) : v)))
     .digest('base64url');
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function sortedKeys(object: Record<string, unknown>): Record<string, unknown> {
   const sorted: Record<string, unknown> = {};

@@ -17,13 +17,11 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ToolExtra } from '@mcp-middleware/core';
+import { isPlainObject } from './plain.js';
 import { checkedToolResult } from './tool-call.js';
 
 /** The handler a lane call reaches: the one the Server has for `tools/call`. */
 export type CallHandler = (request: CallToolRequest, extra: ToolExtra) => Promise<CallToolResult>;
-
-const isPlain = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** True for a `tools/call` the lane can take: what CallToolRequestSchema passes, without a task. */
 function isPlainCall(
@@ -34,11 +32,11 @@ function isPlainCall(
   const { id, jsonrpc } = message as { id?: unknown; jsonrpc?: unknown };
   if (jsonrpc !== '2.0' || (typeof id !== 'string' && typeof id !== 'number')) return false;
   const params = message.params;
-  if (!isPlain(params) || typeof params.name !== 'string' || 'task' in params) return false;
-  if (params.arguments !== undefined && !isPlain(params.arguments)) return false;
+  if (!isPlainObject(params) || typeof params.name !== 'string' || 'task' in params) return false;
+  if (params.arguments !== undefined && !isPlainObject(params.arguments)) return false;
   const meta = params._meta;
   if (meta === undefined) return true;
-  if (!isPlain(meta)) return false;
+  if (!isPlainObject(meta)) return false;
   const token = meta.progressToken;
   return token === undefined || typeof token === 'string' || typeof token === 'number';
 }

@@ -12,6 +12,7 @@ import {
 import { MiddlewareError, type CallToolResult, type ToolContext, type ToolInfo } from '@mcp-middleware/core';
 import { createToolInfo, asProtocolError } from '@mcp-middleware/core/helpers';
 import { isPropagating, upstreamCall, withTraceContext } from './gateway-tracing.js';
+import { isPlainObject } from './plain.js';
 import { describeError, type UpstreamConnection } from './upstream.js';
 
 /** The ToolInfo a pipeline sees for an upstream tool: its JSON Schemas and annotations, untouched. */
@@ -101,15 +102,12 @@ export interface UpstreamHandlerHost {
   unavailable(toolName: string): MiddlewareError;
 }
 
-const isPlainObject = (value: unknown): boolean =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** True for `{ type: 'text', text }` and nothing else: the block the schema passes as it is. */
 function isPlainText(block: unknown): boolean {
   if (!isPlainObject(block)) return false;
-  const { type, text } = block as { type?: unknown; text?: unknown };
+  const { type, text } = block;
   if (type !== 'text' || typeof text !== 'string') return false;
-  for (const key in block as object) if (key !== 'type' && key !== 'text') return false;
+  for (const key in block) if (key !== 'type' && key !== 'text') return false;
   return true;
 }
 

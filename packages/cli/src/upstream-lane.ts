@@ -64,8 +64,7 @@ function settleWith(pending: Pending, message: JSONRPCMessage, id: string): void
 
 /** The lane of one upstream connection. */
 export class UpstreamLane {
-  readonly #send: (message: JSONRPCMessage) => Promise<void>;
-  readonly #sender: LaneSender | undefined;
+  readonly #sender: LaneSender;
   readonly #pending = new Map<string, Pending>();
   #next = 0;
   #closed = false;
@@ -75,9 +74,7 @@ export class UpstreamLane {
    * posts itself (upstream-post.ts) and hands the answers to the transport's `onmessage`.
    */
   constructor(transport: Transport, sender?: LaneSender) {
-    this.#sender = sender;
-    this.#send =
-      sender === undefined ? (message) => transport.send(message) : (message) => sender.send(message);
+    this.#sender = sender ?? { send: (message) => transport.send(message), close: () => undefined };
   }
 
   /** Sends `method` with `params` upstream and resolves with the result `check` passes. */
@@ -105,13 +102,15 @@ export class UpstreamLane {
         if (!this.#pending.has(id)) return;
         settle();
         reject(reason);
-        this.#send({
-          jsonrpc: '2.0',
-          method: 'notifications/cancelled',
-          params: { requestId: id, reason: String(reason) },
-        }).catch(() => undefined);
+        this.#sender
+          .send({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: id, reason: String(reason) },
+          })
+          .catch(() => undefined);
         // Nobody reads its answer now: a sender that holds a connection for it lets it go.
-        this.#sender?.abandon?.(id);
+        this.#sender.abandon?.(id);
       };
       const onAbort = (): void => cancel(signal.reason);
       const timer = setTimeout(
@@ -136,7 +135,7 @@ export class UpstreamLane {
         timer,
       });
       signal.addEventListener('abort', onAbort);
-      this.#send({ jsonrpc: '2.0', id, method, params: sent }).catch((error: unknown) => {
+      this.#sender.send({ jsonrpc: '2.0', id, method, params: sent }).catch((error: unknown) => {
         if (!this.#pending.has(id)) return;
         settle();
         reject(error);
@@ -173,7 +172,7 @@ export class UpstreamLane {
   /** The connection ended: every request still waiting fails as the Client's do. */
   close(): void {
     this.#closed = true;
-    this.#sender?.close();
+    this.#sender.close();
     const error = new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
     for (const pending of [...this.#pending.values()]) pending.reject(error);
   }
