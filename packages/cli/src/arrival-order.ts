@@ -5,12 +5,16 @@
  * close event back by one microtask lets the notifications ahead of them run first.
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { malformedAnswer, requestFault, responseFault } from './message-shapes.js';
 import { UpstreamLane, type LaneSender } from './upstream-lane.js';
 
 /**
  * A transport decorator that keeps arrival order between notifications and responses, and carries the
- * connection's {@link UpstreamLane}: what the lane takes never reaches the Client.
+ * connection's {@link UpstreamLane}: what the lane takes never reaches the Client. It also makes sure every
+ * request gets an answer: a malformed request from the upstream is answered with -32600 (the Client would
+ * drop it), and a malformed answer to one of the Client's requests fails that request instead of leaving
+ * it to time out. (A stdio transport hands such messages on only with stdio-client-reader.ts.)
  */
 export class ArrivalOrderTransport implements Transport {
   readonly inner: Transport;
@@ -44,8 +48,20 @@ export class ArrivalOrderTransport implements Transport {
   start(): Promise<void> {
     this.inner.onmessage = (message, extra) => {
       if (this.lane.take(message)) return;
-      if ('method' in message) this.onmessage?.(message, extra);
-      else queueMicrotask(() => this.onmessage?.(message, extra));
+      if ('method' in message) {
+        const fault = requestFault(message);
+        if (fault === undefined) return this.onmessage?.(message, extra);
+        const { id } = message as { id: string | number };
+        const error = { code: ErrorCode.InvalidRequest, message: fault };
+        this.inner.send({ jsonrpc: '2.0', id, error }).catch((e: unknown) => this.onerror?.(e as Error));
+        return;
+      }
+      const fault = responseFault(message);
+      const id = (message as { id: string | number }).id;
+      const error =
+        fault === undefined ? undefined : { code: ErrorCode.InternalError, message: malformedAnswer(fault) };
+      const handed: JSONRPCMessage = error === undefined ? message : { jsonrpc: '2.0', id, error };
+      queueMicrotask(() => this.onmessage?.(handed, extra));
     };
     this.inner.onclose = () =>
       queueMicrotask(() => {

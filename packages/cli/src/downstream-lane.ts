@@ -18,6 +18,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ToolExtra } from '@mcp-middleware/core';
 import { isPlainObject } from './plain.js';
+import { surelyValid } from './message-shapes.js';
 import { checkedToolResult } from './tool-call.js';
 
 /** The handler a lane call reaches: the one the Server has for `tools/call`. */
@@ -27,18 +28,12 @@ export type CallHandler = (request: CallToolRequest, extra: ToolExtra) => Promis
 function isPlainCall(
   message: JSONRPCMessage,
 ): message is JSONRPCMessage & CallToolRequest & { id: RequestId } {
-  if (!('method' in message) || message.method !== 'tools/call' || !('id' in message)) return false;
+  if (!('method' in message) || message.method !== 'tools/call') return false;
   // What the SDK's message schema checks first: an in-process transport hands messages on unparsed.
-  const { id, jsonrpc } = message as { id?: unknown; jsonrpc?: unknown };
-  if (jsonrpc !== '2.0' || (typeof id !== 'string' && typeof id !== 'number')) return false;
+  if (!surelyValid(message)) return false;
   const params = message.params;
   if (!isPlainObject(params) || typeof params.name !== 'string' || 'task' in params) return false;
-  if (params.arguments !== undefined && !isPlainObject(params.arguments)) return false;
-  const meta = params._meta;
-  if (meta === undefined) return true;
-  if (!isPlainObject(meta)) return false;
-  const token = meta.progressToken;
-  return token === undefined || typeof token === 'string' || typeof token === 'number';
+  return params.arguments === undefined || isPlainObject(params.arguments);
 }
 
 /** The result the SDK Server would send for `result`, or the InvalidParams error it would throw. */

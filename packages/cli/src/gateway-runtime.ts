@@ -1,5 +1,4 @@
 /** The gateway's parts wired together: upstream supervisor, session hub, tool router, listener, shutdown. */
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import {
   ToolListChangedNotificationSchema,
   type ClientCapabilities,
@@ -19,6 +18,7 @@ import type { GatewayEvent, GatewayOptions, ResolvedOptions } from './options.js
 import { ReloadableRunner } from './reload.js';
 import { FORWARDED_CAPABILITIES, type Session } from './session.js';
 import { SessionHub } from './session-hub.js';
+import { StdioLinesTransport } from './stdio-lines.js';
 import { TOOLS_CHANGED, ToolRouter } from './tool-router.js';
 import { connectUpstream, describeUpstream, isHttpUpstream, type UpstreamConnection } from './upstream.js';
 import { UpstreamSupervisor } from './upstream-supervisor.js';
@@ -206,7 +206,7 @@ export class GatewayRuntime {
   async listen(gateway: Gateway): Promise<void> {
     const { o } = this;
     if (o.listen === 'stdio') {
-      await gateway.connect(new StdioServerTransport());
+      await gateway.connect(new StdioLinesTransport());
       // The client closing our stdin is the normal end of a stdio session; a broken stdout ends it too.
       process.stdin.once('end', () => void this.close());
       process.stdout.once('error', () => void this.close({ drainTimeoutMs: 0 }));

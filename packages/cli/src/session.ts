@@ -8,6 +8,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { attachLane, type CallHandler } from './downstream-lane.js';
+import { guardRequests } from './request-guard.js';
 import type { ToolTable } from './tool-table.js';
 import type { UpstreamConnection } from './upstream.js';
 
@@ -29,10 +30,15 @@ export interface Session {
   lane: CallHandler | undefined;
 }
 
-/** Connects `session`'s Server to `transport`, with the `tools/call` lane in front when it has tools. */
+/**
+ * Connects `session`'s Server to `transport`, behind the guard that answers malformed requests, with the
+ * `tools/call` lane in front when it has tools.
+ */
 export async function connectSession(session: Session, transport: Transport): Promise<void> {
-  await session.server.connect(transport);
-  if (session.lane !== undefined) attachLane(session.server, transport, session.lane);
+  const { server } = session;
+  await server.connect(transport);
+  guardRequests(transport, (error) => server.onerror?.(error));
+  if (session.lane !== undefined) attachLane(server, transport, session.lane);
 }
 
 /** What the gateway's shared connection declares: every client capability the hub can forward. */

@@ -1,8 +1,14 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { createToolRunner, isMiddlewareError } from '@mcp-middleware/core';
 import { createTestContext } from '@mcp-middleware/core/testing';
-import { forwardMeta, toolInfoOf, upstreamFailure, upstreamProtocolError } from './tool-call.js';
+import {
+  checkedToolResult,
+  forwardMeta,
+  toolInfoOf,
+  upstreamFailure,
+  upstreamProtocolError,
+} from './tool-call.js';
 
 const ctx = createTestContext({ tool: { name: 'search' } });
 
@@ -72,5 +78,59 @@ describe('toolInfoOf', () => {
     expect(info.inputSchema).toBe(inputSchema);
     expect(info.annotations).toEqual({ readOnlyHint: true });
     expect(Object.isFrozen(info)).toBe(true);
+  });
+});
+
+describe('checkedToolResult', () => {
+  // Each field of a result in the shapes a hand check could get wrong; every combination is compared.
+  const CONTENT: unknown[] = [
+    undefined,
+    [],
+    [{ type: 'text', text: 'a' }],
+    [{ type: 'text', text: 'a', foo: 1 }],
+    [{ type: 'text' }],
+    [{ type: 'text', text: 'a', annotations: { priority: 7 } }],
+    [{ type: 'image', data: 'aGk=', mimeType: 'image/png' }],
+    [null],
+    'text',
+  ];
+  const IS_ERROR: unknown[] = [undefined, true, 'yes'];
+  const STRUCTURED: unknown[] = [undefined, { n: 1 }, [1]];
+  const META: unknown[] = [
+    undefined,
+    { a: 1 },
+    'm',
+    { progressToken: 't' },
+    { progressToken: {} },
+    { progressToken: 1.5 },
+    { 'io.modelcontextprotocol/related-task': { taskId: 't' } },
+    { 'io.modelcontextprotocol/related-task': { taskId: 1 } },
+  ];
+
+  it('passes, fills and refuses exactly as CallToolResultSchema does, over every combination', () => {
+    let refused = 0;
+    for (const content of CONTENT)
+      for (const isError of IS_ERROR)
+        for (const structuredContent of STRUCTURED)
+          for (const _meta of META) {
+            const result = Object.fromEntries(
+              Object.entries({ content, isError, structuredContent, _meta }).filter(
+                ([, v]) => v !== undefined,
+              ),
+            );
+            const sdk = CallToolResultSchema.safeParse(result);
+            let ours: unknown;
+            try {
+              ours = { ok: checkedToolResult(result) };
+            } catch {
+              ours = { refused: true };
+            }
+            expect({ result, ours }).toEqual({
+              result,
+              ours: sdk.success ? { ok: sdk.data } : { refused: true },
+            });
+            if (!sdk.success) refused += 1;
+          }
+    expect(refused).toBeGreaterThan(100);
   });
 });

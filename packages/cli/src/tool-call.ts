@@ -13,6 +13,7 @@ import { MiddlewareError, type CallToolResult, type ToolContext, type ToolInfo }
 import { createToolInfo, asProtocolError } from '@mcp-middleware/core/helpers';
 import { isPropagating, upstreamCall, withTraceContext } from './gateway-tracing.js';
 import { isPlainObject } from './plain.js';
+import { surelyValidMeta } from './message-shapes.js';
 import { describeError, type UpstreamConnection } from './upstream.js';
 
 /** The ToolInfo a pipeline sees for an upstream tool: its JSON Schemas and annotations, untouched. */
@@ -124,7 +125,7 @@ export function checkedToolResult(result: unknown): CallToolResult {
     content.every(isPlainText) &&
     (isError === undefined || typeof isError === 'boolean') &&
     (structuredContent === undefined || isPlainObject(structuredContent)) &&
-    (_meta === undefined || isPlainObject(_meta))
+    surelyValidMeta(_meta)
   ) {
     return result as CallToolResult;
   }

@@ -204,21 +204,22 @@ describe('UpstreamLane', () => {
     expect(later).toMatchObject({ error: { code: -32000 } });
   });
 
-  it('refuses a result whose _meta is not an object, which the Client cannot even read (it waits for its timeout)', async () => {
+  it('fails a call whose result _meta is not an object at once, on the lane and on the Client alike', async () => {
     const up = await upstream();
     const byLane = await laneCall(up, 'result _meta a number');
-    expect(JSON.stringify(byLane)).toContain('_meta');
-    expect(byLane).toHaveProperty('error');
+    expect(JSON.stringify(byLane)).toContain('result._meta: expected object');
+    // The SDK's own reader would drop this answer and leave the Client waiting for its timeout.
     const bySdk = await settled(
       up.client.request(
         { method: 'tools/call', params: { name: 'result _meta a number' } },
         CallToolResultSchema,
         {
-          timeout: 200,
+          timeout: 600_000,
         },
       ),
     );
-    expect(bySdk).toMatchObject({ error: { code: -32001 } });
+    expect(bySdk).toMatchObject({ error: { code: -32603 } });
+    expect(JSON.stringify(bySdk)).toContain('result._meta: expected object');
   });
 
   it('tells its sender to let go of a request it cancels or gives up waiting for', async () => {

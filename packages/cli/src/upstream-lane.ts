@@ -10,6 +10,7 @@
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type JSONRPCMessage, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { malformedAnswer, responseFault } from './message-shapes.js';
 
 /** How one lane request waits. */
 export interface LaneOptions {
@@ -44,22 +45,21 @@ interface Pending {
 const PREFIX = 'mcpmw-';
 
 /**
- * Settles `pending` with `message`, the upstream's answer to request `id`. An answer that is neither a
- * result nor a JSON-RPC error (an HTTP upstream's body is not schema-checked on the way in) fails the
- * request with a message saying so, instead of throwing where nobody catches it.
+ * Settles `pending` with `message`, the upstream's answer to request `id`. An answer the SDK's schema would
+ * refuse (an HTTP upstream's body is not schema-checked on the way in, nor a stdio one's with an id) fails
+ * the request as ArrivalOrderTransport fails the Client's, instead of passing on or being dropped.
  */
-function settleWith(pending: Pending, message: JSONRPCMessage, id: string): void {
-  const { result, error } = message as { result?: unknown; error?: unknown };
-  if (result !== undefined) return pending.resolve(result as Record<string, unknown>);
+function settleWith(pending: Pending, message: JSONRPCMessage): void {
+  const fault = responseFault(message);
+  // Not an McpError: the upstream said nothing a client should see as its own protocol error.
+  if (fault !== undefined) return pending.reject(new Error(malformedAnswer(fault)));
+  if ('result' in message) return pending.resolve(message.result);
   const {
     code,
     message: text,
     data,
-  } = (error ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
-  if (Number.isSafeInteger(code) && typeof text === 'string') {
-    return pending.reject(McpError.fromError(code as number, text, data));
-  }
-  pending.reject(new Error(`the upstream answered request ${id} with neither a result nor a JSON-RPC error`));
+  } = (message as { error: { code: number; message: string; data?: unknown } }).error;
+  pending.reject(McpError.fromError(code, text, data));
 }
 
 /** The lane of one upstream connection. */
@@ -165,7 +165,7 @@ export class UpstreamLane {
     const pending = this.#pending.get(id);
     // A late answer to a request the lane gave up on (cancelled, timed out): nobody waits for it.
     if (pending === undefined) return true;
-    queueMicrotask(() => settleWith(pending, message, id));
+    queueMicrotask(() => settleWith(pending, message));
     return true;
   }
 

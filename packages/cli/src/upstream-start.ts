@@ -56,7 +56,8 @@ const GARBAGE_CHARS = 120;
 
 function garbageOf(error: Error): string | undefined {
   if (error instanceof SyntaxError) return error.message.slice(0, GARBAGE_CHARS);
-  return error.name === 'ZodError' ? 'JSON that is not a JSON-RPC message' : undefined;
+  const notJsonRpc = error.name === 'ZodError' || error.name === 'NotJsonRpcError';
+  return notJsonRpc ? 'JSON that is not a JSON-RPC message' : undefined;
 }
 
 /**

@@ -17,6 +17,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import { redactSecrets } from '@mcp-middleware/core/redact';
 import { ArrivalOrderTransport } from './arrival-order.js';
+import { readAnswerableMessages } from './stdio-client-reader.js';
 import type { LaneSender, UpstreamLane } from './upstream-lane.js';
 import { DEFAULT_INHERITED_ENV, upstreamEnvironment } from './upstream-env.js';
 import { handshake, startFailure, type StartWatch } from './upstream-start.js';
@@ -134,6 +135,7 @@ function stdioTransport(spec: StdioUpstream, stderrTail: StartWatch): StdioClien
     ...(spec.cwd !== undefined && { cwd: spec.cwd }),
     stderr: 'pipe',
   });
+  readAnswerableMessages(transport);
   const inherit = (spec.stderr ?? 'inherit') === 'inherit';
   transport.stderr?.on('data', (chunk: Buffer) => {
     if (inherit) process.stderr.write(chunk);
