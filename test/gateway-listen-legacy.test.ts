@@ -108,12 +108,14 @@ describe('subscriptions/listen in front of a 2025-only upstream', () => {
     ]);
   });
 
-  it('subscribes at most 1000 URIs for all listen streams together, and releases them all when they close', async () => {
-    // One listen may name at most 1000 (more is refused: test/gateway-listen-limit.test.ts); two may pass it.
+  it('refuses a listen that would take the streams together past 1000 URIs, and releases them all when they close', async () => {
+    // One listen may name at most 1000 (more is refused: test/gateway-listen-limit.test.ts); together
+    // they may not pass it either: the listen that would is refused, not admitted and left unheard.
     const many = (from: number, count: number): string[] =>
       Array.from({ length: count }, (_, i) => `doc://many/${from + i}`);
     const first = await listener(many(0, 600));
-    const second = await listener(many(600, 401));
+    await expect(listener(many(600, 401))).rejects.toThrow('at most 1000 in all');
+    const second = await listener(many(600, 400));
     const subscribes = async (): Promise<string[]> =>
       (await upstreamLog()).filter((line) => line.startsWith('subscribe doc://many/'));
     await expect.poll(async () => (await subscribes()).length, POLL).toBe(1000);

@@ -3,6 +3,8 @@
 // the gateway's 2025 connection), the real gateway with a pipeline step counting every request it runs, and
 // raw 2026-07-28 POSTs. The refusal names the field and the limit, runs no pipeline step (not one
 // `resources/subscribe` per URI) and subscribes nothing upstream; a listen at the limit is admitted.
+// The limit holds for the gateway's listens together too: a listen whose new URIs would pass it is refused
+// (not admitted and left unheard), URIs already held are shared, and a closed listen frees its URIs.
 import { defineMiddleware, type Middleware } from '@mcp-middleware/core';
 import { createGateway, type Gateway } from '@mcp-middleware/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +71,47 @@ describe('a listen naming more URIs than the gateway hears for one stream', () =
     await client.listen({ resourceSubscriptions: uris(LIMIT) });
     expect(ran.filter((operation) => operation === 'resources/subscribe')).toHaveLength(LIMIT);
     expect(ran.filter((operation) => operation === 'subscriptions/listen')).toHaveLength(1);
+  });
+});
+
+describe('the listens together', () => {
+  let first: Awaited<ReturnType<ModernClients['connect']>>;
+
+  beforeAll(async () => {
+    await clients.closeAll();
+    first = await clients.connect(gateway.url as URL);
+    await first.listen({ resourceSubscriptions: uris(LIMIT) });
+  });
+
+  it('admit another listen naming only URIs a listen already holds', async () => {
+    const second = await clients.connect(gateway.url as URL);
+    await expect(second.listen({ resourceSubscriptions: uris(10) })).resolves.toBeDefined();
+  });
+
+  it('refuse a listen whose new URIs would pass the limit, saying how many are held', async () => {
+    const answer = await postModern(gateway.url as URL, 'subscriptions/listen', {
+      notifications: { resourceSubscriptions: ['fixture://fresh/0', uris(1)[0]] },
+    });
+    expect(answer.body['error']).toMatchObject({
+      code: -32603,
+      data: { limit: LIMIT, held: LIMIT, adding: 1 },
+    });
+    expect((answer.body['error'] as { message: string }).message).toContain(`at most ${LIMIT} in all`);
+  });
+
+  it('free the URIs of a listen that closed, so a listen of new URIs is admitted', async () => {
+    await clients.closeAll();
+    const later = await clients.connect(gateway.url as URL);
+    // The release runs when the gateway sees the stream's response close: poll until it has.
+    await expect
+      .poll(async () => {
+        try {
+          await later.listen({ resourceSubscriptions: ['fixture://fresh/1'] });
+          return 'admitted';
+        } catch (error) {
+          return String(error);
+        }
+      })
+      .toBe('admitted');
   });
 });

@@ -70,7 +70,7 @@ function tooManyUris(named: number): { code: number; message: string; data: Reco
 }
 
 /** A JSON-RPC error answer, in band (HTTP 200), as the SDK writes a handler's thrown error. */
-function errorResponse(id: unknown, error: unknown): Response {
+export function errorResponse(id: unknown, error: unknown): Response {
   const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
   return Response.json({
     jsonrpc: '2.0',

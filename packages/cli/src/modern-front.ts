@@ -14,7 +14,7 @@ import {
   type McpHttpHandler,
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
-import { admitSelfAnswered } from './modern-admission.js';
+import { admitSelfAnswered, errorResponse } from './modern-admission.js';
 import { ModernHandlers, type ModernHost } from './modern-handlers.js';
 import { listenedResources, rememberBody, writeResponse } from './modern-http.js';
 
@@ -58,7 +58,12 @@ export function createModernFront(host: ModernHost): ModernFront {
       }
       const uris = listenedResources(body);
       // The stream lives as long as its response: closed by the client, the gateway or the network.
-      const release = uris.length > 0 ? host.listening?.(uris) : undefined;
+      let release: (() => void) | undefined;
+      try {
+        release = uris.length > 0 ? host.listening?.(uris) : undefined;
+      } catch (error) {
+        return writeResponse(errorResponse((body as { id?: unknown }).id, error), res);
+      }
       if (release !== undefined) res.once('close', release);
       const response = await handler.fetch(request, {
         parsedBody: body,

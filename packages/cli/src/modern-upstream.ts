@@ -99,11 +99,12 @@ export class ModernUpstream {
   /**
    * A client at the gateway listens for `uris`: a 2026-07-28 upstream's listen stream covers them too; a
    * 2025-only upstream gets them subscribed on the 2025 connection until the returned release is called.
+   * Throws, holding nothing, when the gateway already listens for as many URIs as it will (upstream-listen.ts).
    */
   listenFor(uris: readonly string[]): () => void {
-    this.#listener.listenFor(uris);
+    const unlisten = this.#listener.listenFor(uris);
     const hold = this.#host.hold;
-    if (hold === undefined) return () => undefined;
+    if (hold === undefined) return unlisten;
     let release: (() => void) | undefined;
     let released = false;
     this.whenLegacy(() => {
@@ -111,6 +112,7 @@ export class ModernUpstream {
     });
     return () => {
       released = true;
+      unlisten();
       release?.();
     };
   }

@@ -4,6 +4,7 @@
  * them. Re-listens when the stream drops, and reopens it when a client asks for a new resource URI.
  */
 import type { Client } from '@modelcontextprotocol/client';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { MAX_LISTENED_URIS } from './modern-http.js';
 
 /** A change the upstream announced on its `subscriptions/listen` stream: a list, or one resource's content. */
@@ -22,7 +23,8 @@ export class UpstreamListener {
   readonly #timeoutMs: number;
   #watching: { close(): Promise<void> } | undefined;
   #onChange: ((change: UpstreamChange) => void) | undefined;
-  readonly #resources = new Set<string>();
+  /** The URIs the gateway's listen streams name, each with how many streams name it. */
+  readonly #resources = new Map<string, number>();
   #closed = false;
 
   /** `open` gives a client connected in 2026-07-28, or undefined when the upstream does not speak it. */
@@ -49,7 +51,7 @@ export class UpstreamListener {
         }
         return Promise.resolve();
       };
-      const resources = [...this.#resources];
+      const resources = [...this.#resources.keys()];
       const subscription = await client.listen(
         {
           toolsListChanged: true,
@@ -75,22 +77,41 @@ export class UpstreamListener {
     }
   }
 
-  /** Makes the stream cover `uris` too; it is opened again when the set grows. */
-  listenFor(uris: readonly string[]): void {
-    const before = this.#resources.size;
-    // One listen names at most MAX_LISTENED_URIS (modern-admission.ts); past that in all, new ones are not heard.
-    for (const uri of uris) {
-      if (this.#resources.size >= MAX_LISTENED_URIS) break;
-      this.#resources.add(uri);
-    }
+  /**
+   * Makes the stream cover `uris` too (it is opened again when a URI is new) until the returned release
+   * is called. Throws, holding nothing, when the new URIs would make the gateway listen for more than
+   * MAX_LISTENED_URIS in all: the stream asking is refused, so no URI goes unheard without a word.
+   */
+  listenFor(uris: readonly string[]): () => void {
+    const named = [...new Set(uris)];
+    const fresh = named.filter((uri) => !this.#resources.has(uri)).length;
+    if (this.#resources.size + fresh > MAX_LISTENED_URIS) throw listenFull(this.#resources.size, fresh);
+    for (const uri of named) this.#resources.set(uri, (this.#resources.get(uri) ?? 0) + 1);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      // The stream keeps hearing released URIs until it is next opened: nobody is told of them any more.
+      for (const uri of named) {
+        const count = (this.#resources.get(uri) ?? 1) - 1;
+        if (count === 0) this.#resources.delete(uri);
+        else this.#resources.set(uri, count);
+      }
+    };
     const onChange = this.#onChange;
-    if (this.#resources.size === before || onChange === undefined || this.#closed) return;
+    if (fresh === 0 || onChange === undefined || this.#closed) return release;
     const previous = this.#watching;
     this.#watching = undefined;
     void (async () => {
       await this.watch(onChange);
       await previous?.close();
     })();
+    return release;
+  }
+
+  /** How many distinct URIs the gateway's listen streams name now. */
+  get listened(): number {
+    return this.#resources.size;
   }
 
   #relisten(onChange: (change: UpstreamChange) => void): void {
@@ -103,4 +124,14 @@ export class UpstreamListener {
     this.#closed = true;
     await this.#watching?.close();
   }
+}
+
+/** The refusal of a listen whose `fresh` URIs do not fit beside the `held` ones. */
+function listenFull(held: number, fresh: number): McpError {
+  return new McpError(
+    ErrorCode.InternalError,
+    `the gateway already listens for ${held} resource URIs and this listen adds ${fresh}; it listens for at ` +
+      `most ${MAX_LISTENED_URIS} in all. Name fewer new URIs, or listen again once other listens have closed`,
+    { limit: MAX_LISTENED_URIS, held, adding: fresh },
+  );
 }
