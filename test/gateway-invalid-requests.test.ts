@@ -1,7 +1,7 @@
 // Every request gets an answer. A request whose shape SDK 1.x refuses (params that are not an object, a
 // progress token that is an object, a key JSON-RPC does not have) used to vanish on stdio and in process: the
-// client waited for its own timeout. Now the gateway answers it at once with -32600, on every transport, and
-// the session goes on serving.
+// client waited for its own timeout. Now the gateway answers it at once with -32600 on stdio and in process;
+// over HTTP the SDK's transport answers it (400) before anything runs; and the session goes on serving.
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { createInterface } from 'node:readline';

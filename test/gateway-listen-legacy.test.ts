@@ -114,7 +114,9 @@ describe('subscriptions/listen in front of a 2025-only upstream', () => {
     const many = (from: number, count: number): string[] =>
       Array.from({ length: count }, (_, i) => `doc://many/${from + i}`);
     const first = await listener(many(0, 600));
-    await expect(listener(many(600, 401))).rejects.toThrow('at most 1000 in all');
+    await expect(listener(many(600, 401))).rejects.toThrow(
+      'it listens for at most 1000 for all listen streams',
+    );
     const second = await listener(many(600, 400));
     const subscribes = async (): Promise<string[]> =>
       (await upstreamLog()).filter((line) => line.startsWith('subscribe doc://many/'));

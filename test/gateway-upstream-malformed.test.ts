@@ -58,6 +58,12 @@ describe('a malformed answer from a stdio upstream', () => {
     expect(error.message).toContain('params: expected object, received array');
   });
 
+  it('takes a JSON log line carrying the request id for no answer, and answers with the real one', async () => {
+    const result = await client.callTool({ name: 'log_line', arguments: {} });
+    expect(result.content).toEqual([{ type: 'text', text: 'logged' }]);
+    await expect(client.getPrompt({ name: 'log_line' })).resolves.toMatchObject({ messages: [] });
+  });
+
   it('goes on serving after every one of them', async () => {
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('ask');
   });

@@ -59,7 +59,9 @@ export class ArrivalOrderTransport implements Transport {
       const fault = responseFault(message);
       const id = (message as { id: string | number }).id;
       const error =
-        fault === undefined ? undefined : { code: ErrorCode.InternalError, message: malformedAnswer(fault) };
+        fault === undefined
+          ? undefined
+          : { code: ErrorCode.InternalError, message: malformedAnswer('the upstream MCP server', fault) };
       const handed: JSONRPCMessage = error === undefined ? message : { jsonrpc: '2.0', id, error };
       queueMicrotask(() => this.onmessage?.(handed, extra));
     };

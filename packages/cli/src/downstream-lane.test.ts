@@ -178,6 +178,22 @@ describe('the tools/call lane', () => {
     }
   });
 
+  it.each([
+    ['an unknown key', { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 9 }, x: 1 }],
+    ['no jsonrpc', { method: 'notifications/cancelled', params: { requestId: 9 } }],
+    ['an id', { jsonrpc: '2.0', id: 4, method: 'notifications/cancelled', params: { requestId: 9 } }],
+  ])('cancels nothing on a cancellation with %s, which the Server drops', async (_, cancellation) => {
+    for (const withLane of [true, false]) {
+      const { send, seen } = await wire(withLane);
+      await send(call({ name: 'hangs' }, 9));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await send(cancellation as unknown as JSONRPCMessage);
+      await send(call({ name: 'echo' }, 10));
+      await expect.poll(() => seen.some((m) => 'id' in m && m.id === 10)).toBe(true);
+      expect(aborted).toEqual([]);
+    }
+  });
+
   it('aborts the calls in flight when the transport closes', async () => {
     const { send, close } = await wire(true);
     await send(call({ name: 'hangs' }, 1));

@@ -18,7 +18,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, ToolExtra } from '@mcp-middleware/core';
 import { isPlainObject } from './plain.js';
-import { surelyValid } from './message-shapes.js';
+import { isCancellation, surelyValid } from './message-shapes.js';
 import { checkedToolResult } from './tool-call.js';
 
 /** The handler a lane call reaches: the one the Server has for `tools/call`. */
@@ -106,8 +106,10 @@ export function attachLane(server: Server, transport: Transport, handle: CallHan
 
   transport.onmessage = (message, info) => {
     if (isPlainCall(message)) return run(message, info);
-    if ('method' in message && message.method === 'notifications/cancelled' && running.size > 0) {
-      const { requestId, reason } = (message.params ?? {}) as { requestId?: RequestId; reason?: unknown };
+    // Only a cancellation the SDK would act on: a malformed one (which the Protocol drops) cancels nothing.
+    if (running.size > 0 && isCancellation(message)) {
+      const { params } = message as { params?: { requestId?: RequestId; reason?: unknown } };
+      const { requestId, reason } = params ?? {};
       if (requestId !== undefined) running.get(requestId)?.abort(reason);
     }
     sdkMessage(message, info);

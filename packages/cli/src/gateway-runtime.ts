@@ -221,6 +221,7 @@ export class GatewayRuntime {
       calls: this.calls,
       requestTimeoutMs: o.requestTimeoutMs,
       listening: (uris) => this.modernUpstream.listenFor(uris),
+      roomFor: (uris) => this.modernUpstream.roomFor(uris),
     });
     // What a 2026 upstream announces on its listen stream reaches the gateway's listen streams.
     void this.modernUpstream.watch((change) => this.#announceModern(change));

@@ -7,6 +7,7 @@
  */
 import {
   JSONRPCErrorResponseSchema,
+  JSONRPCNotificationSchema,
   JSONRPCRequestSchema,
   JSONRPCResultResponseSchema,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -50,8 +51,9 @@ function surelyValidResponse(message: Record<string, unknown>): boolean {
   if (message['jsonrpc'] !== '2.0' || !isIdLike(message['id'])) return false;
   for (const key in message) if (!RESPONSE_KEYS.has(key)) return false;
   const { result, error } = message;
-  if (result !== undefined)
-    return error === undefined && isPlainObject(result) && surelyValidMeta(result['_meta']);
+  // `in`, not `!== undefined`: the strict schema refuses a key that is there but undefined (in process).
+  if ('result' in message)
+    return !('error' in message) && isPlainObject(result) && surelyValidMeta(result['_meta']);
   if (!isPlainObject(error)) return false;
   for (const key in error) if (!ERROR_KEYS.has(key)) return false;
   return Number.isSafeInteger(error['code']) && typeof error['message'] === 'string';
@@ -60,6 +62,15 @@ function surelyValidResponse(message: Record<string, unknown>): boolean {
 /** True for an id one can answer: a string or a finite number (JSON-RPC allows fractions; the SDK does not). */
 export function isAnswerableId(id: unknown): id is string | number {
   return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+}
+
+/**
+ * True when `message` claims to be JSON-RPC 2.0 and carries an id one can answer: a request to answer or a
+ * response to settle, however malformed the rest. A line without `"jsonrpc": "2.0"` (a server's JSON log
+ * line with an `id` field, say) is not one, and stays the schema's to refuse.
+ */
+export function isAnswerable(message: Record<string, unknown>): boolean {
+  return message['jsonrpc'] === '2.0' && isAnswerableId(message['id']);
 }
 
 /** `field: what is wrong` for the first issue the schema found. */
@@ -82,10 +93,10 @@ export function requestFault(message: unknown): string | undefined {
 
 /**
  * What is wrong with `message` as a response, or undefined when it is a valid response or not a response
- * to a request one could name (it has a method, or no usable id).
+ * to a request one could name (it has a method, or is not {@link isAnswerable}).
  */
 export function responseFault(message: unknown): string | undefined {
-  if (!isPlainObject(message) || 'method' in message || !isAnswerableId(message['id'])) return undefined;
+  if (!isPlainObject(message) || 'method' in message || !isAnswerable(message)) return undefined;
   if (surelyValidResponse(message)) return undefined;
   // The branch of the SDK's response union the message means, so the fault names a field, not the union.
   const schema = 'result' in message ? JSONRPCResultResponseSchema : JSONRPCErrorResponseSchema;
@@ -93,7 +104,16 @@ export function responseFault(message: unknown): string | undefined {
   return parsed.success ? undefined : described(parsed.error);
 }
 
-/** What a request is told in place of a malformed answer, `fault` as {@link responseFault} says it. */
-export function malformedAnswer(fault: string): string {
-  return `the upstream MCP server's answer is not a valid JSON-RPC response (${fault})`;
+/**
+ * What a request is told in place of a malformed answer from `who` ("the upstream MCP server", "the
+ * client"), `fault` as {@link responseFault} says it.
+ */
+export function malformedAnswer(who: string, fault: string): string {
+  return `${who}'s answer is not a valid JSON-RPC response (${fault})`;
+}
+
+/** True for a `notifications/cancelled` the SDK's schema passes (one it would act on). */
+export function isCancellation(message: unknown): boolean {
+  if (!isPlainObject(message) || message['method'] !== 'notifications/cancelled') return false;
+  return JSONRPCNotificationSchema.safeParse(message).success;
 }

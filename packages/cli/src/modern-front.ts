@@ -16,7 +16,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { admitSelfAnswered, errorResponse } from './modern-admission.js';
 import { ModernHandlers, type ModernHost } from './modern-handlers.js';
-import { listenedResources, rememberBody, writeResponse } from './modern-http.js';
+import { listenedResources, MAX_LISTENED_URIS, rememberBody, writeResponse } from './modern-http.js';
 
 export type { ModernHost } from './modern-handlers.js';
 
@@ -48,6 +48,15 @@ export function createModernFront(host: ModernHost): ModernFront {
       const request = await toWebRequest(req as NodeIncomingMessageLike, body, { signal: abort.signal });
       rememberBody(request, body);
       const authInfo = (req as { auth?: AuthInfo }).auth;
+      const uris = listenedResources(body);
+      const id = (body as { id?: unknown }).id;
+      try {
+        // A listen whose new URIs the gateway has no room for is refused before any pipeline step runs (one
+        // naming more than a listen may is the admission's to refuse, -32602).
+        if (uris.length <= MAX_LISTENED_URIS) host.roomFor?.(uris);
+      } catch (error) {
+        return writeResponse(errorResponse(id, error), res);
+      }
       // Discover and listen are answered by the SDK itself: they pass the pipeline here, before anything
       // (an upstream subscription included) is done for them.
       const admission = admitSelfAnswered(host.runner, body, request, authInfo);
@@ -56,13 +65,13 @@ export function createModernFront(host: ModernHost): ModernFront {
         if (refused !== undefined) return writeResponse(refused, res);
         if (abort.signal.aborted) return;
       }
-      const uris = listenedResources(body);
-      // The stream lives as long as its response: closed by the client, the gateway or the network.
+      // The stream lives as long as its response: closed by the client, the gateway or the network. Room
+      // taken by another listen while this one was admitted refuses it here.
       let release: (() => void) | undefined;
       try {
         release = uris.length > 0 ? host.listening?.(uris) : undefined;
       } catch (error) {
-        return writeResponse(errorResponse((body as { id?: unknown }).id, error), res);
+        return writeResponse(errorResponse(id, error), res);
       }
       if (release !== undefined) res.once('close', release);
       const response = await handler.fetch(request, {

@@ -35,8 +35,13 @@ export interface ModernHost {
   tools(): readonly Tool[];
   readonly calls: CallTracker;
   readonly requestTimeoutMs: number;
-  /** A client opens `subscriptions/listen` for these resource URIs; the release is called when it closes. */
+  /**
+   * A client opens `subscriptions/listen` for these resource URIs; the release is called when it closes.
+   * Throws (a {@link ListenRefusal}) when the gateway has no room for the new ones.
+   */
   listening?(uris: readonly string[]): (() => void) | undefined;
+  /** Throws as `listening` would, holding nothing: the check made before a listen is admitted. */
+  roomFor?(uris: readonly string[]): void;
 }
 
 // Results a client may cache (SEP-2549): per caller when a middleware has a step for them (auth filters).

@@ -27,6 +27,7 @@ describe('mrtrParams', () => {
 describe('listenedResources', () => {
   it('reads the resource URIs of a subscriptions/listen request, and only of one', () => {
     const listen = (uris: unknown): unknown => ({
+      id: 1,
       method: 'subscriptions/listen',
       params: { notifications: { resourceSubscriptions: uris } },
     });
@@ -34,5 +35,8 @@ describe('listenedResources', () => {
     expect(listenedResources(listen('a://1'))).toEqual([]);
     expect(listenedResources({ method: 'tools/call', params: { notifications: {} } })).toEqual([]);
     expect(listenedResources(null)).toEqual([]);
+    // Without an id it is no request: nothing admits it, so nothing may be held for it.
+    const { id: _id, ...notification } = listen(['a://1']) as Record<string, unknown>;
+    expect(listenedResources(notification)).toEqual([]);
   });
 });

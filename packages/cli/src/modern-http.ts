@@ -37,13 +37,18 @@ export function mrtrParams(ctx: ServerContext): Record<string, unknown> {
  */
 export const MAX_LISTENED_URIS = 1000;
 
-/** The resource URIs a `subscriptions/listen` request asks to hear about. */
+/**
+ * The resource URIs a `subscriptions/listen` request asks to hear about; none for a message without an id,
+ * which is no request (nothing admits it, and the SDK opens no stream for it).
+ */
 export function listenedResources(body: unknown): string[] {
   const message = body as {
+    id?: unknown;
     method?: unknown;
     params?: { notifications?: { resourceSubscriptions?: unknown } };
   };
   if (typeof body !== 'object' || body === null || message.method !== 'subscriptions/listen') return [];
+  if (message.id === undefined) return [];
   const uris = message.params?.notifications?.resourceSubscriptions;
   return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [];
 }

@@ -117,6 +117,11 @@ export class ModernUpstream {
     };
   }
 
+  /** Throws as {@link listenFor} would when the gateway has no room for `uris`; holds nothing. */
+  roomFor(uris: readonly string[]): void {
+    this.#listener.roomFor(uris);
+  }
+
   /** Runs `work` if the upstream speaks only 2025-11-25 (what its 2025 connection announces is all there is). */
   whenLegacy(work: () => void): void {
     void this.era().then((era) => {

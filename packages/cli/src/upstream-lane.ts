@@ -52,7 +52,8 @@ const PREFIX = 'mcpmw-';
 function settleWith(pending: Pending, message: JSONRPCMessage): void {
   const fault = responseFault(message);
   // Not an McpError: the upstream said nothing a client should see as its own protocol error.
-  if (fault !== undefined) return pending.reject(new Error(malformedAnswer(fault)));
+  if (fault !== undefined)
+    return pending.reject(new Error(malformedAnswer('the upstream MCP server', fault)));
   if ('result' in message) return pending.resolve(message.result);
   const {
     code,

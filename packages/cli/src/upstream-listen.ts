@@ -4,7 +4,7 @@
  * them. Re-listens when the stream drops, and reopens it when a client asks for a new resource URI.
  */
 import type { Client } from '@modelcontextprotocol/client';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { MAX_LISTENED_URIS } from './modern-http.js';
 
 /** A change the upstream announced on its `subscriptions/listen` stream: a list, or one resource's content. */
@@ -84,8 +84,8 @@ export class UpstreamListener {
    */
   listenFor(uris: readonly string[]): () => void {
     const named = [...new Set(uris)];
+    this.roomFor(named);
     const fresh = named.filter((uri) => !this.#resources.has(uri)).length;
-    if (this.#resources.size + fresh > MAX_LISTENED_URIS) throw listenFull(this.#resources.size, fresh);
     for (const uri of named) this.#resources.set(uri, (this.#resources.get(uri) ?? 0) + 1);
     let released = false;
     const release = (): void => {
@@ -109,6 +109,13 @@ export class UpstreamListener {
     return release;
   }
 
+  /** Throws a {@link ListenRefusal} when the URIs of `uris` not held yet do not fit; holds nothing. */
+  roomFor(uris: readonly string[]): void {
+    let fresh = 0;
+    for (const uri of new Set(uris)) if (!this.#resources.has(uri)) fresh += 1;
+    if (this.#resources.size + fresh > MAX_LISTENED_URIS) throw new ListenRefusal(fresh);
+  }
+
   /** How many distinct URIs the gateway's listen streams name now. */
   get listened(): number {
     return this.#resources.size;
@@ -126,12 +133,21 @@ export class UpstreamListener {
   }
 }
 
-/** The refusal of a listen whose `fresh` URIs do not fit beside the `held` ones. */
-function listenFull(held: number, fresh: number): McpError {
-  return new McpError(
-    ErrorCode.InternalError,
-    `the gateway already listens for ${held} resource URIs and this listen adds ${fresh}; it listens for at ` +
-      `most ${MAX_LISTENED_URIS} in all. Name fewer new URIs, or listen again once other listens have closed`,
-    { limit: MAX_LISTENED_URIS, held, adding: fresh },
-  );
+/**
+ * The refusal of a listen whose new URIs do not fit: JSON-RPC -32603 with `data.limit`. It does not say how
+ * many URIs are held: those are other callers' listens.
+ */
+export class ListenRefusal extends Error {
+  readonly code = ErrorCode.InternalError;
+  readonly data: { readonly limit: number; readonly adding: number };
+
+  constructor(adding: number) {
+    super(
+      `the gateway cannot listen for the ${adding} new resource URIs this listen names: it listens for at most ` +
+        `${MAX_LISTENED_URIS} for all listen streams together. Name fewer new URIs, or listen again once ` +
+        'other listens have closed',
+    );
+    this.name = 'ListenRefusal';
+    this.data = { limit: MAX_LISTENED_URIS, adding };
+  }
 }
