@@ -9,6 +9,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from 'prom-client';
 import { AdmittedStreams, NOTHING_RECHECKED, type Recheck } from './admitted-streams.js';
 import type { FrontDoor } from './front-door.js';
+import { HttpLane } from './http-lane.js';
 import { hasRequest, hostRefusal, readBody, rpcError, send } from './http-request.js';
 import type { ModernFront } from './modern-front.js';
 import { connectSession, type Session } from './session.js';
@@ -40,7 +41,7 @@ export class HttpRoutes {
   readonly #mcpPath: string;
   readonly #host: HttpHost;
   readonly #options: HttpRouteOptions;
-  readonly #transports = new Map<string, StreamableHTTPServerTransport>();
+  readonly #transports = new Map<string, { transport: StreamableHTTPServerTransport; lane: HttpLane }>();
   readonly #admitted = new AdmittedStreams();
   /** Set once the port is bound: the listen URL is the default resource tokens are issued for. */
   frontDoor: FrontDoor | undefined;
@@ -137,9 +138,10 @@ export class HttpRoutes {
   }
 
   #inSession(id: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> | void {
-    const transport = this.#transports.get(id);
-    if (transport === undefined) return rpcError(res, 404, -32001, 'Session not found');
-    return transport.handleRequest(req, res, body);
+    const open = this.#transports.get(id);
+    if (open === undefined) return rpcError(res, 404, -32001, 'Session not found');
+    if (req.method === 'POST' && open.lane.take(req, res, body)) return;
+    return open.transport.handleRequest(req, res, body);
   }
 
   async #initialize(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
@@ -161,12 +163,15 @@ export class HttpRoutes {
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
-        this.#transports.set(id, transport);
+        this.#transports.set(id, { transport, lane: new HttpLane(transport) });
         this.#admitted.openSession(transport, initialize.headers);
       },
     });
     transport.onclose = () => {
-      if (transport.sessionId !== undefined) this.#transports.delete(transport.sessionId);
+      if (transport.sessionId !== undefined) {
+        this.#transports.get(transport.sessionId)?.lane.close();
+        this.#transports.delete(transport.sessionId);
+      }
       this.#admitted.closedSession(transport);
     };
     return transport;
