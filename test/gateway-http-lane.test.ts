@@ -105,6 +105,7 @@ describe('a 2025-11-25 session over HTTP, lane and SDK transport side by side', 
   });
 
   it('carries a server-to-client request on the call’s own stream and takes the answer posted back', async () => {
+    const before = handled.mock.calls.length;
     const response = await fetch(gateway.url as URL, {
       method: 'POST',
       headers: { 'content-type': LANE_TYPE, accept: ACCEPT, 'mcp-session-id': session },
@@ -131,27 +132,58 @@ describe('a 2025-11-25 session over HTTP, lane and SDK transport side by side', 
     }
     expect(answered).toBe(true);
     expect(seen).toContain('"result":{"content":[{"type":"text","text":"Ada"}]}');
+    // Only the posted answer (a response, not a request) went through the SDK's transport.
+    expect(handled.mock.calls.length - before).toBe(1);
   });
 
-  it('keeps serving the session when a client goes away before its answer', async () => {
+  it('sends the headers of a silent call, forgets it when its client goes away, and serves its id again', async () => {
     const controller = new AbortController();
-    const gone = fetch(gateway.url as URL, {
+    const blocked = {
+      jsonrpc: '2.0',
+      id: 'reused',
+      method: 'tools/call',
+      params: { name: 'block', arguments: {} },
+    };
+    // fetch resolves with the headers while the tool still blocks: the lane sends them after a tick.
+    const response = await fetch(gateway.url as URL, {
       method: 'POST',
       signal: controller.signal,
       headers: { 'content-type': LANE_TYPE, accept: ACCEPT, 'mcp-session-id': session },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 'gone',
-        method: 'tools/call',
-        params: { name: 'progress', arguments: { steps: 50 }, _meta: { progressToken: 'g' } },
-      }),
+      body: JSON.stringify(blocked),
     });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
     controller.abort();
-    await expect(gone).rejects.toThrow();
-    const after = await post(
-      { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'echo', arguments: { text: 'still' } } },
+    await post(
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'reused' } },
       LANE_TYPE,
     );
-    expect(after.body).toContain('"text":"still"');
+    const echo = { name: 'echo', arguments: { text: 'again' } };
+    const again = await post({ jsonrpc: '2.0', id: 'reused', method: 'tools/call', params: echo }, LANE_TYPE);
+    expect(again.sdk).toBe(false);
+    expect(again.body).toContain('"text":"again"');
+  });
+
+  // Last: it ends the session the others use.
+  it('ends a call in flight with SSE headers when its session is deleted, as the SDK ends its streams', async () => {
+    const blocked = {
+      jsonrpc: '2.0',
+      id: 'deleted',
+      method: 'tools/call',
+      params: { name: 'block', arguments: {} },
+    };
+    const call = fetch(gateway.url as URL, {
+      method: 'POST',
+      headers: { 'content-type': LANE_TYPE, accept: ACCEPT, 'mcp-session-id': session },
+      body: JSON.stringify(blocked),
+    });
+    const response = await call;
+    const deleted = await fetch(gateway.url as URL, {
+      method: 'DELETE',
+      headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+    });
+    expect(deleted.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    expect(response.headers.get('mcp-session-id')).toBe(session);
+    expect((await response.text()).replaceAll(': keepalive\n\n', '')).toBe('');
   });
 });

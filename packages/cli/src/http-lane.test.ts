@@ -3,9 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpLane } from './http-lane.js';
+import { HttpLane, type HttpLaneTiming } from './http-lane.js';
 
-const HEADERS = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
+const HEADERS = {
+  accept: 'application/json, text/event-stream',
+  'content-type': 'application/json',
+  host: '127.0.0.1:1',
+};
 const REQUEST = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
 
 /** A stand-in for the SDK's transport: what reaches its `onmessage`, and what its own `send` was given. */
@@ -27,9 +31,17 @@ function stubTransport(): {
   return { transport, received, sdkSent };
 }
 
-const req = (headers: Record<string, string>): IncomingMessage =>
-  ({ headers, url: '/mcp' }) as IncomingMessage;
-const res = { writableEnded: false, end: () => undefined } as unknown as ServerResponse;
+const req = (
+  headers: Record<string, string>,
+  raw: string[] = Object.entries(headers).flat(),
+): IncomingMessage => ({ headers, rawHeaders: raw, url: '/mcp', socket: {} }) as unknown as IncomingMessage;
+const res = (): ServerResponse =>
+  ({
+    writableEnded: false,
+    headersSent: true,
+    end: () => undefined,
+    once: () => undefined,
+  }) as unknown as ServerResponse;
 
 describe('HttpLane.take', () => {
   it.each([
@@ -46,18 +58,35 @@ describe('HttpLane.take', () => {
       { ...HEADERS, 'content-type': 'application/json; charset=utf-8' },
     ],
     ['an unsupported protocol version', REQUEST, { ...HEADERS, 'mcp-protocol-version': '1999-01-01' }],
+    ['no Host', REQUEST, { accept: HEADERS.accept, 'content-type': HEADERS['content-type'] }],
+    ['a Host no URL can have', REQUEST, { ...HEADERS, host: 'a@b' }],
   ])('leaves %s to the SDK transport', (_, body, headers) => {
     const { transport, received } = stubTransport();
-    expect(new HttpLane(transport).take(req(headers), res, body)).toBe(false);
+    expect(new HttpLane(transport).take(req(headers), res(), body)).toBe(false);
     expect(received).toEqual([]);
   });
 
-  it('takes one valid request, and leaves a second with the same id while the first is open', () => {
+  it.each(['Content-Type', 'authorization'])('leaves a POST that repeats %s to the SDK transport', (name) => {
+    const { transport } = stubTransport();
+    const raw = [...Object.entries(HEADERS).flat(), name, 'application/json', 'Authorization', 'Bearer a'];
+    expect(new HttpLane(transport).take(req(HEADERS, raw), res(), REQUEST)).toBe(false);
+  });
+
+  it('takes a valid request, and passes its handler the credential and a copy of the headers', () => {
     const { transport, received } = stubTransport();
+    const infos: unknown[] = [];
+    transport.onmessage = (message, info) => void received.push(message, infos.push(info));
     const lane = new HttpLane(transport);
-    expect(lane.take(req({ ...HEADERS, 'mcp-protocol-version': '2025-11-25' }), res, REQUEST)).toBe(true);
-    expect(lane.take(req(HEADERS), res, REQUEST)).toBe(false);
-    expect(received).toEqual([REQUEST]);
+    const request = Object.assign(req({ ...HEADERS, 'mcp-protocol-version': '2025-11-25' }), {
+      auth: { token: 't', clientId: 'c', scopes: [] },
+    });
+    expect(lane.take(request, res(), REQUEST)).toBe(true);
+    expect(received[0]).toEqual(REQUEST);
+    const info = infos[0] as { authInfo: unknown; requestInfo: { headers: unknown; url: URL } };
+    expect(info.authInfo).toEqual({ token: 't', clientId: 'c', scopes: [] });
+    expect(info.requestInfo.headers).toEqual(request.headers);
+    expect(info.requestInfo.headers).not.toBe(request.headers);
+    expect(info.requestInfo.url.href).toBe('http://127.0.0.1:1/mcp');
     lane.close();
   });
 });
@@ -67,9 +96,9 @@ describe('HttpLane responses', () => {
   afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
   /** A real HTTP server whose every POST goes through `lane`; resolves with the URL and the lane. */
-  async function serving(keepAliveMs?: number) {
+  async function serving(timing?: HttpLaneTiming) {
     const stub = stubTransport();
-    const lane = new HttpLane(stub.transport, keepAliveMs);
+    const lane = new HttpLane(stub.transport, timing);
     server = createServer((request, response) => {
       let text = '';
       request.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -106,18 +135,56 @@ describe('HttpLane responses', () => {
     lane.close();
   });
 
-  it('sends a keep-alive comment on a stream open through a tick, and ends open streams on close', async () => {
-    const { lane, open, received } = await serving(20);
+  it('sends the headers of a request still silent after a tick, then keep-alive comments', async () => {
+    const { lane, open, received } = await serving({ tickMs: 10, keepAliveMs: 20 });
+    // fetch resolves with the headers: before any message for the request.
     const answer = await open(2);
-    await expect.poll(() => received.length).toBe(1);
+    expect(received).toHaveLength(1);
+    expect(answer.headers.get('content-type')).toBe('text/event-stream');
     const reader = (answer.body as ReadableStream<Uint8Array>).getReader();
-    const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toBe(': keepalive\n\n');
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe(': keepalive\n\n');
     lane.close();
-    let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      rest += new TextDecoder().decode(chunk.value);
-    }
-    expect(rest.replaceAll(': keepalive\n\n', '')).toBe('');
+    await reader.cancel();
+  });
+
+  it('ends a response the session closes with SSE headers and no event, as the SDK ends its streams', async () => {
+    const { lane, open, received } = await serving({ tickMs: 60_000 });
+    const answer = open(3);
+    await expect.poll(() => received.length).toBe(1);
+    lane.close();
+    const response = await answer;
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    expect(response.headers.get('mcp-session-id')).toBe('s-1');
+    expect(await response.text()).toBe('');
+  });
+
+  it('gives a reused id to the latest request and ends the older response', async () => {
+    const { transport, lane, open, received } = await serving({ tickMs: 60_000 });
+    const older = open(4);
+    await expect.poll(() => received.length).toBe(1);
+    const newer = open(4);
+    await expect.poll(() => received.length).toBe(2);
+    expect(await (await older).text()).toBe('');
+    await transport.send({ jsonrpc: '2.0', id: 4, result: {} });
+    expect(await (await newer).text()).toBe('event: message\ndata: {"jsonrpc":"2.0","id":4,"result":{}}\n\n');
+    lane.close();
+  });
+
+  it('forgets a request whose client went away: its answer goes to the SDK transport, which has no stream', async () => {
+    const { transport, lane, received, sdkSent } = await serving({ tickMs: 60_000 });
+    const controller = new AbortController();
+    const url = `http://127.0.0.1:${(server?.address() as AddressInfo).port}/mcp`;
+    const gone = fetch(url, {
+      method: 'POST',
+      headers: HEADERS,
+      body: JSON.stringify({ ...REQUEST, id: 5 }),
+      signal: controller.signal,
+    });
+    await expect.poll(() => received.length).toBe(1);
+    controller.abort();
+    await expect(gone).rejects.toThrow();
+    const answer = { jsonrpc: '2.0', id: 5, result: {} } as JSONRPCMessage;
+    await expect.poll(async () => (await transport.send(answer), sdkSent.includes(answer))).toBe(true);
+    lane.close();
   });
 });

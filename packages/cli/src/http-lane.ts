@@ -20,34 +20,68 @@ import {
 import { surelyValid } from './message-shapes.js';
 import { isPlainObject } from './plain.js';
 
-/** The SDK's interval between SSE keep-alive comments on a request's stream. */
-export const KEEP_ALIVE_MS = 15_000;
+/** How the lane paces what the SDK's transport does at once or per stream. */
+export interface HttpLaneTiming {
+  /**
+   * The lane's clock: a request still silent after one to two ticks gets its SSE headers, which the SDK
+   * sends at once (a result within a tick goes out with them in one write).
+   * @default 1000
+   */
+  readonly tickMs?: number;
+  /** Between keep-alive comments on a stream that stays open, as the SDK's. @default 15000 */
+  readonly keepAliveMs?: number;
+}
 
-/** True when the SDK's transport would take this POST's headers as they are. */
+const VALID_HOST = /^[\w.\-:[\]]+$/;
+
+/** True when the SDK's transport would take this POST's headers as they are, and read them as Node did. */
 function acceptedHeaders(req: IncomingMessage): boolean {
-  const { accept, 'content-type': type, 'mcp-protocol-version': version } = req.headers;
+  const { accept, 'content-type': type, 'mcp-protocol-version': version, host } = req.headers;
   if (accept === undefined || !accept.includes('application/json') || !accept.includes('text/event-stream'))
     return false;
   // Only the exact type SDK clients send: a parameter (charset…) is the SDK's to judge.
   if (type !== 'application/json') return false;
-  return version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version as string);
+  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version as string)) return false;
+  // A Host the SDK's request adapter would refuse, and headers Node keeps once where it joins them.
+  return host !== undefined && VALID_HOST.test(host) && !repeatsSingleHeader(req.rawHeaders);
+}
+
+/** True when `content-type` or `authorization` comes twice: Node keeps the first, the SDK joins them. */
+function repeatsSingleHeader(raw: readonly string[]): boolean {
+  let types = 0;
+  let credentials = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 12 && name.toLowerCase() === 'content-type') types += 1;
+    else if (name.length === 13 && name.toLowerCase() === 'authorization') credentials += 1;
+  }
+  return types > 1 || credentials > 1;
 }
 
 const isResponse = (message: JSONRPCMessage): boolean => 'result' in message || 'error' in message;
 
+/** A request in the lane: its Node response, and the lane's tick when it was taken. */
+interface Stream {
+  readonly res: ServerResponse;
+  readonly tick: number;
+}
+
 /** One session transport's requests in the lane, and how their messages reach the Node responses. */
 export class HttpLane {
   readonly #transport: StreamableHTTPServerTransport;
-  readonly #pending = new Map<RequestId, ServerResponse>();
+  readonly #pending = new Map<RequestId, Stream>();
   /** The SSE headers the SDK answers a request with, lower-cased as it writes them. */
   readonly #headers: Readonly<Record<string, string>>;
-  readonly #keepAliveMs: number;
-  #keepAlive: NodeJS.Timeout | undefined;
+  readonly #tickMs: number;
+  readonly #keepAliveTicks: number;
+  #timer: NodeJS.Timeout | undefined;
+  #tick = 0;
 
   /** Puts the lane on `transport`, which its session's Server is connected to (with an id). */
-  constructor(transport: StreamableHTTPServerTransport, keepAliveMs = KEEP_ALIVE_MS) {
+  constructor(transport: StreamableHTTPServerTransport, timing: HttpLaneTiming = {}) {
     this.#transport = transport;
-    this.#keepAliveMs = keepAliveMs;
+    this.#tickMs = timing.tickMs ?? 1000;
+    this.#keepAliveTicks = Math.max(1, Math.round((timing.keepAliveMs ?? 15_000) / this.#tickMs));
     this.#headers = {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache, no-transform',
@@ -58,45 +92,68 @@ export class HttpLane {
     const sdkSend = transport.send.bind(transport);
     transport.send = (message, options) => {
       const id = isResponse(message) ? (message as { id: RequestId }).id : options?.relatedRequestId;
-      const res = id === undefined ? undefined : this.#pending.get(id);
-      if (res === undefined) return sdkSend(message, options);
-      this.#write(res, message, id as RequestId);
+      const stream = id === undefined ? undefined : this.#pending.get(id);
+      if (stream === undefined) return sdkSend(message, options);
+      this.#write(stream.res, message, id as RequestId);
       return Promise.resolve();
     };
   }
 
   /**
-   * Serves `body` if the lane can: one valid request (not initialize) whose headers the SDK would take, and
-   * whose id is not in the lane already. False leaves the request to the SDK's transport.
+   * Serves `body` if the lane can: one valid request (not initialize) whose headers the SDK would take.
+   * False leaves the request to the SDK's transport. A request reusing the id of one still open takes its
+   * place, as the SDK maps an id to its latest stream; the older response ends.
    */
   take(req: IncomingMessage, res: ServerResponse, body: unknown): boolean {
     if (!isPlainObject(body) || !surelyValid(body) || body['method'] === 'initialize') return false;
+    if (!acceptedHeaders(req)) return false;
     const id = body['id'] as RequestId;
-    if (this.#pending.has(id) || !acceptedHeaders(req)) return false;
-    this.#pending.set(id, res);
-    this.#keepAlive ??= this.#armKeepAlive();
-    const { headers } = req;
-    const authInfo = (req as { auth?: MessageExtraInfo['authInfo'] }).auth;
-    const info: MessageExtraInfo = {
-      ...(authInfo !== undefined && { authInfo }),
-      requestInfo: {
-        headers,
-        // What the SDK's web Request carries, built only for a handler that reads it.
-        get url() {
-          return new URL(req.url ?? '/', `http://${headers.host ?? 'localhost'}`);
-        },
-      },
-    };
-    this.#transport.onmessage?.(body as JSONRPCMessage, info);
+    const replaced = this.#pending.get(id);
+    if (replaced !== undefined) this.#end(replaced.res);
+    const stream: Stream = { res, tick: this.#tick };
+    this.#pending.set(id, stream);
+    // A client that goes away leaves nothing behind; its answer then finds no stream, as on the SDK's path.
+    res.once('close', () => {
+      if (this.#pending.get(id) === stream) this.#pending.delete(id);
+    });
+    this.#timer ??= this.#arm();
+    this.#transport.onmessage?.(body as JSONRPCMessage, this.#extraInfo(req));
     return true;
   }
 
   /** Ends every response still open: the session closed, as the SDK's transport closes its streams. */
   close(): void {
-    clearInterval(this.#keepAlive);
-    this.#keepAlive = undefined;
-    for (const res of this.#pending.values()) if (!res.writableEnded) res.end();
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const { res } of this.#pending.values()) this.#end(res);
     this.#pending.clear();
+  }
+
+  /** What the SDK's transport hands the Server with a request: the credential and a copy of the headers. */
+  #extraInfo(req: IncomingMessage): MessageExtraInfo {
+    const authInfo = (req as { auth?: MessageExtraInfo['authInfo'] }).auth;
+    let headers: IncomingMessage['headers'] | undefined;
+    let url: URL | undefined;
+    return {
+      ...(authInfo !== undefined && { authInfo }),
+      // Built only for a handler that reads them, once.
+      requestInfo: {
+        get headers() {
+          return (headers ??= { ...req.headers });
+        },
+        get url() {
+          const scheme = (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+          return (url ??= new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? 'localhost'}`));
+        },
+      },
+    };
+  }
+
+  /** Ends `res` as the SDK's closed stream ends: SSE headers (if none went yet), no event. */
+  #end(res: ServerResponse): void {
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.headersSent) res.writeHead(200, this.#headers);
+    res.end();
   }
 
   #write(res: ServerResponse, message: JSONRPCMessage, id: RequestId): void {
@@ -118,21 +175,26 @@ export class HttpLane {
     else res.write(event);
   }
 
-  // One timer for the lane, not one per request: a stream open through a tick hears a comment, as the
-  // SDK's per-stream timer gives it one every keepAliveMs.
-  #armKeepAlive(): NodeJS.Timeout {
+  // One timer for the lane while it has requests, not one per request: a request silent for a whole tick
+  // gets its headers, and every keepAliveMs each open stream hears a comment, as the SDK's timer gives it.
+  #arm(): NodeJS.Timeout {
     const timer = setInterval(() => {
       if (this.#pending.size === 0) {
         clearInterval(timer);
-        this.#keepAlive = undefined;
+        this.#timer = undefined;
         return;
       }
-      for (const res of this.#pending.values()) {
-        if (res.destroyed || res.writableEnded) continue;
-        if (!res.headersSent) res.writeHead(200, this.#headers);
-        res.write(': keepalive\n\n');
+      const tick = ++this.#tick;
+      const keepAlive = tick % this.#keepAliveTicks === 0;
+      for (const { res, tick: taken } of this.#pending.values()) {
+        if (res.destroyed || res.writableEnded || tick - taken < 2) continue;
+        if (!res.headersSent) {
+          res.writeHead(200, this.#headers);
+          res.flushHeaders();
+        }
+        if (keepAlive) res.write(': keepalive\n\n');
       }
-    }, this.#keepAliveMs);
+    }, this.#tickMs);
     timer.unref();
     return timer;
   }
