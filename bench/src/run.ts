@@ -50,7 +50,18 @@ const only = option('--only');
 // Fresh processes per isolated case, alternating with its baseline.
 const ISOLATED_REPS = quick ? 1 : 3;
 
-type Part = 'main' | 'scale' | 'isolated';
+type Part = 'main' | 'scale' | 'gateway' | 'gateway-http' | 'isolated';
+
+/**
+ * The process a (not isolated) case is timed in. The gateway cases run in processes of their own: beside
+ * the 60 pipelines of the main part, its heap and collector moved their ratios by a third between full
+ * runs; and the in-process gateway, whose gateway shares the bench's heap, apart from the 1000 HTTP
+ * clients.
+ */
+function partOf(c: BenchCase): Exclude<Part, 'isolated'> {
+  if (!c.name.startsWith('gateway-')) return c.group === 'scale' ? 'scale' : 'main';
+  return c.group === 'throughput' ? 'gateway-http' : 'gateway';
+}
 const RAW_BATCH = 20_000;
 const WARM_UP_CPU_NS = (quick ? 30 : 500) * 1e6;
 const WARM_UP_CALLS = quick ? 0 : 5000;
@@ -195,9 +206,7 @@ function bothOrders(rounds: readonly { diff: Sample; ratio: Sample }[]): { diff:
 async function runPart(which: Part | 'all', loaded?: BenchCase[]): Promise<CaseResult[]> {
   const all = loaded ?? (await loadModules()).cases;
   const inPart = (c: BenchCase): boolean =>
-    which === 'isolated'
-      ? c.name === only
-      : which === 'all' || (c.isolated !== true && (c.group === 'scale') === (which === 'scale'));
+    which === 'isolated' ? c.name === only : which === 'all' || (c.isolated !== true && partOf(c) === which);
   const byName = new Map(all.map((c) => [c.name, c]));
   const chosen = new Set(
     all.filter(
@@ -348,10 +357,12 @@ async function orchestrate(): Promise<void> {
   const main = quick
     ? await runPart('all', all)
     : await child<CaseResult[]>(['--part', 'main', ...forwarded]);
-  const scale =
-    !quick && all.some((c) => c.group === 'scale' && selected(c))
-      ? await child<CaseResult[]>(['--part', 'scale', ...forwarded])
+  const ownPart = async (which: 'scale' | 'gateway' | 'gateway-http'): Promise<CaseResult[]> =>
+    !quick && all.some((c) => c.isolated !== true && partOf(c) === which && selected(c))
+      ? (await child<CaseResult[]>(['--part', which, ...forwarded])).filter((c) => c.name !== 'raw')
       : [];
+  const scale = await ownPart('scale');
+  const gateway = [...(await ownPart('gateway')), ...(await ownPart('gateway-http'))];
   const probeResults: ProbeResult[] = [];
   for (const probe of probes.filter(selected)) {
     progress(`probe ${probe.name}`);
@@ -361,7 +372,7 @@ async function orchestrate(): Promise<void> {
 
   const isolated = quick ? [] : await runIsolated(all, forwarded);
   const cpu = cpus()[0]?.model.trim() ?? 'unknown cpu';
-  const cases = [...main, ...isolated, ...scale.filter((c) => c.name !== 'raw')];
+  const cases = [...main, ...isolated, ...scale, ...gateway];
   const run: RunResult = {
     date: new Date().toISOString(),
     node: process.version,
