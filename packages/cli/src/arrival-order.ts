@@ -5,8 +5,8 @@
  * close event back by one microtask lets the notifications ahead of them run first.
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import { malformedAnswer, requestFault, responseFault } from './message-shapes.js';
+import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { inPlaceOfAnswer, invalidRequestAnswer, requestFault, responseFault } from './message-shapes.js';
 import { UpstreamLane, type LaneSender } from './upstream-lane.js';
 
 /**
@@ -51,18 +51,14 @@ export class ArrivalOrderTransport implements Transport {
       if ('method' in message) {
         const fault = requestFault(message);
         if (fault === undefined) return this.onmessage?.(message, extra);
-        const { id } = message as { id: string | number };
-        const error = { code: ErrorCode.InvalidRequest, message: fault };
-        this.inner.send({ jsonrpc: '2.0', id, error }).catch((e: unknown) => this.onerror?.(e as Error));
+        this.inner
+          .send(invalidRequestAnswer(message, fault))
+          .catch((e: unknown) => this.onerror?.(e as Error));
         return;
       }
       const fault = responseFault(message);
-      const id = (message as { id: string | number }).id;
-      const error =
-        fault === undefined
-          ? undefined
-          : { code: ErrorCode.InternalError, message: malformedAnswer('the upstream MCP server', fault) };
-      const handed: JSONRPCMessage = error === undefined ? message : { jsonrpc: '2.0', id, error };
+      const handed =
+        fault === undefined ? message : inPlaceOfAnswer(message, 'the upstream MCP server', fault);
       queueMicrotask(() => this.onmessage?.(handed, extra));
     };
     this.inner.onclose = () =>

@@ -6,10 +6,12 @@
  * request such a response answers (arrival-order.ts, upstream-lane.ts).
  */
 import {
+  ErrorCode,
   JSONRPCErrorResponseSchema,
   JSONRPCNotificationSchema,
   JSONRPCRequestSchema,
   JSONRPCResultResponseSchema,
+  type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodError } from 'zod';
 import { isPlainObject } from './plain.js';
@@ -110,6 +112,22 @@ export function responseFault(message: unknown): string | undefined {
  */
 export function malformedAnswer(who: string, fault: string): string {
   return `${who}'s answer is not a valid JSON-RPC response (${fault})`;
+}
+
+/** The `-32600` answer to `request`, whose fault {@link requestFault} found. */
+export function invalidRequestAnswer(request: unknown, fault: string): JSONRPCMessage {
+  const { id } = request as { id: string | number };
+  return { jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message: fault } };
+}
+
+/** The `-32603` error a request gets in place of `answer` from `who`, whose fault {@link responseFault} found. */
+export function inPlaceOfAnswer(answer: unknown, who: string, fault: string): JSONRPCMessage {
+  const { id } = answer as { id: string | number };
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: { code: ErrorCode.InternalError, message: malformedAnswer(who, fault) },
+  };
 }
 
 /** True for a `notifications/cancelled` the SDK's schema passes (one it would act on). */

@@ -8,8 +8,7 @@
  * message on unchanged.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { malformedAnswer, requestFault, responseFault } from './message-shapes.js';
+import { inPlaceOfAnswer, invalidRequestAnswer, requestFault, responseFault } from './message-shapes.js';
 
 /**
  * Puts the guard on `transport` (after the SDK Server has connected to it): a request the SDK would drop
@@ -21,16 +20,10 @@ export function guardRequests(transport: Transport, onerror?: (error: Error) => 
   if (next === undefined) return;
   transport.onmessage = (message, info) => {
     const answerFault = responseFault(message);
-    if (answerFault !== undefined) {
-      const { id } = message as { id: string | number };
-      const error = { code: ErrorCode.InternalError, message: malformedAnswer('the client', answerFault) };
-      return next({ jsonrpc: '2.0', id, error }, info);
-    }
+    if (answerFault !== undefined) return next(inPlaceOfAnswer(message, 'the client', answerFault), info);
     const fault = requestFault(message);
     if (fault === undefined) return next(message, info);
-    const { id } = message as { id: string | number };
-    const answer = { jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message: fault } };
-    transport.send(answer as JSONRPCMessage).catch((error: unknown) => {
+    transport.send(invalidRequestAnswer(message, fault)).catch((error: unknown) => {
       onerror?.(new Error(`Failed to answer an invalid request: ${String(error)}`, { cause: error }));
     });
   };

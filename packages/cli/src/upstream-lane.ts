@@ -45,7 +45,7 @@ interface Pending {
 const PREFIX = 'mcpmw-';
 
 /**
- * Settles `pending` with `message`, the upstream's answer to request `id`. An answer the SDK's schema would
+ * Settles `pending` with `message`, the upstream's answer to its request. An answer the SDK's schema would
  * refuse (an HTTP upstream's body is not schema-checked on the way in, nor a stdio one's with an id) fails
  * the request as ArrivalOrderTransport fails the Client's, instead of passing on or being dropped.
  */
