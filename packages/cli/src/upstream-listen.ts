@@ -85,7 +85,7 @@ export class UpstreamListener {
   listenFor(uris: readonly string[]): () => void {
     const named = [...new Set(uris)];
     this.roomFor(named);
-    const fresh = named.filter((uri) => !this.#resources.has(uri)).length;
+    const before = this.#resources.size;
     for (const uri of named) this.#resources.set(uri, (this.#resources.get(uri) ?? 0) + 1);
     let released = false;
     const release = (): void => {
@@ -99,7 +99,7 @@ export class UpstreamListener {
       }
     };
     const onChange = this.#onChange;
-    if (fresh === 0 || onChange === undefined || this.#closed) return release;
+    if (this.#resources.size === before || onChange === undefined || this.#closed) return release;
     const previous = this.#watching;
     this.#watching = undefined;
     void (async () => {
@@ -114,11 +114,6 @@ export class UpstreamListener {
     let fresh = 0;
     for (const uri of new Set(uris)) if (!this.#resources.has(uri)) fresh += 1;
     if (this.#resources.size + fresh > MAX_LISTENED_URIS) throw new ListenRefusal(fresh);
-  }
-
-  /** How many distinct URIs the gateway's listen streams name now. */
-  get listened(): number {
-    return this.#resources.size;
   }
 
   #relisten(onChange: (change: UpstreamChange) => void): void {
